@@ -1,0 +1,214 @@
+//! The role table: role id → label and aliases. Speaker labels in transcripts are spelled every
+//! which way ("LTO rep", "Locally Trusted Organisation representative"); the table maps them all to
+//! one id (`lto_rep`) so searches and matrices count them together.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diag::{line_col, SourceError};
+
+/// One canonical role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub id: String,
+    pub label: String,
+    pub aliases: Vec<String>,
+}
+
+/// All roles, with a lookup from normalised alias to role id.
+#[derive(Debug, Clone, Default)]
+pub struct RoleTable {
+    roles: BTreeMap<String, Role>,
+    by_alias: HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawFile {
+    #[serde(default)]
+    roles: BTreeMap<String, RawRole>,
+    // Other tables (codes, options) belong to other parts of the codebook.
+    #[serde(flatten)]
+    _rest: toml::Table,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    label: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+/// The id of the role whose speakers ask the questions: kept as context, not coded or searched.
+pub const INTERVIEWER_ROLE: &str = "interviewer";
+
+impl RoleTable {
+    /// Add the `[roles]` of one codebook file. An alias claimed by two roles is an error.
+    pub fn add_file(&mut self, path: &Path, text: &str) -> Result<(), SourceError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            SourceError::new(path, line, col, e.message().trim().to_string())
+                .with_source(text)
+                .with_help(
+                    "a role is written [roles.ID] with label = \"...\" and aliases = [\"...\"]",
+                )
+        })?;
+        for (id, r) in raw.roles {
+            let locate = |needle: &str| {
+                text.find(needle)
+                    .map(|b| line_col(text, b))
+                    .unwrap_or((0, 0))
+            };
+            if self.roles.contains_key(&id) {
+                let (l, c) = locate(&format!("[roles.{id}]"));
+                return Err(
+                    SourceError::new(path, l, c, format!("role `{id}` is defined twice"))
+                        .with_source(text)
+                        .with_help("role ids must be unique across all codebook files"),
+                );
+            }
+            let mut names = vec![id.clone(), r.label.clone()];
+            names.extend(r.aliases.iter().cloned());
+            for name in &names {
+                let key = normalise_label(name);
+                match self.by_alias.get(&key) {
+                    Some(other) if other != &id => {
+                        let (l, c) = locate(&format!("\"{name}\""));
+                        return Err(SourceError::new(
+                            path,
+                            l,
+                            c,
+                            format!("alias \"{name}\" belongs to both `{other}` and `{id}`"),
+                        )
+                        .with_source(text)
+                        .with_help("keep each alias under one role only"));
+                    }
+                    _ => {
+                        self.by_alias.insert(key, id.clone());
+                    }
+                }
+            }
+            self.roles.insert(
+                id.clone(),
+                Role {
+                    id,
+                    label: r.label,
+                    aliases: r.aliases,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The role a label (as written in a transcript header or CSV) stands for.
+    pub fn resolve(&self, label: &str) -> Option<&Role> {
+        self.by_alias
+            .get(&normalise_label(label))
+            .and_then(|id| self.roles.get(id))
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Role> {
+        self.roles.get(id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Role> {
+        self.roles.values()
+    }
+}
+
+/// Lowercase, single spaces, no punctuation or spaces at either end: "  LTO Rep. " → "lto rep".
+pub fn normalise_label(s: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let joined = words.join(" ").to_lowercase();
+    joined
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+/// A role id made from a label nobody declared: "Ward Councillor (Lab)" → "ward_councillor_lab".
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_lowercase().chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    if out.is_empty() {
+        "unknown".into()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLES: &str = r#"
+[roles.lto_rep]
+label = "LTO representative"
+aliases = ["LTO rep", "Locally Trusted Organisation representative"]
+
+[roles.councillor]
+label = "Councillor"
+aliases = ["Cllr", "Elected member"]
+"#;
+
+    #[test]
+    fn aliases_resolve_whatever_the_spelling() {
+        let mut t = RoleTable::default();
+        t.add_file(Path::new("roles.toml"), ROLES).unwrap();
+        assert_eq!(t.resolve("  lto REP. ").unwrap().id, "lto_rep");
+        assert_eq!(
+            t.resolve("Locally Trusted Organisation  representative")
+                .unwrap()
+                .id,
+            "lto_rep"
+        );
+        assert_eq!(t.resolve("cllr").unwrap().id, "councillor");
+        assert_eq!(t.resolve("councillor").unwrap().label, "Councillor");
+        assert!(t.resolve("Resident").is_none());
+    }
+
+    #[test]
+    fn alias_in_two_roles_is_an_error_with_location() {
+        let mut t = RoleTable::default();
+        let text = format!("{ROLES}\n[roles.member]\nlabel = \"Member\"\naliases = [\"Cllr\"]\n");
+        let e = t.add_file(Path::new("r.toml"), &text).unwrap_err();
+        assert!(e.message.contains("belongs to both"), "{e}");
+        assert!(e.line > 0);
+    }
+
+    #[test]
+    fn unknown_key_in_a_role_is_an_error() {
+        let mut t = RoleTable::default();
+        let e = t
+            .add_file(
+                Path::new("r.toml"),
+                "[roles.x]\nlabel = \"X\"\nalias = [\"y\"]\n",
+            )
+            .unwrap_err();
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn slugs_are_readable() {
+        assert_eq!(slug("Ward Councillor (Lab)"), "ward_councillor_lab");
+        assert_eq!(slug("Sir Wyn Williams"), "sir_wyn_williams");
+        assert_eq!(slug("--"), "unknown");
+    }
+}

@@ -1,0 +1,11 @@
+//! qcode: fast, transparent, reproducible coding of qualitative interview transcripts.
+//!
+//! Data flows one way: a [`project::Project`]'s corpus is parsed into [`transcript`] segments,
+//! which the [`index`] stores in tantivy for search. The library never prints; the binary
+//! (`src/cli/`) decides what the user sees.
+
+pub mod codebook;
+pub mod diag;
+pub mod index;
+pub mod project;
+pub mod transcript;

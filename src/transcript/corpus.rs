@@ -1,0 +1,113 @@
+//! The corpus folder: which files are transcripts, and parsing one file whatever its format.
+//! Reading the folder never writes to it.
+
+use std::path::{Path, PathBuf};
+
+use super::{decode, parse_csv, parse_transcript, Interview};
+use crate::codebook::RoleTable;
+use crate::diag::{SourceError, Warning};
+use crate::project::Project;
+
+/// What one corpus file gave: its interviews and the warnings worth showing.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub interviews: Vec<Interview>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
+/// sorted. Hidden files and README files are not transcripts.
+pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceError> {
+    let dir = &project.corpus_dir;
+    if dir.is_file() {
+        return Err(
+            SourceError::whole_file(dir, "the corpus is a file, not a folder").with_help(
+                "put transcripts in a folder (corpus/), or set [project] corpus in qcode.toml",
+            ),
+        );
+    }
+    if !dir.exists() {
+        return Err(
+            SourceError::whole_file(dir, "corpus folder not found").with_help(
+                "create corpus/ with your transcripts, or set [project] corpus in qcode.toml",
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut |path| {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ext == "csv" || project.transcript.extensions.contains(&ext) {
+            out.push((project.relative(path), path.to_path_buf()));
+        }
+    })
+    .map_err(|e| SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}")))?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, f)?;
+        } else if path.is_file() {
+            f(&path);
+        }
+    }
+    Ok(())
+}
+
+/// Decode and parse one corpus file's bytes.
+pub fn parse_file(
+    project: &Project,
+    roles: &RoleTable,
+    rel: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Parsed, SourceError> {
+    let decoded = decode(bytes).map_err(|msg| {
+        SourceError::whole_file(path, msg)
+            .with_help("corpus files must be text: UTF-8, UTF-16 or Windows-1252")
+    })?;
+    let mut warnings = Vec::new();
+    if let Some(w) = decoded.warning {
+        warnings.push(Warning {
+            location: rel.to_string(),
+            message: w,
+        });
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
+        .unwrap_or_else(|| "interview".into());
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let interviews = if is_csv {
+        let (ivs, w) = parse_csv(path, rel, &decoded.text, &stem, roles)?;
+        warnings.extend(w);
+        ivs
+    } else {
+        let (iv, w) =
+            parse_transcript(path, rel, &decoded.text, &stem, &project.transcript, roles)?;
+        warnings.extend(w);
+        vec![iv]
+    };
+    Ok(Parsed {
+        interviews,
+        warnings,
+    })
+}

@@ -1,0 +1,233 @@
+//! The metadata header of a transcript: YAML between `---` fences. Flat keys become metadata;
+//! `id` names the interview; `speakers:` maps labels to role labels (and optional names).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_norway::Value;
+
+use super::Speaker;
+use crate::diag::{line_col, SourceError};
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub id: Option<String>,
+    pub meta: BTreeMap<String, String>,
+    pub speakers: BTreeMap<String, Speaker>,
+}
+
+/// Parse the header's YAML. `first_line` is the 1-based line of the header's first line in the
+/// file, so errors point into the file, not into the header.
+pub fn parse_header(
+    path: &Path,
+    yaml: &str,
+    first_line: usize,
+    file_text: &str,
+) -> Result<Header, SourceError> {
+    let err = |line: usize, col: usize, msg: String, help: &str| {
+        SourceError::new(path, line, col, msg)
+            .with_source(file_text)
+            .with_help(help.to_string())
+    };
+    // Where a key is written, for messages about its value.
+    let key_pos = |key: &str| -> (usize, usize) {
+        for (i, l) in yaml.split('\n').enumerate() {
+            let t = l.trim_start();
+            if t.starts_with(key) && t[key.len()..].trim_start().starts_with(':') {
+                return (first_line + i, l.len() - t.len() + 1);
+            }
+        }
+        (first_line, 1)
+    };
+    if yaml.trim().is_empty() {
+        return Ok(Header::default());
+    }
+    let value: Value = serde_norway::from_str(yaml).map_err(|e| {
+        let (l, c) = e
+            .location()
+            .map(|loc| line_col(yaml, loc.index()))
+            .unwrap_or((1, 0));
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        err(
+            first_line + l - 1,
+            c,
+            format!("malformed metadata header: {msg}"),
+            "write one `key: value` per line; quote values that contain `: ` or start with a special character",
+        )
+    })?;
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => return Ok(Header::default()),
+        _ => {
+            return Err(err(
+                first_line,
+                1,
+                "the metadata header must be `key: value` lines".into(),
+                "e.g. `id: northmoor-07` then `area: Northmoor`",
+            ))
+        }
+    };
+    let mut header = Header::default();
+    for (k, v) in map {
+        let key = match scalar(&k) {
+            Some(k) => k,
+            None => {
+                return Err(err(
+                    first_line,
+                    1,
+                    "a header key must be plain text".into(),
+                    "",
+                ))
+            }
+        };
+        match key.as_str() {
+            "speakers" => header.speakers = speakers(&v, &key_pos, &err)?,
+            "id" => match scalar(&v) {
+                Some(id) => header.id = Some(id),
+                None => {
+                    let (l, c) = key_pos("id");
+                    return Err(err(
+                        l,
+                        c,
+                        "`id` must be a single value".into(),
+                        "e.g. `id: northmoor-07`",
+                    ));
+                }
+            },
+            _ => {
+                let text = match &v {
+                    Value::Null => continue,
+                    Value::Sequence(items) => {
+                        let parts: Option<Vec<String>> = items.iter().map(scalar).collect();
+                        parts.map(|p| p.join("; "))
+                    }
+                    other => scalar(other),
+                };
+                match text {
+                    Some(t) => {
+                        header.meta.insert(key, t);
+                    }
+                    None => {
+                        let (l, c) = key_pos(&key);
+                        return Err(err(
+                            l,
+                            c,
+                            format!("metadata `{key}` must be a single value or a list"),
+                            "nested tables are not metadata; write `key: value`",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(header)
+}
+
+type ErrFn<'a> = dyn Fn(usize, usize, String, &str) -> SourceError + 'a;
+
+fn speakers(
+    v: &Value,
+    key_pos: &dyn Fn(&str) -> (usize, usize),
+    err: &ErrFn<'_>,
+) -> Result<BTreeMap<String, Speaker>, SourceError> {
+    let (l, c) = key_pos("speakers");
+    let help = "write one speaker per line under `speakers:`, e.g. `P1: Council officer` or `P2: {role: LTO rep, name: Dana}`";
+    let map = match v {
+        Value::Mapping(m) => m,
+        Value::Null => return Ok(BTreeMap::new()),
+        _ => {
+            return Err(err(
+                l,
+                c,
+                "`speakers` must map labels to roles".into(),
+                help,
+            ))
+        }
+    };
+    let mut out = BTreeMap::new();
+    for (label, spec) in map {
+        let label = scalar(label)
+            .ok_or_else(|| err(l, c, "a speaker label must be plain text".into(), help))?;
+        let (sl, sc) = key_pos(&label);
+        let speaker = match spec {
+            Value::Mapping(m) => {
+                let mut role = None;
+                let mut name = None;
+                for (k, v) in m {
+                    match scalar(k).as_deref() {
+                        Some("role") => role = scalar(v),
+                        Some("name") => name = scalar(v),
+                        other => {
+                            return Err(err(
+                                sl,
+                                sc,
+                                format!(
+                                    "speaker `{label}` has an unknown key `{}`",
+                                    other.unwrap_or("?")
+                                ),
+                                "a speaker takes `role` and `name` only",
+                            ))
+                        }
+                    }
+                }
+                let role_label = role
+                    .ok_or_else(|| err(sl, sc, format!("speaker `{label}` has no `role`"), help))?;
+                Speaker { role_label, name }
+            }
+            other => match scalar(other) {
+                Some(role_label) => Speaker {
+                    role_label,
+                    name: None,
+                },
+                None => return Err(err(sl, sc, format!("speaker `{label}` needs a role"), help)),
+            },
+        };
+        out.insert(label, speaker);
+    }
+    Ok(out)
+}
+
+/// A YAML scalar as text (dates, numbers and booleans as written).
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_metadata_and_speakers() {
+        let yaml = "id: nm-07\narea: Northmoor\ndate: 2018-05-14\nspeakers:\n  I: interviewer\n  P2: {role: LTO rep, name: Dana Whitfield}\n";
+        let h = parse_header(Path::new("a.txt"), yaml, 2, "").unwrap();
+        assert_eq!(h.id.as_deref(), Some("nm-07"));
+        assert_eq!(h.meta["area"], "Northmoor");
+        assert_eq!(h.meta["date"], "2018-05-14");
+        assert_eq!(h.speakers["P2"].role_label, "LTO rep");
+        assert_eq!(h.speakers["P2"].name.as_deref(), Some("Dana Whitfield"));
+        assert_eq!(h.speakers["I"].name, None);
+    }
+
+    #[test]
+    fn yaml_error_points_into_the_file() {
+        let yaml = "id: x\narea: [Northmoor\n";
+        let file = format!("---\n{yaml}---\n");
+        let e = parse_header(Path::new("a.txt"), yaml, 2, &file).unwrap_err();
+        assert!(e.message.starts_with("malformed metadata header"), "{e}");
+        assert!(e.line >= 3, "{e}");
+    }
+
+    #[test]
+    fn speaker_without_role_is_an_error() {
+        let yaml = "speakers:\n  P1: {name: Bob}\n";
+        let e = parse_header(Path::new("a.txt"), yaml, 2, "").unwrap_err();
+        assert!(e.message.contains("has no `role`"), "{e}");
+        assert_eq!(e.line, 3);
+    }
+}
