@@ -1,1 +1,26 @@
-fn main() {}
+//! The qcode binary: parse the command line, run one subcommand, turn errors into exit codes.
+//! Exit codes: 0 success, 1 "nothing found" or "done, but some files were skipped", 2 error.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`qcode search x | head`) is not an error.
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

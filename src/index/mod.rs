@@ -1,1 +1,81 @@
+//! The index: segments stored in tantivy under `.qcode/index/`, kept up to date incrementally
+//! (see [`writer`]), and searched by words, phrases, prefixes, role, speaker and metadata (see
+//! [`search`]). Everything here is derived from the corpus and codebook and can be rebuilt.
 
+mod manifest;
+mod query;
+mod schema;
+mod search;
+mod writer;
+
+pub use manifest::{FileEntry, Manifest};
+pub use query::{parse_query, QueryError, QueryNode};
+pub use schema::SCHEMA_VERSION;
+pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
+pub use writer::{update, IndexLock, UpdateOptions, UpdateReport};
+
+use std::path::{Path, PathBuf};
+
+use crate::codebook::codebook_files;
+use crate::diag::SourceError;
+use crate::project::Project;
+
+/// The tantivy index, inside the project's `.qcode/`.
+pub const INDEX_DIR: &str = "index";
+/// Held while the index is written, so two qcode processes never write at once.
+pub const LOCK_FILE: &str = "lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(
+        "the index is locked by another qcode process ({0}); wait for it to finish and try again"
+    )]
+    Locked(PathBuf),
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("index at {path}: {source}")]
+    Tantivy {
+        path: PathBuf,
+        source: tantivy::TantivyError,
+    },
+    #[error("no index yet in {0}; run `qcode index` first")]
+    Missing(PathBuf),
+    #[error("{0}")]
+    Query(#[from] QueryError),
+}
+
+impl IndexError {
+    pub fn io(path: &Path, source: std::io::Error) -> IndexError {
+        IndexError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+    pub fn tantivy(path: &Path, source: tantivy::TantivyError) -> IndexError {
+        IndexError::Tantivy {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// blake3 over everything besides the corpus that decides what the index holds: the schema
+/// version, qcode.toml, and each codebook file (name and content).
+pub fn settings_hash(project: &Project) -> Result<String, SourceError> {
+    let mut h = blake3::Hasher::new();
+    h.update(&SCHEMA_VERSION.to_le_bytes());
+    h.update(project.config_text.as_bytes());
+    for path in codebook_files(&project.codebook_dir)? {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| SourceError::whole_file(&path, format!("cannot read: {e}")))?;
+        h.update(project.relative(&path).as_bytes());
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    Ok(h.finalize().to_hex().to_string())
+}

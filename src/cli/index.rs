@@ -1,0 +1,98 @@
+//! `qcode index`: bring the project's index up to date (incrementally), and say what changed.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use qcode::index::{update, UpdateOptions, UpdateReport};
+
+use super::Context;
+
+/// Index the corpus: parse, segment and store every transcript in .qcode/index.
+///
+/// Only files added, changed or removed since the last run are processed. A file that cannot
+/// be read is reported and skipped; the others are indexed (exit code 1 says something was skipped).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  qcode index\n  qcode index --rebuild")]
+pub struct Args {
+    /// Throw the index away and index every file again.
+    #[arg(long)]
+    rebuild: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let report = update_index(
+        ctx,
+        UpdateOptions {
+            rebuild: args.rebuild,
+        },
+    )?;
+    print_report(ctx, &report);
+    Ok(if report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Run an update with a progress bar that appears only on a terminal, after a second.
+pub fn update_index(ctx: &Context, opts: UpdateOptions) -> Result<UpdateReport> {
+    let bar = ProgressBar::hidden();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} indexing {pos}/{len} files {wide_bar} {eta}")
+            .expect("valid template"),
+    );
+    let started = Instant::now();
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if !ctx.quiet
+            && started.elapsed().as_secs_f64() > 1.0
+            && !shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            // indicatif draws nothing when stderr is not a terminal.
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    };
+    let report = update(&ctx.project, opts, &progress);
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+fn print_report(ctx: &Context, r: &UpdateReport) {
+    for w in &r.warnings {
+        ctx.note(format!("warning: {w}"));
+    }
+    for e in &r.skipped {
+        eprintln!("error: {e}\n  (file skipped; the other files were indexed)");
+    }
+    if let Some(why) = &r.rebuilt {
+        ctx.note(format!("rebuilt the index: {why}"));
+    }
+    let secs = r.elapsed.as_secs_f64();
+    if !r.changed_anything() && r.skipped.is_empty() {
+        ctx.note(format!(
+            "index is up to date: {} files, {} interviews, {} segments ({secs:.2} s)",
+            r.files_total, r.interviews, r.segments
+        ));
+        return;
+    }
+    let mut parts = vec![format!("{} indexed", r.indexed.len())];
+    if !r.removed.is_empty() {
+        parts.push(format!("{} removed", r.removed.len()));
+    }
+    parts.push(format!("{} unchanged", r.unchanged));
+    if !r.skipped.is_empty() {
+        parts.push(format!("{} skipped", r.skipped.len()));
+    }
+    ctx.note(format!(
+        "{} files: {}; the index holds {} interviews, {} segments ({secs:.2} s)",
+        r.files_total,
+        parts.join(", "),
+        r.interviews,
+        r.segments
+    ));
+}

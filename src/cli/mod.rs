@@ -1,0 +1,70 @@
+//! The command line: one file per subcommand, each with its usage, an Args struct and `run()`.
+//! Flags are parsed into plain values here; the library does the work and never prints.
+
+mod index;
+mod output;
+mod search;
+mod segments;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use qcode::project::Project;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qcode",
+    version,
+    about = "Code, search and export qualitative interview transcripts",
+    long_about = "qcode reads a project folder (corpus/, codebook/, optional qcode.toml), indexes its \
+transcripts into .qcode/, and searches quotes by words, role, speaker and metadata.",
+    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
+)]
+pub struct Cli {
+    /// The project folder (default: the current directory).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Print errors only.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Index(index::Args),
+    Search(search::Args),
+    Segments(segments::Args),
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let project = Project::open(&cli.project)?;
+    let ctx = Context {
+        project,
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Index(args) => index::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Segments(args) => segments::run(&ctx, args),
+    }
+}
+
+/// What every subcommand gets: the project and the global flags.
+pub struct Context {
+    pub project: Project,
+    pub quiet: bool,
+}
+
+impl Context {
+    /// A message for the user on stderr, unless --quiet.
+    pub fn note(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Shared output helpers: how highlighted text is rendered, and the --format choice.
+
+use std::io::IsTerminal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable text for a terminal or a pager.
+    Table,
+    Csv,
+    Json,
+}
+
+/// How to mark matching words: bold on a terminal (unless NO_COLOR is set), «brackets» otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Marks {
+    pub open: &'static str,
+    pub close: &'static str,
+}
+
+impl Marks {
+    pub const BRACKETS: Marks = Marks {
+        open: "«",
+        close: "»",
+    };
+    pub const BOLD: Marks = Marks {
+        open: "\x1b[1m",
+        close: "\x1b[0m",
+    };
+
+    pub fn for_stdout() -> Marks {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if std::io::stdout().is_terminal() && !no_color {
+            Marks::BOLD
+        } else {
+            Marks::BRACKETS
+        }
+    }
+}
+
+/// `text` with each byte range in `spans` (sorted, non-overlapping) wrapped in marks.
+pub fn mark(text: &str, spans: &[(usize, usize)], marks: Marks) -> String {
+    let mut out = String::with_capacity(text.len() + spans.len() * 4);
+    let mut at = 0;
+    for &(s, e) in spans {
+        if s < at || e > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..s]);
+        out.push_str(marks.open);
+        out.push_str(&text[s..e]);
+        out.push_str(marks.close);
+        at = e;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_wrap_spans() {
+        assert_eq!(
+            mark("we trust them", &[(3, 8)], Marks::BRACKETS),
+            "we «trust» them"
+        );
+        assert_eq!(mark("ab", &[], Marks::BRACKETS), "ab");
+    }
+}

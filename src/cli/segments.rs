@@ -1,0 +1,119 @@
+//! `qcode segments`: show how files are split into segments, straight from the corpus (no index):
+//! the way to check a new transcript or a speaker pattern before indexing.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use qcode::codebook::load_roles;
+use qcode::transcript::{corpus_files, parse_file};
+
+use super::output::Format;
+use super::search::segment_json;
+use super::Context;
+
+/// Parse corpus files and print their segments (ids, roles, offsets, text) without indexing.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  qcode segments corpus/northmoor-01.txt
+  qcode segments --format json > segments.json")]
+pub struct Args {
+    /// Files to parse (default: every file in the corpus).
+    files: Vec<PathBuf>,
+    /// Include interviewer turns.
+    #[arg(long)]
+    include_interviewer: bool,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let roles = load_roles(&ctx.project.codebook_dir)?;
+    let files: Vec<(String, PathBuf)> = if args.files.is_empty() {
+        corpus_files(&ctx.project)?
+    } else {
+        args.files
+            .iter()
+            .map(|p| (p.display().to_string(), p.clone()))
+            .collect()
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    if args.format != Format::Json {
+        csv.write_record([
+            "segment_id",
+            "interview",
+            "turn",
+            "paragraph",
+            "speaker",
+            "role",
+            "role_label",
+            "interviewer",
+            "timestamp",
+            "start",
+            "end",
+            "text",
+        ])?;
+    }
+    let mut json = Vec::new();
+    let mut failed = 0;
+    for (rel, path) in files {
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {}: cannot read: {e}", path.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let parsed = match parse_file(&ctx.project, &roles, &rel, &path, &bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        for w in &parsed.warnings {
+            ctx.note(format!("warning: {w}"));
+        }
+        for s in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
+            if s.interviewer && !args.include_interviewer {
+                continue;
+            }
+            if args.format == Format::Json {
+                json.push(segment_json(s));
+            } else {
+                csv.write_record([
+                    s.id.as_str(),
+                    &s.interview,
+                    &s.turn.to_string(),
+                    &s.paragraph.to_string(),
+                    &s.speaker,
+                    &s.role,
+                    &s.role_label,
+                    if s.interviewer { "1" } else { "0" },
+                    s.timestamp.as_deref().unwrap_or(""),
+                    &s.start.to_string(),
+                    &s.end.to_string(),
+                    &s.text,
+                ])?;
+            }
+        }
+    }
+    if args.format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(&csv.into_inner()?)?;
+    }
+    out.flush()?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

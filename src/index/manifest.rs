@@ -1,0 +1,58 @@
+//! The manifest: what the index holds, file by file (content hash, size, modification time,
+//! interviews, segment count), and the hash of the settings it was built with. It is stored as the
+//! payload of the tantivy commit itself, so index and manifest can never disagree, even after a crash.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::schema::SCHEMA_VERSION;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub qcode_version: String,
+    /// blake3 of qcode.toml and every codebook file: a change re-indexes everything.
+    pub settings_hash: String,
+    /// Corpus files, keyed by path relative to the project root.
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// blake3 of the file's bytes.
+    pub hash: String,
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch: if size and mtime match, the hash is
+    /// not recomputed.
+    pub mtime_ns: u128,
+    pub interviews: Vec<String>,
+    pub segments: usize,
+}
+
+impl Manifest {
+    pub fn new(settings_hash: String) -> Manifest {
+        Manifest {
+            schema_version: SCHEMA_VERSION,
+            qcode_version: env!("CARGO_PKG_VERSION").to_string(),
+            settings_hash,
+            files: BTreeMap::new(),
+        }
+    }
+
+    pub fn from_payload(payload: Option<&str>) -> Option<Manifest> {
+        payload.and_then(|p| serde_json::from_str(p).ok())
+    }
+
+    pub fn to_payload(&self) -> String {
+        serde_json::to_string(self).expect("manifest serialises")
+    }
+
+    pub fn segment_count(&self) -> usize {
+        self.files.values().map(|f| f.segments).sum()
+    }
+
+    pub fn interview_count(&self) -> usize {
+        self.files.values().map(|f| f.interviews.len()).sum()
+    }
+}

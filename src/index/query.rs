@@ -1,0 +1,286 @@
+//! The search query language: words (all must appear), `"phrases"`, `prefix*`, `AND`, `OR`,
+//! `NOT` / `-word`, and parentheses. We parse it ourselves rather than use tantivy's query parser,
+//! which silently turns `pres*` into an exact search for `pres`.
+
+use std::fmt;
+
+/// A parsed query. Words and phrases are kept as written; analysis happens against the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryNode {
+    /// Matches every segment (an empty query, or `*`).
+    All,
+    Word(String),
+    /// `polic*`: any word starting with these letters (matched unstemmed).
+    Prefix(String),
+    /// `"early wins"`: consecutive words; the last may end in `*`.
+    Phrase(Vec<String>),
+    And(Vec<QueryNode>),
+    Or(Vec<QueryNode>),
+    Not(Box<QueryNode>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct QueryError {
+    /// 1-based column in the query (characters).
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "query, column {}: {}", self.col, self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Open,
+    Close,
+    Minus,
+    And,
+    Or,
+    Not,
+    Phrase(String),
+    Word(String),
+}
+
+fn lex(q: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
+    let chars: Vec<char> = q.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let col = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '(' {
+            out.push((col, Tok::Open));
+            i += 1;
+        } else if c == ')' {
+            out.push((col, Tok::Close));
+            i += 1;
+        // `-` negates only at the start of a term; inside a word (`e-mail`) it is part of it.
+        } else if c == '-' && i + 1 < chars.len() && !chars[i + 1].is_whitespace() {
+            out.push((col, Tok::Minus));
+            i += 1;
+        } else if c == '"' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&c| c == '"')
+                .map(|p| p + i + 1)
+                .ok_or(QueryError {
+                    col,
+                    message: "this quote is never closed".into(),
+                })?;
+            out.push((col, Tok::Phrase(chars[i + 1..end].iter().collect())));
+            i = end + 1;
+        } else {
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() && !"()\"".contains(chars[i]) {
+                i += 1;
+            }
+            let w: String = chars[start..i].iter().collect();
+            out.push((
+                col,
+                match w.as_str() {
+                    "AND" | "&&" => Tok::And,
+                    "OR" | "||" => Tok::Or,
+                    "NOT" => Tok::Not,
+                    _ => Tok::Word(w),
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<(usize, Tok)>,
+    pos: usize,
+    len: usize,
+}
+
+/// Parse a query. The empty query matches everything (useful with filters).
+pub fn parse_query(q: &str) -> Result<QueryNode, QueryError> {
+    let toks = lex(q)?;
+    if toks.is_empty() {
+        return Ok(QueryNode::All);
+    }
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        len: q.chars().count(),
+    };
+    let node = p.or()?;
+    if let Some((col, _)) = p.toks.get(p.pos) {
+        return Err(QueryError {
+            col: *col,
+            message: "unexpected `)`".into(),
+        });
+    }
+    Ok(node)
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(_, t)| t)
+    }
+    fn col(&self) -> usize {
+        self.toks
+            .get(self.pos)
+            .map(|(c, _)| *c)
+            .unwrap_or(self.len + 1)
+    }
+
+    fn or(&mut self) -> Result<QueryNode, QueryError> {
+        let mut items = vec![self.and()?];
+        while self.peek() == Some(&Tok::Or) {
+            self.pos += 1;
+            items.push(self.and()?);
+        }
+        Ok(if items.len() == 1 {
+            items.pop().expect("one")
+        } else {
+            QueryNode::Or(items)
+        })
+    }
+
+    fn and(&mut self) -> Result<QueryNode, QueryError> {
+        let mut items = vec![self.unary()?];
+        loop {
+            match self.peek() {
+                Some(Tok::And) => {
+                    self.pos += 1;
+                    items.push(self.unary()?);
+                }
+                Some(Tok::Or) | Some(Tok::Close) | None => break,
+                Some(_) => items.push(self.unary()?),
+            }
+        }
+        Ok(if items.len() == 1 {
+            items.pop().expect("one")
+        } else {
+            QueryNode::And(items)
+        })
+    }
+
+    fn unary(&mut self) -> Result<QueryNode, QueryError> {
+        match self.peek() {
+            Some(Tok::Not) | Some(Tok::Minus) => {
+                self.pos += 1;
+                Ok(QueryNode::Not(Box::new(self.unary()?)))
+            }
+            _ => self.atom(),
+        }
+    }
+
+    fn atom(&mut self) -> Result<QueryNode, QueryError> {
+        let col = self.col();
+        let Some((_, tok)) = self.toks.get(self.pos).cloned() else {
+            return Err(QueryError {
+                col,
+                message: "the query ends where a word was expected".into(),
+            });
+        };
+        self.pos += 1;
+        match tok {
+            Tok::Open => {
+                let inner = self.or()?;
+                if self.peek() != Some(&Tok::Close) {
+                    return Err(QueryError {
+                        col,
+                        message: "this `(` is never closed".into(),
+                    });
+                }
+                self.pos += 1;
+                Ok(inner)
+            }
+            Tok::Phrase(p) => {
+                let words: Vec<String> = p.split_whitespace().map(str::to_string).collect();
+                if words.is_empty() {
+                    return Err(QueryError {
+                        col,
+                        message: "empty phrase \"\"".into(),
+                    });
+                }
+                if words[..words.len() - 1].iter().any(|w| w.contains('*')) {
+                    return Err(QueryError {
+                        col,
+                        message: "in a phrase only the last word may end in `*`".into(),
+                    });
+                }
+                Ok(QueryNode::Phrase(words))
+            }
+            Tok::Word(w) if w == "*" => Ok(QueryNode::All),
+            Tok::Word(w) => match w.strip_suffix('*') {
+                Some(stem) if !stem.contains('*') => Ok(QueryNode::Prefix(stem.to_string())),
+                _ if w.contains('*') => Err(QueryError {
+                    col,
+                    message: format!("`{w}`: `*` is allowed only at the end of a word"),
+                }),
+                _ => Ok(QueryNode::Word(w)),
+            },
+            Tok::Close => Err(QueryError {
+                col,
+                message: "unexpected `)`".into(),
+            }),
+            Tok::And | Tok::Or | Tok::Not | Tok::Minus => Err(QueryError {
+                col,
+                message: "an operator needs a word on each side".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueryNode::*;
+    use super::*;
+
+    fn w(s: &str) -> QueryNode {
+        Word(s.into())
+    }
+
+    #[test]
+    fn words_are_anded_and_or_binds_looser() {
+        assert_eq!(
+            parse_query("trust council").unwrap(),
+            And(vec![w("trust"), w("council")])
+        );
+        assert_eq!(
+            parse_query("a b OR c").unwrap(),
+            Or(vec![And(vec![w("a"), w("b")]), w("c")])
+        );
+        assert_eq!(
+            parse_query("(a OR b) -c").unwrap(),
+            And(vec![Or(vec![w("a"), w("b")]), Not(Box::new(w("c")))])
+        );
+    }
+
+    #[test]
+    fn phrases_prefixes_and_all() {
+        assert_eq!(parse_query("polic*").unwrap(), Prefix("polic".into()));
+        assert_eq!(
+            parse_query("\"early win*\"").unwrap(),
+            Phrase(vec!["early".into(), "win*".into()])
+        );
+        assert_eq!(parse_query("  ").unwrap(), All);
+        assert_eq!(parse_query("NOT trust").unwrap(), Not(Box::new(w("trust"))));
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let e = parse_query("trust \"early").unwrap_err();
+        assert_eq!(e.col, 7);
+        assert!(parse_query("(a b")
+            .unwrap_err()
+            .message
+            .contains("never closed"));
+        assert!(parse_query("a OR").is_err());
+        assert!(parse_query("a*b")
+            .unwrap_err()
+            .message
+            .contains("only at the end"));
+        assert!(parse_query("a )").is_err());
+    }
+}

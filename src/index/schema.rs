@@ -1,0 +1,181 @@
+//! The tantivy schema: one document per segment. Text is indexed twice: stemmed (`en_stem`) for
+//! word and phrase search, and lowercased but unstemmed for prefixes (a prefix like `abili*` meets
+//! nothing in a stemmed field). Filters (role, speaker, interview, metadata) are raw terms.
+
+use std::collections::BTreeMap;
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::TantivyDocument;
+
+use crate::codebook::normalise_label;
+use crate::transcript::Segment;
+
+/// Bump when the schema or what goes into it changes: older indexes are rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Tokenizer names (both built into tantivy).
+pub const STEMMED: &str = "en_stem";
+pub const UNSTEMMED: &str = "default";
+
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub seg_id: Field,
+    pub file: Field,
+    pub interview: Field,
+    pub turn: Field,
+    pub paragraph: Field,
+    pub speaker: Field,
+    pub speaker_key: Field,
+    pub role: Field,
+    pub role_label: Field,
+    pub interviewer: Field,
+    pub timestamp: Field,
+    pub start: Field,
+    pub end: Field,
+    pub text: Field,
+    pub text_raw: Field,
+    pub meta: Field,
+    pub meta_json: Field,
+    pub rank: Field,
+}
+
+pub fn build_schema() -> Schema {
+    let mut b = Schema::builder();
+    let text_opts = |tokenizer: &str, stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    b.add_text_field("seg_id", STRING | STORED);
+    b.add_text_field("file", STRING | STORED);
+    b.add_text_field("interview", STRING | STORED | FAST);
+    b.add_u64_field("turn", INDEXED | STORED | FAST);
+    b.add_u64_field("paragraph", STORED | FAST);
+    b.add_text_field("speaker", STORED);
+    b.add_text_field("speaker_key", STRING);
+    b.add_text_field("role", STRING | STORED | FAST);
+    b.add_text_field("role_label", STORED);
+    b.add_u64_field("interviewer", INDEXED | STORED);
+    b.add_text_field("timestamp", STORED);
+    b.add_u64_field("start", STORED);
+    b.add_u64_field("end", STORED);
+    b.add_text_field("text", text_opts(STEMMED, true));
+    b.add_text_field("text_raw", text_opts(UNSTEMMED, false));
+    b.add_text_field("meta", STRING);
+    b.add_text_field("meta_json", STORED);
+    b.add_u64_field("rank", FAST);
+    b.build()
+}
+
+impl Fields {
+    pub fn new(schema: &Schema) -> Fields {
+        let f = |name: &str| schema.get_field(name).expect("field in schema");
+        Fields {
+            seg_id: f("seg_id"),
+            file: f("file"),
+            interview: f("interview"),
+            turn: f("turn"),
+            paragraph: f("paragraph"),
+            speaker: f("speaker"),
+            speaker_key: f("speaker_key"),
+            role: f("role"),
+            role_label: f("role_label"),
+            interviewer: f("interviewer"),
+            timestamp: f("timestamp"),
+            start: f("start"),
+            end: f("end"),
+            text: f("text"),
+            text_raw: f("text_raw"),
+            meta: f("meta"),
+            meta_json: f("meta_json"),
+            rank: f("rank"),
+        }
+    }
+
+    /// The document for one segment of the file `file`.
+    pub fn document(&self, file: &str, s: &Segment) -> TantivyDocument {
+        let mut d = TantivyDocument::default();
+        d.add_text(self.seg_id, &s.id);
+        d.add_text(self.file, file);
+        d.add_text(self.interview, &s.interview);
+        d.add_u64(self.turn, s.turn as u64);
+        d.add_u64(self.paragraph, s.paragraph as u64);
+        d.add_text(self.speaker, &s.speaker);
+        d.add_text(self.speaker_key, normalise_label(&s.speaker));
+        d.add_text(self.role, &s.role);
+        d.add_text(self.role_label, &s.role_label);
+        d.add_u64(self.interviewer, s.interviewer as u64);
+        if let Some(ts) = &s.timestamp {
+            d.add_text(self.timestamp, ts);
+        }
+        d.add_u64(self.start, s.start as u64);
+        d.add_u64(self.end, s.end as u64);
+        d.add_text(self.text, &s.text);
+        d.add_text(self.text_raw, &s.text);
+        for (k, v) in &s.meta {
+            d.add_text(self.meta, meta_term(k, v));
+        }
+        d.add_text(
+            self.meta_json,
+            serde_json::to_string(&s.meta).unwrap_or_default(),
+        );
+        d.add_u64(self.rank, rank(&s.id));
+        d
+    }
+
+    /// Rebuild a segment from its stored document.
+    pub fn segment(&self, d: &TantivyDocument) -> Segment {
+        let text = |f: Field| {
+            d.get_first(f)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let num = |f: Field| d.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+        let meta: BTreeMap<String, String> =
+            serde_json::from_str(&text(self.meta_json)).unwrap_or_default();
+        Segment {
+            id: text(self.seg_id),
+            interview: text(self.interview),
+            turn: num(self.turn) as u32,
+            paragraph: num(self.paragraph) as u32,
+            speaker: text(self.speaker),
+            role: text(self.role),
+            role_label: text(self.role_label),
+            interviewer: num(self.interviewer) == 1,
+            timestamp: d
+                .get_first(self.timestamp)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            start: num(self.start) as usize,
+            end: num(self.end) as usize,
+            text: text(self.text),
+            meta,
+        }
+    }
+}
+
+/// The indexed form of a metadata pair, matched case-insensitively by `--where key=value`.
+pub fn meta_term(key: &str, value: &str) -> String {
+    format!(
+        "{}={}",
+        key.trim().to_lowercase(),
+        value.trim().to_lowercase()
+    )
+}
+
+/// A tie-breaker for equal scores that does not depend on how tantivy laid out its segments.
+fn rank(seg_id: &str) -> u64 {
+    let h = blake3::hash(seg_id.as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+}

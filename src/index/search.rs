@@ -1,0 +1,423 @@
+//! Searching the index: the parsed query becomes tantivy queries on the stemmed and unstemmed
+//! text fields; filters are required clauses that do not score; hits come back ranked, with the
+//! matching words located for highlighting and, on request, the paragraphs around them.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, Score, Searcher, TantivyDocument, Term};
+
+use super::query::{parse_query, QueryNode};
+use super::schema::{build_schema, meta_term, Fields, STEMMED, UNSTEMMED};
+use super::{IndexError, Manifest, INDEX_DIR};
+use crate::codebook::{normalise_label, slug, RoleTable};
+use crate::project::Project;
+use crate::transcript::Segment;
+
+/// What to search for, as plain values parsed from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Role ids, labels or aliases; a segment matches any of them.
+    pub roles: Vec<String>,
+    pub speakers: Vec<String>,
+    pub interviews: Vec<String>,
+    /// `key=value` metadata filters; all must hold.
+    pub wheres: Vec<(String, String)>,
+    pub include_interviewer: bool,
+    pub limit: usize,
+    /// Paragraphs of context before and after each hit, from the same interview.
+    pub context: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub segment: Segment,
+    pub score: Score,
+    /// Byte ranges of the matching words in `segment.text`.
+    pub highlights: Vec<(usize, usize)>,
+    pub before: Vec<Segment>,
+    pub after: Vec<Segment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// How many segments matched in all (hits holds at most `limit`).
+    pub total: usize,
+}
+
+/// An open index, ready to search.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    roles: RoleTable,
+    stemmer: TextAnalyzer,
+    plain: TextAnalyzer,
+    pub manifest: Manifest,
+}
+
+/// Words to highlight: stems (from words and phrases) and unstemmed prefixes.
+#[derive(Debug, Default)]
+struct Highlight {
+    stems: HashSet<String>,
+    prefixes: Vec<String>,
+}
+
+impl SearchIndex {
+    /// Open the project's index read-only (whatever was last committed).
+    pub fn open(project: &Project, roles: RoleTable) -> Result<SearchIndex, IndexError> {
+        let dir = project.data_dir().join(INDEX_DIR);
+        if !dir.join("meta.json").exists() {
+            return Err(IndexError::Missing(dir));
+        }
+        let index = Index::open_in_dir(&dir).map_err(|e| IndexError::tantivy(&dir, e))?;
+        if index.schema() != build_schema() {
+            return Err(IndexError::Missing(dir));
+        }
+        let manifest = Manifest::from_payload(
+            index
+                .load_metas()
+                .map_err(|e| IndexError::tantivy(&dir, e))?
+                .payload
+                .as_deref(),
+        )
+        .unwrap_or_default();
+        let reader = index.reader().map_err(|e| IndexError::tantivy(&dir, e))?;
+        let fields = Fields::new(&index.schema());
+        let analyzer = |name: &str| index.tokenizers().get(name).expect("built-in tokenizer");
+        let (stemmer, plain) = (analyzer(STEMMED), analyzer(UNSTEMMED));
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            roles,
+            stemmer,
+            plain,
+            manifest,
+        })
+    }
+
+    fn dir(&self) -> &Path {
+        Path::new(INDEX_DIR)
+    }
+
+    /// Run a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let node = parse_query(&req.query)?;
+        let mut hl = Highlight::default();
+        let mut analyzers = (self.stemmer.clone(), self.plain.clone());
+        let text_query = self
+            .build(&node, &mut analyzers, &mut hl, false)
+            .unwrap_or_else(|| Box::new(EmptyQuery));
+        let query = self.with_filters(text_query, req);
+
+        let searcher = self.reader.searcher();
+        let limit = req.limit.max(1);
+        // Equal scores are ordered by a hash of the segment id, not by where tantivy happened to
+        // put the document, so the same corpus always ranks the same way.
+        let top = TopDocs::with_limit(limit).tweak_score(|seg: &tantivy::SegmentReader| {
+            let rank = seg
+                .fast_fields()
+                .u64("rank")
+                .ok()
+                .map(|c| c.first_or_default_col(0));
+            move |doc: tantivy::DocId, score: Score| {
+                (
+                    score,
+                    u64::MAX - rank.as_ref().map(|c| c.get_val(doc)).unwrap_or(0),
+                )
+            }
+        });
+        let (top, total) = searcher
+            .search(&query, &(top, Count))
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        let mut hits = Vec::with_capacity(top.len());
+        let mut interviews: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
+        for ((score, _), addr) in top {
+            let segment = self.load(&searcher, addr)?;
+            let highlights = self.highlight(&segment.text, &hl);
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            if req.context > 0 {
+                if !interviews.contains_key(&segment.interview) {
+                    let all = self.interview_segments(&searcher, &segment.interview)?;
+                    interviews.insert(segment.interview.clone(), all);
+                }
+                let all = &interviews[&segment.interview];
+                if let Some(i) = all.iter().position(|s| s.id == segment.id) {
+                    before = all[i.saturating_sub(req.context)..i].to_vec();
+                    after = all[i + 1..(i + 1 + req.context).min(all.len())].to_vec();
+                }
+            }
+            hits.push(Hit {
+                segment,
+                score,
+                highlights,
+                before,
+                after,
+            });
+        }
+        Ok(SearchResults { hits, total })
+    }
+
+    fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<Segment, IndexError> {
+        let doc: TantivyDocument = searcher
+            .doc(addr)
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        Ok(self.fields.segment(&doc))
+    }
+
+    /// Every segment of an interview (interviewer turns included), in transcript order.
+    fn interview_segments(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+    ) -> Result<Vec<Segment>, IndexError> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.interview, id),
+            IndexRecordOption::Basic,
+        );
+        let addrs = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        let mut segs = addrs
+            .into_iter()
+            .map(|a| self.load(searcher, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        segs.sort_by(|a, b| (a.turn, a.paragraph).cmp(&(b.turn, b.paragraph)));
+        Ok(segs)
+    }
+
+    /// Number of segments in the index.
+    pub fn num_segments(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn with_filters(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+        let term = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let any_of = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+            // A filter must hold but must not change the ranking: zero boost.
+            let should = qs.into_iter().map(|q| (Occur::Should, q)).collect();
+            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(should)), 0.0))
+        };
+        if !req.roles.is_empty() {
+            let ids: Vec<Box<dyn Query>> = req
+                .roles
+                .iter()
+                .map(|r| {
+                    let id = self
+                        .roles
+                        .resolve(r)
+                        .map(|r| r.id.clone())
+                        .unwrap_or_else(|| slug(r));
+                    term(f.role, &id)
+                })
+                .collect();
+            clauses.push((Occur::Must, any_of(ids)));
+        }
+        if !req.speakers.is_empty() {
+            let qs = req
+                .speakers
+                .iter()
+                .map(|s| term(f.speaker_key, &normalise_label(s)))
+                .collect();
+            clauses.push((Occur::Must, any_of(qs)));
+        }
+        if !req.interviews.is_empty() {
+            let qs = req
+                .interviews
+                .iter()
+                .map(|i| term(f.interview, i))
+                .collect();
+            clauses.push((Occur::Must, any_of(qs)));
+        }
+        for (k, v) in &req.wheres {
+            clauses.push((Occur::Must, any_of(vec![term(f.meta, &meta_term(k, v))])));
+        }
+        if !req.include_interviewer {
+            clauses.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.interviewer, 1),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Turn a query node into a tantivy query; `None` when it holds no searchable word.
+    fn build(
+        &self,
+        node: &QueryNode,
+        an: &mut (TextAnalyzer, TextAnalyzer),
+        hl: &mut Highlight,
+        negated: bool,
+    ) -> Option<Box<dyn Query>> {
+        let f = &self.fields;
+        match node {
+            QueryNode::All => Some(Box::new(AllQuery)),
+            QueryNode::Word(w) => self.stemmed(w, &mut an.0, hl, negated),
+            QueryNode::Phrase(words) if !words.last().is_some_and(|l| l.ends_with('*')) => {
+                self.stemmed(&words.join(" "), &mut an.0, hl, negated)
+            }
+            QueryNode::Phrase(words) => {
+                // The last word is a prefix: match unstemmed words.
+                let text = words.join(" ");
+                let text = text.trim_end_matches('*');
+                let terms: Vec<(usize, Term)> = tokens(&mut an.1, text)
+                    .into_iter()
+                    .map(|(pos, t)| (pos, Term::from_field_text(f.text_raw, &t)))
+                    .collect();
+                if !negated {
+                    for (i, (_, t)) in terms.iter().enumerate() {
+                        let word = t.value().as_str().unwrap_or("").to_string();
+                        if i + 1 == terms.len() {
+                            hl.prefixes.push(word);
+                        } else {
+                            hl.stems
+                                .extend(tokens(&mut an.0, &word).into_iter().map(|x| x.1));
+                        }
+                    }
+                }
+                match terms.len() {
+                    0 => None,
+                    1 => self.prefix(&terms[0].1.value().as_str().unwrap_or("").to_string()),
+                    _ => Some(Box::new(PhrasePrefixQuery::new_with_offset(terms))),
+                }
+            }
+            QueryNode::Prefix(p) => {
+                let p = p.to_lowercase();
+                if !negated {
+                    hl.prefixes.push(p.clone());
+                }
+                self.prefix(&p)
+            }
+            QueryNode::Not(inner) => {
+                let inner = self.build(inner, an, hl, !negated)?;
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                    (Occur::MustNot, inner),
+                ])))
+            }
+            QueryNode::And(items) | QueryNode::Or(items) => {
+                let occur = if matches!(node, QueryNode::And(_)) {
+                    Occur::Must
+                } else {
+                    Occur::Should
+                };
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for item in items {
+                    match (item, occur) {
+                        // `a -b` excludes b from a, rather than adding "everything but b".
+                        (QueryNode::Not(inner), Occur::Must) => {
+                            if let Some(q) = self.build(inner, an, hl, !negated) {
+                                clauses.push((Occur::MustNot, q));
+                            }
+                        }
+                        _ => {
+                            if let Some(q) = self.build(item, an, hl, negated) {
+                                clauses.push((occur, q));
+                            }
+                        }
+                    }
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    if clauses.is_empty() {
+                        return None;
+                    }
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Some(Box::new(BooleanQuery::new(clauses)))
+            }
+        }
+    }
+
+    /// A word or phrase matched by stem: one term, or consecutive terms.
+    fn stemmed(
+        &self,
+        text: &str,
+        stemmer: &mut TextAnalyzer,
+        hl: &mut Highlight,
+        negated: bool,
+    ) -> Option<Box<dyn Query>> {
+        let mut terms: Vec<(usize, Term)> = Vec::new();
+        for (pos, t) in tokens(stemmer, text) {
+            if !negated {
+                hl.stems.insert(t.clone());
+            }
+            terms.push((pos, Term::from_field_text(self.fields.text, &t)));
+        }
+        match terms.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(
+                terms.remove(0).1,
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+        }
+    }
+
+    /// Words beginning with `p`, on the unstemmed field (no expansion limit: a regex automaton).
+    fn prefix(&self, p: &str) -> Option<Box<dyn Query>> {
+        if p.is_empty() {
+            return Some(Box::new(AllQuery));
+        }
+        let pattern = format!("{}.*", regex::escape(p));
+        RegexQuery::from_pattern(&pattern, self.fields.text_raw)
+            .ok()
+            .map(|q| Box::new(q) as Box<dyn Query>)
+    }
+
+    /// Byte ranges of the words in `text` that the query matched.
+    fn highlight(&self, text: &str, hl: &Highlight) -> Vec<(usize, usize)> {
+        if hl.stems.is_empty() && hl.prefixes.is_empty() {
+            return Vec::new();
+        }
+        // Both analyzers split words the same way; only the stemming differs.
+        let mut stems = self.stemmer.clone();
+        let mut plain = self.plain.clone();
+        let mut out = Vec::new();
+        let mut s = stems.token_stream(text);
+        let mut p = plain.token_stream(text);
+        while s.advance() && p.advance() {
+            let (st, pt) = (s.token(), p.token());
+            if hl.stems.contains(&st.text)
+                || hl.prefixes.iter().any(|x| pt.text.starts_with(x.as_str()))
+            {
+                out.push((st.offset_from, st.offset_to));
+            }
+        }
+        out
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+/// Analyse text into (position, term) pairs.
+fn tokens(an: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut ts = an.token_stream(text);
+    while ts.advance() {
+        let t = ts.token();
+        out.push((t.position, t.text.clone()));
+    }
+    out
+}

@@ -1,0 +1,393 @@
+//! Bringing the index up to date: find which corpus files were added, changed or removed since the
+//! last commit (size and mtime first, then content hash), parse only those in parallel, and commit
+//! the new segments together with the new manifest in one tantivy commit. One bad file is reported
+//! and skipped; the others are indexed.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use tantivy::schema::Value;
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+use super::manifest::{FileEntry, Manifest};
+use super::schema::{build_schema, Fields, SCHEMA_VERSION};
+use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
+use crate::codebook::{load_roles, RoleTable};
+use crate::diag::{SourceError, Warning};
+use crate::project::Project;
+use crate::transcript::{corpus_files, parse_file, Parsed};
+
+/// Files parsed at once: bounds memory on large corpora while keeping both cores busy.
+const CHUNK: usize = 32;
+/// tantivy's indexing memory budget (split across its threads).
+const WRITER_BUDGET: usize = 200_000_000;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UpdateOptions {
+    /// Throw the index away and index every file again.
+    pub rebuild: bool,
+}
+
+/// What an update did.
+#[derive(Debug, Default)]
+pub struct UpdateReport {
+    /// Why everything was re-indexed, if it was.
+    pub rebuilt: Option<String>,
+    pub files_total: usize,
+    /// Files (re-)indexed by this run.
+    pub indexed: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    /// Files that could not be indexed, with why.
+    pub skipped: Vec<SourceError>,
+    pub warnings: Vec<Warning>,
+    pub segments: usize,
+    pub interviews: usize,
+    pub elapsed: std::time::Duration,
+}
+
+impl UpdateReport {
+    pub fn changed_anything(&self) -> bool {
+        self.rebuilt.is_some() || !self.indexed.is_empty() || !self.removed.is_empty()
+    }
+}
+
+/// Holds `.qcode/lock` for as long as it lives; the OS releases it if the process dies.
+pub struct IndexLock {
+    _file: File,
+}
+
+impl IndexLock {
+    pub fn acquire(data_dir: &Path) -> Result<IndexLock, IndexError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| IndexError::io(data_dir, e))?;
+        let path = data_dir.join(LOCK_FILE);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| IndexError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(IndexLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(IndexError::Locked(path)),
+            Err(std::fs::TryLockError::Error(e)) => Err(IndexError::io(&path, e)),
+        }
+    }
+}
+
+/// Open the index in `dir`, or say why it must be rebuilt.
+fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), String> {
+    let index =
+        Index::open_in_dir(dir).map_err(|e| format!("the index could not be opened ({e})"))?;
+    if index.schema() != build_schema() {
+        return Err("the index was written by another version of qcode".into());
+    }
+    let metas = index
+        .load_metas()
+        .map_err(|e| format!("the index could not be read ({e})"))?;
+    let manifest = Manifest::from_payload(metas.payload.as_deref());
+    if let Some(m) = &manifest {
+        if m.schema_version != SCHEMA_VERSION {
+            return Err(format!(
+                "the index was written by qcode {} (index format {})",
+                m.qcode_version, m.schema_version
+            ));
+        }
+    }
+    Ok((index, manifest))
+}
+
+fn create_fresh(dir: &Path) -> Result<Index, IndexError> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
+    Index::create_in_dir(dir, build_schema()).map_err(|e| IndexError::tantivy(dir, e))
+}
+
+enum Outcome {
+    /// Same bytes as indexed; only the size/mtime record may need refreshing.
+    Unchanged(FileEntry),
+    Parsed(FileEntry, Parsed),
+    Failed(SourceError),
+}
+
+/// Bring the project's index up to date. `progress` is called with (files done, files to do).
+pub fn update(
+    project: &Project,
+    opts: UpdateOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<UpdateReport, IndexError> {
+    let started = Instant::now();
+    let data_dir = project.data_dir();
+    let _lock = IndexLock::acquire(&data_dir)?;
+    let roles = load_roles(&project.codebook_dir)?;
+    let settings = settings_hash(project)?;
+    let files = corpus_files(project)?;
+    let dir = data_dir.join(INDEX_DIR);
+
+    let mut report = UpdateReport {
+        files_total: files.len(),
+        ..Default::default()
+    };
+    let (index, old) = match open_existing(&dir) {
+        _ if opts.rebuild => {
+            report.rebuilt = Some("--rebuild was asked for".into());
+            (create_fresh(&dir)?, None)
+        }
+        Ok((index, Some(m))) if m.settings_hash == settings => (index, Some(m)),
+        Ok((index, Some(_))) => {
+            report.rebuilt = Some("qcode.toml or the codebook changed".into());
+            (index, None)
+        }
+        Ok((index, None)) => (index, None),
+        Err(why) if dir.join("meta.json").exists() => {
+            report.rebuilt = Some(why);
+            (create_fresh(&dir)?, None)
+        }
+        Err(_) => (create_fresh(&dir)?, None),
+    };
+    let full = old.is_none();
+    let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
+    let fields = Fields::new(&index.schema());
+
+    // Which files need a look: new ones, and those whose size or mtime moved.
+    let mut manifest = Manifest::new(settings);
+    let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    report.removed = old
+        .files
+        .keys()
+        .filter(|k| !present.contains(String::as_str(k)))
+        .cloned()
+        .collect();
+    let mut todo: Vec<(String, PathBuf)> = Vec::new();
+    for (rel, path) in &files {
+        let (size, mtime_ns) = stat(path);
+        match old.files.get(rel) {
+            Some(e) if !full && e.size == size && e.mtime_ns == mtime_ns => {
+                manifest.files.insert(rel.clone(), e.clone());
+            }
+            _ => todo.push((rel.clone(), path.clone())),
+        }
+    }
+
+    if todo.is_empty() && report.removed.is_empty() && !full {
+        report.unchanged = files.len();
+        report.segments = old.segment_count();
+        report.interviews = old.interview_count();
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer(WRITER_BUDGET)
+        .map_err(|e| IndexError::tantivy(&dir, e))?;
+    if full {
+        writer
+            .delete_all_documents()
+            .map_err(|e| IndexError::tantivy(&dir, e))?;
+    }
+    for rel in &report.removed {
+        writer.delete_term(Term::from_field_text(fields.file, rel));
+    }
+
+    // Interview ids (and CSV row ids) must be unique across the corpus; files kept as they were
+    // own theirs first, then files in path order.
+    let mut interview_owner: HashMap<String, String> = manifest
+        .files
+        .iter()
+        .flat_map(|(rel, e)| e.interviews.iter().map(move |i| (i.clone(), rel.clone())))
+        .collect();
+    let searcher = index
+        .reader()
+        .map_err(|e| IndexError::tantivy(&dir, e))?
+        .searcher();
+    let mut row_ids_this_run: HashMap<String, String> = HashMap::new();
+
+    let total = todo.len();
+    let mut done = 0;
+    for chunk in todo.chunks(CHUNK) {
+        let outcomes: Vec<Outcome> = chunk
+            .par_iter()
+            .map(|(rel, path)| read_and_parse(project, &roles, rel, path, old.files.get(rel), full))
+            .collect();
+        for ((rel, path), outcome) in chunk.iter().zip(outcomes) {
+            done += 1;
+            progress(done, total);
+            match outcome {
+                Outcome::Unchanged(entry) => {
+                    manifest.files.insert(rel.clone(), entry);
+                }
+                Outcome::Failed(err) => {
+                    if old.files.contains_key(rel) {
+                        writer.delete_term(Term::from_field_text(fields.file, rel));
+                    }
+                    report.skipped.push(err);
+                }
+                Outcome::Parsed(mut entry, parsed) => {
+                    let clash = unique_ids(
+                        path,
+                        rel,
+                        &parsed,
+                        &interview_owner,
+                        &mut row_ids_this_run,
+                        &searcher,
+                        &fields,
+                        &manifest,
+                    );
+                    if !full && old.files.contains_key(rel) {
+                        writer.delete_term(Term::from_field_text(fields.file, rel));
+                    }
+                    if let Err(e) = clash {
+                        report.skipped.push(e);
+                        continue;
+                    }
+                    for iv in &parsed.interviews {
+                        interview_owner.insert(iv.id.clone(), rel.clone());
+                        for seg in &iv.segments {
+                            writer
+                                .add_document(fields.document(rel, seg))
+                                .map_err(|e| IndexError::tantivy(&dir, e))?;
+                        }
+                    }
+                    entry.interviews = parsed.interviews.iter().map(|i| i.id.clone()).collect();
+                    entry.segments = parsed.interviews.iter().map(|i| i.segments.len()).sum();
+                    report.warnings.extend(parsed.warnings);
+                    report.indexed.push(rel.clone());
+                    manifest.files.insert(rel.clone(), entry);
+                }
+            }
+        }
+    }
+    report.unchanged = files.len() - report.indexed.len() - report.skipped.len();
+    report.segments = manifest.segment_count();
+    report.interviews = manifest.interview_count();
+
+    if manifest != old || full {
+        let mut commit = writer
+            .prepare_commit()
+            .map_err(|e| IndexError::tantivy(&dir, e))?;
+        commit.set_payload(&manifest.to_payload());
+        commit.commit().map_err(|e| IndexError::tantivy(&dir, e))?;
+    }
+    writer
+        .wait_merging_threads()
+        .map_err(|e| IndexError::tantivy(&dir, e))?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn stat(path: &Path) -> (u64, u128) {
+    match std::fs::metadata(path) {
+        Ok(m) => (
+            m.len(),
+            m.modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        ),
+        Err(_) => (0, 0),
+    }
+}
+
+fn read_and_parse(
+    project: &Project,
+    roles: &RoleTable,
+    rel: &str,
+    path: &Path,
+    old: Option<&FileEntry>,
+    full: bool,
+) -> Outcome {
+    let (size, mtime_ns) = stat(path);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Outcome::Failed(
+                SourceError::whole_file(path, format!("cannot read: {e}"))
+                    .with_help("check the file's permissions"),
+            )
+        }
+    };
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    if let Some(o) = old.filter(|o| o.hash == hash && !full) {
+        return Outcome::Unchanged(FileEntry {
+            size,
+            mtime_ns,
+            ..o.clone()
+        });
+    }
+    match parse_file(project, roles, rel, path, &bytes) {
+        Ok(parsed) => Outcome::Parsed(
+            FileEntry {
+                hash,
+                size,
+                mtime_ns,
+                interviews: Vec::new(),
+                segments: 0,
+            },
+            parsed,
+        ),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn unique_ids(
+    path: &Path,
+    rel: &str,
+    parsed: &Parsed,
+    interview_owner: &HashMap<String, String>,
+    row_ids: &mut HashMap<String, String>,
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    kept: &Manifest,
+) -> Result<(), SourceError> {
+    for iv in &parsed.interviews {
+        if let Some(other) = interview_owner
+            .get(&iv.id)
+            .filter(|o| String::as_str(o) != rel)
+        {
+            return Err(SourceError::whole_file(
+                path,
+                format!("interview id `{}` is already used by {other}", iv.id),
+            )
+            .with_help("give each transcript a unique `id:` in its header (or rename the file)"));
+        }
+    }
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if !is_csv {
+        return Ok(());
+    }
+    for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
+        let other = row_ids.get(&seg.id).cloned().or_else(|| {
+            // A row id already in the index, from a file this run keeps.
+            let term = Term::from_field_text(fields.seg_id, &seg.id);
+            let q = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+            let hits = searcher
+                .search(&q, &tantivy::collector::DocSetCollector)
+                .ok()?;
+            hits.into_iter().find_map(|addr| {
+                let d: TantivyDocument = searcher.doc(addr).ok()?;
+                let f = d.get_first(fields.file)?.as_str()?.to_string();
+                (kept.files.contains_key(&f) && f != rel).then_some(f)
+            })
+        });
+        if let Some(other) = other.filter(|o| o != rel) {
+            return Err(SourceError::whole_file(
+                path,
+                format!("row id `{}` is already used by {other}", seg.id),
+            )
+            .with_help("ids must be unique across the whole corpus"));
+        }
+    }
+    for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
+        row_ids.insert(seg.id.clone(), rel.to_string());
+    }
+    Ok(())
+}
