@@ -1,0 +1,150 @@
+//! A throwaway project folder and helpers to run qcode in it.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub const ROLES: &str = r#"
+[roles.interviewer]
+label = "Interviewer"
+aliases = ["I", "Int"]
+
+[roles.council_officer]
+label = "Council officer"
+aliases = ["Officer", "Council Officer"]
+
+[roles.lto_rep]
+label = "LTO representative"
+aliases = ["LTO rep", "Locally Trusted Organisation representative"]
+
+[roles.resident]
+label = "Resident"
+aliases = ["local resident"]
+
+[roles.councillor]
+label = "Councillor"
+aliases = ["Cllr"]
+"#;
+
+pub const NORTHMOOR: &str = "---
+id: northmoor-01
+area: Northmoor
+mode: telephone
+speakers:
+  I: interviewer
+  P1: Council officer
+  P2: {role: LTO rep, name: Dana Whitfield}
+---
+I: How has the partnership worked with the council?
+
+P1: At the start we only heard from them when something went wrong.
+It got better once we had a regular monthly meeting.
+
+We listened more after that.
+
+I: [00:12:31] What would you tell another council?
+
+P2: Be honest about the money. Bureaucracy slowed everything down.
+";
+
+pub const EASTBROOK: &str = "---
+id: eastbrook-01
+area: Eastbrook
+speakers:
+  I: Interviewer
+  P1: local resident
+---
+I: What does a good relationship look like?
+
+P1: Trust, mostly. The council should trust residents with decisions.
+
+I: Anything else?
+
+P1: Regular meetings with officers, and paperwork that does not take months.
+";
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project with the role table and the two interviews above.
+    pub fn new() -> Project {
+        let p = Project::empty();
+        p.write("codebook/roles.toml", ROLES);
+        p.write("corpus/northmoor-01.txt", NORTHMOOR);
+        p.write("corpus/eastbrook-01.txt", EASTBROOK);
+        p
+    }
+
+    pub fn empty() -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
+        Project { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        self.write_bytes(rel, text.as_bytes());
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) {
+        let path = self.file(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// `qcode ARGS` run in the project folder.
+    pub fn qcode(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("qcode").expect("binary");
+        cmd.current_dir(self.path())
+            .args(args)
+            .env_remove("NO_COLOR");
+        cmd
+    }
+
+    /// stdout of a run that must exit with `code`.
+    pub fn run(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self.qcode(args).output().expect("runs");
+        let (so, se) = (
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "qcode {args:?}\nstdout:\n{so}\nstderr:\n{se}"
+        );
+        (so, se)
+    }
+
+    /// Search as JSON, returning the hits.
+    pub fn search_json(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut all = vec!["search", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.qcode(&all).output().expect("runs");
+        assert!(
+            out.status.code().unwrap() <= 1,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["hits"].as_array().unwrap().clone()
+    }
+}
+
+pub fn ids(hits: &[serde_json::Value]) -> Vec<String> {
+    let mut v: Vec<String> = hits
+        .iter()
+        .map(|h| h["segment_id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,222 @@
+//! Input formats and encodings, and how bad input is reported.
+
+use crate::common::{ids, Project, NORTHMOOR};
+
+#[test]
+fn segments_of_a_transcript_have_ids_roles_and_offsets() {
+    let p = Project::new();
+    let (out, _) = p.run(
+        &[
+            "segments",
+            "--format",
+            "json",
+            "--include-interviewer",
+            "corpus/northmoor-01.txt",
+        ],
+        0,
+    );
+    let segs: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let got: Vec<&str> = segs
+        .iter()
+        .map(|s| s["segment_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "northmoor-01:1.1",
+            "northmoor-01:2.1",
+            "northmoor-01:2.2",
+            "northmoor-01:3.1",
+            "northmoor-01:4.1"
+        ]
+    );
+    assert_eq!(segs[1]["role"], "council_officer");
+    assert_eq!(segs[4]["role"], "lto_rep");
+    assert_eq!(segs[4]["role_label"], "LTO representative");
+    assert_eq!(segs[3]["timestamp"], "00:12:31");
+    assert_eq!(segs[0]["interviewer"], true);
+    // Offsets are characters into the source text.
+    let chars: Vec<char> = NORTHMOOR.chars().collect();
+    for s in &segs {
+        let (a, b) = (
+            s["start"].as_u64().unwrap() as usize,
+            s["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            s["text"].as_str().unwrap()
+        );
+    }
+    assert!(
+        !out.contains("Dana"),
+        "participant names never leave the header"
+    );
+}
+
+#[test]
+fn bom_crlf_and_windows_1252_are_read() {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", crate::common::ROLES);
+    let crlf = "\u{feff}---\r\nid: crlf-01\r\n---\r\nP1: Caf\u{e9} meeting\r\nwent well.\r\n\r\nP2: Yes.\r\n";
+    p.write("corpus/crlf.txt", crlf);
+    // "£5 for the café – agreed" in Windows-1252.
+    p.write_bytes("corpus/win.txt", b"P1: \xA35 for the caf\xE9 \x96 agreed\n");
+    let (_, err) = p.run(&["index"], 0);
+    assert!(
+        err.contains("corpus/win.txt: not UTF-8; decoded as windows-1252"),
+        "{err}"
+    );
+    let hits = p.search_json(&["café"]);
+    assert_eq!(ids(&hits), ["crlf-01:1.1", "win:1.1"]);
+    let crlf_hit = hits
+        .iter()
+        .find(|h| h["segment_id"] == "crlf-01:1.1")
+        .unwrap();
+    assert_eq!(crlf_hit["text"], "Café meeting\nwent well.");
+    let win_hit = hits.iter().find(|h| h["segment_id"] == "win:1.1").unwrap();
+    assert_eq!(win_hit["text"], "£5 for the café – agreed");
+}
+
+#[test]
+fn csv_corpus_rows_are_segments_with_metadata() {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", crate::common::ROLES);
+    p.write(
+        "corpus/workshop.csv",
+        "id,interview,role,area,text\nws-01,table-1,LTO rep,Northmoor,\"Trust takes time, and money.\"\nws-02,table-1,Cllr,Eastbrook,We trust the partnership.\nws-03,table-2,Resident,Eastbrook,Nothing about that here.\n",
+    );
+    p.run(&["index"], 0);
+    let hits = p.search_json(&["trust"]);
+    assert_eq!(ids(&hits), ["ws-01", "ws-02"]);
+    let h = hits.iter().find(|h| h["segment_id"] == "ws-01").unwrap();
+    assert_eq!(h["role"], "lto_rep");
+    assert_eq!(h["interview"], "table-1");
+    assert_eq!(h["meta"]["area"], "Northmoor");
+    assert_eq!(
+        ids(&p.search_json(&["trust", "--where", "area=eastbrook"])),
+        ["ws-02"]
+    );
+}
+
+#[test]
+fn malformed_header_skips_that_file_only() {
+    let p = Project::new();
+    p.write(
+        "corpus/bad.txt",
+        "---\nid: bad-01\narea: [Northmoor\n---\nP1: hello\n",
+    );
+    let (_, err) = p.run(&["index"], 1);
+    assert!(err.contains("corpus/bad.txt:3:"), "{err}");
+    assert!(err.contains("malformed metadata header"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+    assert!(err.contains("2 indexed"), "{err}");
+    // The good files are searchable.
+    assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
+}
+
+#[test]
+fn unclosed_header_and_no_turns_and_binary_are_reported_with_locations() {
+    let p = Project::new();
+    p.write("corpus/open.txt", "---\nid: open-01\nP1: hello\n");
+    p.write("corpus/prose.txt", "Just some notes\nwithout speakers.\n");
+    p.write_bytes("corpus/image.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    p.write("corpus/empty.txt", "");
+    let (_, err) = p.run(&["index"], 1);
+    assert!(
+        err.contains("corpus/open.txt:1:1: the metadata header is not closed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("corpus/prose.txt:1:1: no speaker turns found"),
+        "{err}"
+    );
+    assert!(
+        err.contains("image.txt: this looks like a binary file"),
+        "{err}"
+    );
+    assert!(err.contains("empty.txt: the file is empty"), "{err}");
+    assert!(err.contains("4 skipped"), "{err}");
+}
+
+#[test]
+fn undeclared_speaker_is_a_warning_not_a_failure() {
+    let p = Project::new();
+    p.write(
+        "corpus/northmoor-01.txt",
+        &format!("{NORTHMOOR}\nP3: Sorry, just grabbing my coat.\n"),
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(
+        err.contains("northmoor-01.txt:21: speaker `P3` is not declared"),
+        "{err}"
+    );
+    assert_eq!(ids(&p.search_json(&["coat"])), ["northmoor-01:5.1"]);
+}
+
+#[test]
+fn custom_speaker_pattern_from_qcode_toml() {
+    let p = Project::empty();
+    p.write(
+        "qcode.toml",
+        "[transcript]\nspeaker_pattern = '^\\*\\*(.+?)\\*\\*:\\s*'\nskip_lines = ['^\\.\\. ', '^\\*\\(.*\\)\\*$']\nextensions = [\"rst\"]\n",
+    );
+    p.write(
+        "corpus/hearing.rst",
+        "Hearing (4 March)\n=================\n\n*(10.00 am)*\n\n**Sir Ann Lee**: Good morning. We listen first.\n\n.. rst-class:: indented\n\n**Facilitator**: Thank you.\nNote: this continues.\n",
+    );
+    p.write("corpus/ignored.txt", "P1: not read, wrong extension\n");
+    p.run(&["index"], 0);
+    let hits = p.search_json(&["listen"]);
+    assert_eq!(ids(&hits), ["hearing:1.1"]);
+    assert_eq!(hits[0]["speaker"], "Sir Ann Lee");
+    assert_eq!(hits[0]["role"], "sir_ann_lee");
+    let hits = p.search_json(&["thank"]);
+    assert_eq!(hits[0]["text"], "Thank you.\nNote: this continues.");
+    assert!(p.search_json(&["extension"]).is_empty());
+}
+
+#[test]
+fn bad_qcode_toml_is_an_error_with_location() {
+    let p = Project::new();
+    p.write("qcode.toml", "[transcript]\nspeaker_pattern = '^(a)(b)'\n");
+    let (_, err) = p.run(&["index"], 2);
+    assert!(
+        err.contains("qcode.toml:2:1: speaker_pattern must have exactly one capture group"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_interview_ids_across_files_skip_the_later_file() {
+    let p = Project::new();
+    p.write("corpus/zz-copy.txt", NORTHMOOR);
+    let (_, err) = p.run(&["index"], 1);
+    assert!(
+        err.contains(
+            "zz-copy.txt: interview id `northmoor-01` is already used by corpus/northmoor-01.txt"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn corpus_is_never_modified() {
+    let p = Project::new();
+    let before = snapshot(&p.file("corpus"));
+    p.run(&["index"], 0);
+    p.run(&["search", "trust"], 0);
+    p.run(&["index", "--rebuild"], 0);
+    assert_eq!(before, snapshot(&p.file("corpus")));
+}
+
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.display().to_string(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,116 @@
+//! Incremental indexing, rebuilds and the writer lock.
+
+use crate::common::{ids, Project, EASTBROOK};
+
+#[test]
+fn nothing_changed_is_a_no_op() {
+    let p = Project::new();
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("2 files: 2 indexed, 0 unchanged"), "{err}");
+    let (_, err) = p.run(&["index"], 0);
+    assert!(
+        err.contains("index is up to date: 2 files, 2 interviews"),
+        "{err}"
+    );
+}
+
+#[test]
+fn one_changed_file_is_the_only_one_reindexed() {
+    let p = Project::new();
+    p.write("corpus/third.txt", "P1: A third interview about parking.\n");
+    p.run(&["index"], 0);
+    p.write(
+        "corpus/eastbrook-01.txt",
+        &EASTBROOK.replace("paperwork", "forms"),
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("3 files: 1 indexed, 2 unchanged"), "{err}");
+    assert!(p.search_json(&["paperwork"]).is_empty());
+    assert_eq!(ids(&p.search_json(&["forms"])), ["eastbrook-01:4.1"]);
+}
+
+#[test]
+fn touched_but_identical_file_is_not_reindexed() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    // Same bytes, new modification time: the content hash says nothing changed.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    p.write("corpus/eastbrook-01.txt", EASTBROOK);
+    let (_, err) = p.run(&["index"], 0);
+    assert!(!err.contains("1 indexed"), "{err}");
+}
+
+#[test]
+fn removed_and_added_files_are_followed() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    std::fs::remove_file(p.file("corpus/eastbrook-01.txt")).unwrap();
+    p.write("corpus/new.txt", "P1: Fresh words about allotments.\n");
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("1 indexed, 1 removed, 1 unchanged"), "{err}");
+    assert!(p.search_json(&["trust"]).is_empty());
+    assert_eq!(ids(&p.search_json(&["allotments"])), ["new:1.1"]);
+}
+
+#[test]
+fn search_brings_the_index_up_to_date_first() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    p.write("corpus/late.txt", "P1: The skatepark finally opened.\n");
+    assert_eq!(ids(&p.search_json(&["skatepark"])), ["late:1.1"]);
+}
+
+#[test]
+fn codebook_or_settings_change_rebuilds() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    p.write(
+        "codebook/roles.toml",
+        &crate::common::ROLES.replace("\"local resident\"", "\"local resident\", \"neighbour\""),
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(
+        err.contains("rebuilt the index: qcode.toml or the codebook changed"),
+        "{err}"
+    );
+    let (_, err) = p.run(&["index", "--rebuild"], 0);
+    assert!(err.contains("2 indexed"), "{err}");
+}
+
+#[test]
+fn unreadable_index_is_rebuilt() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    std::fs::write(p.file(".qcode/index/meta.json"), "{ not json").unwrap();
+    let (_, err) = p.run(&["index"], 0);
+    assert!(
+        err.contains("rebuilt the index: the index could not be opened"),
+        "{err}"
+    );
+    assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
+}
+
+#[test]
+fn a_second_writer_gets_a_clear_locked_error() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    p.write("corpus/late.txt", "P1: Another file to index.\n");
+    // Hold the lock as a running `qcode index` would.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(p.file(".qcode/lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let (_, err) = p.run(&["index"], 2);
+    assert!(
+        err.contains("the index is locked by another qcode process"),
+        "{err}"
+    );
+    // A search still answers, from the last committed state.
+    let (out, err) = p.run(&["search", "bureaucracy"], 0);
+    assert!(err.contains("searching its last committed state"), "{err}");
+    assert!(out.contains("northmoor-01:4.1"), "{out}");
+    drop(lock);
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("1 indexed"), "{err}");
+}

@@ -1,0 +1,185 @@
+//! Searching: query language, filters, context, output formats and exit codes.
+
+use crate::common::{ids, Project};
+
+fn indexed() -> Project {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    p
+}
+
+#[test]
+fn words_are_matched_by_stem_and_highlighted() {
+    let p = indexed();
+    let (out, _) = p.run(&["search", "listen"], 0);
+    assert!(out.contains("northmoor-01:2.2"), "{out}");
+    assert!(out.contains("We «listened» more"), "{out}");
+    assert!(out.contains("Council officer, Northmoor"), "{out}");
+    assert!(out.contains("1 of 1 matching segments shown"), "{out}");
+}
+
+#[test]
+fn phrases_prefixes_and_boolean_operators() {
+    let p = indexed();
+    assert_eq!(
+        ids(&p.search_json(&["\"monthly meeting\""])),
+        ["northmoor-01:2.1"]
+    );
+    assert!(p.search_json(&["\"meeting monthly\""]).is_empty());
+    assert_eq!(ids(&p.search_json(&["bureau*"])), ["northmoor-01:4.1"]);
+    assert_eq!(
+        ids(&p.search_json(&["\"regular meet*\""])),
+        ["eastbrook-01:4.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["\"monthly meet*\""])),
+        ["northmoor-01:2.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["trust OR bureaucracy"])),
+        ["eastbrook-01:2.1", "northmoor-01:4.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["regular -paperwork"])),
+        ["northmoor-01:2.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["council AND residents"])),
+        ["eastbrook-01:2.1"]
+    );
+    let hits = p.search_json(&["bureau*"]);
+    assert_eq!(
+        hits[0]["highlighted"],
+        "Be honest about the money. «Bureaucracy» slowed everything down."
+    );
+}
+
+#[test]
+fn interviewer_turns_are_excluded_unless_asked() {
+    let p = indexed();
+    assert!(p.search_json(&["tell"]).is_empty());
+    assert_eq!(
+        ids(&p.search_json(&["tell", "--include-interviewer"])),
+        ["northmoor-01:3.1"]
+    );
+}
+
+#[test]
+fn role_speaker_interview_and_metadata_filters() {
+    let p = indexed();
+    // A role by id, label or alias.
+    for role in ["council_officer", "Council officer", "officer"] {
+        assert_eq!(
+            ids(&p.search_json(&["", "--role", role])),
+            ["northmoor-01:2.1", "northmoor-01:2.2"],
+            "{role}"
+        );
+    }
+    assert_eq!(
+        ids(&p.search_json(&["meeting*", "--role", "resident"])),
+        ["eastbrook-01:4.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["", "--speaker", "p2"])),
+        ["northmoor-01:4.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["", "--interview", "eastbrook-01"])),
+        ["eastbrook-01:2.1", "eastbrook-01:4.1"]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["", "--where", "area=Northmoor", "--where", "mode=telephone"])).len(),
+        3
+    );
+    assert!(p
+        .search_json(&["", "--where", "area=Northmoor", "--where", "mode=video"])
+        .is_empty());
+    // Several roles: any of them.
+    assert_eq!(
+        p.search_json(&["", "--role", "lto_rep", "--role", "resident"])
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn context_shows_neighbouring_paragraphs_of_the_same_interview() {
+    let p = indexed();
+    let hits = p.search_json(&["bureaucracy", "--context", "1"]);
+    assert_eq!(
+        hits[0]["context_before"][0]["segment_id"],
+        "northmoor-01:3.1"
+    );
+    assert_eq!(hits[0]["context_after"].as_array().unwrap().len(), 0);
+    let (out, _) = p.run(&["search", "listened", "-C", "1"], 0);
+    assert!(out.contains("| Council officer: At the start"), "{out}");
+    assert!(
+        out.contains("| Interviewer: [00:12:31]") || out.contains("| Interviewer: What would"),
+        "{out}"
+    );
+}
+
+#[test]
+fn csv_output_has_metadata_columns_and_no_names() {
+    let p = indexed();
+    let (out, _) = p.run(
+        &[
+            "search",
+            "",
+            "--format",
+            "csv",
+            "--include-interviewer",
+            "-n",
+            "100",
+        ],
+        0,
+    );
+    let mut rdr = csv::Reader::from_reader(out.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[1], "segment_id");
+    assert!(headers.iter().any(|h| h == "meta:area"));
+    assert_eq!(rdr.records().count(), 9);
+    assert!(!out.contains("Dana"), "participant names are never shown");
+}
+
+#[test]
+fn exit_codes_follow_grep() {
+    let p = indexed();
+    p.run(&["search", "trust"], 0);
+    let (out, _) = p.run(&["search", "zebra"], 1);
+    assert!(out.contains("no matching segments"));
+    let (_, err) = p.run(&["search", "\"unclosed"], 2);
+    assert!(
+        err.contains("query, column 1: this quote is never closed"),
+        "{err}"
+    );
+    let (_, err) = p.run(&["search", "x", "--where", "area"], 2);
+    assert!(err.contains("KEY=VALUE"), "{err}");
+}
+
+#[test]
+fn ranking_is_stable_across_rebuilds() {
+    let p = indexed();
+    let first = p.search_json(&["", "-n", "100"]);
+    p.run(&["index", "--rebuild"], 0);
+    let second = p.search_json(&["", "-n", "100"]);
+    let order = |h: &[serde_json::Value]| {
+        h.iter()
+            .map(|x| x["segment_id"].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&first), order(&second));
+}
+
+#[test]
+fn missing_project_or_corpus_is_an_error() {
+    let p = Project::empty();
+    std::fs::remove_dir(p.file("corpus")).unwrap();
+    let (_, err) = p.run(&["index"], 2);
+    assert!(err.contains("corpus folder not found"), "{err}");
+    std::fs::write(p.file("corpus"), "not a folder").unwrap();
+    let (_, err) = p.run(&["index"], 2);
+    assert!(err.contains("the corpus is a file, not a folder"), "{err}");
+    let (_, err) = p.run(&["--project", "/nonexistent/x", "index"], 2);
+    assert!(err.contains("project folder not found"), "{err}");
+}
