@@ -27,6 +27,8 @@ struct RawConfig {
 struct RawProject {
     corpus: Option<String>,
     codebook: Option<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -70,6 +72,8 @@ pub struct Project {
     pub corpus_dir: PathBuf,
     pub codebook_dir: PathBuf,
     pub transcript: TranscriptSettings,
+    /// Corpus files to leave out (globs over paths relative to the corpus folder).
+    pub exclude: globset::GlobSet,
     /// The raw text of qcode.toml (empty when absent): part of what the index depends on.
     pub config_text: String,
 }
@@ -96,9 +100,29 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook; [transcript] speaker_pattern, skip_lines, extensions")
+                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
+        let mut globs = globset::GlobSetBuilder::new();
+        for g in &raw.project.exclude {
+            let glob = globset::Glob::new(g).map_err(|e| {
+                let (l, c) = config_text
+                    .find(g.as_str())
+                    .map(|b| line_col(&config_text, b))
+                    .unwrap_or((0, 0));
+                SourceError::new(
+                    &config_path,
+                    l,
+                    c,
+                    format!("exclude pattern is not a valid glob: {e}"),
+                )
+                .with_source(&config_text)
+            })?;
+            globs.add(glob);
+        }
+        let exclude = globs
+            .build()
+            .map_err(|e| SourceError::whole_file(&config_path, format!("exclude patterns: {e}")))?;
         let corpus = raw.project.corpus.unwrap_or_else(|| "corpus".into());
         let codebook = raw.project.codebook.unwrap_or_else(|| "codebook".into());
         Ok(Project {
@@ -106,6 +130,7 @@ impl Project {
             corpus_dir: root.join(corpus),
             codebook_dir: root.join(codebook),
             transcript,
+            exclude,
             config_text,
         })
     }

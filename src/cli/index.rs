@@ -66,6 +66,12 @@ fn print_report(ctx: &Context, r: &UpdateReport) {
     for w in &r.warnings {
         ctx.note(format!("warning: {w}"));
     }
+    if !r.unknown_roles.is_empty() {
+        ctx.note(format!(
+            "warning: {}",
+            unknown_roles_message(r.unknown_roles.keys())
+        ));
+    }
     for e in &r.skipped {
         eprintln!("error: {e}\n  (file skipped; the other files were indexed)");
     }
@@ -95,4 +101,19 @@ fn print_report(ctx: &Context, r: &UpdateReport) {
         r.interviews,
         r.segments
     ));
+}
+
+/// One line about role labels the role table does not know, however many there are.
+pub fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a String>) -> String {
+    let n = labels.len();
+    let shown: Vec<String> = labels.take(6).map(|l| format!("`{l}`")).collect();
+    let more = if n > 6 {
+        format!(" and {} more", n - 6)
+    } else {
+        String::new()
+    };
+    format!(
+        "{n} role label(s) are not in the codebook's role table, so roles were made from them: {}{more}; add them as aliases under [roles] in codebook/",
+        shown.join(", ")
+    )
 }

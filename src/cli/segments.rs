@@ -10,6 +10,7 @@ use anyhow::Result;
 use qcode::codebook::load_roles;
 use qcode::transcript::{corpus_files, parse_file};
 
+use super::index::unknown_roles_message;
 use super::output::Format;
 use super::search::segment_json;
 use super::Context;
@@ -79,6 +80,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         };
         for w in &parsed.warnings {
             ctx.note(format!("warning: {w}"));
+        }
+        let unknown: std::collections::BTreeSet<&String> = parsed
+            .interviews
+            .iter()
+            .flat_map(|iv| &iv.unknown_roles)
+            .collect();
+        if !unknown.is_empty() {
+            ctx.note(format!(
+                "warning: {rel}: {}",
+                unknown_roles_message(unknown.into_iter())
+            ));
         }
         for s in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
             if s.interviewer && !args.include_interviewer {

@@ -44,6 +44,8 @@ pub struct UpdateReport {
     /// Files that could not be indexed, with why.
     pub skipped: Vec<SourceError>,
     pub warnings: Vec<Warning>,
+    /// Role labels not in the role table, with how many of the files indexed now use each.
+    pub unknown_roles: std::collections::BTreeMap<String, usize>,
     pub segments: usize,
     pub interviews: usize,
     pub elapsed: std::time::Duration,
@@ -246,6 +248,9 @@ pub fn update(
                         continue;
                     }
                     for iv in &parsed.interviews {
+                        for r in &iv.unknown_roles {
+                            *report.unknown_roles.entry(r.clone()).or_default() += 1;
+                        }
                         interview_owner.insert(iv.id.clone(), rel.clone());
                         for seg in &iv.segments {
                             writer

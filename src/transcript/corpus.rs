@@ -16,7 +16,7 @@ pub struct Parsed {
 }
 
 /// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
-/// sorted. Hidden files and README files are not transcripts.
+/// sorted. Hidden files, README files and files matching `[project] exclude` are left out.
 pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceError> {
     let dir = &project.corpus_dir;
     if dir.is_file() {
@@ -39,6 +39,10 @@ pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceE
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
+        let in_corpus = path.strip_prefix(dir).unwrap_or(path);
+        if project.exclude.is_match(in_corpus) {
+            return;
+        }
         if ext == "csv" || project.transcript.extensions.contains(&ext) {
             out.push((project.relative(path), path.to_path_buf()));
         }

@@ -131,6 +131,7 @@ pub fn parse_csv(
                 meta: BTreeMap::new(),
                 speakers: BTreeMap::new(),
                 segments: Vec::new(),
+                unknown_roles: BTreeSet::new(),
             }
         });
         let turn = iv.segments.len() as u32 + 1;
@@ -150,16 +151,6 @@ pub fn parse_csv(
             meta,
         });
     }
-    if !unknown_roles.is_empty() {
-        let list: Vec<String> = unknown_roles.iter().map(|r| format!("`{r}`")).collect();
-        warnings.push(Warning {
-            location: rel.to_string(),
-            message: format!(
-                "role label(s) not in the codebook's role table: {}; roles made from the labels (add them as aliases under [roles])",
-                list.join(", ")
-            ),
-        });
-    }
     // Interview-level metadata: the values all of its rows share.
     let mut out = Vec::new();
     for id in order {
@@ -172,6 +163,12 @@ pub fn parse_csv(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
         }
+        iv.unknown_roles = iv
+            .segments
+            .iter()
+            .filter(|s| unknown_roles.contains(&s.role_label))
+            .map(|s| s.role_label.clone())
+            .collect();
         out.push(iv);
     }
     Ok((out, warnings))
@@ -227,7 +224,8 @@ mod tests {
         assert_eq!(ivs[0].segments[1].meta["area"], "Eastbrook");
         assert!(ivs[0].meta.is_empty(), "areas differ within t1");
         assert_eq!(ivs[1].id, "w");
-        assert!(w.iter().any(|w| w.message.contains("`Cllr`")));
+        assert!(w.is_empty());
+        assert!(ivs[0].unknown_roles.contains("Cllr"));
     }
 
     #[test]

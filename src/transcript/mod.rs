@@ -14,7 +14,7 @@ pub use text::parse_transcript;
 
 pub use self::csv::parse_csv;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,8 @@ pub struct Interview {
     /// Speakers declared in the header: label → role label and optional name.
     pub speakers: BTreeMap<String, Speaker>,
     pub segments: Vec<Segment>,
+    /// Role labels the role table does not know (their role ids were made from the labels).
+    pub unknown_roles: BTreeSet<String>,
 }
 
 /// A speaker declared in a transcript header.

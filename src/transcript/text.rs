@@ -205,7 +205,10 @@ pub fn parse_transcript(
         {
             Some(r) => (r.id.clone(), r.label.clone()),
             None => {
-                unknown_roles.insert(role_label.to_string());
+                // An undeclared speaker has been warned about already.
+                if declared.is_some() || header.speakers.is_empty() {
+                    unknown_roles.insert(role_label.to_string());
+                }
                 (slug(role_label), role_label.to_string())
             }
         };
@@ -228,23 +231,6 @@ pub fn parse_transcript(
             });
         }
     }
-    if !unknown_roles.is_empty() {
-        let list: Vec<String> = unknown_roles
-            .iter()
-            .take(8)
-            .map(|r| format!("`{r}`"))
-            .collect();
-        let more = unknown_roles.len().saturating_sub(8);
-        warnings.push(Warning {
-            location: rel.to_string(),
-            message: format!(
-                "{} role label(s) not in the codebook's role table: {}{}; roles made from the labels (add them as aliases under [roles])",
-                unknown_roles.len(),
-                list.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
-            ),
-        });
-    }
     Ok((
         Interview {
             id,
@@ -252,6 +238,7 @@ pub fn parse_transcript(
             meta: header.meta,
             speakers: header.speakers,
             segments,
+            unknown_roles,
         },
         warnings,
     ))

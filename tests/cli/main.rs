@@ -2,6 +2,7 @@
 //! Each test builds a small project in a temporary folder; nothing here needs ../shared.
 
 mod common;
+mod demo;
 mod formats;
 mod incremental;
 mod search;

@@ -1,0 +1,56 @@
+//! The bundled demo project (corpus/ and codebook/ at the repository root) works as the README says.
+
+use std::path::Path;
+
+use crate::common::Project;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// A copy of the demo project, so the test never writes into the repository.
+fn demo() -> Project {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = Project::empty();
+    copy_dir(&root.join("corpus"), &p.file("corpus"));
+    copy_dir(&root.join("codebook"), &p.file("codebook"));
+    p
+}
+
+#[test]
+fn demo_corpus_indexes_cleanly_with_every_role_known() {
+    let p = demo();
+    let (_, err) = p.run(&["index"], 0);
+    assert!(
+        !err.contains("not in the codebook's role table"),
+        "every demo role label has an alias:\n{err}"
+    );
+    assert!(!err.contains("skipped"), "{err}");
+    // At least 16 interviews and the workshop tables.
+    let ivs: usize = err
+        .split("the index holds ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(ivs >= 17, "{err}");
+}
+
+#[test]
+fn demo_search_by_role_finds_quotes() {
+    let p = demo();
+    p.run(&["index"], 0);
+    for role in ["council_officer", "councillor", "lto_rep", "resident"] {
+        let hits = p.search_json(&["", "--role", role]);
+        assert!(!hits.is_empty(), "no segments for {role}");
+        assert!(hits.iter().all(|h| h["role"] == role));
+    }
+    let hits = p.search_json(&["meeting*", "--where", "area=Northmoor"]);
+    assert!(!hits.is_empty());
+}
