@@ -192,7 +192,7 @@ impl SearchIndex {
             .into_iter()
             .map(|a| self.load(searcher, a))
             .collect::<Result<Vec<_>, _>>()?;
-        segs.sort_by(|a, b| (a.turn, a.paragraph).cmp(&(b.turn, b.paragraph)));
+        segs.sort_by_key(|s| (s.turn, s.paragraph));
         Ok(segs)
     }
 
@@ -297,7 +297,7 @@ impl SearchIndex {
                 }
                 match terms.len() {
                     0 => None,
-                    1 => self.prefix(&terms[0].1.value().as_str().unwrap_or("").to_string()),
+                    1 => self.prefix(terms[0].1.value().as_str().unwrap_or("")),
                     _ => Some(Box::new(PhrasePrefixQuery::new_with_offset(terms))),
                 }
             }

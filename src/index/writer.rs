@@ -312,7 +312,7 @@ fn read_and_parse(
         Ok(b) => b,
         Err(e) => {
             return Outcome::Failed(
-                SourceError::whole_file(path, format!("cannot read: {e}"))
+                SourceError::whole_file(Path::new(rel), format!("cannot read: {e}"))
                     .with_help("check the file's permissions"),
             )
         }
@@ -357,7 +357,7 @@ fn unique_ids(
             .filter(|o| String::as_str(o) != rel)
         {
             return Err(SourceError::whole_file(
-                path,
+                Path::new(rel),
                 format!("interview id `{}` is already used by {other}", iv.id),
             )
             .with_help("give each transcript a unique `id:` in its header (or rename the file)"));
@@ -385,7 +385,7 @@ fn unique_ids(
         });
         if let Some(other) = other.filter(|o| o != rel) {
             return Err(SourceError::whole_file(
-                path,
+                Path::new(rel),
                 format!("row id `{}` is already used by {other}", seg.id),
             )
             .with_help("ids must be unique across the whole corpus"));

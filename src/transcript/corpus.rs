@@ -82,8 +82,10 @@ pub fn parse_file(
     path: &Path,
     bytes: &[u8],
 ) -> Result<Parsed, SourceError> {
+    // Messages name the file as the user knows it: relative to the project.
+    let shown = Path::new(rel);
     let decoded = decode(bytes).map_err(|msg| {
-        SourceError::whole_file(path, msg)
+        SourceError::whole_file(shown, msg)
             .with_help("corpus files must be text: UTF-8, UTF-16 or Windows-1252")
     })?;
     let mut warnings = Vec::new();
@@ -101,12 +103,12 @@ pub fn parse_file(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let interviews = if is_csv {
-        let (ivs, w) = parse_csv(path, rel, &decoded.text, &stem, roles)?;
+        let (ivs, w) = parse_csv(shown, rel, &decoded.text, &stem, roles)?;
         warnings.extend(w);
         ivs
     } else {
         let (iv, w) =
-            parse_transcript(path, rel, &decoded.text, &stem, &project.transcript, roles)?;
+            parse_transcript(shown, rel, &decoded.text, &stem, &project.transcript, roles)?;
         warnings.extend(w);
         vec![iv]
     };
