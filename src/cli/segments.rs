@@ -16,6 +16,8 @@ use super::search::segment_json;
 use super::Context;
 
 /// Parse corpus files and print their segments (ids, roles, offsets, text) without indexing.
+///
+/// Output: CSV (default), JSON, or a readable table.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   qcode segments corpus/northmoor-01.txt
@@ -43,7 +45,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut csv = csv::Writer::from_writer(Vec::new());
-    if args.format != Format::Json {
+    if args.format == Format::Csv {
         csv.write_record([
             "segment_id",
             "interview",
@@ -98,6 +100,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             }
             if args.format == Format::Json {
                 json.push(segment_json(s));
+            } else if args.format == Format::Table {
+                let ts = s
+                    .timestamp
+                    .as_deref()
+                    .map(|t| format!(" [{t}]"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{}  {} ({}){ts}  chars {}..{}",
+                    s.id, s.role_label, s.speaker, s.start, s.end
+                )?;
+                writeln!(out, "   {}\n", s.text.replace('\n', "\n   "))?;
             } else {
                 csv.write_record([
                     s.id.as_str(),
@@ -116,11 +130,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             }
         }
     }
-    if args.format == Format::Json {
-        serde_json::to_writer_pretty(&mut out, &json)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(&csv.into_inner()?)?;
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &json)?;
+            writeln!(out)?;
+        }
+        Format::Csv => out.write_all(&csv.into_inner()?)?,
+        Format::Table => {}
     }
     out.flush()?;
     Ok(if failed > 0 {

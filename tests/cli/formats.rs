@@ -85,7 +85,8 @@ fn csv_corpus_rows_are_segments_with_metadata() {
         "corpus/workshop.csv",
         "id,interview,role,area,text\nws-01,table-1,LTO rep,Northmoor,\"Trust takes time, and money.\"\nws-02,table-1,Cllr,Eastbrook,We trust the partnership.\nws-03,table-2,Resident,Eastbrook,Nothing about that here.\n",
     );
-    p.run(&["index"], 0);
+    let (_, err) = p.run(&["index"], 0);
+    assert!(!err.contains("role table"), "all roles known: {err}");
     let hits = p.search_json(&["trust"]);
     assert_eq!(ids(&hits), ["ws-01", "ws-02"]);
     let h = hits.iter().find(|h| h["segment_id"] == "ws-01").unwrap();
@@ -219,4 +220,37 @@ fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     v.sort();
     v
+}
+
+#[test]
+fn unknown_role_labels_are_summed_up_in_one_warning() {
+    let p = Project::new();
+    p.write("corpus/more.csv", "id,role,text\nm-1,Paid worker,One.\nm-2,Chief Bottle Washer,Two.\nm-3,Paid worker,Three.\n");
+    let (_, err) = p.run(&["index"], 0);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("role table")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("2 role label(s)") && lines[0].contains("`Paid worker`"),
+        "{err}"
+    );
+    let hits = p.search_json(&["", "--role", "Paid worker"]);
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0]["role"], "paid_worker");
+}
+
+#[test]
+fn segments_command_shows_the_parse_without_indexing() {
+    let p = Project::new();
+    let (out, _) = p.run(
+        &["segments", "--format", "table", "corpus/eastbrook-01.txt"],
+        0,
+    );
+    assert!(out.contains("eastbrook-01:2.1  Resident (P1)"), "{out}");
+    assert!(
+        !p.file(".qcode").exists(),
+        "segments never writes the index"
+    );
+    let (out, _) = p.run(&["segments"], 0);
+    let rows = csv::Reader::from_reader(out.as_bytes()).records().count();
+    assert_eq!(rows, 5, "respondent segments of both interviews: {out}");
 }
