@@ -5,6 +5,7 @@
 //! (`src/cli/`) decides what the user sees.
 
 pub mod codebook;
+pub mod coding;
 pub mod diag;
 pub mod index;
 pub mod project;

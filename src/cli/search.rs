@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use qcode::codebook::load_roles;
+use qcode::codebook::load_codebook;
+use qcode::coding::Evidence;
 use qcode::index::{Hit, IndexError, SearchIndex, SearchRequest, UpdateOptions};
 use qcode::transcript::Segment;
 
@@ -26,7 +27,8 @@ use super::Context;
 #[command(after_help = "Examples:
   qcode search trust
   qcode search '\"regular meeting*\"' --role council_officer --context 1
-  qcode search 'bureaucra* OR paperwork' --where area=Northmoor --format csv > quotes.csv")]
+  qcode search 'bureaucra* OR paperwork' --where area=Northmoor --format csv > quotes.csv
+  qcode search '' --code trust --role councillor")]
 pub struct Args {
     /// The query (empty or `*` matches every segment: use with filters).
     #[arg(default_value = "")]
@@ -43,6 +45,12 @@ pub struct Args {
     /// Only segments whose metadata KEY equals VALUE, case-insensitively (repeatable: all must hold).
     #[arg(long = "where", value_name = "KEY=VALUE")]
     wheres: Vec<String>,
+    /// Only segments coded with this code or one of its descendants (repeatable: any of them).
+    #[arg(long, value_name = "ID")]
+    code: Vec<String>,
+    /// Only segments coded in this dimension: component, stakeholder, … (repeatable).
+    #[arg(long, value_name = "DIM")]
+    dimension: Vec<String>,
     /// Search interviewer turns too (they are context, not data, by default).
     #[arg(long)]
     include_interviewer: bool,
@@ -91,8 +99,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         Err(e) => return Err(e),
     }
-    let roles = load_roles(&ctx.project.codebook_dir)?;
-    let index = SearchIndex::open(&ctx.project, roles)?;
+    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    let index = SearchIndex::open(&ctx.project, codebook)?;
     let req = SearchRequest {
         query: args.query.clone(),
         roles: args.role,
@@ -100,6 +108,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         interviews: args.interview,
         wheres,
         include_interviewer: args.include_interviewer,
+        codes: args.code,
+        dimensions: args.dimension,
         limit: args.limit,
         context: args.context,
     };
@@ -149,6 +159,9 @@ fn write_table(out: &mut impl Write, hits: &[Hit], total: usize) -> Result<()> {
             "   {}",
             indent(&mark(&s.text, &h.highlights, marks), "   ")
         )?;
+        if !h.codings.is_empty() {
+            writeln!(out, "   codes: {}", codes_summary(&h.codings))?;
+        }
         for c in &h.after {
             writeln!(out, "   | {}: {}", c.role_label, indent(&c.text, "   | "))?;
         }
@@ -160,6 +173,18 @@ fn write_table(out: &mut impl Write, hits: &[Hit], total: usize) -> Result<()> {
         writeln!(out, "{} of {} matching segments shown", hits.len(), total)?;
     }
     Ok(())
+}
+
+/// "trust ×2 (honest, open up), dialogue ×1 (monthly meeting)": codes and the words that fired.
+fn codes_summary(codings: &[Evidence]) -> String {
+    codings
+        .iter()
+        .map(|c| {
+            let words: Vec<String> = c.hits.iter().map(|h| h.text.replace('\n', " ")).collect();
+            format!("{} ×{} ({})", c.code, c.hits.len(), words.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn indent(text: &str, prefix: &str) -> String {
@@ -183,6 +208,8 @@ fn write_csv(out: &mut impl Write, hits: &[Hit], with_context: bool) -> Result<(
         "score",
         "text",
         "highlighted",
+        "codes",
+        "code_hits",
     ];
     if with_context {
         header.extend(["context_before", "context_after"]);
@@ -208,6 +235,16 @@ fn write_csv(out: &mut impl Write, hits: &[Hit], with_context: bool) -> Result<(
             format!("{:.4}", h.score),
             s.text.clone(),
             mark(&s.text, &h.highlights, Marks::BRACKETS),
+            h.codings
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            h.codings
+                .iter()
+                .map(|c| format!("{}:{}", c.code, c.hits.len()))
+                .collect::<Vec<_>>()
+                .join(";"),
         ];
         if with_context {
             row.push(join_context(&h.before));

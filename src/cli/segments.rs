@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use qcode::codebook::load_roles;
+use qcode::codebook::load_codebook;
 use qcode::transcript::{corpus_files, parse_file};
 
 use super::index::unknown_roles_message;
@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let roles = load_roles(&ctx.project.codebook_dir)?;
+    let codebook = load_codebook(&ctx.project.codebook_dir)?;
     let files: Vec<(String, PathBuf)> = if args.files.is_empty() {
         corpus_files(&ctx.project)?
     } else {
@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        let parsed = match parse_file(&ctx.project, &roles, &rel, &path, &bytes) {
+        let parsed = match parse_file(&ctx.project, &codebook.roles, &rel, &path, &bytes) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");

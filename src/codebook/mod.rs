@@ -1,13 +1,108 @@
-//! The codebook: the files in the project's codebook/ folder. For now this owns the role table
-//! (`[roles]`), which maps the speaker labels written in transcripts to canonical role ids.
+//! The codebook: the TOML files in the project's codebook/ folder, combined into one. It owns the
+//! codes (documented the way qualitative codebooks are: definition, when to use, when not to,
+//! examples, counterexamples) with the patterns that apply them, the code hierarchy, and the role
+//! table that maps speaker labels to canonical roles.
 
+mod load;
+pub mod pattern;
 mod roles;
 
+pub use load::load;
+pub use pattern::{Elem, Pattern, PatternError, PatternKind};
 pub use roles::{normalise_label, slug, Role, RoleTable, INTERVIEWER_ROLE};
 
 use std::path::{Path, PathBuf};
 
+use crate::coding::tokens::TokenOptions;
 use crate::diag::SourceError;
+
+/// One code.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub id: String,
+    pub label: String,
+    /// component, stakeholder, principle, stance, … (default `code`).
+    pub dimension: String,
+    pub parent: Option<String>,
+    pub definition: String,
+    pub use_when: String,
+    pub dont_use_when: String,
+    pub examples: Vec<String>,
+    pub counterexamples: Vec<String>,
+    pub patterns: Vec<Pattern>,
+    /// Hits overlapping a hit of one of these are dropped.
+    pub exclude: Vec<Pattern>,
+    /// Hits a segment needs for the code to apply.
+    pub min_hits: usize,
+    /// Where the code is defined.
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// All codebook files of a project, combined.
+#[derive(Debug, Clone)]
+pub struct Codebook {
+    pub name: String,
+    pub version: String,
+    pub language: String,
+    pub options: TokenOptions,
+    /// In file order, then order of appearance.
+    pub codes: Vec<Code>,
+    pub roles: RoleTable,
+    /// blake3 of every codebook file (names and contents): recorded with codings and exports.
+    pub hash: String,
+    pub files: Vec<PathBuf>,
+}
+
+impl Codebook {
+    /// An empty codebook (no codes, no roles): what a project without codebook/ gets.
+    pub fn empty() -> Codebook {
+        Codebook {
+            name: "codebook".into(),
+            version: "0".into(),
+            language: "en".into(),
+            options: TokenOptions {
+                stem: false,
+                case_sensitive: false,
+            },
+            codes: Vec::new(),
+            roles: RoleTable::default(),
+            hash: blake3::hash(b"").to_hex().to_string(),
+            files: Vec::new(),
+        }
+    }
+
+    pub fn code(&self, id: &str) -> Option<&Code> {
+        self.codes.iter().find(|c| c.id == id)
+    }
+
+    /// The code and every code below it (children, grandchildren, …), in codebook order.
+    pub fn with_descendants(&self, id: &str) -> Vec<&Code> {
+        self.codes
+            .iter()
+            .filter(|c| self.ancestors_and_self(&c.id).iter().any(|a| a == id))
+            .collect()
+    }
+
+    /// `id`, its parent, its parent's parent, … (cycles are rejected when loading).
+    pub fn ancestors_and_self(&self, id: &str) -> Vec<String> {
+        let mut out = vec![id.to_string()];
+        let mut cur = self.code(id).and_then(|c| c.parent.clone());
+        while let Some(p) = cur {
+            if out.contains(&p) {
+                break;
+            }
+            cur = self.code(&p).and_then(|c| c.parent.clone());
+            out.push(p);
+        }
+        out
+    }
+
+    /// Depth in the hierarchy (0 for a top-level code).
+    pub fn depth(&self, id: &str) -> usize {
+        self.ancestors_and_self(id).len() - 1
+    }
+}
 
 /// Every `*.toml` file directly in `dir`, sorted by name (the order files combine in).
 pub fn codebook_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
@@ -24,13 +119,122 @@ pub fn codebook_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     Ok(files)
 }
 
-/// Load the role tables of every codebook file in `dir` into one table.
-pub fn load_roles(dir: &Path) -> Result<RoleTable, SourceError> {
-    let mut table = RoleTable::default();
-    for path in codebook_files(dir)? {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| SourceError::whole_file(&path, format!("cannot read: {e}")))?;
-        table.add_file(&path, &text)?;
+/// Errors from loading a codebook, as one error value.
+#[derive(Debug, thiserror::Error)]
+#[error("{}\n{} problem(s) in the codebook; run `qcode codebook check` for the full list", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"), .0.len())]
+pub struct CodebookErrors(pub Vec<SourceError>);
+
+/// Load the project's codebook, as an error value fit for `?`.
+pub fn load_codebook(dir: &Path) -> Result<Codebook, CodebookErrors> {
+    load(dir).map(|(cb, _)| cb).map_err(CodebookErrors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
     }
-    Ok(table)
+
+    const GOOD: &str = r#"
+[codebook]
+name = "test"
+version = "1.2"
+stem = true
+
+[codes.council]
+label = "The council"
+dimension = "stakeholder"
+patterns = ["council*"]
+examples = ["the council"]
+
+[codes.officers]
+label = "Officers"
+dimension = "stakeholder"
+parent = "council"
+patterns = ["officer"]
+examples = ["an officer"]
+"#;
+
+    #[test]
+    fn loads_codes_in_order_with_hierarchy() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "a.toml", GOOD);
+        write(
+            d.path(),
+            "roles.toml",
+            "[roles.resident]\nlabel = \"Resident\"\n",
+        );
+        let (cb, w) = load(d.path()).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(cb.name, "test");
+        assert!(cb.options.stem);
+        let ids: Vec<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["council", "officers"]);
+        assert_eq!(cb.with_descendants("council").len(), 2);
+        assert_eq!(cb.ancestors_and_self("officers"), ["officers", "council"]);
+        assert_eq!(cb.roles.resolve("resident").unwrap().id, "resident");
+        assert_eq!(cb.codes[1].line, 13);
+    }
+
+    fn errors(files: &[(&str, &str)]) -> Vec<SourceError> {
+        let d = tempfile::tempdir().unwrap();
+        for (n, t) in files {
+            write(d.path(), n, t);
+        }
+        load(d.path()).unwrap_err()
+    }
+
+    #[test]
+    fn every_problem_is_located() {
+        let e = errors(&[("a.toml", "[codes.x]\nlabel = \"X\"\npaterns = [\"a\"]\n")]);
+        assert_eq!((e[0].line, e[0].col), (3, 1), "{}", e[0]);
+        assert!(e[0].message.contains("unknown field"));
+
+        let e = errors(&[(
+            "a.toml",
+            "[codes.x]\nlabel = \"X\"\npatterns = [\"ok\", \"council NEAR listen\"]\n",
+        )]);
+        assert_eq!((e[0].line, e[0].col), (3, 28), "{}", e[0]);
+        assert!(e[0].message.contains("NEAR needs a distance"));
+
+        let e = errors(&[
+            ("a.toml", "[codes.x]\nlabel = \"X\"\n"),
+            ("b.toml", "[codes.x]\nlabel = \"Y\"\n"),
+        ]);
+        assert!(e[0].message.contains("already defined in"), "{}", e[0]);
+        assert!(e[0].path.ends_with("b.toml"));
+
+        let e = errors(&[("a.toml", "[codes.x]\nlabel = \"X\"\nparent = \"nope\"\n")]);
+        assert!(e[0].message.contains("unknown parent `nope`"), "{}", e[0]);
+        assert_eq!(e[0].line, 3);
+
+        let e = errors(&[(
+            "a.toml",
+            "[codes.a]\nlabel = \"A\"\nparent = \"b\"\n[codes.b]\nlabel = \"B\"\nparent = \"a\"\n",
+        )]);
+        assert!(
+            e.iter().any(|e| e.message.contains("cycle of parents")),
+            "{e:?}"
+        );
+
+        let e = errors(&[(
+            "a.toml",
+            "[codes.x]\nlabel = \"X\"\npatterns = [\"\\\"open\"]\n",
+        )]);
+        assert!(e[0].message.contains("never closed"), "{}", e[0]);
+
+        let e = errors(&[("a.toml", "[codes.x\nlabel = 1\n")]);
+        assert_eq!(e[0].line, 1);
+    }
+
+    #[test]
+    fn warnings_for_codes_without_examples_or_patterns() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "a.toml", "[codes.x]\nlabel = \"X\"\n");
+        let (_, w) = load(d.path()).unwrap();
+        assert!(w.iter().any(|w| w.message.contains("no patterns")));
+        assert!(w.iter().any(|w| w.message.contains("no examples")));
+    }
 }

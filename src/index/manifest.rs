@@ -14,6 +14,10 @@ pub struct Manifest {
     pub qcode_version: String,
     /// blake3 of qcode.toml and every codebook file: a change re-indexes everything.
     pub settings_hash: String,
+    /// The codebook the segments were coded with.
+    pub codebook_name: String,
+    pub codebook_version: String,
+    pub codebook_hash: String,
     /// Corpus files, keyed by path relative to the project root.
     pub files: BTreeMap<String, FileEntry>,
 }
@@ -36,6 +40,9 @@ impl Manifest {
             schema_version: SCHEMA_VERSION,
             qcode_version: env!("CARGO_PKG_VERSION").to_string(),
             settings_hash,
+            codebook_name: String::new(),
+            codebook_version: String::new(),
+            codebook_hash: String::new(),
             files: BTreeMap::new(),
         }
     }

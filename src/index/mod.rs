@@ -47,6 +47,10 @@ pub enum IndexError {
     Missing(PathBuf),
     #[error("{0}")]
     Query(#[from] QueryError),
+    #[error("unknown code `{0}`; `qcode codes` lists the codebook's codes")]
+    UnknownCode(String),
+    #[error("{0}")]
+    Codebook(#[from] crate::codebook::CodebookErrors),
 }
 
 impl IndexError {

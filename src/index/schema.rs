@@ -2,7 +2,7 @@
 //! word and phrase search, and lowercased but unstemmed for prefixes (a prefix like `abili*` meets
 //! nothing in a stemmed field). Filters (role, speaker, interview, metadata) are raw terms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -10,11 +10,12 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::codebook::normalise_label;
+use crate::codebook::{normalise_label, Codebook};
+use crate::coding::Evidence;
 use crate::transcript::Segment;
 
 /// Bump when the schema or what goes into it changes: older indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tokenizer names (both built into tantivy).
 pub const STEMMED: &str = "en_stem";
@@ -40,6 +41,14 @@ pub struct Fields {
     pub meta: Field,
     pub meta_json: Field,
     pub rank: Field,
+    /// Codes applied to the segment and all their ancestors (so a parent finds its children's).
+    pub code: Field,
+    /// Dimensions of the codes applied.
+    pub dimension: Field,
+    /// How many codes were applied directly (0: uncoded).
+    pub n_codes: Field,
+    /// The codings with their evidence, as JSON.
+    pub codings: Field,
 }
 
 pub fn build_schema() -> Schema {
@@ -74,6 +83,10 @@ pub fn build_schema() -> Schema {
     b.add_text_field("meta", STRING);
     b.add_text_field("meta_json", STORED);
     b.add_u64_field("rank", FAST);
+    b.add_text_field("code", STRING);
+    b.add_text_field("dimension", STRING);
+    b.add_u64_field("n_codes", INDEXED | FAST | STORED);
+    b.add_text_field("codings", STORED);
     b.build()
 }
 
@@ -99,11 +112,21 @@ impl Fields {
             meta: f("meta"),
             meta_json: f("meta_json"),
             rank: f("rank"),
+            code: f("code"),
+            dimension: f("dimension"),
+            n_codes: f("n_codes"),
+            codings: f("codings"),
         }
     }
 
-    /// The document for one segment of the file `file`.
-    pub fn document(&self, file: &str, s: &Segment) -> TantivyDocument {
+    /// The document for one segment of the file `file`, with its codings.
+    pub fn document(
+        &self,
+        file: &str,
+        s: &Segment,
+        codings: &[Evidence],
+        codebook: &Codebook,
+    ) -> TantivyDocument {
         let mut d = TantivyDocument::default();
         d.add_text(self.seg_id, &s.id);
         d.add_text(self.file, file);
@@ -130,7 +153,34 @@ impl Fields {
             serde_json::to_string(&s.meta).unwrap_or_default(),
         );
         d.add_u64(self.rank, rank(&s.id));
+        let mut codes = BTreeSet::new();
+        let mut dims = BTreeSet::new();
+        for c in codings {
+            codes.extend(codebook.ancestors_and_self(&c.code));
+            if let Some(code) = codebook.code(&c.code) {
+                dims.insert(code.dimension.clone());
+            }
+        }
+        for c in &codes {
+            d.add_text(self.code, c);
+        }
+        for dim in &dims {
+            d.add_text(self.dimension, dim);
+        }
+        d.add_u64(self.n_codes, codings.len() as u64);
+        d.add_text(
+            self.codings,
+            serde_json::to_string(codings).unwrap_or_default(),
+        );
         d
+    }
+
+    /// The codings stored with a segment.
+    pub fn codings(&self, d: &TantivyDocument) -> Vec<Evidence> {
+        d.get_first(self.codings)
+            .and_then(|v| v.as_str())
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default()
     }
 
     /// Rebuild a segment from its stored document.

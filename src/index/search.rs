@@ -17,7 +17,8 @@ use tantivy::{DocAddress, Index, IndexReader, Score, Searcher, TantivyDocument, 
 use super::query::{parse_query, QueryNode};
 use super::schema::{build_schema, meta_term, Fields, STEMMED, UNSTEMMED};
 use super::{IndexError, Manifest, INDEX_DIR};
-use crate::codebook::{normalise_label, slug, RoleTable};
+use crate::codebook::{normalise_label, slug, Codebook};
+use crate::coding::Evidence;
 use crate::project::Project;
 use crate::transcript::Segment;
 
@@ -32,6 +33,10 @@ pub struct SearchRequest {
     /// `key=value` metadata filters; all must hold.
     pub wheres: Vec<(String, String)>,
     pub include_interviewer: bool,
+    /// Code ids; a segment matches any of them, or any of their descendants.
+    pub codes: Vec<String>,
+    /// Code dimensions (component, stakeholder, …); a segment matches if coded in any.
+    pub dimensions: Vec<String>,
     pub limit: usize,
     /// Paragraphs of context before and after each hit, from the same interview.
     pub context: usize,
@@ -43,6 +48,8 @@ pub struct Hit {
     pub score: Score,
     /// Byte ranges of the matching words in `segment.text`.
     pub highlights: Vec<(usize, usize)>,
+    /// The codes applied to the segment, with their evidence.
+    pub codings: Vec<Evidence>,
     pub before: Vec<Segment>,
     pub after: Vec<Segment>,
 }
@@ -59,7 +66,7 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
-    roles: RoleTable,
+    codebook: Codebook,
     stemmer: TextAnalyzer,
     plain: TextAnalyzer,
     pub manifest: Manifest,
@@ -74,7 +81,7 @@ struct Highlight {
 
 impl SearchIndex {
     /// Open the project's index read-only (whatever was last committed).
-    pub fn open(project: &Project, roles: RoleTable) -> Result<SearchIndex, IndexError> {
+    pub fn open(project: &Project, codebook: Codebook) -> Result<SearchIndex, IndexError> {
         let dir = project.data_dir().join(INDEX_DIR);
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir));
@@ -99,7 +106,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
-            roles,
+            codebook,
             stemmer,
             plain,
             manifest,
@@ -112,6 +119,11 @@ impl SearchIndex {
 
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        for c in &req.codes {
+            if self.codebook.code(c).is_none() {
+                return Err(IndexError::UnknownCode(c.clone()));
+            }
+        }
         let node = parse_query(&req.query)?;
         let mut hl = Highlight::default();
         let mut analyzers = (self.stemmer.clone(), self.plain.clone());
@@ -143,7 +155,11 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         let mut interviews: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
         for ((score, _), addr) in top {
-            let segment = self.load(&searcher, addr)?;
+            let doc: TantivyDocument = searcher
+                .doc(addr)
+                .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+            let segment = self.fields.segment(&doc);
+            let codings = self.fields.codings(&doc);
             let highlights = self.highlight(&segment.text, &hl);
             let (mut before, mut after) = (Vec::new(), Vec::new());
             if req.context > 0 {
@@ -161,6 +177,7 @@ impl SearchIndex {
                 segment,
                 score,
                 highlights,
+                codings,
                 before,
                 after,
             });
@@ -221,6 +238,7 @@ impl SearchIndex {
                 .iter()
                 .map(|r| {
                     let id = self
+                        .codebook
                         .roles
                         .resolve(r)
                         .map(|r| r.id.clone())
@@ -243,6 +261,18 @@ impl SearchIndex {
                 .interviews
                 .iter()
                 .map(|i| term(f.interview, i))
+                .collect();
+            clauses.push((Occur::Must, any_of(qs)));
+        }
+        if !req.codes.is_empty() {
+            let qs = req.codes.iter().map(|c| term(f.code, c)).collect();
+            clauses.push((Occur::Must, any_of(qs)));
+        }
+        if !req.dimensions.is_empty() {
+            let qs = req
+                .dimensions
+                .iter()
+                .map(|d| term(f.dimension, d))
                 .collect();
             clauses.push((Occur::Must, any_of(qs)));
         }
@@ -420,4 +450,55 @@ fn tokens(an: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
         out.push((t.position, t.text.clone()));
     }
     out
+}
+
+impl SearchIndex {
+    pub fn codebook(&self) -> &Codebook {
+        &self.codebook
+    }
+
+    /// One segment by id, with its codings.
+    pub fn segment(&self, id: &str) -> Result<Option<(Segment, Vec<Evidence>)>, IndexError> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.seg_id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        match top.first() {
+            None => Ok(None),
+            Some((_, addr)) => {
+                let doc: TantivyDocument = searcher
+                    .doc(*addr)
+                    .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+                Ok(Some((self.fields.segment(&doc), self.fields.codings(&doc))))
+            }
+        }
+    }
+
+    /// Every segment with its codings, in interview then transcript order (interviewer turns
+    /// included; filter as needed).
+    pub fn all_segments(&self) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
+        let searcher = self.reader.searcher();
+        let addrs = searcher
+            .search(&AllQuery, &DocSetCollector)
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        let mut out = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            let doc: TantivyDocument = searcher
+                .doc(a)
+                .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+            out.push((self.fields.segment(&doc), self.fields.codings(&doc)));
+        }
+        out.sort_by(|a, b| {
+            (&a.0.interview, a.0.turn, a.0.paragraph).cmp(&(
+                &b.0.interview,
+                b.0.turn,
+                b.0.paragraph,
+            ))
+        });
+        Ok(out)
+    }
 }

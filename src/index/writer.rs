@@ -15,7 +15,8 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 use super::manifest::{FileEntry, Manifest};
 use super::schema::{build_schema, Fields, SCHEMA_VERSION};
 use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
-use crate::codebook::{load_roles, RoleTable};
+use crate::codebook::{load_codebook, Codebook};
+use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::project::Project;
 use crate::transcript::{corpus_files, parse_file, Parsed};
@@ -48,6 +49,8 @@ pub struct UpdateReport {
     pub unknown_roles: std::collections::BTreeMap<String, usize>,
     pub segments: usize,
     pub interviews: usize,
+    /// Segments given at least one code by this run.
+    pub coded_segments: usize,
     pub elapsed: std::time::Duration,
 }
 
@@ -113,7 +116,8 @@ fn create_fresh(dir: &Path) -> Result<Index, IndexError> {
 enum Outcome {
     /// Same bytes as indexed; only the size/mtime record may need refreshing.
     Unchanged(FileEntry),
-    Parsed(FileEntry, Parsed),
+    /// Parsed and coded: the codings of each segment, in interview then segment order.
+    Parsed(FileEntry, Parsed, Vec<Vec<Evidence>>),
     Failed(SourceError),
 }
 
@@ -126,7 +130,8 @@ pub fn update(
     let started = Instant::now();
     let data_dir = project.data_dir();
     let _lock = IndexLock::acquire(&data_dir)?;
-    let roles = load_roles(&project.codebook_dir)?;
+    let codebook = load_codebook(&project.codebook_dir)?;
+    let matcher = Matcher::new(&codebook);
     let settings = settings_hash(project)?;
     let files = corpus_files(project)?;
     let dir = data_dir.join(INDEX_DIR);
@@ -158,6 +163,9 @@ pub fn update(
 
     // Which files need a look: new ones, and those whose size or mtime moved.
     let mut manifest = Manifest::new(settings);
+    manifest.codebook_name = codebook.name.clone();
+    manifest.codebook_version = codebook.version.clone();
+    manifest.codebook_hash = codebook.hash.clone();
     let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
     report.removed = old
         .files
@@ -214,7 +222,17 @@ pub fn update(
     for chunk in todo.chunks(CHUNK) {
         let outcomes: Vec<Outcome> = chunk
             .par_iter()
-            .map(|(rel, path)| read_and_parse(project, &roles, rel, path, old.files.get(rel), full))
+            .map(|(rel, path)| {
+                read_and_parse(
+                    project,
+                    &codebook,
+                    &matcher,
+                    rel,
+                    path,
+                    old.files.get(rel),
+                    full,
+                )
+            })
             .collect();
         for ((rel, path), outcome) in chunk.iter().zip(outcomes) {
             done += 1;
@@ -229,7 +247,7 @@ pub fn update(
                     }
                     report.skipped.push(err);
                 }
-                Outcome::Parsed(mut entry, parsed) => {
+                Outcome::Parsed(mut entry, parsed, codings) => {
                     let clash = unique_ids(
                         path,
                         rel,
@@ -247,14 +265,17 @@ pub fn update(
                         report.skipped.push(e);
                         continue;
                     }
+                    let mut codings = codings.iter();
                     for iv in &parsed.interviews {
                         for r in &iv.unknown_roles {
                             *report.unknown_roles.entry(r.clone()).or_default() += 1;
                         }
                         interview_owner.insert(iv.id.clone(), rel.clone());
                         for seg in &iv.segments {
+                            let coded = codings.next().map(Vec::as_slice).unwrap_or(&[]);
+                            report.coded_segments += usize::from(!coded.is_empty());
                             writer
-                                .add_document(fields.document(rel, seg))
+                                .add_document(fields.document(rel, seg, coded, &codebook))
                                 .map_err(|e| IndexError::tantivy(&dir, e))?;
                         }
                     }
@@ -301,7 +322,8 @@ fn stat(path: &Path) -> (u64, u128) {
 
 fn read_and_parse(
     project: &Project,
-    roles: &RoleTable,
+    codebook: &Codebook,
+    matcher: &Matcher,
     rel: &str,
     path: &Path,
     old: Option<&FileEntry>,
@@ -325,17 +347,29 @@ fn read_and_parse(
             ..o.clone()
         });
     }
-    match parse_file(project, roles, rel, path, &bytes) {
-        Ok(parsed) => Outcome::Parsed(
-            FileEntry {
+    match parse_file(project, &codebook.roles, rel, path, &bytes) {
+        Ok(parsed) => {
+            let codings = parsed
+                .interviews
+                .iter()
+                .flat_map(|iv| {
+                    let coded = code_segments(matcher, &iv.segments);
+                    iv.segments
+                        .iter()
+                        .zip(coded)
+                        .map(|(s, c)| evidence(codebook, &s.text, &c))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let entry = FileEntry {
                 hash,
                 size,
                 mtime_ns,
                 interviews: Vec::new(),
                 segments: 0,
-            },
-            parsed,
-        ),
+            };
+            Outcome::Parsed(entry, parsed, codings)
+        }
         Err(e) => Outcome::Failed(e),
     }
 }

@@ -1,0 +1,398 @@
+//! The fast matcher. Compiling the codebook gives every distinct word element an id: plain words
+//! go in a hash map (by stem or normalised form), `prefix*` globs in a map keyed by prefix, other
+//! globs in one RegexSet, regex patterns in another. Coding a segment tokenizes it once, looks up
+//! each token's elements, and only then visits the rules that start with an element present, so
+//! the work grows with the hits, not with the size of the codebook.
+
+use std::collections::HashMap;
+
+use regex::{Regex, RegexSet};
+
+use super::tokens::{tokenize, Token, TokenOptions};
+use super::{Coding, Hit};
+use crate::codebook::{Codebook, Elem, PatternKind};
+
+type ElemId = u32;
+
+#[derive(Debug, Clone)]
+enum RuleKind {
+    Seq(Vec<ElemId>),
+    Near {
+        left: Vec<ElemId>,
+        right: Vec<ElemId>,
+        within: usize,
+    },
+    Regex,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    code: u32,
+    /// Index into the code's patterns, or its exclude list when `exclude`.
+    pattern: u32,
+    exclude: bool,
+    kind: RuleKind,
+}
+
+/// A compiled codebook.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    opts: TokenOptions,
+    rules: Vec<Rule>,
+    words: HashMap<String, ElemId>,
+    prefixes: HashMap<String, ElemId>,
+    /// Distinct prefix lengths, in characters.
+    prefix_lens: Vec<usize>,
+    globs: RegexSet,
+    glob_ids: Vec<ElemId>,
+    any_word: Option<ElemId>,
+    /// For each element, the rules in which it starts a sequence (either side of a NEAR).
+    by_first: Vec<Vec<u32>>,
+    regexes: RegexSet,
+    regex_list: Vec<(u32, Regex)>,
+    min_hits: Vec<usize>,
+}
+
+#[derive(Default)]
+struct Builder {
+    ids: HashMap<Elem, ElemId>,
+    elems: Vec<Elem>,
+}
+
+impl Builder {
+    fn id(&mut self, e: &Elem) -> ElemId {
+        if let Some(&id) = self.ids.get(e) {
+            return id;
+        }
+        let id = self.elems.len() as ElemId;
+        self.ids.insert(e.clone(), id);
+        self.elems.push(e.clone());
+        id
+    }
+    fn seq(&mut self, es: &[Elem]) -> Vec<ElemId> {
+        es.iter().map(|e| self.id(e)).collect()
+    }
+}
+
+/// `abc*` with no other wildcard: the common case, served by a hash lookup.
+fn simple_prefix(glob: &str) -> Option<&str> {
+    let p = glob.strip_suffix('*')?;
+    (!p.is_empty() && !p.contains(['*', '?'])).then_some(p)
+}
+
+fn glob_regex(glob: &str) -> String {
+    let mut re = String::from("^");
+    for c in glob.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    re
+}
+
+impl Matcher {
+    pub fn new(codebook: &Codebook) -> Matcher {
+        let mut b = Builder::default();
+        let mut rules = Vec::new();
+        let mut regex_src = Vec::new();
+        for (ci, code) in codebook.codes.iter().enumerate() {
+            let lists = [(false, &code.patterns), (true, &code.exclude)];
+            for (exclude, list) in lists {
+                for (pi, p) in list.iter().enumerate() {
+                    let kind = match &p.kind {
+                        PatternKind::Seq(es) => RuleKind::Seq(b.seq(es)),
+                        PatternKind::Near {
+                            left,
+                            right,
+                            within,
+                        } => RuleKind::Near {
+                            left: b.seq(left),
+                            right: b.seq(right),
+                            within: *within,
+                        },
+                        PatternKind::Regex(re) => {
+                            regex_src.push((rules.len() as u32, re.clone()));
+                            RuleKind::Regex
+                        }
+                    };
+                    rules.push(Rule {
+                        code: ci as u32,
+                        pattern: pi as u32,
+                        exclude,
+                        kind,
+                    });
+                }
+            }
+        }
+        let mut words = HashMap::new();
+        let mut prefixes = HashMap::new();
+        let mut glob_src = Vec::new();
+        let mut glob_ids = Vec::new();
+        let mut any_word = None;
+        for (id, e) in b.elems.iter().enumerate() {
+            let id = id as ElemId;
+            match e {
+                Elem::Word(w) => {
+                    words.insert(w.clone(), id);
+                }
+                Elem::Glob(g) if g.chars().all(|c| c == '*') => any_word = Some(id),
+                Elem::Glob(g) => match simple_prefix(g) {
+                    Some(p) => {
+                        prefixes.insert(p.to_string(), id);
+                    }
+                    None => {
+                        glob_src.push(glob_regex(g));
+                        glob_ids.push(id);
+                    }
+                },
+            }
+        }
+        let mut prefix_lens: Vec<usize> = prefixes.keys().map(|p| p.chars().count()).collect();
+        prefix_lens.sort_unstable();
+        prefix_lens.dedup();
+        let mut by_first = vec![Vec::new(); b.elems.len()];
+        for (ri, r) in rules.iter().enumerate() {
+            let firsts = match &r.kind {
+                RuleKind::Seq(s) => vec![s[0]],
+                RuleKind::Near { left, right, .. } => vec![left[0], right[0]],
+                RuleKind::Regex => vec![],
+            };
+            for f in firsts {
+                if !by_first[f as usize].contains(&(ri as u32)) {
+                    by_first[f as usize].push(ri as u32);
+                }
+            }
+        }
+        Matcher {
+            opts: codebook.options,
+            rules,
+            words,
+            prefixes,
+            prefix_lens,
+            // Globs and regexes were validated when the codebook loaded.
+            globs: RegexSet::new(&glob_src).expect("globs compile"),
+            glob_ids,
+            any_word,
+            by_first,
+            regexes: regex::RegexSetBuilder::new(regex_src.iter().map(|(_, r)| r.as_str()))
+                .size_limit(crate::codebook::pattern::REGEX_SIZE_LIMIT * 16)
+                .build()
+                .expect("regexes compile"),
+            regex_list: regex_src,
+            min_hits: codebook.codes.iter().map(|c| c.min_hits).collect(),
+        }
+    }
+
+    pub fn options(&self) -> TokenOptions {
+        self.opts
+    }
+
+    /// The elements each token matches, as a compressed row list: elems[starts[i]..starts[i+1]].
+    fn token_elems(&self, tokens: &[Token]) -> (Vec<u32>, Vec<ElemId>) {
+        let mut starts = Vec::with_capacity(tokens.len() + 1);
+        let mut elems = Vec::new();
+        for t in tokens {
+            starts.push(elems.len() as u32);
+            let key = if self.opts.stem { &t.stem } else { &t.norm };
+            if let Some(&id) = self.words.get(key) {
+                elems.push(id);
+            }
+            if !self.prefix_lens.is_empty() {
+                let bounds: Vec<usize> = t
+                    .norm
+                    .char_indices()
+                    .map(|(b, _)| b)
+                    .skip(1)
+                    .chain([t.norm.len()])
+                    .collect();
+                for &len in &self.prefix_lens {
+                    match bounds.get(len - 1) {
+                        Some(&b) => {
+                            if let Some(&id) = self.prefixes.get(&t.norm[..b]) {
+                                elems.push(id);
+                            }
+                        }
+                        None => break,
+                    }
+                }
+            }
+            if !self.glob_ids.is_empty() {
+                for i in self.globs.matches(&t.norm).iter() {
+                    elems.push(self.glob_ids[i]);
+                }
+            }
+            if let Some(id) = self.any_word {
+                elems.push(id);
+            }
+        }
+        starts.push(elems.len() as u32);
+        (starts, elems)
+    }
+
+    /// All codings of one text (a segment), by code index, hits in text order.
+    pub fn code(&self, text: &str) -> Vec<Coding> {
+        let tokens = tokenize(text, self.opts);
+        let (starts, elems) = self.token_elems(&tokens);
+        let has =
+            |i: usize, e: ElemId| elems[starts[i] as usize..starts[i + 1] as usize].contains(&e);
+        let seq_at = |i: usize, seq: &[ElemId]| {
+            i + seq.len() <= tokens.len() && seq.iter().enumerate().all(|(k, &e)| has(i + k, e))
+        };
+        let occurrences = |seq: &[ElemId]| -> Vec<(usize, usize)> {
+            (0..tokens.len())
+                .filter(|&i| seq_at(i, seq))
+                .map(|i| (i, i + seq.len()))
+                .collect()
+        };
+
+        // Rules that can fire: those starting with an element some token has.
+        let mut candidates: Vec<u32> = Vec::new();
+        for &e in &elems {
+            for &r in &self.by_first[e as usize] {
+                candidates.push(r);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        // (code, exclude) → spans; spans in characters.
+        let mut found: Vec<(u32, bool, u32, u32, u32)> = Vec::new();
+        let span = |s: usize, e: usize| (tokens[s].start as u32, tokens[e - 1].end as u32);
+        for r in candidates {
+            let rule = &self.rules[r as usize];
+            match &rule.kind {
+                RuleKind::Seq(seq) => {
+                    for (s, e) in occurrences(seq) {
+                        let (a, b) = span(s, e);
+                        found.push((rule.code, rule.exclude, rule.pattern, a, b));
+                    }
+                }
+                RuleKind::Near {
+                    left,
+                    right,
+                    within,
+                } => {
+                    for (s, e) in near_pairs(&occurrences(left), &occurrences(right), *within) {
+                        let (a, b) = span(s, e);
+                        found.push((rule.code, rule.exclude, rule.pattern, a, b));
+                    }
+                }
+                RuleKind::Regex => {}
+            }
+        }
+        if !self.regex_list.is_empty() {
+            let matched = self.regexes.matches(text);
+            if matched.matched_any() {
+                let char_at = byte_to_char(text);
+                for i in matched.iter() {
+                    let (r, re) = &self.regex_list[i];
+                    let rule = &self.rules[*r as usize];
+                    for m in re.find_iter(text) {
+                        if m.start() < m.end() {
+                            found.push((
+                                rule.code,
+                                rule.exclude,
+                                rule.pattern,
+                                char_at(m.start()),
+                                char_at(m.end()),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        resolve(found, &self.min_hits)
+    }
+}
+
+/// Pair occurrences of the two sides of a NEAR rule: going through all occurrences in text
+/// order, each not yet used is paired with the nearest unused occurrence of the other side that
+/// starts after it ends, with at most `within` words between; the hit spans both.
+pub(super) fn near_pairs(
+    left: &[(usize, usize)],
+    right: &[(usize, usize)],
+    within: usize,
+) -> Vec<(usize, usize)> {
+    let mut all: Vec<(usize, usize, bool, usize)> = left
+        .iter()
+        .enumerate()
+        .map(|(i, &(s, e))| (s, e, false, i))
+        .chain(right.iter().enumerate().map(|(i, &(s, e))| (s, e, true, i)))
+        .collect();
+    all.sort_unstable();
+    let mut used_l = vec![false; left.len()];
+    let mut used_r = vec![false; right.len()];
+    let mut out = Vec::new();
+    for &(s, e, is_right, i) in &all {
+        let used_self = if is_right { used_r[i] } else { used_l[i] };
+        if used_self {
+            continue;
+        }
+        let other = if is_right { left } else { right };
+        let used_other = if is_right { &used_l } else { &used_r };
+        let best = other
+            .iter()
+            .enumerate()
+            .filter(|&(j, &(os, _))| !used_other[j] && os >= e && os - e <= within)
+            .min_by_key(|&(j, &(os, oe))| (os, oe, j));
+        if let Some((j, &(_, oe))) = best {
+            if is_right {
+                used_r[i] = true;
+                used_l[j] = true;
+            } else {
+                used_l[i] = true;
+                used_r[j] = true;
+            }
+            out.push((s, oe));
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+fn byte_to_char(text: &str) -> impl Fn(usize) -> u32 + '_ {
+    move |b: usize| text[..b].chars().count() as u32
+}
+
+/// Turn raw hits into codings: drop hits overlapping an exclusion of the same code; within a
+/// code, keep the leftmost-longest of overlapping hits (ties: the earlier pattern); apply
+/// `min_hits`.
+pub(super) fn resolve(
+    mut found: Vec<(u32, bool, u32, u32, u32)>,
+    min_hits: &[usize],
+) -> Vec<Coding> {
+    found.sort_unstable_by_key(|&(code, excl, pat, s, e)| {
+        (code, !excl, s, std::cmp::Reverse(e - s), pat)
+    });
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < found.len() {
+        let code = found[i].0;
+        let mut excl: Vec<(u32, u32)> = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut kept_end = 0u32;
+        while i < found.len() && found[i].0 == code {
+            let (_, is_excl, pat, s, e) = found[i];
+            if is_excl {
+                excl.push((s, e));
+            } else if !excl.iter().any(|&(xs, xe)| xs < e && s < xe)
+                && (hits.is_empty() || s >= kept_end)
+            {
+                hits.push(Hit {
+                    pattern: pat,
+                    start: s,
+                    end: e,
+                });
+                kept_end = kept_end.max(e);
+            }
+            i += 1;
+        }
+        if !hits.is_empty() && hits.len() >= min_hits[code as usize] {
+            out.push(Coding { code, hits });
+        }
+    }
+    out
+}

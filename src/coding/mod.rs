@@ -1,0 +1,88 @@
+//! Coding: the codebook compiled into a [`Matcher`] that finds every hit of every code in one
+//! pass over a segment's words, applied to segments in parallel. Every coding keeps its evidence:
+//! which pattern fired, on which characters.
+
+mod matcher;
+#[cfg(test)]
+mod reference;
+pub mod tokens;
+
+pub use matcher::Matcher;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::Codebook;
+use crate::transcript::Segment;
+
+/// One hit: the pattern (index into the code's patterns) and the characters it matched, as
+/// offsets into the segment's text (end exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Hit {
+    pub pattern: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A code applied to a segment, with the hits that applied it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coding {
+    /// Index of the code in the codebook.
+    pub code: u32,
+    pub hits: Vec<Hit>,
+}
+
+/// Code every segment that should be coded (interviewer turns are context, not data) in
+/// parallel. The result is in segment order whatever the thread count.
+pub fn code_segments(matcher: &Matcher, segments: &[Segment]) -> Vec<Vec<Coding>> {
+    segments
+        .par_iter()
+        .map(|s| {
+            if s.interviewer {
+                Vec::new()
+            } else {
+                matcher.code(&s.text)
+            }
+        })
+        .collect()
+}
+
+/// A coding with names instead of indices: what is stored with a segment and shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub code: String,
+    pub hits: Vec<EvidenceHit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceHit {
+    pub pattern: String,
+    pub start: u32,
+    pub end: u32,
+    /// The matched words, as written.
+    pub text: String,
+}
+
+/// Name the codes and patterns of `codings` and quote the matched words from `text`.
+pub fn evidence(codebook: &Codebook, text: &str, codings: &[Coding]) -> Vec<Evidence> {
+    let chars: Vec<char> = text.chars().collect();
+    codings
+        .iter()
+        .map(|c| {
+            let code = &codebook.codes[c.code as usize];
+            Evidence {
+                code: code.id.clone(),
+                hits: c
+                    .hits
+                    .iter()
+                    .map(|h| EvidenceHit {
+                        pattern: code.patterns[h.pattern as usize].text.clone(),
+                        start: h.start,
+                        end: h.end,
+                        text: chars[h.start as usize..h.end as usize].iter().collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}

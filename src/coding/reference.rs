@@ -1,0 +1,329 @@
+//! The reference matcher: the pattern semantics written as plainly as possible (every pattern
+//! tried at every word), slow and obviously right. Property tests check that the fast matcher
+//! gives exactly the same codings and spans on random codebooks and texts.
+
+use super::tokens::{tokenize, Token};
+use super::{Coding, Hit};
+use crate::codebook::pattern::glob_match;
+use crate::codebook::{Codebook, Elem, PatternKind};
+
+fn elem_matches(e: &Elem, t: &Token, stem: bool) -> bool {
+    match e {
+        Elem::Word(w) => (if stem { &t.stem } else { &t.norm }) == w,
+        Elem::Glob(g) => glob_match(g, &t.norm),
+    }
+}
+
+fn occurrences(seq: &[Elem], toks: &[Token], stem: bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for i in 0..toks.len() {
+        if i + seq.len() <= toks.len()
+            && (0..seq.len()).all(|k| elem_matches(&seq[k], &toks[i + k], stem))
+        {
+            out.push((i, i + seq.len()));
+        }
+    }
+    out
+}
+
+/// NEAR as the README states it: take occurrences in text order; an unused one pairs with the
+/// nearest unused occurrence of the other side starting after it, at most `within` words later.
+fn near(left: &[(usize, usize)], right: &[(usize, usize)], within: usize) -> Vec<(usize, usize)> {
+    let mut events: Vec<((usize, usize), usize, usize)> = Vec::new(); // (span, side, index)
+    for (i, &sp) in left.iter().enumerate() {
+        events.push((sp, 0, i));
+    }
+    for (i, &sp) in right.iter().enumerate() {
+        events.push((sp, 1, i));
+    }
+    events.sort();
+    let mut used = [vec![false; left.len()], vec![false; right.len()]];
+    let mut hits = Vec::new();
+    for &((s, e), side, i) in &events {
+        if used[side][i] {
+            continue;
+        }
+        let other = if side == 0 { right } else { left };
+        let mut best: Option<usize> = None;
+        for (j, &(os, oe)) in other.iter().enumerate() {
+            if used[1 - side][j] || os < e || os - e > within {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some(b) => (os, oe, j) < (other[b].0, other[b].1, b),
+            };
+            if better {
+                best = Some(j);
+            }
+        }
+        if let Some(j) = best {
+            used[side][i] = true;
+            used[1 - side][j] = true;
+            hits.push((s, other[j].1));
+        }
+    }
+    hits.sort();
+    hits
+}
+
+pub fn reference_code(cb: &Codebook, text: &str) -> Vec<Coding> {
+    let stem = cb.options.stem;
+    let toks = tokenize(text, cb.options);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_of = |b: usize| {
+        chars
+            .iter()
+            .position(|&(cb, _)| cb == b)
+            .unwrap_or(chars.len()) as u32
+    };
+    let mut out = Vec::new();
+    for (ci, code) in cb.codes.iter().enumerate() {
+        let spans_of = |p: &crate::codebook::Pattern| -> Vec<(u32, u32)> {
+            match &p.kind {
+                PatternKind::Seq(seq) => occurrences(seq, &toks, stem)
+                    .into_iter()
+                    .map(|(s, e)| (toks[s].start as u32, toks[e - 1].end as u32))
+                    .collect(),
+                PatternKind::Near {
+                    left,
+                    right,
+                    within,
+                } => near(
+                    &occurrences(left, &toks, stem),
+                    &occurrences(right, &toks, stem),
+                    *within,
+                )
+                .into_iter()
+                .map(|(s, e)| (toks[s].start as u32, toks[e - 1].end as u32))
+                .collect(),
+                PatternKind::Regex(re) => re
+                    .find_iter(text)
+                    .filter(|m| !m.is_empty())
+                    .map(|m| (char_of(m.start()), char_of(m.end())))
+                    .collect(),
+            }
+        };
+        let excluded: Vec<(u32, u32)> = code.exclude.iter().flat_map(|p| spans_of(p)).collect();
+        let mut candidates: Vec<Hit> = Vec::new();
+        for (pi, p) in code.patterns.iter().enumerate() {
+            for (s, e) in spans_of(p) {
+                if excluded.iter().all(|&(xs, xe)| xe <= s || e <= xs) {
+                    candidates.push(Hit {
+                        pattern: pi as u32,
+                        start: s,
+                        end: e,
+                    });
+                }
+            }
+        }
+        // Leftmost first; at the same start the longest; then the earlier pattern.
+        candidates.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end - h.start), h.pattern));
+        let mut kept: Vec<Hit> = Vec::new();
+        for h in candidates {
+            if kept.iter().all(|k| k.end <= h.start || h.end <= k.start) {
+                kept.push(h);
+            }
+        }
+        if !kept.is_empty() && kept.len() >= code.min_hits {
+            out.push(Coding {
+                code: ci as u32,
+                hits: kept,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::codebook::{Code, Pattern};
+    use crate::coding::tokens::TokenOptions;
+    use crate::coding::Matcher;
+
+    const WORDS: &[&str] = &[
+        "trust",
+        "trusted",
+        "Trusting",
+        "council",
+        "council's",
+        "councils",
+        "meet",
+        "meeting",
+        "listen",
+        "listened",
+        "local",
+        "honest",
+        "co-production",
+        "win",
+        "wins",
+        "early",
+        "the",
+        "we",
+        "Local",
+        "officers",
+        "don't",
+    ];
+
+    fn word() -> impl Strategy<Value = String> {
+        prop::sample::select(WORDS).prop_map(str::to_string)
+    }
+
+    /// A pattern element as written: a word, a prefix glob, a glob with `?`, or `*`.
+    fn elem() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => word(),
+            2 => (word(), 1usize..4).prop_map(|(w, n)| {
+                let w: String = w.to_lowercase().chars().filter(|c| c.is_alphabetic()).take(n).collect();
+                format!("{w}*")
+            }),
+            1 => word().prop_map(|w| {
+                let mut c: Vec<char> = w.to_lowercase().chars().filter(|c| c.is_alphabetic()).collect();
+                if c.len() > 1 { c[1] = '?'; }
+                c.into_iter().collect()
+            }),
+            1 => Just("*".to_string()),
+        ]
+    }
+
+    fn seq() -> impl Strategy<Value = String> {
+        prop::collection::vec(elem(), 1..4).prop_map(|es| {
+            if es.len() == 1 {
+                es[0].clone()
+            } else {
+                format!("\"{}\"", es.join(" "))
+            }
+        })
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => seq(),
+            2 => (seq(), seq(), 1usize..5).prop_map(|(a, b, n)| format!("{a} NEAR/{n} {b}")),
+            1 => Just("/trust\\w*|meet/".to_string()),
+            1 => Just("/local council/".to_string()),
+        ]
+    }
+
+    fn codebook() -> impl Strategy<Value = Codebook> {
+        let code = (
+            prop::collection::vec(pattern(), 1..5),
+            prop::collection::vec(pattern(), 0..2),
+            1usize..3,
+        );
+        (prop::collection::vec(code, 1..4), any::<bool>()).prop_map(|(codes, stem)| {
+            let opts = TokenOptions {
+                stem,
+                case_sensitive: false,
+            };
+            let mut cb = Codebook::empty();
+            cb.options = opts;
+            for (i, (pats, excl, min_hits)) in codes.into_iter().enumerate() {
+                let parse = |ps: Vec<String>| -> Vec<Pattern> {
+                    ps.iter()
+                        .filter_map(|p| Pattern::parse(p, opts).ok())
+                        .collect()
+                };
+                cb.codes.push(Code {
+                    id: format!("c{i}"),
+                    label: format!("Code {i}"),
+                    dimension: "code".into(),
+                    parent: None,
+                    definition: String::new(),
+                    use_when: String::new(),
+                    dont_use_when: String::new(),
+                    examples: vec![],
+                    counterexamples: vec![],
+                    patterns: parse(pats),
+                    exclude: parse(excl),
+                    min_hits,
+                    file: "t.toml".into(),
+                    line: 1,
+                });
+            }
+            cb
+        })
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            6 => word(),
+            1 => Just(",".to_string()),
+            1 => Just("—".to_string()),
+            1 => Just("café".to_string()),
+            1 => Just("\n".to_string()),
+        ];
+        prop::collection::vec(piece, 0..30).prop_map(|ps| ps.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn fast_matcher_equals_reference(cb in codebook(), texts in prop::collection::vec(text(), 1..4)) {
+            let m = Matcher::new(&cb);
+            for t in &texts {
+                prop_assert_eq!(m.code(t), reference_code(&cb, t), "text: {:?}", t);
+            }
+        }
+    }
+
+    #[test]
+    fn a_few_cases_by_hand() {
+        let opts = TokenOptions {
+            stem: true,
+            case_sensitive: false,
+        };
+        let mut cb = Codebook::empty();
+        cb.options = opts;
+        let p = |s: &str| Pattern::parse(s, opts).unwrap();
+        cb.codes.push(Code {
+            id: "trust".into(),
+            label: "Trust".into(),
+            dimension: "component".into(),
+            parent: None,
+            definition: String::new(),
+            use_when: String::new(),
+            dont_use_when: String::new(),
+            examples: vec![],
+            counterexamples: vec![],
+            patterns: vec![
+                p("trust"),
+                p("\"trust fund\""),
+                p("honest* NEAR/2 council*"),
+            ],
+            exclude: vec![p("\"Local Trust\"")],
+            min_hits: 1,
+            file: "t".into(),
+            line: 1,
+        });
+        let m = Matcher::new(&cb);
+        let hits = |t: &str| {
+            m.code(t)
+                .first()
+                .map(|c| c.hits.clone())
+                .unwrap_or_default()
+        };
+        // Stemming: trusted, trusting.
+        assert_eq!(hits("We trusted them").len(), 1);
+        // The funder is not trust.
+        assert!(hits("Local Trust funded it").is_empty());
+        // Longest match wins: "trust fund" once, not trust + trust fund.
+        let h = hits("the trust fund");
+        assert_eq!(
+            h,
+            vec![Hit {
+                pattern: 1,
+                start: 4,
+                end: 14
+            }]
+        );
+        // NEAR in either order, at most 2 words between.
+        assert_eq!(hits("the council was very honest").len(), 1);
+        assert!(hits("the council was not at all honest").is_empty());
+        assert_eq!(m.code("trust trust").len(), 1);
+        assert_eq!(m.code("trust trust")[0].hits.len(), 2);
+    }
+}
