@@ -123,10 +123,15 @@ impl Project {
         let exclude = globs
             .build()
             .map_err(|e| SourceError::whole_file(&config_path, format!("exclude patterns: {e}")))?;
+        // "./corpus/a.txt" reads worse than "corpus/a.txt" in every message.
+        let root: PathBuf = root
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
         let corpus = raw.project.corpus.unwrap_or_else(|| "corpus".into());
         let codebook = raw.project.codebook.unwrap_or_else(|| "codebook".into());
         Ok(Project {
-            root: root.to_path_buf(),
+            root: root.clone(),
             corpus_dir: root.join(corpus),
             codebook_dir: root.join(codebook),
             transcript,

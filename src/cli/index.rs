@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use qcode::index::{update, UpdateOptions, UpdateReport};
+use qcode::codebook::load_codebook;
+use qcode::index::{update, IndexError, SearchIndex, UpdateOptions, UpdateReport};
 
 use super::Context;
 
@@ -116,4 +117,33 @@ pub fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a Strin
         "{n} role label(s) are not in the codebook's role table, so roles were made from them: {}{more}; add them as aliases under [roles] in codebook/",
         shown.join(", ")
     )
+}
+
+/// Bring the index up to date, then open it: what every command that reads the index does
+/// first, so it always sees the current corpus. If another process is writing, read the last
+/// commit instead.
+pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
+    match update_index(ctx, UpdateOptions::default()) {
+        Ok(r) => {
+            if r.changed_anything() {
+                ctx.note(format!(
+                    "(index updated: {} file(s) re-indexed, {} removed)",
+                    r.indexed.len(),
+                    r.removed.len()
+                ));
+            }
+            if !r.skipped.is_empty() {
+                ctx.note(format!(
+                    "warning: {} corpus file(s) could not be indexed; run `qcode index` for details",
+                    r.skipped.len()
+                ));
+            }
+        }
+        Err(e) if matches!(e.downcast_ref::<IndexError>(), Some(IndexError::Locked(_))) => {
+            ctx.note("warning: the index is being updated by another qcode process; reading its last committed state");
+        }
+        Err(e) => return Err(e),
+    }
+    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    Ok(SearchIndex::open(&ctx.project, codebook)?)
 }

@@ -1,6 +1,9 @@
 //! The command line: one file per subcommand, each with its usage, an Args struct and `run()`.
 //! Flags are parsed into plain values here; the library does the work and never prints.
 
+mod code;
+mod codebook;
+mod codes;
 mod index;
 mod output;
 mod search;
@@ -20,8 +23,9 @@ use qcode::project::Project;
     version,
     about = "Code, search and export qualitative interview transcripts",
     long_about = "qcode reads a project folder (corpus/, codebook/, optional qcode.toml), indexes its \
-transcripts into .qcode/, and searches quotes by words, role, speaker and metadata.",
-    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
+transcripts into .qcode/ (coding every segment with the codebook), and searches quotes by words, \
+code, role, speaker and metadata.",
+    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode codebook check\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
 )]
 pub struct Cli {
     /// The project folder (default: the current directory).
@@ -38,6 +42,9 @@ pub struct Cli {
 pub enum Command {
     Index(index::Args),
     Search(search::Args),
+    Code(code::Args),
+    Codes(codes::Args),
+    Codebook(codebook::Args),
     Segments(segments::Args),
 }
 
@@ -50,6 +57,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Index(args) => index::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
+        Command::Code(args) => code::run(&ctx, args),
+        Command::Codes(args) => codes::run(&ctx, args),
+        Command::Codebook(args) => codebook::run(&ctx, args),
         Command::Segments(args) => segments::run(&ctx, args),
     }
 }

@@ -7,12 +7,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use qcode::codebook::load_codebook;
 use qcode::coding::Evidence;
-use qcode::index::{Hit, IndexError, SearchIndex, SearchRequest, UpdateOptions};
+use qcode::index::{Hit, SearchRequest};
 use qcode::transcript::Segment;
 
-use super::index::update_index;
+use super::index::open_fresh_index;
 use super::output::{mark, Format, Marks};
 use super::Context;
 
@@ -77,30 +76,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.limit == 0 {
         bail!("--limit must be at least 1");
     }
-    // Search always sees the current corpus; if another process is writing, use the last commit.
-    match update_index(ctx, UpdateOptions::default()) {
-        Ok(r) => {
-            if r.changed_anything() {
-                ctx.note(format!(
-                    "(index updated: {} file(s) re-indexed, {} removed)",
-                    r.indexed.len(),
-                    r.removed.len()
-                ));
-            }
-            if !r.skipped.is_empty() {
-                ctx.note(format!(
-                    "warning: {} corpus file(s) could not be indexed; run `qcode index` for details",
-                    r.skipped.len()
-                ));
-            }
-        }
-        Err(e) if matches!(e.downcast_ref::<IndexError>(), Some(IndexError::Locked(_))) => {
-            ctx.note("warning: the index is being updated by another qcode process; searching its last committed state");
-        }
-        Err(e) => return Err(e),
-    }
-    let codebook = load_codebook(&ctx.project.codebook_dir)?;
-    let index = SearchIndex::open(&ctx.project, codebook)?;
+    let index = open_fresh_index(ctx)?;
     let req = SearchRequest {
         query: args.query.clone(),
         roles: args.role,
@@ -296,6 +272,7 @@ fn hit_json(rank: usize, h: &Hit) -> serde_json::Value {
         "highlighted".into(),
         json!(mark(&h.segment.text, &h.highlights, Marks::BRACKETS)),
     );
+    o.insert("codings".into(), json!(h.codings));
     o.insert(
         "context_before".into(),
         h.before.iter().map(seg_json).collect(),

@@ -3,10 +3,12 @@
 //! examples, counterexamples) with the patterns that apply them, the code hierarchy, and the role
 //! table that maps speaker labels to canonical roles.
 
+mod examples;
 mod load;
 pub mod pattern;
 mod roles;
 
+pub use examples::{test_examples, ExampleCheck};
 pub use load::load;
 pub use pattern::{Elem, Pattern, PatternError, PatternKind};
 pub use roles::{normalise_label, slug, Role, RoleTable, INTERVIEWER_ROLE};

@@ -234,6 +234,12 @@ impl Matcher {
 
     /// All codings of one text (a segment), by code index, hits in text order.
     pub fn code(&self, text: &str) -> Vec<Coding> {
+        resolve(self.raw_hits(text), &self.min_hits)
+    }
+
+    /// Every pattern match before exclusions, overlaps and `min_hits` are applied, as
+    /// (code, is an exclusion, pattern index, start, end): what `codebook check` counts.
+    pub fn raw_hits(&self, text: &str) -> Vec<(u32, bool, u32, u32, u32)> {
         let tokens = tokenize(text, self.opts);
         let (starts, elems) = self.token_elems(&tokens);
         let has =
@@ -304,7 +310,7 @@ impl Matcher {
                 }
             }
         }
-        resolve(found, &self.min_hits)
+        found
     }
 }
 

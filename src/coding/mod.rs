@@ -86,3 +86,29 @@ pub fn evidence(codebook: &Codebook, text: &str, codings: &[Coding]) -> Vec<Evid
         })
         .collect()
 }
+
+/// How often each pattern matches across segments, before exclusions and overlaps: keyed by
+/// (code index, is an exclusion, pattern index). Computed in parallel.
+pub fn pattern_counts(
+    matcher: &Matcher,
+    texts: &[&str],
+) -> std::collections::HashMap<(u32, bool, u32), usize> {
+    use std::collections::HashMap;
+    texts
+        .par_iter()
+        .fold(
+            HashMap::new,
+            |mut acc: HashMap<(u32, bool, u32), usize>, t| {
+                for (code, excl, pat, _, _) in matcher.raw_hits(t) {
+                    *acc.entry((code, excl, pat)).or_default() += 1;
+                }
+                acc
+            },
+        )
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        })
+}

@@ -104,7 +104,7 @@ pub fn reference_code(cb: &Codebook, text: &str) -> Vec<Coding> {
                     .collect(),
             }
         };
-        let excluded: Vec<(u32, u32)> = code.exclude.iter().flat_map(|p| spans_of(p)).collect();
+        let excluded: Vec<(u32, u32)> = code.exclude.iter().flat_map(&spans_of).collect();
         let mut candidates: Vec<Hit> = Vec::new();
         for (pi, p) in code.patterns.iter().enumerate() {
             for (s, e) in spans_of(p) {

@@ -148,3 +148,51 @@ pub fn ids(hits: &[serde_json::Value]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// A small codebook exercising every pattern kind, an exclusion and a hierarchy.
+pub const CODEBOOK: &str = r#"
+[codebook]
+name = "test codebook"
+version = "0.3"
+stem = true
+
+[codes.trust]
+label = "Trust"
+dimension = "component"
+definition = "Trust between council and community."
+patterns = ["trust", "honest* NEAR/3 money", '"regular meeting*"']
+exclude = ['"Local Trust"']
+examples = ["We trusted the officer.", "Be honest about where the money goes."]
+counterexamples = ["Local Trust paid for it."]
+
+[codes.dialogue]
+label = "Dialogue"
+dimension = "component"
+patterns = ["listen", "/month(ly)? meeting/", "bureaucra?y"]
+examples = ["They listened to us."]
+counterexamples = ["The building was quiet."]
+
+[codes.council]
+label = "The council"
+dimension = "stakeholder"
+patterns = ["council"]
+examples = ["The council agreed."]
+counterexamples = ["We met at the hall."]
+
+[codes.officers]
+label = "Council officers"
+dimension = "stakeholder"
+parent = "council"
+patterns = ["officer*"]
+examples = ["An officer came."]
+counterexamples = ["The chair came."]
+"#;
+
+impl Project {
+    /// The standard project plus the test codebook.
+    pub fn coded() -> Project {
+        let p = Project::new();
+        p.write("codebook/codes.toml", CODEBOOK);
+        p
+    }
+}

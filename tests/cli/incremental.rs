@@ -108,7 +108,7 @@ fn a_second_writer_gets_a_clear_locked_error() {
     );
     // A search still answers, from the last committed state.
     let (out, err) = p.run(&["search", "bureaucracy"], 0);
-    assert!(err.contains("searching its last committed state"), "{err}");
+    assert!(err.contains("reading its last committed state"), "{err}");
     assert!(out.contains("northmoor-01:4.1"), "{out}");
     drop(lock);
     let (_, err) = p.run(&["index"], 0);

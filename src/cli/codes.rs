@@ -1,0 +1,189 @@
+//! `qcode codes`: the code tree with how many segments and interviews each code reaches
+//! (a parent counts its children's), and how much of the respondents' talk no code reaches.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::index::open_fresh_index;
+use super::output::Format;
+use super::Context;
+
+/// Show the code tree with segment and interview counts, and the share of respondent segments
+/// left uncoded (`--uncoded` lists them).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  qcode codes
+  qcode codes --uncoded
+  qcode codes --format csv > code-counts.csv")]
+pub struct Args {
+    /// List the respondent segments no code applies to.
+    #[arg(long)]
+    uncoded: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let index = open_fresh_index(ctx)?;
+    let codebook = index.codebook();
+    let segments = index.all_segments()?;
+    let respondent: Vec<_> = segments.iter().filter(|(s, _)| !s.interviewer).collect();
+    // code → (segments, interviews), counting each segment once per code reached.
+    let mut seg_count: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut interviews: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut uncoded = Vec::new();
+    for (s, codings) in &respondent {
+        if codings.is_empty() {
+            uncoded.push(s);
+        }
+        let reached: BTreeSet<String> = codings
+            .iter()
+            .flat_map(|c| codebook.ancestors_and_self(&c.code))
+            .collect();
+        for code in reached {
+            if let Some(c) = codebook.code(&code) {
+                *seg_count.entry(c.id.as_str()).or_default() += 1;
+                interviews
+                    .entry(c.id.as_str())
+                    .or_default()
+                    .insert(s.interview.as_str());
+            }
+        }
+    }
+    let total = respondent.len();
+    let share = |n: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / total as f64
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Table => {
+            writeln!(
+                out,
+                "codebook {} {} ({} codes)",
+                codebook.name,
+                codebook.version,
+                codebook.codes.len()
+            )?;
+            writeln!(
+                out,
+                "{:<40} {:<12} {:>9} {:>11}",
+                "code", "dimension", "segments", "interviews"
+            )?;
+            for c in &codebook.codes {
+                let name = format!("{}{}", "  ".repeat(codebook.depth(&c.id)), c.id);
+                let n = seg_count.get(c.id.as_str()).copied().unwrap_or(0);
+                let i = interviews
+                    .get(c.id.as_str())
+                    .map(BTreeSet::len)
+                    .unwrap_or(0);
+                writeln!(out, "{name:<40} {:<12} {n:>9} {i:>11}", c.dimension)?;
+            }
+            writeln!(
+                out,
+                "\nuncoded: {} of {} respondent segments ({:.1}%){}",
+                uncoded.len(),
+                total,
+                share(uncoded.len()),
+                if args.uncoded || uncoded.is_empty() {
+                    ""
+                } else {
+                    "; list them with --uncoded"
+                }
+            )?;
+            if args.uncoded {
+                for s in &uncoded {
+                    let text: String = s.text.chars().take(100).collect();
+                    let more = if s.text.chars().count() > 100 {
+                        "…"
+                    } else {
+                        ""
+                    };
+                    writeln!(
+                        out,
+                        "  {}  {}: {}{more}",
+                        s.id,
+                        s.attribution(),
+                        text.replace('\n', " ")
+                    )?;
+                }
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            if args.uncoded {
+                w.write_record(["segment_id", "interview", "role", "attribution", "text"])?;
+                for s in &uncoded {
+                    w.write_record([
+                        s.id.as_str(),
+                        &s.interview,
+                        &s.role,
+                        &s.attribution(),
+                        &s.text,
+                    ])?;
+                }
+            } else {
+                w.write_record([
+                    "code",
+                    "label",
+                    "dimension",
+                    "parent",
+                    "depth",
+                    "segments",
+                    "interviews",
+                    "share_of_respondent_segments",
+                ])?;
+                for c in &codebook.codes {
+                    let n = seg_count.get(c.id.as_str()).copied().unwrap_or(0);
+                    let i = interviews
+                        .get(c.id.as_str())
+                        .map(BTreeSet::len)
+                        .unwrap_or(0);
+                    w.write_record([
+                        c.id.as_str(),
+                        &c.label,
+                        &c.dimension,
+                        c.parent.as_deref().unwrap_or(""),
+                        &codebook.depth(&c.id).to_string(),
+                        &n.to_string(),
+                        &i.to_string(),
+                        &format!("{:.4}", share(n) / 100.0),
+                    ])?;
+                }
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            let codes: Vec<_> = codebook
+                .codes
+                .iter()
+                .map(|c| {
+                    json!({
+                        "code": c.id, "label": c.label, "dimension": c.dimension, "parent": c.parent,
+                        "segments": seg_count.get(c.id.as_str()).copied().unwrap_or(0),
+                        "interviews": interviews.get(c.id.as_str()).map(BTreeSet::len).unwrap_or(0),
+                    })
+                })
+                .collect();
+            let mut doc = json!({
+                "codebook": {"name": codebook.name, "version": codebook.version, "hash": codebook.hash},
+                "respondent_segments": total,
+                "uncoded_segments": uncoded.len(),
+                "codes": codes,
+            });
+            if args.uncoded {
+                doc["uncoded"] = uncoded.iter().map(|s| json!({"segment_id": s.id, "attribution": s.attribution(), "text": s.text})).collect();
+            }
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,52 @@
+//! A codebook is code, so it has tests: every example of a code must be coded with it (or with
+//! one of its descendants), and no counterexample may be.
+
+use super::Codebook;
+use crate::coding::Matcher;
+
+/// The outcome of one example or counterexample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleCheck {
+    pub code: String,
+    /// true for an example, false for a counterexample.
+    pub example: bool,
+    /// 1-based position in the code's list.
+    pub number: usize,
+    pub text: String,
+    pub passed: bool,
+    /// The codes the text was given (ids).
+    pub coded: Vec<String>,
+}
+
+/// Check every example and counterexample of every code.
+pub fn test_examples(codebook: &Codebook) -> Vec<ExampleCheck> {
+    let matcher = Matcher::new(codebook);
+    let mut out = Vec::new();
+    for code in &codebook.codes {
+        let family: Vec<&str> = codebook
+            .with_descendants(&code.id)
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        let lists = [(true, &code.examples), (false, &code.counterexamples)];
+        for (example, list) in lists {
+            for (i, text) in list.iter().enumerate() {
+                let coded: Vec<String> = matcher
+                    .code(text)
+                    .iter()
+                    .map(|c| codebook.codes[c.code as usize].id.clone())
+                    .collect();
+                let hit = coded.iter().any(|c| family.contains(&c.as_str()));
+                out.push(ExampleCheck {
+                    code: code.id.clone(),
+                    example,
+                    number: i + 1,
+                    text: text.clone(),
+                    passed: hit == example,
+                    coded,
+                });
+            }
+        }
+    }
+    out
+}
