@@ -54,3 +54,27 @@ fn demo_search_by_role_finds_quotes() {
     let hits = p.search_json(&["meeting*", "--where", "area=Northmoor"]);
     assert!(!hits.is_empty());
 }
+
+/// The complete codebook example in the README parses, and its examples pass its own tests.
+#[test]
+fn readme_codebook_example_is_valid() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("## The codebook")
+        .nth(1)
+        .expect("a codebook section");
+    let toml = section
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let p = Project::new();
+    std::fs::remove_file(p.file("codebook/roles.toml")).unwrap();
+    p.write("codebook/example.toml", toml);
+    p.run(&["codebook", "check"], 0);
+    let (out, _) = p.run(&["codebook", "test"], 0);
+    assert!(out.contains("3 passed, 0 failed"), "{out}");
+}
