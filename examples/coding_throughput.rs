@@ -14,9 +14,14 @@ use qcode::transcript::{corpus_files, parse_file, Segment};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let project = Project::open(std::path::Path::new(args.get(1).map(String::as_str).unwrap_or(".")))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let cb_dir = args.get(2).map(std::path::PathBuf::from).unwrap_or_else(|| project.codebook_dir.clone());
+    let project = Project::open(std::path::Path::new(
+        args.get(1).map(String::as_str).unwrap_or("."),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cb_dir = args
+        .get(2)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| project.codebook_dir.clone());
     let (codebook, _) = load(&cb_dir).unwrap_or_else(|e| panic!("{}", e[0]));
     let files = corpus_files(&project).unwrap_or_else(|e| panic!("{e}"));
     let segments: Vec<Segment> = files

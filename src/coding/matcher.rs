@@ -247,19 +247,29 @@ impl Matcher {
         let seq_at = |i: usize, seq: &[ElemId]| {
             i + seq.len() <= tokens.len() && seq.iter().enumerate().all(|(k, &e)| has(i + k, e))
         };
+        // Where each element occurs, so a sequence is tried only where its first word is.
+        let mut at: HashMap<ElemId, Vec<u32>> = HashMap::new();
+        for i in 0..tokens.len() {
+            for &e in &elems[starts[i] as usize..starts[i + 1] as usize] {
+                at.entry(e).or_default().push(i as u32);
+            }
+        }
         let occurrences = |seq: &[ElemId]| -> Vec<(usize, usize)> {
-            (0..tokens.len())
-                .filter(|&i| seq_at(i, seq))
-                .map(|i| (i, i + seq.len()))
-                .collect()
+            at.get(&seq[0])
+                .map(|ps| {
+                    ps.iter()
+                        .map(|&i| i as usize)
+                        .filter(|&i| seq_at(i, seq))
+                        .map(|i| (i, i + seq.len()))
+                        .collect()
+                })
+                .unwrap_or_default()
         };
 
         // Rules that can fire: those starting with an element some token has.
         let mut candidates: Vec<u32> = Vec::new();
-        for &e in &elems {
-            for &r in &self.by_first[e as usize] {
-                candidates.push(r);
-            }
+        for e in at.keys() {
+            candidates.extend_from_slice(&self.by_first[*e as usize]);
         }
         candidates.sort_unstable();
         candidates.dedup();

@@ -25,16 +25,40 @@ pub struct TokenOptions {
     pub case_sensitive: bool,
 }
 
-/// English Snowball stem of a lowercase word.
+/// English Snowball stem of a lowercase word. Stems are cached per thread: words repeat a lot
+/// and the stemmer dominated coding time before the cache.
 pub fn stem(word: &str) -> String {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
     thread_local! {
         static STEMMER: frostem::Stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+        static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
     }
-    STEMMER.with(|s| s.stem(word).into_owned())
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(s) = c.get(word) {
+            return s.clone();
+        }
+        let s = STEMMER.with(|st| st.stem(word).into_owned());
+        // Bounded: a pathological corpus of unique words must not grow it without end.
+        if c.len() > 200_000 {
+            c.clear();
+        }
+        c.insert(word.to_string(), s.clone());
+        s
+    })
 }
 
 /// Normalise one word as a token would be.
 pub fn normalise_word(word: &str, case_sensitive: bool) -> String {
+    // Fast path: plain ASCII, the bulk of English text, needs one allocation.
+    if word.is_ascii() && !word.contains('\'') {
+        return if case_sensitive {
+            word.to_string()
+        } else {
+            word.to_ascii_lowercase()
+        };
+    }
     let mut w: String = word
         .chars()
         .map(|c| if c == '’' || c == 'ʼ' { '\'' } else { c })
