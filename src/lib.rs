@@ -7,6 +7,7 @@
 pub mod codebook;
 pub mod coding;
 pub mod diag;
+pub mod export;
 pub mod index;
 pub mod project;
 pub mod transcript;

@@ -4,6 +4,7 @@
 mod code;
 mod codebook;
 mod codes;
+mod export;
 mod index;
 mod output;
 mod search;
@@ -45,6 +46,7 @@ pub enum Command {
     Code(code::Args),
     Codes(codes::Args),
     Codebook(codebook::Args),
+    Export(export::Args),
     Segments(segments::Args),
 }
 
@@ -60,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Code(args) => code::run(&ctx, args),
         Command::Codes(args) => codes::run(&ctx, args),
         Command::Codebook(args) => codebook::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Segments(args) => segments::run(&ctx, args),
     }
 }

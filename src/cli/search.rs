@@ -50,6 +50,12 @@ pub struct Args {
     /// Only segments coded in this dimension: component, stakeholder, … (repeatable).
     #[arg(long, value_name = "DIM")]
     dimension: Vec<String>,
+    /// Names and places (one per line in FILE) to show as [REDACTED].
+    #[arg(long, value_name = "FILE")]
+    redact: Option<std::path::PathBuf>,
+    /// Show participants' names declared in transcript headers (masked by default).
+    #[arg(long)]
+    with_names: bool,
     /// Search interviewer turns too (they are context, not data, by default).
     #[arg(long)]
     include_interviewer: bool,
@@ -89,7 +95,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         limit: args.limit,
         context: args.context,
     };
-    let results = index.search(&req)?;
+    let mut results = index.search(&req)?;
+    // Mask participants' names (unless asked for) and the redaction list in everything shown.
+    let list = match &args.redact {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| anyhow::anyhow!("cannot read the redaction list {}: {e}", p.display()))?,
+        None => String::new(),
+    };
+    let names = if args.with_names {
+        Vec::new()
+    } else {
+        index.manifest.names()
+    };
+    let redactor = qcode::export::Redactor::new(&list, &names)?;
+    for h in &mut results.hits {
+        redact_hit(h, &redactor);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -286,4 +307,35 @@ fn hit_json(rank: usize, h: &Hit) -> serde_json::Value {
 
 pub fn segment_json(s: &Segment) -> serde_json::Value {
     seg_json(s)
+}
+
+/// Apply redaction to a hit's text and context; highlights are recomputed on the masked text.
+fn redact_hit(h: &mut Hit, r: &qcode::export::Redactor) {
+    let masked = r.apply(&h.segment.text);
+    if masked != h.segment.text {
+        // Keep highlights whose words survive unchanged.
+        let old = std::mem::replace(&mut h.segment.text, masked);
+        let words: Vec<String> = h
+            .highlights
+            .iter()
+            .map(|&(s, e)| old[s..e].to_string())
+            .collect();
+        h.highlights = Vec::new();
+        let mut from = 0;
+        for w in words {
+            if let Some(i) = h.segment.text[from..].find(&w) {
+                h.highlights.push((from + i, from + i + w.len()));
+                from += i + w.len();
+            }
+        }
+    }
+    h.segment.speaker = r.apply(&h.segment.speaker);
+    for c in h.before.iter_mut().chain(h.after.iter_mut()) {
+        c.text = r.apply(&c.text);
+    }
+    for ev in &mut h.codings {
+        for hit in &mut ev.hits {
+            hit.text = r.apply(&hit.text);
+        }
+    }
 }

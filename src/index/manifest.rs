@@ -32,6 +32,9 @@ pub struct FileEntry {
     pub mtime_ns: u128,
     pub interviews: Vec<String>,
     pub segments: usize,
+    /// Participants' names declared in the file: masked in exported and shown text.
+    #[serde(default)]
+    pub names: Vec<String>,
 }
 
 impl Manifest {
@@ -53,6 +56,18 @@ impl Manifest {
 
     pub fn to_payload(&self) -> String {
         serde_json::to_string(self).expect("manifest serialises")
+    }
+
+    /// Every participant name declared anywhere in the corpus, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut n: Vec<String> = self
+            .files
+            .values()
+            .flat_map(|f| f.names.iter().cloned())
+            .collect();
+        n.sort();
+        n.dedup();
+        n
     }
 
     pub fn segment_count(&self) -> usize {

@@ -15,7 +15,7 @@ use crate::coding::Evidence;
 use crate::transcript::Segment;
 
 /// Bump when the schema or what goes into it changes: older indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Tokenizer names (both built into tantivy).
 pub const STEMMED: &str = "en_stem";
@@ -30,6 +30,8 @@ pub struct Fields {
     pub paragraph: Field,
     pub speaker: Field,
     pub speaker_key: Field,
+    /// Stored only (never indexed): shown by exports with --with-names, used for redaction.
+    pub speaker_name: Field,
     pub role: Field,
     pub role_label: Field,
     pub interviewer: Field,
@@ -72,6 +74,7 @@ pub fn build_schema() -> Schema {
     b.add_u64_field("paragraph", STORED | FAST);
     b.add_text_field("speaker", STORED);
     b.add_text_field("speaker_key", STRING);
+    b.add_text_field("speaker_name", STORED);
     b.add_text_field("role", STRING | STORED | FAST);
     b.add_text_field("role_label", STORED);
     b.add_u64_field("interviewer", INDEXED | STORED);
@@ -101,6 +104,7 @@ impl Fields {
             paragraph: f("paragraph"),
             speaker: f("speaker"),
             speaker_key: f("speaker_key"),
+            speaker_name: f("speaker_name"),
             role: f("role"),
             role_label: f("role_label"),
             interviewer: f("interviewer"),
@@ -135,6 +139,9 @@ impl Fields {
         d.add_u64(self.paragraph, s.paragraph as u64);
         d.add_text(self.speaker, &s.speaker);
         d.add_text(self.speaker_key, normalise_label(&s.speaker));
+        if let Some(n) = &s.speaker_name {
+            d.add_text(self.speaker_name, n);
+        }
         d.add_text(self.role, &s.role);
         d.add_text(self.role_label, &s.role_label);
         d.add_u64(self.interviewer, s.interviewer as u64);
@@ -200,6 +207,10 @@ impl Fields {
             turn: num(self.turn) as u32,
             paragraph: num(self.paragraph) as u32,
             speaker: text(self.speaker),
+            speaker_name: d
+                .get_first(self.speaker_name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
             role: text(self.role),
             role_label: text(self.role_label),
             interviewer: num(self.interviewer) == 1,

@@ -479,20 +479,36 @@ impl SearchIndex {
     }
 
     /// Every segment with its codings, in interview then transcript order (interviewer turns
-    /// included; filter as needed).
+    /// included; filter as needed). Documents are read in parallel, in blocks per tantivy segment.
     pub fn all_segments(&self) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
+        use rayon::prelude::*;
         let searcher = self.reader.searcher();
-        let addrs = searcher
-            .search(&AllQuery, &DocSetCollector)
-            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-        let mut out = Vec::with_capacity(addrs.len());
-        for a in addrs {
-            let doc: TantivyDocument = searcher
-                .doc(a)
-                .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-            out.push((self.fields.segment(&doc), self.fields.codings(&doc)));
+        let mut blocks: Vec<(u32, Vec<tantivy::DocId>)> = Vec::new();
+        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let alive: Vec<tantivy::DocId> = seg.doc_ids_alive().collect();
+            for chunk in alive.chunks(4096) {
+                blocks.push((ord as u32, chunk.to_vec()));
+            }
         }
-        out.sort_by(|a, b| {
+        let parts: Vec<Vec<(Segment, Vec<Evidence>)>> = blocks
+            .par_iter()
+            .map(|(ord, ids)| {
+                let store = searcher
+                    .segment_reader(*ord)
+                    .get_store_reader(16)
+                    .map_err(|e| IndexError::io(self.dir(), e))?;
+                ids.iter()
+                    .map(|&id| {
+                        let doc: TantivyDocument = store
+                            .get(id)
+                            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+                        Ok((self.fields.segment(&doc), self.fields.codings(&doc)))
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, IndexError>>()?;
+        let mut out: Vec<(Segment, Vec<Evidence>)> = parts.into_iter().flatten().collect();
+        out.par_sort_by(|a, b| {
             (&a.0.interview, a.0.turn, a.0.paragraph).cmp(&(
                 &b.0.interview,
                 b.0.turn,
@@ -500,5 +516,41 @@ impl SearchIndex {
             ))
         });
         Ok(out)
+    }
+
+    /// Ids of the segments a search request matches, all of them (no limit, no ranking).
+    pub fn matching_ids(
+        &self,
+        req: &SearchRequest,
+    ) -> Result<std::collections::HashSet<String>, IndexError> {
+        for c in &req.codes {
+            if self.codebook.code(c).is_none() {
+                return Err(IndexError::UnknownCode(c.clone()));
+            }
+        }
+        let node = parse_query(&req.query)?;
+        let mut hl = Highlight::default();
+        let mut analyzers = (self.stemmer.clone(), self.plain.clone());
+        let text_query = self
+            .build(&node, &mut analyzers, &mut hl, false)
+            .unwrap_or_else(|| Box::new(EmptyQuery));
+        let query = self.with_filters(text_query, req);
+        let searcher = self.reader.searcher();
+        let addrs = searcher
+            .search(&query, &DocSetCollector)
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        let mut ids = std::collections::HashSet::with_capacity(addrs.len());
+        for a in addrs {
+            let doc: TantivyDocument = searcher
+                .doc(a)
+                .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+            if let Some(id) = doc
+                .get_first(self.fields.seg_id)
+                .and_then(|v| tantivy::schema::Value::as_str(&v))
+            {
+                ids.insert(id.to_string());
+            }
+        }
+        Ok(ids)
     }
 }

@@ -281,6 +281,18 @@ pub fn update(
                     }
                     entry.interviews = parsed.interviews.iter().map(|i| i.id.clone()).collect();
                     entry.segments = parsed.interviews.iter().map(|i| i.segments.len()).sum();
+                    let mut names: Vec<String> = parsed
+                        .interviews
+                        .iter()
+                        .flat_map(|iv| {
+                            let declared = iv.speakers.values().filter_map(|s| s.name.clone());
+                            declared
+                                .chain(iv.segments.iter().filter_map(|s| s.speaker_name.clone()))
+                        })
+                        .collect();
+                    names.sort();
+                    names.dedup();
+                    entry.names = names;
                     report.warnings.extend(parsed.warnings);
                     report.indexed.push(rel.clone());
                     manifest.files.insert(rel.clone(), entry);
@@ -365,8 +377,7 @@ fn read_and_parse(
                 hash,
                 size,
                 mtime_ns,
-                interviews: Vec::new(),
-                segments: 0,
+                ..FileEntry::default()
             };
             Outcome::Parsed(entry, parsed, codings)
         }

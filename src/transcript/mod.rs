@@ -72,6 +72,10 @@ pub struct Segment {
     pub paragraph: u32,
     /// The speaker label as written (`P1`, `Cllr Jones`); never a declared participant name.
     pub speaker: String,
+    /// The participant's name when the header declares one (`{role: ..., name: ...}`) or a CSV
+    /// has a `name` column: kept for `--with-names` and redaction, never searched or shown
+    /// otherwise.
+    pub speaker_name: Option<String>,
     /// Canonical role id (`council_officer`), from the codebook's role table.
     pub role: String,
     /// The role's display label ("Council officer").

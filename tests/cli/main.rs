@@ -5,6 +5,7 @@ mod calibration;
 mod coding;
 mod common;
 mod demo;
+mod export;
 mod formats;
 mod incremental;
 mod search;

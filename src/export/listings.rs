@@ -1,0 +1,271 @@
+//! Exports that list quotes: one row per segment × code (quotes), one row per segment with a
+//! column per code (wide), and the Framework Method matrix of cases × codes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use super::dataset::{Dataset, Item};
+use super::redact::Redactor;
+use super::table::{Cell, Table};
+use super::ExportError;
+
+/// Options shared by the listing exports.
+#[derive(Debug, Clone, Default)]
+pub struct ListingOptions {
+    /// Codebook indices of the codes to include (None: all).
+    pub codes: Option<Vec<usize>>,
+    /// Add a `speaker_name` column (off by default: quotes are attributed by role).
+    pub with_names: bool,
+    pub redactor: Redactor,
+    /// wide: hit counts instead of 0/1.
+    pub counts: bool,
+}
+
+fn base_header(with_names: bool) -> Vec<String> {
+    let mut h: Vec<&str> = vec!["segment_id", "interview", "turn", "paragraph", "speaker"];
+    if with_names {
+        h.push("speaker_name");
+    }
+    h.extend(["role", "role_label", "attribution"]);
+    h.into_iter().map(str::to_string).collect()
+}
+
+fn base_cells(item: &Item, opts: &ListingOptions) -> Vec<Cell> {
+    let s = &item.segment;
+    let mut row = vec![
+        Cell::text(&s.id),
+        Cell::text(&s.interview),
+        Cell::Int(s.turn as i64),
+        Cell::Int(s.paragraph as i64),
+        Cell::text(opts.redactor.apply(&s.speaker)),
+    ];
+    if opts.with_names {
+        row.push(Cell::text(s.speaker_name.clone().unwrap_or_default()));
+    }
+    row.extend([
+        Cell::text(&s.role),
+        Cell::text(&s.role_label),
+        Cell::text(s.attribution()),
+    ]);
+    row
+}
+
+fn selected(ds: &Dataset, opts: &ListingOptions) -> Vec<usize> {
+    opts.codes
+        .clone()
+        .unwrap_or_else(|| (0..ds.codebook.codes.len()).collect())
+}
+
+/// One row per (segment, code applied to it), with the hits and the words that matched.
+pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
+    let keys = ds.meta_keys();
+    let codes = selected(ds, opts);
+    let mut header = base_header(opts.with_names);
+    header
+        .extend(["code", "code_label", "dimension", "hits", "matched", "text"].map(str::to_string));
+    header.extend(keys.iter().map(|k| format!("meta:{k}")));
+    let rows: Vec<Vec<Vec<Cell>>> = ds
+        .items
+        .par_iter()
+        .map(|item| {
+            let mut out = Vec::new();
+            for ev in &item.codings {
+                let Some(ci) = ds.codebook.codes.iter().position(|c| c.id == ev.code) else {
+                    continue;
+                };
+                if !codes.contains(&ci) {
+                    continue;
+                }
+                let code = &ds.codebook.codes[ci];
+                let mut matched: Vec<String> = Vec::new();
+                for h in &ev.hits {
+                    let w = opts.redactor.apply(&h.text.replace('\n', " "));
+                    if !matched.contains(&w) {
+                        matched.push(w);
+                    }
+                }
+                let mut row = base_cells(item, opts);
+                row.extend([
+                    Cell::text(&code.id),
+                    Cell::text(&code.label),
+                    Cell::text(&code.dimension),
+                    Cell::Int(ev.hits.len() as i64),
+                    Cell::text(matched.join("; ")),
+                    Cell::text(opts.redactor.apply(&item.segment.text)),
+                ]);
+                row.extend(keys.iter().map(|k| meta_cell(item, k)));
+                out.push(row);
+            }
+            out
+        })
+        .collect();
+    Table {
+        name: "quotes".into(),
+        title: "Coded quotes: one row per segment and code".into(),
+        header,
+        rows: rows.into_iter().flatten().collect(),
+        group: None,
+    }
+}
+
+fn meta_cell(item: &Item, key: &str) -> Cell {
+    item.segment
+        .meta
+        .get(key)
+        .map(|v| Cell::text(v.clone()))
+        .unwrap_or(Cell::Empty)
+}
+
+/// One row per segment (coded or not), one column per code: 0/1, or hits with `counts`.
+pub fn wide(ds: &Dataset, opts: &ListingOptions) -> Table {
+    let keys = ds.meta_keys();
+    let codes = selected(ds, opts);
+    let mut header = base_header(opts.with_names);
+    header.extend(keys.iter().map(|k| format!("meta:{k}")));
+    header.push("text".into());
+    header.extend(codes.iter().map(|&c| ds.codebook.codes[c].id.clone()));
+    let rows = ds
+        .items
+        .par_iter()
+        .map(|item| {
+            let mut row = base_cells(item, opts);
+            row.extend(keys.iter().map(|k| meta_cell(item, k)));
+            row.push(Cell::text(opts.redactor.apply(&item.segment.text)));
+            row.extend(codes.iter().map(|&c| {
+                Cell::Int(if opts.counts {
+                    item.hits(c) as i64
+                } else {
+                    item.reaches(c) as i64
+                })
+            }));
+            row
+        })
+        .collect();
+    Table {
+        name: "wide".into(),
+        title: format!(
+            "Segments × codes ({})",
+            if opts.counts { "hits" } else { "1 = coded" }
+        ),
+        header,
+        rows,
+        group: None,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FrameworkOptions {
+    /// The dimension whose codes are the columns.
+    pub dimension: String,
+    /// Each quote is cut to this many characters.
+    pub max_chars: usize,
+    pub redactor: Redactor,
+}
+
+/// The Framework Method matrix: one row per interview (case), one column per code of a
+/// dimension; each cell the case's quotes for that code, in transcript order.
+pub fn framework(ds: &Dataset, opts: &FrameworkOptions) -> Result<Table, ExportError> {
+    let codes: Vec<usize> = ds
+        .codebook
+        .codes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.dimension == opts.dimension)
+        .map(|(i, _)| i)
+        .collect();
+    if codes.is_empty() {
+        let dims: BTreeSet<&str> = ds
+            .codebook
+            .codes
+            .iter()
+            .map(|c| c.dimension.as_str())
+            .collect();
+        return Err(ExportError(format!(
+            "no codes of dimension `{}`; the codebook has: {}",
+            opts.dimension,
+            dims.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let mut cases: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
+    for item in &ds.items {
+        cases
+            .entry(item.segment.interview.as_str())
+            .or_default()
+            .push(item);
+    }
+    // Interview-level metadata: keys whose value is the same in all of a case's segments.
+    let keys = ds.meta_keys();
+    let mut header: Vec<String> = vec!["interview".into(), "roles".into()];
+    header.extend(keys.iter().map(|k| format!("meta:{k}")));
+    header.extend(codes.iter().map(|&c| ds.codebook.codes[c].id.clone()));
+    let cases: Vec<(&str, Vec<&Item>)> = cases.into_iter().collect();
+    let rows = cases
+        .par_iter()
+        .map(|(case, items)| {
+            let roles: BTreeSet<&str> = items
+                .iter()
+                .map(|i| i.segment.role_label.as_str())
+                .collect();
+            let mut row = vec![
+                Cell::text(*case),
+                Cell::text(roles.into_iter().collect::<Vec<_>>().join("; ")),
+            ];
+            for k in &keys {
+                let first = items[0].segment.meta.get(k);
+                let same = items.iter().all(|i| i.segment.meta.get(k) == first);
+                row.push(match (same, first) {
+                    (true, Some(v)) => Cell::text(v.clone()),
+                    _ => Cell::Empty,
+                });
+            }
+            for &c in &codes {
+                let quotes: Vec<String> = items
+                    .iter()
+                    .filter(|i| i.reaches(c))
+                    .map(|i| {
+                        let text = opts.redactor.apply(&i.segment.text).replace('\n', " ");
+                        format!("[{}] {}", i.segment.id, trim(&text, opts.max_chars))
+                    })
+                    .collect();
+                row.push(if quotes.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::text(quotes.join("\n\n"))
+                });
+            }
+            row
+        })
+        .collect();
+    Ok(Table {
+        name: "framework".into(),
+        title: format!("Framework matrix: interviews × {} codes", opts.dimension),
+        header,
+        rows,
+        group: None,
+    })
+}
+
+/// At most `max` characters, cut at a word boundary when possible, with an ellipsis.
+fn trim(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at = cut
+        .rfind(' ')
+        .filter(|&i| i > cut.len() / 2)
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim;
+
+    #[test]
+    fn trims_at_a_word() {
+        assert_eq!(trim("short", 10), "short");
+        assert_eq!(trim("we met every month in the hall", 14), "we met every…");
+    }
+}

@@ -1,0 +1,439 @@
+//! Counting exports: crosstabs of any two variables (role, a code dimension, all codes, or a
+//! metadata field), optionally split by a third, and code co-occurrence. Counts are a parallel
+//! fold/reduce over segments; rows and columns come out in a fixed order (codes in codebook
+//! order, roles by label, metadata values alphabetically with "(none)" last), so the same data
+//! give the same table whatever the thread count.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::dataset::{Dataset, Item};
+use super::table::{Cell, Table};
+use super::ExportError;
+use crate::codebook::Codebook;
+
+/// A variable of a crosstab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Var {
+    /// The speaker's role (one per segment), shown by label.
+    Role,
+    /// Every code the segment reaches (a code and its ancestors).
+    Code,
+    /// The codes of one dimension the segment reaches (`component`, `stakeholder`, …).
+    Dimension(String),
+    /// A metadata field; a segment without it counts under "(none)".
+    Meta(String),
+}
+
+/// A value of a variable; the derived order is the order of rows and columns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Val {
+    Code(usize),
+    Text(String),
+    Missing,
+}
+
+impl Var {
+    pub fn parse(s: &str, codebook: &Codebook) -> Result<Var, ExportError> {
+        let dims: BTreeSet<&str> = codebook
+            .codes
+            .iter()
+            .map(|c| c.dimension.as_str())
+            .collect();
+        Ok(match s {
+            "role" => Var::Role,
+            "code" => Var::Code,
+            _ if s.starts_with("meta:") && s.len() > 5 => Var::Meta(s[5..].to_lowercase()),
+            _ if dims.contains(s) => Var::Dimension(s.to_string()),
+            _ => {
+                return Err(ExportError(format!(
+                    "unknown variable `{s}`: use role, code, meta:KEY or a code dimension ({})",
+                    dims.into_iter().collect::<Vec<_>>().join(", ")
+                )))
+            }
+        })
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Var::Role => "role".into(),
+            Var::Code => "code".into(),
+            Var::Dimension(d) => d.clone(),
+            Var::Meta(k) => format!("meta:{k}"),
+        }
+    }
+
+    fn is_code(&self) -> bool {
+        matches!(self, Var::Code | Var::Dimension(_))
+    }
+
+    fn values(&self, item: &Item, cb: &Codebook) -> Vec<Val> {
+        match self {
+            Var::Role => vec![Val::Text(item.segment.role_label.clone())],
+            Var::Code => item.reached.iter().map(|&(c, _)| Val::Code(c)).collect(),
+            Var::Dimension(d) => item
+                .reached
+                .iter()
+                .filter(|&&(c, _)| &cb.codes[c].dimension == d)
+                .map(|&(c, _)| Val::Code(c))
+                .collect(),
+            Var::Meta(k) => vec![item
+                .segment
+                .meta
+                .get(k)
+                .map(|v| Val::Text(v.clone()))
+                .unwrap_or(Val::Missing)],
+        }
+    }
+}
+
+fn label(v: &Val, cb: &Codebook) -> String {
+    match v {
+        Val::Code(c) => cb.codes[*c].id.clone(),
+        Val::Text(t) => t.clone(),
+        Val::Missing => "(none)".into(),
+    }
+}
+
+/// What a cell counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountUnit {
+    Segments,
+    /// Distinct interviews (cases).
+    Interviews,
+    /// Pattern hits of the code on the rows (or, failing that, on the columns).
+    Hits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Percent {
+    Row,
+    Col,
+    Total,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrosstabOptions {
+    pub rows: Var,
+    pub cols: Var,
+    pub by: Option<Var>,
+    pub count: CountUnit,
+    pub percent: Option<Percent>,
+}
+
+/// Segments, interviews and hits of one cell or margin.
+#[derive(Debug, Default, Clone)]
+struct Tally {
+    segments: u64,
+    interviews: HashSet<String>,
+    hits: u64,
+}
+
+impl Tally {
+    fn add(&mut self, item: &Item, hits: u64, unit: CountUnit) {
+        self.segments += 1;
+        self.hits += hits;
+        if unit == CountUnit::Interviews {
+            self.interviews.insert(item.segment.interview.clone());
+        }
+    }
+    fn merge(&mut self, o: Tally) {
+        self.segments += o.segments;
+        self.hits += o.hits;
+        self.interviews.extend(o.interviews);
+    }
+}
+
+#[derive(Debug, Default)]
+struct Acc {
+    cells: HashMap<(Val, Val), Tally>,
+    rows: HashMap<Val, Tally>,
+    cols: HashMap<Val, Tally>,
+    all: Tally,
+}
+
+impl Acc {
+    fn merge(mut self, o: Acc) -> Acc {
+        for (k, t) in o.cells {
+            self.cells.entry(k).or_default().merge(t);
+        }
+        for (k, t) in o.rows {
+            self.rows.entry(k).or_default().merge(t);
+        }
+        for (k, t) in o.cols {
+            self.cols.entry(k).or_default().merge(t);
+        }
+        self.all.merge(o.all);
+        self
+    }
+}
+
+/// Crosstab of `rows` × `cols` (one table, or one per value of `by`), with totals.
+/// Segments and interviews in the margins are distinct counts (a segment coded with two
+/// components counts once in its row's total); hits in the margins are sums of the cells.
+pub fn crosstab(ds: &Dataset, opts: &CrosstabOptions) -> Result<Vec<Table>, ExportError> {
+    if opts.count == CountUnit::Hits && !opts.rows.is_code() && !opts.cols.is_code() {
+        return Err(ExportError(
+            "--count hits needs codes on the rows or the columns (code or a dimension)".into(),
+        ));
+    }
+    let cb = &ds.codebook;
+    let groups: Vec<(Option<Val>, Vec<&Item>)> = match &opts.by {
+        None => vec![(None, ds.items.iter().collect())],
+        Some(by) => {
+            let mut g: BTreeMap<Val, Vec<&Item>> = BTreeMap::new();
+            for item in &ds.items {
+                for v in by.values(item, cb) {
+                    g.entry(v).or_default().push(item);
+                }
+            }
+            g.into_iter().map(|(k, v)| (Some(k), v)).collect()
+        }
+    };
+    let mut accs = Vec::new();
+    for (by_val, items) in groups {
+        let acc = items
+            .par_iter()
+            .fold(Acc::default, |mut acc, item| {
+                let rv = opts.rows.values(item, cb);
+                let cv = opts.cols.values(item, cb);
+                if rv.is_empty() || cv.is_empty() {
+                    return acc;
+                }
+                let hits = |r: &Val, c: &Val| -> u64 {
+                    match (opts.rows.is_code(), r, c) {
+                        (true, Val::Code(r), _) => item.hits(*r) as u64,
+                        (false, _, Val::Code(c)) => item.hits(*c) as u64,
+                        _ => 0,
+                    }
+                };
+                for r in &rv {
+                    for c in &cv {
+                        acc.cells.entry((r.clone(), c.clone())).or_default().add(
+                            item,
+                            hits(r, c),
+                            opts.count,
+                        );
+                    }
+                    acc.rows
+                        .entry(r.clone())
+                        .or_default()
+                        .add(item, 0, opts.count);
+                }
+                for c in &cv {
+                    acc.cols
+                        .entry(c.clone())
+                        .or_default()
+                        .add(item, 0, opts.count);
+                }
+                acc.all.add(item, 0, opts.count);
+                acc
+            })
+            .reduce(Acc::default, Acc::merge);
+        accs.push((by_val, acc));
+    }
+    // Split tables share their columns, so they stack into one CSV.
+    let col_vals: BTreeSet<Val> = accs
+        .iter()
+        .flat_map(|(_, a)| a.cols.keys().cloned())
+        .collect();
+    Ok(accs
+        .into_iter()
+        .map(|(by, acc)| render(cb, opts, by.as_ref(), &col_vals, acc))
+        .collect())
+}
+
+fn render(
+    cb: &Codebook,
+    opts: &CrosstabOptions,
+    by: Option<&Val>,
+    col_vals: &BTreeSet<Val>,
+    acc: Acc,
+) -> Table {
+    let row_vals: BTreeSet<&Val> = acc.rows.keys().collect();
+    let unit = opts.count;
+    let value = |t: Option<&Tally>| -> f64 {
+        t.map(|t| match unit {
+            CountUnit::Segments => t.segments as f64,
+            CountUnit::Interviews => t.interviews.len() as f64,
+            CountUnit::Hits => t.hits as f64,
+        })
+        .unwrap_or(0.0)
+    };
+    let cell = |r: &Val, c: &Val| value(acc.cells.get(&(r.clone(), c.clone())));
+    // Margins: distinct units, except hits, which add up.
+    let row_total = |r: &Val| {
+        if unit == CountUnit::Hits {
+            col_vals.iter().map(|c| cell(r, c)).sum()
+        } else {
+            value(acc.rows.get(r))
+        }
+    };
+    let col_total = |c: &Val| {
+        if unit == CountUnit::Hits {
+            row_vals.iter().map(|r| cell(r, c)).sum()
+        } else {
+            value(acc.cols.get(c))
+        }
+    };
+    let grand = if unit == CountUnit::Hits {
+        row_vals.iter().map(|r| row_total(r)).sum()
+    } else {
+        value(Some(&acc.all))
+    };
+    let show = |x: f64, row_base: f64, col_base: f64| -> Cell {
+        let pct = |base: f64| Cell::Num(if base > 0.0 { 100.0 * x / base } else { 0.0 }, 1);
+        match opts.percent {
+            None => Cell::Int(x as i64),
+            Some(Percent::Row) => pct(row_base),
+            Some(Percent::Col) => pct(col_base),
+            Some(Percent::Total) => pct(grand),
+        }
+    };
+    let mut header = vec![format!("{} \\ {}", opts.rows.name(), opts.cols.name())];
+    header.extend(col_vals.iter().map(|c| label(c, cb)));
+    header.push("Total".into());
+    let mut rows = Vec::new();
+    for r in &row_vals {
+        let rt = row_total(r);
+        let mut row = vec![Cell::text(label(r, cb))];
+        row.extend(col_vals.iter().map(|c| show(cell(r, c), rt, col_total(c))));
+        row.push(show(rt, rt, grand));
+        rows.push(row);
+    }
+    let mut total = vec![Cell::text("Total")];
+    total.extend(
+        col_vals
+            .iter()
+            .map(|c| show(col_total(c), grand, col_total(c))),
+    );
+    total.push(show(grand, grand, grand));
+    rows.push(total);
+    let what = match unit {
+        CountUnit::Segments => "segments",
+        CountUnit::Interviews => "interviews",
+        CountUnit::Hits => "hits",
+    };
+    let pct = match opts.percent {
+        None => String::new(),
+        Some(Percent::Row) => ", row %".into(),
+        Some(Percent::Col) => ", column %".into(),
+        Some(Percent::Total) => ", % of total".into(),
+    };
+    let (name, by_title, group) = match (by, &opts.by) {
+        (Some(v), Some(var)) => (
+            label(v, cb),
+            format!(", {} = {}", var.name(), label(v, cb)),
+            Some((var.name(), label(v, cb))),
+        ),
+        _ => ("crosstab".to_string(), String::new(), None),
+    };
+    Table {
+        name,
+        title: format!(
+            "{} × {} ({what}{pct}{by_title})",
+            opts.rows.name(),
+            opts.cols.name()
+        ),
+        header,
+        rows,
+        group,
+    }
+}
+
+/// How co-occurrence is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Segments coded with both (the diagonal: segments coded with the code).
+    Count,
+    /// n12 / (n1 + n2 − n12), ATLAS.ti's c-coefficient.
+    Jaccard,
+}
+
+/// Code × code co-occurrence over segments, for all codes or one dimension's.
+pub fn cooccur(
+    ds: &Dataset,
+    dimension: Option<&str>,
+    measure: Measure,
+) -> Result<Table, ExportError> {
+    let cb = &ds.codebook;
+    let codes: Vec<usize> = (0..cb.codes.len())
+        .filter(|&c| dimension.is_none_or(|d| cb.codes[c].dimension == d))
+        .collect();
+    if codes.is_empty() {
+        return Err(ExportError(format!(
+            "no codes of dimension `{}`",
+            dimension.unwrap_or("")
+        )));
+    }
+    let k = codes.len();
+    let pos: HashMap<usize, usize> = codes.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+    let counts = ds
+        .items
+        .par_iter()
+        .fold(
+            || vec![0u64; k * k],
+            |mut m, item| {
+                let here: Vec<usize> = item
+                    .reached
+                    .iter()
+                    .filter_map(|(c, _)| pos.get(c).copied())
+                    .collect();
+                for &a in &here {
+                    for &b in &here {
+                        m[a * k + b] += 1;
+                    }
+                }
+                m
+            },
+        )
+        .reduce(
+            || vec![0u64; k * k],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let mut header = vec!["code".to_string()];
+    header.extend(codes.iter().map(|&c| cb.codes[c].id.clone()));
+    let rows = (0..k)
+        .map(|a| {
+            let mut row = vec![Cell::text(&cb.codes[codes[a]].id)];
+            row.extend((0..k).map(|b| {
+                let n12 = counts[a * k + b];
+                match measure {
+                    Measure::Count => Cell::Int(n12 as i64),
+                    Measure::Jaccard => {
+                        let union = counts[a * k + a] + counts[b * k + b] - n12;
+                        Cell::Num(
+                            if union == 0 {
+                                0.0
+                            } else {
+                                n12 as f64 / union as f64
+                            },
+                            3,
+                        )
+                    }
+                }
+            }));
+            row
+        })
+        .collect();
+    let m = match measure {
+        Measure::Count => "segments coded with both",
+        Measure::Jaccard => "Jaccard",
+    };
+    Ok(Table {
+        name: "cooccurrence".into(),
+        title: format!(
+            "Code co-occurrence ({m}{})",
+            dimension
+                .map(|d| format!(", {d} codes"))
+                .unwrap_or_default()
+        ),
+        header,
+        rows,
+        group: None,
+    })
+}

@@ -1,0 +1,24 @@
+//! Exports: the coded quotes and the matrices that go into a report or into R/SPSS. The data come
+//! from the index (segments with their codings), are aggregated in parallel (rayon fold/reduce)
+//! into [`Table`]s with rows and columns in a stable order, and are written as CSV (optionally
+//! Excel-safe), JSON, XLSX or a terminal table. Quotes are attributed by role; participants'
+//! names appear only when asked for, and a redaction list masks named people and places.
+
+mod dataset;
+mod listings;
+mod matrices;
+mod redact;
+mod table;
+mod write;
+
+pub use dataset::{Dataset, Item};
+pub use listings::{framework, quotes, wide, FrameworkOptions, ListingOptions};
+pub use matrices::{cooccur, crosstab, CountUnit, CrosstabOptions, Measure, Percent, Var};
+pub use redact::Redactor;
+pub use table::{Cell, Export, ExportMeta, Table};
+pub use write::{write_csv, write_json, write_table, write_xlsx, CsvFlavour};
+
+/// A problem with what was asked for (an unknown variable, a bad option).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ExportError(pub String);

@@ -1,0 +1,433 @@
+//! Exports: golden files for every export and option on the small coded fixture (the expected
+//! matrices were worked out by hand from the fixture's five respondent segments; see the
+//! comments), determinism across thread counts, Excel safety, names and redaction, atomic writes.
+
+use std::path::Path;
+
+use crate::common::Project;
+
+fn golden(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli/golden")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn export(p: &Project, args: &[&str]) -> String {
+    let mut all = vec!["export"];
+    all.extend_from_slice(args);
+    p.run(&all, 0).0
+}
+
+// The fixture's respondent segments and their codes (trust, dialogue are components; council
+// and its child officers are stakeholders):
+//   eastbrook-01:2.1 Resident          trust ×2, council ×1
+//   eastbrook-01:4.1 Resident          trust ×1, officers ×1 (so council too)
+//   northmoor-01:2.1 Council officer   dialogue ×1
+//   northmoor-01:2.2 Council officer   dialogue ×1
+//   northmoor-01:4.1 LTO representative trust ×1, dialogue ×1
+
+#[test]
+fn crosstab_component_by_role_in_each_unit() {
+    let p = Project::coded();
+    // trust: LTO 1 + Resident 2 = 3 segments; dialogue: Council officer 2 + LTO 1 = 3; column
+    // totals count each segment once (northmoor 4.1 has both components): 2, 1, 2; all 5.
+    assert_eq!(
+        export(&p, &["crosstab", "--rows", "component", "--cols", "role"]),
+        golden("crosstab_segments.csv")
+    );
+    assert_eq!(
+        export(
+            &p,
+            &[
+                "crosstab",
+                "--rows",
+                "component",
+                "--cols",
+                "role",
+                "--count",
+                "interviews"
+            ]
+        ),
+        golden("crosstab_interviews.csv")
+    );
+    // Hits: trust LTO 1, Resident 2+1; dialogue Council officer 1+1, LTO 1; margins are sums.
+    assert_eq!(
+        export(
+            &p,
+            &[
+                "crosstab",
+                "--rows",
+                "component",
+                "--cols",
+                "role",
+                "--count",
+                "hits"
+            ]
+        ),
+        golden("crosstab_hits.csv")
+    );
+    assert_eq!(
+        export(
+            &p,
+            &[
+                "crosstab",
+                "--rows",
+                "component",
+                "--cols",
+                "role",
+                "--percent",
+                "row"
+            ]
+        ),
+        golden("crosstab_rowpct.csv")
+    );
+    assert_eq!(
+        export(
+            &p,
+            &[
+                "crosstab",
+                "--rows",
+                "component",
+                "--cols",
+                "role",
+                "--percent",
+                "col"
+            ]
+        ),
+        golden("crosstab_colpct.csv")
+    );
+    assert_eq!(
+        export(
+            &p,
+            &[
+                "crosstab",
+                "--rows",
+                "component",
+                "--cols",
+                "role",
+                "--percent",
+                "total"
+            ]
+        ),
+        golden("crosstab_totalpct.csv")
+    );
+}
+
+#[test]
+fn crosstab_split_by_a_third_variable_and_other_variables() {
+    let p = Project::coded();
+    // Eastbrook: trust Resident 2; Northmoor: trust LTO 1, dialogue Council officer 2, LTO 1.
+    assert_eq!(
+        export(
+            &p,
+            &[
+                "crosstab",
+                "--rows",
+                "component",
+                "--cols",
+                "role",
+                "--by",
+                "meta:area"
+            ]
+        ),
+        golden("crosstab_by_area.csv")
+    );
+    // Mentioned stakeholders: council reaches both Eastbrook segments (one through officers).
+    assert_eq!(
+        export(&p, &["crosstab", "--rows", "stakeholder", "--cols", "role"]),
+        golden("crosstab_stakeholder.csv")
+    );
+    let (_, err) = p.run(
+        &["export", "crosstab", "--rows", "colour", "--cols", "role"],
+        2,
+    );
+    assert!(err.contains("unknown variable `colour`"), "{err}");
+    let (_, err) = p.run(
+        &[
+            "export",
+            "crosstab",
+            "--rows",
+            "role",
+            "--cols",
+            "meta:area",
+            "--count",
+            "hits",
+        ],
+        2,
+    );
+    assert!(err.contains("--count hits needs codes"), "{err}");
+}
+
+#[test]
+fn cooccurrence_counts_and_jaccard() {
+    let p = Project::coded();
+    // trust 3, dialogue 3, council 2, officers 1; trust∩council 2 → Jaccard 2/(3+2−2) = 0.667.
+    assert_eq!(export(&p, &["cooccur"]), golden("cooccur.csv"));
+    assert_eq!(
+        export(&p, &["cooccur", "--measure", "jaccard"]),
+        golden("cooccur_jaccard.csv")
+    );
+    assert_eq!(
+        export(&p, &["cooccur", "--of", "component"]),
+        golden("cooccur_component.csv")
+    );
+}
+
+#[test]
+fn quotes_wide_and_framework() {
+    let p = Project::coded();
+    assert_eq!(export(&p, &["quotes"]), golden("quotes.csv"));
+    assert_eq!(
+        export(&p, &["quotes", "--code", "council", "--role", "resident"]),
+        golden("quotes_council.csv")
+    );
+    assert_eq!(export(&p, &["wide"]), golden("wide.csv"));
+    assert_eq!(
+        export(&p, &["wide", "--counts", "--dimension", "component"]),
+        golden("wide_counts.csv")
+    );
+    assert_eq!(
+        export(&p, &["framework", "--max-chars", "40"]),
+        golden("framework.csv")
+    );
+}
+
+#[test]
+fn same_bytes_whatever_the_thread_count() {
+    let p = Project::coded();
+    p.run(&["index"], 0);
+    let cases: &[&[&str]] = &[
+        &["quotes"],
+        &["wide", "--counts"],
+        &[
+            "crosstab",
+            "--rows",
+            "code",
+            "--cols",
+            "role",
+            "--by",
+            "meta:area",
+            "--percent",
+            "row",
+        ],
+        &["cooccur", "--measure", "jaccard"],
+        &["framework"],
+    ];
+    for args in cases {
+        for fmt in ["csv", "json", "xlsx"] {
+            let mut outs = Vec::new();
+            for threads in ["1", "2"] {
+                let file = p.file(&format!("out-{threads}.{fmt}"));
+                let mut all = vec!["export"];
+                all.extend_from_slice(args);
+                let f = file.to_str().unwrap().to_string();
+                all.extend(["-o", &f]);
+                let out = p
+                    .qcode(&all)
+                    .env("RAYON_NUM_THREADS", threads)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{args:?} {fmt}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                outs.push(std::fs::read(&file).unwrap());
+            }
+            assert_eq!(
+                outs[0], outs[1],
+                "{args:?} as {fmt} differs between 1 and 2 threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn excel_csv_has_bom_crlf_and_no_live_formulas() {
+    let p = Project::coded();
+    p.write(
+        "corpus/sums.txt",
+        "P1: =SUM(A1:A9) was the council's answer.\n\nP1: @trust me, +1 from the council\n",
+    );
+    let out = p
+        .qcode(&["export", "quotes", "--excel", "--interview", "sums"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with('\u{feff}'), "BOM");
+    assert!(text.contains("\r\n"), "CRLF");
+    assert!(
+        text.contains(",'=SUM(A1:A9) was the council's answer.\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",'@trust me, +1 from the council")
+            || text.contains("\"'@trust me, +1 from the council\""),
+        "{text}"
+    );
+    assert!(!text.contains(",=SUM"), "{text}");
+    // Plain CSV is left exactly as written.
+    let (plain, _) = p.run(&["export", "quotes", "--interview", "sums"], 0);
+    assert!(plain.contains(",=SUM(A1:A9)"), "{plain}");
+}
+
+#[test]
+fn names_are_masked_unless_asked_for_and_redaction_lists_apply() {
+    let p = Project::coded();
+    p.write(
+        "corpus/named.txt",
+        "---\nid: named-01\narea: Westfold\nspeakers:\n  P1: {role: Resident, name: Maya Okafor}\n---\nP1: Maya Okafor here. The council on Fenwick Road listened; ask Maya.\n",
+    );
+    let (out, _) = p.run(&["export", "quotes", "--interview", "named-01"], 0);
+    assert!(!out.contains("Maya") && !out.contains("Okafor"), "{out}");
+    assert!(
+        out.contains("[REDACTED] here. The council on Fenwick Road listened; ask [REDACTED]."),
+        "{out}"
+    );
+    let (out, _) = p.run(
+        &[
+            "export",
+            "quotes",
+            "--interview",
+            "named-01",
+            "--with-names",
+        ],
+        0,
+    );
+    assert!(
+        out.lines().next().unwrap().contains("speaker_name"),
+        "{out}"
+    );
+    assert!(out.contains("Maya Okafor here."), "{out}");
+    p.write("redact.txt", "fenwick road\n# streets\n");
+    let (out, _) = p.run(&["export", "framework", "--redact", "redact.txt"], 0);
+    assert!(out.contains("The council on [REDACTED] listened"), "{out}");
+    assert!(!out.contains("Maya"), "{out}");
+    // Search takes the same list.
+    let (out, _) = p.run(
+        &[
+            "search",
+            "listened",
+            "--interview",
+            "named-01",
+            "--redact",
+            "redact.txt",
+        ],
+        0,
+    );
+    assert!(
+        out.contains("[REDACTED]") && !out.contains("Fenwick") && !out.contains("Maya"),
+        "{out}"
+    );
+}
+
+#[test]
+fn xlsx_has_a_sheet_per_table_and_an_about_sheet() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let p = Project::coded();
+    p.run(
+        &[
+            "export",
+            "crosstab",
+            "--rows",
+            "component",
+            "--cols",
+            "role",
+            "--by",
+            "meta:area",
+            "-o",
+            "ct.xlsx",
+        ],
+        0,
+    );
+    let mut wb: Xlsx<_> = open_workbook(p.file("ct.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["Eastbrook", "Northmoor", "about"]);
+    let north = wb.worksheet_range("Northmoor").unwrap();
+    assert_eq!(north.get_value((3, 0)), Some(&Data::String("trust".into())));
+    assert_eq!(
+        north.get_value((4, 1)),
+        Some(&Data::Float(2.0)),
+        "dialogue × Council officer"
+    );
+    let about = wb.worksheet_range("about").unwrap();
+    let facts: Vec<String> = about.rows().map(|r| format!("{}={}", r[0], r[1])).collect();
+    assert!(
+        facts.contains(&"codebook=test codebook".to_string()),
+        "{facts:?}"
+    );
+    assert!(
+        facts.contains(&"codebook version=0.3".to_string()),
+        "{facts:?}"
+    );
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.starts_with("codebook hash (blake3)=") && f.len() > 40),
+        "{facts:?}"
+    );
+    assert!(
+        facts.contains(&"respondent segments=5".to_string()),
+        "{facts:?}"
+    );
+}
+
+#[test]
+fn json_records_the_codebook() {
+    let p = Project::coded();
+    let (out, _) = p.run(&["export", "cooccur", "--format", "json"], 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["meta"]["codebook_version"], "0.3");
+    assert_eq!(v["meta"]["segments"], 5);
+    assert_eq!(v["tables"][0]["rows"][0][1], 3);
+}
+
+#[test]
+fn failed_exports_leave_no_file_behind() {
+    let p = Project::coded();
+    // A missing folder: an error, nothing written.
+    let (_, err) = p.run(&["export", "quotes", "-o", "no/such/dir/q.csv"], 2);
+    assert!(err.contains("cannot write to no/such/dir"), "{err}");
+    // A bad option after -o: the existing file is untouched, and no temporary file is left.
+    p.write("keep.csv", "old\n");
+    p.run(
+        &[
+            "export", "crosstab", "--rows", "nope", "--cols", "role", "-o", "keep.csv",
+        ],
+        2,
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.file("keep.csv")).unwrap(),
+        "old\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().to_string();
+            n.starts_with(".tmp").then_some(n)
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let (_, err) = p.run(&["export", "quotes", "--format", "xlsx"], 2);
+    assert!(err.contains("give -o FILE.xlsx"), "{err}");
+}
+
+#[test]
+fn terminal_table_is_aligned() {
+    let p = Project::coded();
+    let (out, _) = p.run(
+        &[
+            "export",
+            "crosstab",
+            "--rows",
+            "role",
+            "--cols",
+            "component",
+            "--format",
+            "table",
+        ],
+        0,
+    );
+    assert_eq!(out, golden("crosstab_table.txt"));
+}
