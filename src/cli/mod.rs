@@ -26,7 +26,7 @@ use qcode::project::Project;
     long_about = "qcode reads a project folder (corpus/, codebook/, optional qcode.toml), indexes its \
 transcripts into .qcode/ (coding every segment with the codebook), and searches quotes by words, \
 code, role, speaker and metadata.",
-    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode codebook check\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
+    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode codebook check\n  qcode export crosstab --rows role --cols component --format table\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
 )]
 pub struct Cli {
     /// The project folder (default: the current directory).

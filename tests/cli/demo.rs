@@ -78,3 +78,45 @@ fn readme_codebook_example_is_valid() {
     let (out, _) = p.run(&["codebook", "test"], 0);
     assert!(out.contains("3 passed, 0 failed"), "{out}");
 }
+
+/// The README's first command: the component × role matrix of the demo project, as a table.
+#[test]
+fn demo_main_job_prints_the_component_by_role_matrix() {
+    let p = demo();
+    let (out, _) = p.run(
+        &[
+            "export",
+            "crosstab",
+            "--rows",
+            "role",
+            "--cols",
+            "component",
+            "--format",
+            "table",
+        ],
+        0,
+    );
+    let header = out.lines().nth(1).unwrap();
+    for c in [
+        "recognise",
+        "trust",
+        "dialogue",
+        "flexibility",
+        "ownership",
+        "Total",
+    ] {
+        assert!(header.contains(c), "{out}");
+    }
+    for role in [
+        "Council officer",
+        "Councillor",
+        "LTO representative",
+        "Resident",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(role)),
+            "{role} missing:\n{out}"
+        );
+    }
+    assert!(out.lines().last().unwrap().starts_with("Total"), "{out}");
+}
