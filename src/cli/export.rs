@@ -16,6 +16,7 @@ use qcode::export::{
 use qcode::index::SearchRequest;
 
 use super::index::open_fresh_index;
+use super::output::parse_wheres;
 use super::Context;
 
 /// Export coded quotes and matrices (quote lists, segment × code, crosstabs, co-occurrence,
@@ -294,15 +295,7 @@ fn output_format(common: &Common) -> Result<OutFormat> {
 /// The segments to export: all respondent segments, or those the filters match.
 fn load(ctx: &Context, c: &Common) -> Result<(Dataset, Vec<String>)> {
     let index = open_fresh_index(ctx)?;
-    let mut wheres = Vec::new();
-    for w in &c.wheres {
-        match w.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                wheres.push((k.trim().to_string(), v.trim().to_string()))
-            }
-            _ => bail!("--where {w:?}: write KEY=VALUE, e.g. --where area=Northmoor"),
-        }
-    }
+    let wheres = parse_wheres(&c.wheres)?;
     let filtered = c.query.is_some()
         || !c.code.is_empty()
         || !c.dimension.is_empty()

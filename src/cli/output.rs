@@ -37,6 +37,19 @@ impl Marks {
     }
 }
 
+/// `--where KEY=VALUE` flags as pairs.
+pub fn parse_wheres(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    flags
+        .iter()
+        .map(|w| match w.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => anyhow::bail!("--where {w:?}: write KEY=VALUE, e.g. --where area=Northmoor"),
+        })
+        .collect()
+}
+
 /// `text` with each byte range in `spans` (sorted, non-overlapping) wrapped in marks.
 pub fn mark(text: &str, spans: &[(usize, usize)], marks: Marks) -> String {
     let mut out = String::with_capacity(text.len() + spans.len() * 4);

@@ -12,7 +12,7 @@ use qcode::index::{Hit, SearchRequest};
 use qcode::transcript::Segment;
 
 use super::index::open_fresh_index;
-use super::output::{mark, Format, Marks};
+use super::output::{mark, parse_wheres, Format, Marks};
 use super::Context;
 
 /// Search quotes by words, phrases and prefixes, filtered by role, speaker, interview or metadata.
@@ -70,15 +70,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let mut wheres = Vec::new();
-    for w in &args.wheres {
-        match w.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                wheres.push((k.trim().to_string(), v.trim().to_string()))
-            }
-            _ => bail!("--where {w:?}: write KEY=VALUE, e.g. --where area=Northmoor"),
-        }
-    }
+    let wheres = parse_wheres(&args.wheres)?;
     if args.limit == 0 {
         bail!("--limit must be at least 1");
     }

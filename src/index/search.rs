@@ -117,8 +117,8 @@ impl SearchIndex {
         Path::new(INDEX_DIR)
     }
 
-    /// Run a search.
-    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+    /// The tantivy query for a request, and the words to highlight.
+    fn query(&self, req: &SearchRequest) -> Result<(Box<dyn Query>, Highlight), IndexError> {
         for c in &req.codes {
             if self.codebook.code(c).is_none() {
                 return Err(IndexError::UnknownCode(c.clone()));
@@ -131,6 +131,12 @@ impl SearchIndex {
             .build(&node, &mut analyzers, &mut hl, false)
             .unwrap_or_else(|| Box::new(EmptyQuery));
         let query = self.with_filters(text_query, req);
+        Ok((query, hl))
+    }
+
+    /// Run a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let (query, hl) = self.query(req)?;
 
         let searcher = self.reader.searcher();
         let limit = req.limit.max(1);
@@ -523,18 +529,7 @@ impl SearchIndex {
         &self,
         req: &SearchRequest,
     ) -> Result<std::collections::HashSet<String>, IndexError> {
-        for c in &req.codes {
-            if self.codebook.code(c).is_none() {
-                return Err(IndexError::UnknownCode(c.clone()));
-            }
-        }
-        let node = parse_query(&req.query)?;
-        let mut hl = Highlight::default();
-        let mut analyzers = (self.stemmer.clone(), self.plain.clone());
-        let text_query = self
-            .build(&node, &mut analyzers, &mut hl, false)
-            .unwrap_or_else(|| Box::new(EmptyQuery));
-        let query = self.with_filters(text_query, req);
+        let (query, _) = self.query(req)?;
         let searcher = self.reader.searcher();
         let addrs = searcher
             .search(&query, &DocSetCollector)
