@@ -123,7 +123,7 @@ pub fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a Strin
 /// first, so it always sees the current corpus. If another process is writing, read the last
 /// commit instead.
 pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
-    match update_index(ctx, UpdateOptions::default()) {
+    let codebook = match update_index(ctx, UpdateOptions::default()) {
         Ok(r) => {
             if r.changed_anything() {
                 ctx.note(format!(
@@ -138,12 +138,17 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
                     r.skipped.len()
                 ));
             }
+            r.codebook
         }
         Err(e) if matches!(e.downcast_ref::<IndexError>(), Some(IndexError::Locked(_))) => {
             ctx.note("warning: the index is being updated by another qcode process; reading its last committed state");
+            None
         }
         Err(e) => return Err(e),
-    }
-    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    };
+    let codebook = match codebook {
+        Some(cb) => cb,
+        None => load_codebook(&ctx.project.codebook_dir)?,
+    };
     Ok(SearchIndex::open(&ctx.project, codebook)?)
 }

@@ -51,6 +51,8 @@ pub struct UpdateReport {
     pub interviews: usize,
     /// Segments given at least one code by this run.
     pub coded_segments: usize,
+    /// The codebook the index is coded with (loaded for the update; reuse it).
+    pub codebook: Option<Codebook>,
     pub elapsed: std::time::Duration,
 }
 
@@ -189,6 +191,7 @@ pub fn update(
         report.segments = old.segment_count();
         report.interviews = old.interview_count();
         report.elapsed = started.elapsed();
+        report.codebook = Some(codebook);
         return Ok(report);
     }
 
@@ -315,6 +318,7 @@ pub fn update(
         .wait_merging_threads()
         .map_err(|e| IndexError::tantivy(&dir, e))?;
     report.elapsed = started.elapsed();
+    report.codebook = Some(codebook);
     Ok(report)
 }
 
