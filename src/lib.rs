@@ -4,6 +4,7 @@
 //! which the [`index`] stores in tantivy for search. The library never prints; the binary
 //! (`src/cli/`) decides what the user sees.
 
+pub mod agree;
 pub mod codebook;
 pub mod coding;
 pub mod diag;
