@@ -1,5 +1,389 @@
 //! Agreement between coders: human codings files (CSV: `segment_id`, `code`, optional `coder`)
-//! and the machine's codings, compared unit by unit (the unit is the segment), per code and
+//! and the machine's codings, compared unit by unit — the unit is the segment — per code and
 //! overall. The statistics live in [`stats`]; this module reads codings and lines them up.
 
 pub mod stats;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::codebook::Codebook;
+use crate::diag::{SourceError, Warning};
+use stats::{cohen_kappa, krippendorff_alpha_nominal, percent_agreement, precision_recall, Prf};
+
+/// One coder's judgements: for each unit (segment id) the coder looked at, the codes applied
+/// (an empty set: looked at, applied none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coder {
+    pub name: String,
+    pub units: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The name of the coder made from the current codebook.
+pub const MACHINE: &str = "machine";
+
+/// Read a codings CSV: `segment_id` and `code` columns (an empty code means the segment was
+/// coded with nothing), an optional `coder` column (default: the file name). Several coders per
+/// file are allowed.
+pub fn read_codings(path: &Path, text: &str) -> Result<Vec<Coder>, SourceError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| SourceError::new(path, 1, 1, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (Some(seg), Some(code)) = (col("segment_id"), col("code")) else {
+        return Err(SourceError::new(
+            path,
+            1,
+            1,
+            "a codings file needs `segment_id` and `code` columns",
+        )
+        .with_source(text)
+        .with_help("one row per segment and code; add a `coder` column to hold several coders"));
+    };
+    let coder_col = col("coder");
+    let default = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "coder".into());
+    let mut coders: BTreeMap<String, Coder> = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+            SourceError::new(path, line, 1, e.to_string())
+                .with_source(text)
+                .with_help("every row needs as many fields as the header")
+        })?;
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).unwrap_or("");
+        let id = get(Some(seg));
+        if id.is_empty() {
+            return Err(
+                SourceError::new(path, line, 1, "this row has no segment_id").with_source(text),
+            );
+        }
+        let name = match get(coder_col) {
+            "" => default.clone(),
+            c => c.to_string(),
+        };
+        let coder = coders.entry(name.clone()).or_insert_with(|| Coder {
+            name,
+            units: BTreeMap::new(),
+        });
+        let codes = coder.units.entry(id.to_string()).or_default();
+        let code = get(Some(code));
+        if !code.is_empty() {
+            codes.insert(code.to_string());
+        }
+    }
+    Ok(coders.into_values().collect())
+}
+
+/// Which codes to compare, and who is gold.
+#[derive(Debug, Clone, Default)]
+pub struct AgreeOptions {
+    /// Code ids (None: every code of the codebook, plus any the coders used).
+    pub codes: Option<Vec<String>>,
+    /// The coder taken as right, for precision, recall and F1 of the others.
+    pub gold: Option<String>,
+}
+
+/// Agreement on one code (or, for `code == None`, pooled over all codes compared).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeAgreement {
+    pub code: Option<String>,
+    /// Units coded by at least two coders.
+    pub units: usize,
+    /// How many of those units each coder applied the code to.
+    pub applied: Vec<usize>,
+    /// Mean pairwise percent agreement.
+    pub percent: Option<f64>,
+    /// Cohen's κ, when there are exactly two coders.
+    pub kappa: Option<f64>,
+    pub alpha: Option<f64>,
+    /// Against gold, for each other coder (in coder order, gold skipped).
+    pub prf: Vec<(String, Prf)>,
+}
+
+/// A unit on which coders disagree about a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    pub segment: String,
+    pub code: String,
+    pub with: Vec<String>,
+    pub without: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    pub coders: Vec<String>,
+    pub per_code: Vec<CodeAgreement>,
+    pub overall: CodeAgreement,
+    pub disagreements: Vec<Disagreement>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A code and all its ancestors, so a coder who applied `councillors` also applied `council`.
+fn reach(codebook: &Codebook, codes: &BTreeSet<String>) -> BTreeSet<String> {
+    codes
+        .iter()
+        .flat_map(|c| codebook.ancestors_and_self(c))
+        .collect()
+}
+
+/// Compare coders code by code over the units each pair has in common.
+pub fn compare(codebook: &Codebook, coders: &[Coder], opts: &AgreeOptions) -> Agreement {
+    let mut warnings = Vec::new();
+    let known: BTreeSet<&str> = codebook.codes.iter().map(|c| c.id.as_str()).collect();
+    let used: BTreeSet<String> = coders
+        .iter()
+        .flat_map(|c| c.units.values().flatten().cloned())
+        .collect();
+    for u in used.iter().filter(|u| !known.contains(u.as_str())) {
+        warnings.push(Warning {
+            location: "codings".into(),
+            message: format!("code `{u}` is not in the codebook"),
+        });
+    }
+    let codes: Vec<String> = match &opts.codes {
+        Some(c) => c.clone(),
+        None => codebook
+            .codes
+            .iter()
+            .map(|c| c.id.clone())
+            .chain(used.iter().filter(|u| !known.contains(u.as_str())).cloned())
+            .collect(),
+    };
+    let reached: Vec<BTreeMap<&str, BTreeSet<String>>> = coders
+        .iter()
+        .map(|c| {
+            c.units
+                .iter()
+                .map(|(u, cs)| (u.as_str(), reach(codebook, cs)))
+                .collect()
+        })
+        .collect();
+    // Units seen by at least two coders, in id order.
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &reached {
+        for u in r.keys() {
+            *seen.entry(u).or_default() += 1;
+        }
+    }
+    let units: Vec<&str> = seen
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(u, _)| u)
+        .collect();
+    let gold = opts
+        .gold
+        .as_ref()
+        .and_then(|g| coders.iter().position(|c| &c.name == g));
+
+    let judge = |code: Option<&str>| -> (CodeAgreement, Vec<Disagreement>) {
+        // For one code: every (unit, code) item; pooled: every unit × every compared code.
+        let items: Vec<(&str, &str)> = match code {
+            Some(c) => units.iter().map(|u| (*u, c)).collect(),
+            None => units
+                .iter()
+                .flat_map(|u| codes.iter().map(move |c| (*u, c.as_str())))
+                .collect(),
+        };
+        let value = |ci: usize, u: &str, c: &str| -> Option<u32> {
+            reached[ci].get(u).map(|cs| cs.contains(c) as u32)
+        };
+        let mut pct = Vec::new();
+        for a in 0..coders.len() {
+            for b in a + 1..coders.len() {
+                let pairs: Vec<(u32, u32)> = items
+                    .iter()
+                    .filter_map(|(u, c)| Some((value(a, u, c)?, value(b, u, c)?)))
+                    .collect();
+                pct.extend(percent_agreement(&pairs));
+            }
+        }
+        let kappa = (coders.len() == 2)
+            .then(|| {
+                let pairs: Vec<(u32, u32)> = items
+                    .iter()
+                    .filter_map(|(u, c)| Some((value(0, u, c)?, value(1, u, c)?)))
+                    .collect();
+                cohen_kappa(&pairs)
+            })
+            .flatten();
+        let alpha_units: Vec<Vec<u32>> = items
+            .iter()
+            .map(|(u, c)| (0..coders.len()).filter_map(|ci| value(ci, u, c)).collect())
+            .collect();
+        let prf = match gold {
+            None => Vec::new(),
+            Some(g) => (0..coders.len())
+                .filter(|&o| o != g)
+                .map(|o| {
+                    let pairs: Vec<(bool, bool)> = items
+                        .iter()
+                        .filter_map(|(u, c)| Some((value(g, u, c)? == 1, value(o, u, c)? == 1)))
+                        .collect();
+                    (coders[o].name.clone(), precision_recall(&pairs))
+                })
+                .collect(),
+        };
+        let applied = (0..coders.len())
+            .map(|ci| {
+                items
+                    .iter()
+                    .filter(|(u, c)| value(ci, u, c) == Some(1))
+                    .count()
+            })
+            .collect();
+        let mut dis = Vec::new();
+        if let Some(c) = code {
+            for u in &units {
+                let (with, without): (Vec<usize>, Vec<usize>) = (0..coders.len())
+                    .filter(|&ci| value(ci, u, c).is_some())
+                    .partition(|&ci| value(ci, u, c) == Some(1));
+                if !with.is_empty() && !without.is_empty() {
+                    dis.push(Disagreement {
+                        segment: u.to_string(),
+                        code: c.to_string(),
+                        with: with.iter().map(|&i| coders[i].name.clone()).collect(),
+                        without: without.iter().map(|&i| coders[i].name.clone()).collect(),
+                    });
+                }
+            }
+        }
+        let agreement = CodeAgreement {
+            code: code.map(str::to_string),
+            units: units.len(),
+            applied,
+            percent: (!pct.is_empty()).then(|| pct.iter().sum::<f64>() / pct.len() as f64),
+            kappa,
+            alpha: krippendorff_alpha_nominal(&alpha_units),
+            prf,
+        };
+        (agreement, dis)
+    };
+
+    let mut per_code = Vec::new();
+    let mut disagreements = Vec::new();
+    for c in &codes {
+        let (a, d) = judge(Some(c));
+        per_code.push(a);
+        disagreements.extend(d);
+    }
+    disagreements.sort_by(|a, b| (&a.segment, &a.code).cmp(&(&b.segment, &b.code)));
+    let (overall, _) = judge(None);
+    if coders.len() < 2 {
+        warnings.push(Warning {
+            location: "codings".into(),
+            message: "only one coder: nothing to compare".into(),
+        });
+    }
+    Agreement {
+        coders: coders.iter().map(|c| c.name.clone()).collect(),
+        per_code,
+        overall,
+        disagreements,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coder(name: &str, units: &[(&str, &[&str])]) -> Coder {
+        Coder {
+            name: name.into(),
+            units: units
+                .iter()
+                .map(|(u, cs)| (u.to_string(), cs.iter().map(|c| c.to_string()).collect()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn reads_codings_with_several_coders() {
+        let cs = read_codings(Path::new("h.csv"), "segment_id,code,coder\na:1.1,trust,ann\na:1.1,dialogue,ann\na:1.2,,ann\na:1.1,trust,bob\n").unwrap();
+        assert_eq!(cs.len(), 2);
+        assert_eq!(cs[0].name, "ann");
+        assert_eq!(cs[0].units["a:1.1"].len(), 2);
+        assert!(cs[0].units["a:1.2"].is_empty());
+        let e = read_codings(Path::new("h.csv"), "id,code\n1,x\n").unwrap_err();
+        assert!(e.message.contains("segment_id"));
+    }
+
+    #[test]
+    fn compares_on_common_units_with_hierarchy() {
+        let mut cb = Codebook::empty();
+        for (id, parent) in [
+            ("council", None),
+            ("councillors", Some("council")),
+            ("trust", None),
+        ] {
+            cb.codes.push(crate::codebook::Code {
+                id: id.into(),
+                label: id.into(),
+                dimension: "x".into(),
+                parent: parent.map(str::to_string),
+                definition: String::new(),
+                use_when: String::new(),
+                dont_use_when: String::new(),
+                examples: vec![],
+                counterexamples: vec![],
+                patterns: vec![],
+                exclude: vec![],
+                min_hits: 1,
+                file: "t".into(),
+                line: 1,
+            });
+        }
+        let a = coder(
+            "ann",
+            &[
+                ("s1", &["councillors"]),
+                ("s2", &["trust"]),
+                ("s3", &[]),
+                ("s4", &["trust"]),
+            ],
+        );
+        let b = coder(
+            "bob",
+            &[
+                ("s1", &["council"]),
+                ("s2", &["trust"]),
+                ("s3", &["trust"]),
+                ("s9", &["trust"]),
+            ],
+        );
+        let r = compare(
+            &cb,
+            &[a, b],
+            &AgreeOptions {
+                codes: None,
+                gold: Some("ann".into()),
+            },
+        );
+        // Units both saw: s1, s2, s3.
+        let council = &r.per_code[0];
+        assert_eq!(council.units, 3);
+        assert_eq!(council.percent, Some(1.0), "councillors reaches council");
+        let trust = &r.per_code[2];
+        assert_eq!(trust.applied, vec![1, 2]);
+        assert!((trust.percent.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        // κ: p_o = 2/3, p_e = (1/3·2/3) + (2/3·1/3) = 4/9 → κ = (6/9 − 4/9)/(5/9) = 0.4.
+        assert!((trust.kappa.unwrap() - 0.4).abs() < 1e-9);
+        let prf = trust.prf[0].1;
+        assert_eq!((prf.true_pos, prf.false_pos, prf.false_neg), (1, 1, 0));
+        assert_eq!(r.disagreements.len(), 2, "{:?}", r.disagreements);
+        assert_eq!(
+            r.disagreements.iter().filter(|d| d.code == "trust").count(),
+            1
+        );
+    }
+}

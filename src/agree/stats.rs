@@ -26,7 +26,10 @@ pub fn cohen_kappa(pairs: &[(u32, u32)]) -> Option<f64> {
         *a.entry(*x).or_default() += 1.0;
         *b.entry(*y).or_default() += 1.0;
     }
-    let pe: f64 = a.iter().map(|(k, na)| na / n * b.get(k).copied().unwrap_or(0.0) / n).sum();
+    let pe: f64 = a
+        .iter()
+        .map(|(k, na)| na / n * b.get(k).copied().unwrap_or(0.0) / n)
+        .sum();
     if (1.0 - pe).abs() < 1e-12 {
         return None;
     }
@@ -96,7 +99,14 @@ pub fn precision_recall(pairs: &[(bool, bool)]) -> Prf {
         (Some(_), Some(_)) => Some(0.0),
         _ => None,
     };
-    Prf { true_pos: tp, false_pos: fp, false_neg: fneg, precision, recall, f1 }
+    Prf {
+        true_pos: tp,
+        false_pos: fp,
+        false_neg: fneg,
+        precision,
+        recall,
+        f1,
+    }
 }
 
 #[cfg(test)]
@@ -127,7 +137,11 @@ mod tests {
         let a = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0];
         let b = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0];
         let units: Vec<Vec<u32>> = a.iter().zip(b).map(|(&x, y)| vec![x, y]).collect();
-        assert!(close(krippendorff_alpha_nominal(&units), 0.095), "{:?}", krippendorff_alpha_nominal(&units));
+        assert!(
+            close(krippendorff_alpha_nominal(&units), 0.095),
+            "{:?}",
+            krippendorff_alpha_nominal(&units)
+        );
     }
 
     /// Krippendorff (2011), section C: nominal data, four observers, twelve units, missing data:
@@ -144,7 +158,11 @@ mod tests {
         let units: Vec<Vec<u32>> = (0..12)
             .map(|u| obs.iter().map(|o| o[u]).filter(|&v| v != X).collect())
             .collect();
-        assert!(close(krippendorff_alpha_nominal(&units), 0.743), "{:?}", krippendorff_alpha_nominal(&units));
+        assert!(
+            close(krippendorff_alpha_nominal(&units), 0.743),
+            "{:?}",
+            krippendorff_alpha_nominal(&units)
+        );
     }
 
     #[test]

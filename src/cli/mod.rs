@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each with its usage, an Args struct and `run()`.
 //! Flags are parsed into plain values here; the library does the work and never prints.
 
+mod agree;
 mod code;
 mod codebook;
 mod codes;
@@ -47,6 +48,7 @@ pub enum Command {
     Codes(codes::Args),
     Codebook(codebook::Args),
     Export(export::Args),
+    Agree(agree::Args),
     Segments(segments::Args),
 }
 
@@ -63,6 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Codes(args) => codes::run(&ctx, args),
         Command::Codebook(args) => codebook::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Agree(args) => agree::run(&ctx, args),
         Command::Segments(args) => segments::run(&ctx, args),
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the qcode binary, in one test binary so tantivy is linked once.
 //! Each test builds a small project in a temporary folder; nothing here needs ../shared.
 
+mod agree;
 mod calibration;
 mod coding;
 mod common;
