@@ -67,6 +67,15 @@ fn default_codebook_against_report_quotes() {
             counts
         );
     }
+    // The report's placement as a human coder, against the machine: κ per component, P/R/F1.
+    let mut codings = String::from("segment_id,code,coder\n");
+    for h in &hits {
+        let gold: usize = h["meta"]["component"].as_str().unwrap().parse().unwrap();
+        codings.push_str(&format!("{},{},report\n", h["segment_id"].as_str().unwrap(), COMPONENTS[gold - 1]));
+    }
+    p.write("report.csv", &codings);
+    let (agree, _) = p.run(&["agree", "report.csv", "--gold", "report", "--dimension", "component"], 0);
+    println!("{agree}");
     let pct = |k: usize| 100.0 * k as f64 / n as f64;
     println!(
         "calibration on {n} report quotes: recall {:.0}% (target ≥ 80%), top-1 {:.0}% (target ≥ 65%), {:.2} components per quote (target ≤ 2.0), roles mapped 100%",
