@@ -6,10 +6,18 @@ use std::process::ExitCode;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use qcode::codebook::{load, test_examples};
+use std::path::PathBuf;
+
+use qcode::codebook::{load, load_path, test_examples, Codebook};
+use qcode::coding::diff::diff_codings;
 use qcode::coding::{pattern_counts, Matcher};
+use qcode::export::{
+    write_csv, write_json, write_table, Cell, CsvFlavour, Export, ExportMeta, Table,
+};
 use qcode::transcript::{corpus_files, parse_file};
 
+use super::index::open_fresh_index;
+use super::output::Format;
 use super::Context;
 
 /// Check or test the codebook.
@@ -29,13 +37,166 @@ enum Command {
     /// Exit 1 if any fails.
     #[command(after_help = "Example:\n  qcode codebook test")]
     Test,
+    /// Which segments gain and lose which codes going from OLD to NEW (default: the project's
+    /// codebook/): run it before committing a codebook edit.
+    #[command(after_help = "Examples:
+  git show HEAD:codebook/components.toml > /tmp/old.toml && qcode codebook diff /tmp/old.toml codebook/components.toml
+  qcode codebook diff ../codebook-v1/ --list --format csv > changes.csv")]
+    Diff {
+        /// The old codebook: a folder of .toml files, or one file.
+        old: PathBuf,
+        /// The new codebook (default: the project's codebook folder).
+        new: Option<PathBuf>,
+        /// List every segment that gains or loses a code, with its text.
+        #[arg(long)]
+        list: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Check => check(ctx),
         Command::Test => test(ctx),
+        Command::Diff {
+            old,
+            new,
+            list,
+            format,
+        } => diff(ctx, &old, new.as_deref(), list, format),
     }
+}
+
+fn load_or_report(path: &std::path::Path) -> Result<Codebook> {
+    match load_path(path) {
+        Ok((cb, _)) => Ok(cb),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            anyhow::bail!(
+                "{} has errors; fix them first (`qcode codebook check`)",
+                path.display()
+            )
+        }
+    }
+}
+
+fn diff(
+    ctx: &Context,
+    old: &std::path::Path,
+    new: Option<&std::path::Path>,
+    list: bool,
+    format: Format,
+) -> Result<ExitCode> {
+    let old_cb = load_or_report(old)?;
+    let new_cb = load_or_report(new.unwrap_or(&ctx.project.codebook_dir))?;
+    let index = open_fresh_index(ctx)?;
+    let segments = index.all_segments()?;
+    let respondent: Vec<&qcode::transcript::Segment> = segments
+        .iter()
+        .map(|(s, _)| s)
+        .filter(|s| !s.interviewer)
+        .collect();
+    let pairs: Vec<(&str, &str)> = respondent
+        .iter()
+        .map(|s| (s.id.as_str(), s.text.as_str()))
+        .collect();
+    let (changes, counts) = diff_codings(&old_cb, &new_cb, &pairs);
+    let by_id: std::collections::HashMap<&str, &qcode::transcript::Segment> =
+        respondent.iter().map(|s| (s.id.as_str(), *s)).collect();
+    let table = if list {
+        Table {
+            name: "changes".into(),
+            title: format!(
+                "Codes gained (+) and lost (−) going from {} to {}",
+                old.display(),
+                new.map(|n| n.display().to_string())
+                    .unwrap_or_else(|| "codebook/".into())
+            ),
+            header: ["segment_id", "code", "change", "attribution", "text"]
+                .map(str::to_string)
+                .to_vec(),
+            rows: changes
+                .iter()
+                .map(|c| {
+                    let s = by_id[c.segment.as_str()];
+                    vec![
+                        Cell::text(&c.segment),
+                        Cell::text(&c.code),
+                        Cell::text(if c.gained { "+" } else { "-" }),
+                        Cell::text(s.attribution()),
+                        Cell::text(&s.text),
+                    ]
+                })
+                .collect(),
+            group: None,
+        }
+    } else {
+        // Codes of both codebooks: new codebook order, then codes only the old one had.
+        let mut order: Vec<String> = new_cb.codes.iter().map(|c| c.id.clone()).collect();
+        let only_old: Vec<String> = old_cb
+            .codes
+            .iter()
+            .map(|c| c.id.clone())
+            .filter(|c| !order.contains(c))
+            .collect();
+        order.extend(only_old);
+        let rows = order
+            .iter()
+            .map(|code| {
+                let (o, n) = counts.get(code).copied().unwrap_or((0, 0));
+                let gained = changes
+                    .iter()
+                    .filter(|c| &c.code == code && c.gained)
+                    .count();
+                let lost = changes
+                    .iter()
+                    .filter(|c| &c.code == code && !c.gained)
+                    .count();
+                vec![
+                    Cell::text(code),
+                    Cell::Int(o as i64),
+                    Cell::Int(n as i64),
+                    Cell::Int(gained as i64),
+                    Cell::Int(lost as i64),
+                ]
+            })
+            .collect();
+        Table {
+            name: "diff".into(),
+            title: format!(
+                "Segments per code, old → new codebook ({} respondent segments)",
+                pairs.len()
+            ),
+            header: ["code", "old", "new", "gained", "lost"]
+                .map(str::to_string)
+                .to_vec(),
+            rows,
+            group: None,
+        }
+    };
+    let export = Export {
+        meta: ExportMeta {
+            qcode_version: env!("CARGO_PKG_VERSION").into(),
+            export: "codebook diff".into(),
+            codebook_name: new_cb.name.clone(),
+            codebook_version: format!("{} → {}", old_cb.version, new_cb.version),
+            codebook_hash: format!("{} → {}", old_cb.hash, new_cb.hash),
+            segments: pairs.len(),
+            interviews: 0,
+        },
+        tables: vec![table],
+    };
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Table => write_table(&mut out, &export, 70)?,
+        Format::Csv => write_csv(&mut out, &export, CsvFlavour::Plain)?,
+        Format::Json => write_json(&mut out, &export)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(ctx: &Context) -> Result<ExitCode> {

@@ -63,9 +63,30 @@ struct FileText {
 /// Load every `*.toml` in `dir` into one codebook. Errors are all collected; warnings are
 /// things a researcher should look at (a code without examples).
 pub fn load(dir: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    let files = codebook_files(dir).map_err(|e| vec![e])?;
+    load_files(dir, files)
+}
+
+/// Load a codebook from a folder of `*.toml` files or from one file.
+pub fn load_path(path: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    if path.is_file() {
+        load_files(path, vec![path.to_path_buf()])
+    } else if path.is_dir() {
+        load(path)
+    } else {
+        Err(vec![SourceError::whole_file(
+            path,
+            "no such codebook file or folder",
+        )])
+    }
+}
+
+fn load_files(
+    dir: &Path,
+    files: Vec<std::path::PathBuf>,
+) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let files = codebook_files(dir).map_err(|e| vec![e])?;
     let mut texts = Vec::new();
     let mut hasher = blake3::Hasher::new();
     for path in &files {

@@ -2,6 +2,7 @@
 //! pass over a segment's words, applied to segments in parallel. Every coding keeps its evidence:
 //! which pattern fired, on which characters.
 
+pub mod diff;
 mod matcher;
 #[cfg(test)]
 mod reference;

@@ -71,10 +71,24 @@ fn default_codebook_against_report_quotes() {
     let mut codings = String::from("segment_id,code,coder\n");
     for h in &hits {
         let gold: usize = h["meta"]["component"].as_str().unwrap().parse().unwrap();
-        codings.push_str(&format!("{},{},report\n", h["segment_id"].as_str().unwrap(), COMPONENTS[gold - 1]));
+        codings.push_str(&format!(
+            "{},{},report\n",
+            h["segment_id"].as_str().unwrap(),
+            COMPONENTS[gold - 1]
+        ));
     }
     p.write("report.csv", &codings);
-    let (agree, _) = p.run(&["agree", "report.csv", "--gold", "report", "--dimension", "component"], 0);
+    let (agree, _) = p.run(
+        &[
+            "agree",
+            "report.csv",
+            "--gold",
+            "report",
+            "--dimension",
+            "component",
+        ],
+        0,
+    );
     println!("{agree}");
     let pct = |k: usize| 100.0 * k as f64 / n as f64;
     println!(

@@ -230,3 +230,43 @@ fn codebook_check_warns_about_unused_patterns_and_missing_examples() {
     assert!(err.contains("code `extra` has no examples"), "{err}");
     assert!(out.contains("5 codes"), "{out}");
 }
+
+#[test]
+fn codebook_diff_shows_gains_and_losses_before_commit() {
+    let p = Project::coded();
+    p.write("old/codes.toml", CODEBOOK);
+    // New: dialogue also codes "decision*" (eastbrook 2.1 gains it); trust drops its NEAR rule
+    // (northmoor 4.1 loses trust).
+    let new = CODEBOOK
+        .replace(
+            r#"patterns = ["listen","#,
+            r#"patterns = ["decision*", "listen","#,
+        )
+        .replace(r#""honest* NEAR/3 money", "#, "");
+    p.write("codebook/codes.toml", &new);
+    let (out, _) = p.run(&["codebook", "diff", "old", "--format", "csv"], 0);
+    assert!(out.contains("trust,3,2,0,1"), "{out}");
+    assert!(out.contains("dialogue,3,4,1,0"), "{out}");
+    assert!(out.contains("council,2,2,0,0"), "{out}");
+    let (out, _) = p.run(
+        &[
+            "codebook",
+            "diff",
+            "old/codes.toml",
+            "codebook/codes.toml",
+            "--list",
+            "--format",
+            "csv",
+        ],
+        0,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[1].starts_with("eastbrook-01:2.1,dialogue,+,"),
+        "{out}"
+    );
+    assert!(lines[2].starts_with("northmoor-01:4.1,trust,-,"), "{out}");
+    let (_, err) = p.run(&["codebook", "diff", "missing.toml"], 2);
+    assert!(err.contains("no such codebook"), "{err}");
+}
