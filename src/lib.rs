@@ -11,4 +11,5 @@ pub mod diag;
 pub mod export;
 pub mod index;
 pub mod project;
+pub mod refi;
 pub mod transcript;

@@ -97,6 +97,24 @@ enum Kind {
         #[arg(long, default_value_t = 300)]
         max_chars: usize,
     },
+    /// The codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+    #[command(after_help = "Example:\n  qcode export qdc -o codebook.qdc")]
+    Qdc {
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The coded project as a REFI-QDA project (.qdpx): every transcript as a plain-text source,
+    /// the codebook, one selection per coded segment with its codes, cases = interviews with
+    /// their metadata and roles as variables.
+    #[command(after_help = "Example:\n  qcode export qdpx -o demo.qdpx")]
+    Qdpx {
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Keep participants' names in the source texts (masked with █ by default, keeping
+        /// every position).
+        #[arg(long)]
+        with_names: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -169,12 +187,30 @@ struct Common {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    match &args.kind {
+        Kind::Qdc { output } => {
+            let index = open_fresh_index(ctx)?;
+            let xml = qcode::refi::codebook_qdc(index.codebook());
+            match output {
+                Some(p) => write_atomically(p, xml.as_bytes())?,
+                None => std::io::stdout().lock().write_all(xml.as_bytes())?,
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Kind::Qdpx { output, with_names } => {
+            let bytes = super::refi::qdpx(ctx, *with_names)?;
+            write_atomically(output, &bytes)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let (common, name) = match &args.kind {
         Kind::Quotes { common } => (common, "quotes"),
         Kind::Wide { common, .. } => (common, "wide"),
         Kind::Crosstab { common, .. } => (common, "crosstab"),
         Kind::Cooccur { common, .. } => (common, "cooccur"),
         Kind::Framework { common, .. } => (common, "framework"),
+        Kind::Qdc { .. } | Kind::Qdpx { .. } => unreachable!("handled above"),
     };
     let format = output_format(common)?;
     let redact_list = match &common.redact {
@@ -247,6 +283,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 },
             )?]
         }
+        Kind::Qdc { .. } | Kind::Qdpx { .. } => unreachable!("handled above"),
     };
     spinner.finish_and_clear();
     let export = Export {
@@ -378,7 +415,7 @@ fn emit(export: &Export, format: OutFormat, c: &Common) -> Result<()> {
 
 /// Write to a temporary file beside `path`, then rename it into place: a reader never sees a
 /// half-written file, and a failed export leaves none behind.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

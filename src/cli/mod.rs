@@ -8,6 +8,7 @@ mod codes;
 mod export;
 mod index;
 mod output;
+mod refi;
 mod search;
 mod segments;
 

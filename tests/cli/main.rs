@@ -9,4 +9,5 @@ mod demo;
 mod export;
 mod formats;
 mod incremental;
+mod refi;
 mod search;
