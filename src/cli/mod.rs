@@ -6,6 +6,7 @@ mod code;
 mod codebook;
 mod codes;
 mod export;
+mod import;
 mod index;
 mod output;
 mod refi;
@@ -50,6 +51,7 @@ pub enum Command {
     Codebook(codebook::Args),
     Export(export::Args),
     Agree(agree::Args),
+    Import(import::Args),
     Segments(segments::Args),
 }
 
@@ -67,6 +69,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Codebook(args) => codebook::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Agree(args) => agree::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
         Command::Segments(args) => segments::run(&ctx, args),
     }
 }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use quick_xml::escape::escape;
+
+pub mod import;
 use uuid::Uuid;
 
 use crate::codebook::{Code, Codebook};

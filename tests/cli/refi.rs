@@ -142,3 +142,140 @@ fn names_are_masked_in_sources_and_bytes_are_stable() {
         "role as a case variable"
     );
 }
+
+/// Export a coded project, import it into an empty one with the same codebook, and the
+/// imported codings agree with the machine's perfectly.
+#[test]
+fn round_trip_export_import_agree() {
+    let a = Project::coded();
+    a.run(&["export", "qdpx", "-o", "a.qdpx"], 0);
+    let b = Project::empty();
+    b.write("codebook/roles.toml", crate::common::ROLES);
+    b.write("codebook/codes.toml", crate::common::CODEBOOK);
+    std::fs::copy(a.file("a.qdpx"), b.file("a.qdpx")).unwrap();
+    let (_, err) = b.run(&["import", "qdpx", "a.qdpx"], 0);
+    assert!(err.contains("2 source(s) written to the corpus"), "{err}");
+    assert!(b.file("codings/a.csv").exists());
+    let (out, _) = b.run(&["agree", "codings/a.csv", "--format", "csv"], 0);
+    let pooled = out
+        .lines()
+        .find(|l| l.contains("(all codes, pooled)"))
+        .unwrap();
+    assert!(pooled.ends_with(",100.0,1.000,1.000"), "{out}");
+    // Importing again writes nothing new and never overwrites.
+    let (_, err) = b.run(&["import", "qdpx", "a.qdpx"], 0);
+    assert!(
+        err.contains("0 source(s) written to the corpus, 2 already there"),
+        "{err}"
+    );
+    assert!(b.file("codings/a-2.csv").exists());
+}
+
+/// A package as another tool writes it: `text` stored under `folder`, one selection of `word`
+/// at the positions the tool counts.
+fn foreign(
+    p: &Project,
+    name: &str,
+    origin: &str,
+    folder: &str,
+    text: &str,
+    start: usize,
+    end: usize,
+) {
+    use std::io::Write;
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="{origin}">
+<Users><User guid="11111111-1111-1111-1111-111111111111" name="Ann"/></Users>
+<CodeBook><Codes><Code guid="22222222-2222-2222-2222-222222222222" name="Trust" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="33333333-3333-3333-3333-333333333333" name="Interview 7.docx" plainTextPath="internal://33333333-3333-3333-3333-333333333333.txt">
+<PlainTextSelection guid="44444444-4444-4444-4444-444444444444" startPosition="{start}" endPosition="{end}" creatingUser="11111111-1111-1111-1111-111111111111">
+<Coding guid="55555555-5555-5555-5555-555555555555"><CodeRef targetGUID="22222222-2222-2222-2222-222222222222"/></Coding>
+</PlainTextSelection></TextSource></Sources></Project>"#
+    );
+    let mut z = zip::ZipWriter::new(std::fs::File::create(p.file(name)).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    z.start_file("project.qde", o).unwrap();
+    z.write_all(qde.as_bytes()).unwrap();
+    z.start_file(
+        format!("{folder}/33333333-3333-3333-3333-333333333333.txt"),
+        o,
+    )
+    .unwrap();
+    z.write_all(text.as_bytes()).unwrap();
+    z.finish().unwrap();
+}
+
+#[test]
+fn positions_as_each_tool_counts_them() {
+    // The coded word "trust" in the second turn, after CRLF line ends, an accent and an emoji.
+    let text = "\u{feff}P1: Café 😀 first.\r\n\r\nP2: We trust them.\r\n";
+    let lf = "P1: Café 😀 first.\n\nP2: We trust them.\n";
+    let at = |s: &str| lf.find(s).map(|b| lf[..b].chars().count()).unwrap();
+    let cp = at("trust"); // code points over LF text (the standard; ATLAS.ti)
+    let crlf = cp + 2; // MAXQDA: the two CRLFs before it count two each
+    let utf16 = crlf + 1; // NVivo: and the emoji is two UTF-16 units
+    for (origin, folder, start, flag) in [
+        ("ATLAS.ti 23", "sources", cp, None),
+        ("MAXQDA 2022", "Sources", crlf, None),
+        ("NVivo 14", "sources", utf16, None),
+        ("QDA Miner", "sources", crlf, Some("crlf")),
+    ] {
+        let p = Project::empty();
+        p.write("codebook/codes.toml", crate::common::CODEBOOK);
+        foreign(&p, "t.qdpx", origin, folder, text, start, start + 5);
+        let mut args = vec!["import", "qdpx", "t.qdpx"];
+        if let Some(f) = flag {
+            args.extend(["--positions", f]);
+        }
+        p.run(&args, 0);
+        let codings = std::fs::read_to_string(p.file("codings/t.csv")).unwrap();
+        assert!(
+            codings.contains("Interview-7:2.1,trust,Ann,0.357,corpus/Interview-7.txt"),
+            "{origin}: {codings}"
+        );
+        let (out, _) = p.run(&["code", "--explain", "Interview-7:2.1"], 0);
+        assert!(out.contains("We «trust» them."), "{out}");
+    }
+}
+
+#[test]
+fn bad_packages_are_refused_with_nothing_written() {
+    let p = Project::empty();
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    p.write("plain.qdpx", "this is not a zip");
+    let (_, err) = p.run(&["import", "qdpx", "plain.qdpx"], 2);
+    assert!(
+        err.contains("not a REFI-QDA project: not a zip file"),
+        "{err}"
+    );
+    foreign(
+        &p,
+        "far.qdpx",
+        "ATLAS.ti",
+        "sources",
+        "P1: short.\n",
+        3,
+        400,
+    );
+    let (_, err) = p.run(&["import", "qdpx", "far.qdpx"], 2);
+    assert!(err.contains("past the end of its text"), "{err}");
+    // Zip slip: a source path that climbs out of sources/ is refused, not followed.
+    {
+        use std::io::Write;
+        let qde = r#"<Project xmlns="urn:QDA-XML:project:1.0"><Sources><TextSource guid="33333333-3333-3333-3333-333333333333" name="evil" plainTextPath="internal://../../evil.txt"/></Sources></Project>"#;
+        let mut z = zip::ZipWriter::new(std::fs::File::create(p.file("evil.qdpx")).unwrap());
+        z.start_file("project.qde", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(qde.as_bytes()).unwrap();
+        z.finish().unwrap();
+    }
+    let (_, err) = p.run(&["import", "qdpx", "evil.qdpx"], 2);
+    assert!(err.contains("unsafe path `../../evil.txt`"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(p.file("corpus")).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    assert!(!p.file("codings").exists());
+}
