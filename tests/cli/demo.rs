@@ -120,3 +120,52 @@ fn demo_main_job_prints_the_component_by_role_matrix() {
     }
     assert!(out.lines().last().unwrap().starts_with("Total"), "{out}");
 }
+
+/// `qcode agree` on the demo project against a human coder's components for the first ten
+/// respondent paragraphs of northmoor-01 (tests/cli/fixtures/demo_bea.csv). The bundled
+/// codebook gives: 4.2 trust; 6.1, 6.2 recognise; 6.3 dialogue; 10.1 trust + flexibility;
+/// 10.2, 10.3 flexibility. Bea: 4.2 ownership; the rest the same, without trust. By hand:
+///   recognise, dialogue, flexibility: 100%, κ = α = 1
+///   trust: 80%, p_e = .2·0 + .8·1 = .8 → κ = 0; α = 1 − 19·4/(2·18·2) = −0.056
+///   ownership: 90%, κ = 0; α = 1 − 19·2/(2·19·1) = 0
+///   pooled (50 decisions): 94%, p_e = .16·.14 + .84·.86 = .7448 → κ = .765;
+///     α = 1 − 99·6/(2·15·85) = .767; gold Bea: P 6/8 = .75, R 6/7 = .857, F1 .8
+#[test]
+fn demo_agreement_against_a_human_coder() {
+    let p = demo();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/fixtures/demo_bea.csv");
+    std::fs::copy(src, p.file("bea.csv")).unwrap();
+    let (out, _) = p.run(
+        &[
+            "agree",
+            "bea.csv",
+            "--gold",
+            "bea",
+            "--dimension",
+            "component",
+            "--format",
+            "csv",
+        ],
+        0,
+    );
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let row = |code: &str| -> Vec<String> {
+        let r = records
+            .iter()
+            .find(|r| &r[1] == code)
+            .unwrap_or_else(|| panic!("{code}: {out}"));
+        r.iter().skip(5).map(str::to_string).collect()
+    };
+    assert_eq!(row("recognise")[..3], ["100.0", "1.000", "1.000"]);
+    assert_eq!(row("trust")[..3], ["80.0", "0.000", "-0.056"]);
+    assert_eq!(row("dialogue")[..3], ["100.0", "1.000", "1.000"]);
+    assert_eq!(row("flexibility")[..3], ["100.0", "1.000", "1.000"]);
+    assert_eq!(row("ownership")[..3], ["90.0", "0.000", "0.000"]);
+    assert_eq!(
+        row("(all codes, pooled)"),
+        ["94.0", "0.765", "0.767", "0.750", "0.857", "0.800"]
+    );
+}
