@@ -10,4 +10,5 @@ mod export;
 mod formats;
 mod incremental;
 mod refi;
+mod robust;
 mod search;
