@@ -86,23 +86,39 @@ fn load_files(
     files: Vec<std::path::PathBuf>,
 ) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
     let mut errors = Vec::new();
-    let mut warnings = Vec::new();
     let mut texts = Vec::new();
-    let mut hasher = blake3::Hasher::new();
-    for path in &files {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
-                hasher.update(&(text.len() as u64).to_le_bytes());
-                hasher.update(text.as_bytes());
-                texts.push(FileText {
-                    path: path.clone(),
-                    text,
-                });
-            }
-            Err(e) => errors.push(SourceError::whole_file(path, format!("cannot read: {e}"))),
+    for path in files {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => texts.push((path, text)),
+            Err(e) => errors.push(SourceError::whole_file(&path, format!("cannot read: {e}"))),
         }
     }
+    match load_texts(dir, texts) {
+        Ok(ok) if errors.is_empty() => Ok(ok),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// Combine codebook files already read, as (path, text), in order: the loader without I/O.
+pub fn load_texts(
+    dir: &Path,
+    files: Vec<(std::path::PathBuf, String)>,
+) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut hasher = blake3::Hasher::new();
+    let mut texts = Vec::new();
+    for (path, text) in files {
+        hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.update(&(text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+        texts.push(FileText { path, text });
+    }
+    let files: Vec<std::path::PathBuf> = texts.iter().map(|t| t.path.clone()).collect();
 
     // Pass 1: TOML, the header options (they decide how patterns compile) and the roles.
     let mut roles = RoleTable::default();

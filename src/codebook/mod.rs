@@ -9,7 +9,7 @@ pub mod pattern;
 mod roles;
 
 pub use examples::{test_examples, ExampleCheck};
-pub use load::{load, load_path};
+pub use load::{load, load_path, load_texts};
 pub use pattern::{Elem, Pattern, PatternError, PatternKind};
 pub use roles::{normalise_label, slug, Role, RoleTable, INTERVIEWER_ROLE};
 

@@ -5,6 +5,7 @@ mod agree;
 mod calibration;
 mod coding;
 mod common;
+mod crash;
 mod demo;
 mod export;
 mod formats;

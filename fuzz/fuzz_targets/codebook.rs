@@ -1,0 +1,18 @@
+//! Any text as a codebook file: loading (TOML, patterns, hierarchy), then, when it loads,
+//! compiling the matcher and coding the text itself and the codebook's own examples.
+#![no_main]
+
+use std::path::{Path, PathBuf};
+
+use libfuzzer_sys::fuzz_target;
+use qcode::codebook::{load_texts, test_examples};
+use qcode::coding::Matcher;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data).to_string();
+    if let Ok((cb, _)) = load_texts(Path::new("codebook"), vec![(PathBuf::from("codebook/f.toml"), text.clone())]) {
+        let m = Matcher::new(&cb);
+        let _ = m.code(&text);
+        let _ = test_examples(&cb);
+    }
+});
