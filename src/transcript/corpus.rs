@@ -67,7 +67,8 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
         }
         if path.is_dir() {
             walk(&path, f)?;
-        } else if path.is_file() {
+        } else if path.is_file() || path.is_symlink() {
+            // A dangling link is listed too, so reading it fails and is reported, not ignored.
             f(&path);
         }
     }

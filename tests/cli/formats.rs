@@ -254,3 +254,35 @@ fn segments_command_shows_the_parse_without_indexing() {
     let rows = csv::Reader::from_reader(out.as_bytes()).records().count();
     assert_eq!(rows, 5, "respondent segments of both interviews: {out}");
 }
+
+#[test]
+fn an_unreadable_file_is_reported_and_skipped() {
+    let p = Project::new();
+    std::os::unix::fs::symlink(p.file("nowhere.txt"), p.file("corpus/gone.txt")).unwrap();
+    let (_, err) = p.run(&["index"], 1);
+    assert!(err.contains("corpus/gone.txt: cannot read: No such file or directory"), "{err}");
+    assert!(err.contains("2 indexed") && err.contains("1 skipped"), "{err}");
+}
+
+#[test]
+fn an_empty_codebook_is_a_warning() {
+    let p = Project::empty();
+    p.write("corpus/a.txt", "P1: Hello there.\n");
+    p.write("codebook/empty.toml", "# nothing yet\n");
+    let (out, err) = p.run(&["codebook", "check"], 0);
+    assert!(err.contains("the codebook has no codes and no roles"), "{err}");
+    assert!(out.contains("0 codes"), "{out}");
+    p.run(&["index"], 0);
+}
+
+#[test]
+fn a_50_mb_line_is_one_paragraph() {
+    let p = Project::empty();
+    let long = "word ".repeat(10 * 1024 * 1024);
+    p.write("corpus/long.txt", &format!("P1: {long}\n\nP2: Short.\n"));
+    let (out, _) = p.run(&["segments", "--format", "csv", "corpus/long.txt"], 0);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][10], (4 + long.trim_end().chars().count()).to_string().as_str());
+}

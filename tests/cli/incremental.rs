@@ -114,3 +114,19 @@ fn a_second_writer_gets_a_clear_locked_error() {
     let (_, err) = p.run(&["index"], 0);
     assert!(err.contains("1 indexed"), "{err}");
 }
+
+#[test]
+fn an_index_from_another_qcode_version_is_rebuilt_not_misread() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    // Pretend an older qcode wrote it: its manifest says index format 1.
+    let meta = p.file(".qcode/index/meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let old = regex::Regex::new(r#"\\"schema_version\\":\d+"#).unwrap().replace(&text, r#"\"schema_version\":1"#).to_string();
+    assert_ne!(old, text);
+    std::fs::write(&meta, old).unwrap();
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("rebuilt the index: the index was written by qcode"), "{err}");
+    assert!(err.contains("(index format 1)"), "{err}");
+    assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
+}
