@@ -2,7 +2,6 @@
 //! files — per code and overall, with the unit (the segment) stated, and the disagreements to read.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,6 +13,7 @@ use qcode::export::{
 };
 
 use super::index::open_fresh_index;
+use super::output::print_masked;
 use super::Context;
 
 /// Compare codings: percent agreement, Cohen's κ (two coders), Krippendorff's α (nominal, any
@@ -244,12 +244,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         },
         tables: vec![table],
     };
-    let mut out = std::io::stdout().lock();
+    let mut out: Vec<u8> = Vec::new();
     match args.format {
         Fmt::Table => write_table(&mut out, &export, 70)?,
         Fmt::Csv => write_csv(&mut out, &export, CsvFlavour::Plain)?,
         Fmt::Json => write_json(&mut out, &export)?,
     }
-    out.flush()?;
+    print_masked(&out, &index.manifest.names())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,7 +11,7 @@ use qcode::codebook::{load_codebook, Codebook};
 use qcode::coding::{evidence, Matcher};
 
 use super::index::open_fresh_index;
-use super::output::{mark, Marks};
+use super::output::{mark, print_masked, Marks};
 use super::Context;
 
 /// Explain the coding of one segment (or of any text): every code, pattern and matched span.
@@ -34,9 +34,11 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let mut names = Vec::new();
     let (heading, text, codebook) = match (&args.explain, &args.text) {
         (Some(id), _) => {
             let index = open_fresh_index(ctx)?;
+            names = index.manifest.names();
             let Some((seg, _)) = index.segment(id)? else {
                 bail!("no segment `{id}` in the index; segment ids look like northmoor-01:6.3 (see `qcode search`)");
             };
@@ -59,7 +61,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ),
         (None, None) => bail!("give --explain SEGMENT_ID or --text TEXT"),
     };
-    explain(&mut std::io::stdout().lock(), &heading, &text, &codebook)?;
+    let mut buf = Vec::new();
+    explain(&mut buf, &heading, &text, &codebook)?;
+    print_masked(&buf, &names)?;
     Ok(ExitCode::SUCCESS)
 }
 

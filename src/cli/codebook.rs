@@ -17,7 +17,7 @@ use qcode::export::{
 use qcode::transcript::{corpus_files, parse_file};
 
 use super::index::open_fresh_index;
-use super::output::Format;
+use super::output::{print_masked, Format};
 use super::Context;
 
 /// Check or test the codebook.
@@ -189,13 +189,13 @@ fn diff(
         },
         tables: vec![table],
     };
-    let mut out = std::io::stdout().lock();
+    let mut out: Vec<u8> = Vec::new();
     match format {
         Format::Table => write_table(&mut out, &export, 70)?,
         Format::Csv => write_csv(&mut out, &export, CsvFlavour::Plain)?,
         Format::Json => write_json(&mut out, &export)?,
     }
-    out.flush()?;
+    print_masked(&out, &index.manifest.names())?;
     Ok(ExitCode::SUCCESS)
 }
 

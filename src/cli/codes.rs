@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::index::open_fresh_index;
-use super::output::Format;
+use super::output::{print_masked, Format};
 use super::Context;
 
 /// Show the code tree with segment and interview counts, and the share of respondent segments
@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             100.0 * n as f64 / total as f64
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out: Vec<u8> = Vec::new();
     match args.format {
         Format::Table => {
             writeln!(
@@ -185,5 +185,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             writeln!(out)?;
         }
     }
+    print_masked(&out, &index.manifest.names())?;
     Ok(ExitCode::SUCCESS)
 }

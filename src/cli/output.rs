@@ -37,6 +37,18 @@ impl Marks {
     }
 }
 
+/// Write `bytes` to stdout with participants' names masked (the inspection commands show text
+/// but have no --with-names: names are always masked there).
+pub fn print_masked(bytes: &[u8], names: &[String]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let r = qcode::export::Redactor::new("", names)?;
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = std::io::stdout().lock();
+    out.write_all(r.apply(&text).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 /// `--where KEY=VALUE` flags as pairs.
 pub fn parse_wheres(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     flags

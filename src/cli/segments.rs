@@ -11,7 +11,7 @@ use qcode::codebook::load_codebook;
 use qcode::transcript::{corpus_files, parse_file};
 
 use super::index::unknown_roles_message;
-use super::output::Format;
+use super::output::{print_masked, Format};
 use super::search::segment_json;
 use super::Context;
 
@@ -42,8 +42,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .map(|p| (p.display().to_string(), p.clone()))
             .collect()
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out: Vec<u8> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     let mut csv = csv::Writer::from_writer(Vec::new());
     if args.format == Format::Csv {
         csv.write_record([
@@ -80,6 +80,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 continue;
             }
         };
+        for iv in &parsed.interviews {
+            names.extend(iv.speakers.values().filter_map(|s| s.name.clone()));
+            names.extend(iv.segments.iter().filter_map(|s| s.speaker_name.clone()));
+        }
         for w in &parsed.warnings {
             ctx.note(format!("warning: {w}"));
         }
@@ -138,7 +142,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Format::Csv => out.write_all(&csv.into_inner()?)?,
         Format::Table => {}
     }
-    out.flush()?;
+    print_masked(&out, &names)?;
     Ok(if failed > 0 {
         ExitCode::from(1)
     } else {

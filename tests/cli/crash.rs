@@ -29,7 +29,13 @@ fn big_project(n: usize) -> Project {
                 let t: String = text
                     .lines()
                     .enumerate()
-                    .map(|(j, l)| if j == 0 { format!("{l}\n") } else { format!("c{i}-{l}\n") })
+                    .map(|(j, l)| {
+                        if j == 0 {
+                            format!("{l}\n")
+                        } else {
+                            format!("c{i}-{l}\n")
+                        }
+                    })
                     .collect();
                 p.write(&format!("corpus/c{i}-{name}"), &t);
             }
@@ -87,16 +93,27 @@ fn killed_index_recovers_to_a_clean_rebuild() {
         std::thread::sleep(Duration::from_millis(wait));
         // A search meanwhile answers from the last commit (or finds no index yet), never fails
         // in another way.
-        let s = Command::new(&bin).current_dir(p.path()).args(["search", "council", "--quiet"]).output().unwrap();
+        let s = Command::new(&bin)
+            .current_dir(p.path())
+            .args(["search", "council", "--quiet"])
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&s.stderr);
-        assert!(s.status.code() != Some(2) || err.contains("no index yet"), "round {round}: {err}");
+        assert!(
+            s.status.code() != Some(2) || err.contains("no index yet"),
+            "round {round}: {err}"
+        );
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             kills += 1;
         }
         let _ = child.wait();
         p.run(&["index", "--quiet"], 0);
-        assert_eq!(fingerprint(&p), expected, "round {round} (killed after {wait} ms)");
+        assert_eq!(
+            fingerprint(&p),
+            expected,
+            "round {round} (killed after {wait} ms)"
+        );
     }
     println!("{kills} of 30 runs killed mid-index; every recovery equalled a clean rebuild");
     assert!(kills >= 15, "the kills must land while indexing ({kills})");

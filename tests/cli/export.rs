@@ -410,8 +410,14 @@ fn failed_exports_leave_no_file_behind() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // A file where a folder should be.
-    let (_, err) = p.run(&["export", "quotes", "-o", "corpus/northmoor-01.txt/q.csv"], 2);
-    assert!(err.contains("cannot write to corpus/northmoor-01.txt"), "{err}");
+    let (_, err) = p.run(
+        &["export", "quotes", "-o", "corpus/northmoor-01.txt/q.csv"],
+        2,
+    );
+    assert!(
+        err.contains("cannot write to corpus/northmoor-01.txt"),
+        "{err}"
+    );
     let (_, err) = p.run(&["export", "quotes", "--format", "xlsx"], 2);
     assert!(err.contains("give -o FILE.xlsx"), "{err}");
 }

@@ -260,8 +260,14 @@ fn an_unreadable_file_is_reported_and_skipped() {
     let p = Project::new();
     std::os::unix::fs::symlink(p.file("nowhere.txt"), p.file("corpus/gone.txt")).unwrap();
     let (_, err) = p.run(&["index"], 1);
-    assert!(err.contains("corpus/gone.txt: cannot read: No such file or directory"), "{err}");
-    assert!(err.contains("2 indexed") && err.contains("1 skipped"), "{err}");
+    assert!(
+        err.contains("corpus/gone.txt: cannot read: No such file or directory"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 indexed") && err.contains("1 skipped"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -270,7 +276,10 @@ fn an_empty_codebook_is_a_warning() {
     p.write("corpus/a.txt", "P1: Hello there.\n");
     p.write("codebook/empty.toml", "# nothing yet\n");
     let (out, err) = p.run(&["codebook", "check"], 0);
-    assert!(err.contains("the codebook has no codes and no roles"), "{err}");
+    assert!(
+        err.contains("the codebook has no codes and no roles"),
+        "{err}"
+    );
     assert!(out.contains("0 codes"), "{out}");
     p.run(&["index"], 0);
 }
@@ -284,5 +293,8 @@ fn a_50_mb_line_is_one_paragraph() {
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
-    assert_eq!(&rows[0][10], (4 + long.trim_end().chars().count()).to_string().as_str());
+    assert_eq!(
+        &rows[0][10],
+        (4 + long.trim_end().chars().count()).to_string().as_str()
+    );
 }

@@ -122,11 +122,17 @@ fn an_index_from_another_qcode_version_is_rebuilt_not_misread() {
     // Pretend an older qcode wrote it: its manifest says index format 1.
     let meta = p.file(".qcode/index/meta.json");
     let text = std::fs::read_to_string(&meta).unwrap();
-    let old = regex::Regex::new(r#"\\"schema_version\\":\d+"#).unwrap().replace(&text, r#"\"schema_version\":1"#).to_string();
+    let old = regex::Regex::new(r#"\\"schema_version\\":\d+"#)
+        .unwrap()
+        .replace(&text, r#"\"schema_version\":1"#)
+        .to_string();
     assert_ne!(old, text);
     std::fs::write(&meta, old).unwrap();
     let (_, err) = p.run(&["index"], 0);
-    assert!(err.contains("rebuilt the index: the index was written by qcode"), "{err}");
+    assert!(
+        err.contains("rebuilt the index: the index was written by qcode"),
+        "{err}"
+    );
     assert!(err.contains("(index format 1)"), "{err}");
     assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
 }

@@ -18,7 +18,12 @@ const QDE: &str = r#"<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.
 
 /// A valid input with random edits: deletions, insertions of random bytes, duplications.
 fn mangled(sample: &'static str) -> impl Strategy<Value = Vec<u8>> {
-    let edit = (0usize..4, any::<prop::sample::Index>(), 0usize..12, prop::collection::vec(any::<u8>(), 0..8));
+    let edit = (
+        0usize..4,
+        any::<prop::sample::Index>(),
+        0usize..12,
+        prop::collection::vec(any::<u8>(), 0..8),
+    );
     prop::collection::vec(edit, 0..6).prop_map(move |edits| {
         let mut b = sample.as_bytes().to_vec();
         for (op, at, len, bytes) in edits {
@@ -37,7 +42,9 @@ fn mangled(sample: &'static str) -> impl Strategy<Value = Vec<u8>> {
                 }
                 _ => {
                     // Swap in a character parsers care about.
-                    let special = [b':', b'\n', b'"', b'[', b']', b'{', b'-', b'*', b'/', b'\r', b'<', b'&'];
+                    let special = [
+                        b':', b'\n', b'"', b'[', b']', b'{', b'-', b'*', b'/', b'\r', b'<', b'&',
+                    ];
                     if i < b.len() {
                         b[i] = special[len % special.len()];
                     }
@@ -54,7 +61,11 @@ fn input(sample: &'static str) -> impl Strategy<Value = Vec<u8>> {
 
 fn roles() -> RoleTable {
     let mut t = RoleTable::default();
-    t.add_file(Path::new("r.toml"), "[roles.interviewer]\nlabel = \"Interviewer\"\naliases = [\"I\"]\n").unwrap();
+    t.add_file(
+        Path::new("r.toml"),
+        "[roles.interviewer]\nlabel = \"Interviewer\"\naliases = [\"I\"]\n",
+    )
+    .unwrap();
     t
 }
 
