@@ -85,6 +85,11 @@ impl Project {
             return Err(SourceError::whole_file(root, "project folder not found")
                 .with_help("run qcode inside a project folder or pass --project DIR"));
         }
+        // "./corpus/a.txt" reads worse than "corpus/a.txt" in every message.
+        let root: PathBuf = root
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
         let config_path = root.join(CONFIG_FILE);
         let config_text = match std::fs::read_to_string(&config_path) {
             Ok(t) => t,
@@ -123,11 +128,6 @@ impl Project {
         let exclude = globs
             .build()
             .map_err(|e| SourceError::whole_file(&config_path, format!("exclude patterns: {e}")))?;
-        // "./corpus/a.txt" reads worse than "corpus/a.txt" in every message.
-        let root: PathBuf = root
-            .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect();
         let corpus = raw.project.corpus.unwrap_or_else(|| "corpus".into());
         let codebook = raw.project.codebook.unwrap_or_else(|| "codebook".into());
         Ok(Project {

@@ -230,7 +230,7 @@ pub fn load_texts(
                             errors.push(at(
                                 f,
                                 p.span().start + 1 + e.at,
-                                format!("bad pattern {:?}: {}", p.get_ref(), e.message),
+                                format!("bad pattern {:?}: {}", shorten(p.get_ref()), e.message),
                                 &e.help,
                             ));
                         }
@@ -391,5 +391,14 @@ fn toml_help(message: &str) -> &'static str {
         "every code needs at least a label"
     } else {
         "check the TOML syntax at this point: strings in quotes, one key = value per line"
+    }
+}
+
+/// A pattern as quoted in a message: long ones cut.
+fn shorten(p: &str) -> String {
+    if p.chars().count() > 60 {
+        format!("{}…", p.chars().take(60).collect::<String>())
+    } else {
+        p.to_string()
     }
 }

@@ -31,7 +31,7 @@ pub enum IndexError {
         "the index is locked by another qcode process ({0}); wait for it to finish and try again"
     )]
     Locked(PathBuf),
-    #[error("{0}")]
+    #[error(transparent)]
     Source(#[from] SourceError),
     #[error("{path}: {source}")]
     Io {
@@ -45,11 +45,11 @@ pub enum IndexError {
     },
     #[error("no index yet in {0}; run `qcode index` first")]
     Missing(PathBuf),
-    #[error("{0}")]
+    #[error(transparent)]
     Query(#[from] QueryError),
     #[error("unknown code `{0}`; `qcode codes` lists the codebook's codes")]
     UnknownCode(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Codebook(#[from] crate::codebook::CodebookErrors),
 }
 
