@@ -298,3 +298,27 @@ fn a_50_mb_line_is_one_paragraph() {
         (4 + long.trim_end().chars().count()).to_string().as_str()
     );
 }
+
+#[test]
+fn csv_row_ids_must_be_unique_across_files_and_present() {
+    let p = Project::new();
+    p.write("corpus/c.csv", "id,text\nr-1,First.\n");
+    p.write("corpus/d.csv", "id,text\nr-1,Second.\n");
+    p.write("corpus/e.csv", "id,text\n,No id here.\n");
+    let (_, err) = p.run(&["index"], 1);
+    assert!(
+        err.contains("corpus/d.csv: row id `r-1` is already used by corpus/c.csv"),
+        "{err}"
+    );
+    assert!(
+        err.contains("corpus/e.csv:2:1: this row has no id"),
+        "{err}"
+    );
+    // Incremental: the clash is still seen when only the second file changes.
+    p.write("corpus/d.csv", "id,text\nr-1,Second and changed.\n");
+    let (_, err) = p.run(&["index"], 1);
+    assert!(
+        err.contains("row id `r-1` is already used by corpus/c.csv"),
+        "{err}"
+    );
+}
