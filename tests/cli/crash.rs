@@ -33,6 +33,8 @@ fn big_project(n: usize) -> Project {
                         if j == 0 {
                             format!("{l}\n")
                         } else {
+                            // Row ids and the interview (table) column get the copy's prefix.
+                            let l = l.replacen(",workshop-", &format!(",c{i}-workshop-"), 1);
                             format!("c{i}-{l}\n")
                         }
                     })
