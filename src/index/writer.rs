@@ -220,7 +220,15 @@ pub fn update(
         .searcher();
     let mut row_ids_this_run: HashMap<String, String> = HashMap::new();
 
-    let total = todo.len();
+    // Large CSV corpora stream in batches (one at a time, after the rest) instead of being
+    // read whole.
+    let threshold = stream_threshold();
+    let (streamed, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(_, path)| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            && stat(path).0 >= threshold
+    });
+    let total = todo.len() + streamed.len();
     let mut done = 0;
     for chunk in todo.chunks(CHUNK) {
         let outcomes: Vec<Outcome> = chunk
@@ -300,6 +308,51 @@ pub fn update(
                     report.indexed.push(rel.clone());
                     manifest.files.insert(rel.clone(), entry);
                 }
+            }
+        }
+    }
+    for (rel, path) in &streamed {
+        done += 1;
+        progress(done, total);
+        let mut ctx = StreamCtx {
+            codebook: &codebook,
+            matcher: &matcher,
+            fields: &fields,
+            searcher: &searcher,
+            interview_owner: &mut interview_owner,
+            row_ids: &mut row_ids_this_run,
+            report: &mut report,
+        };
+        match stream_csv(
+            &mut ctx,
+            &mut writer,
+            &manifest,
+            rel,
+            path,
+            old.files.get(rel),
+            full,
+        ) {
+            Ok(Some(entry)) => {
+                report.indexed.push(rel.clone());
+                manifest.files.insert(rel.clone(), entry);
+            }
+            Ok(None) => {
+                if let Some(e) = old.files.get(rel) {
+                    let (size, mtime_ns) = stat(path);
+                    manifest.files.insert(
+                        rel.clone(),
+                        FileEntry {
+                            size,
+                            mtime_ns,
+                            ..e.clone()
+                        },
+                    );
+                }
+            }
+            Err(e) => {
+                // Whatever of this file was added is deleted with it.
+                writer.delete_term(Term::from_field_text(fields.file, rel));
+                report.skipped.push(e);
             }
         }
     }
@@ -389,6 +442,51 @@ fn read_and_parse(
     }
 }
 
+/// An interview id another file already has.
+fn interview_clash(id: &str, rel: &str, owner: &HashMap<String, String>) -> Option<SourceError> {
+    owner
+        .get(id)
+        .filter(|o| String::as_str(o) != rel)
+        .map(|other| {
+            SourceError::whole_file(
+                Path::new(rel),
+                format!("interview id `{id}` is already used by {other}"),
+            )
+            .with_help("give each transcript a unique `id:` in its header (or rename the file)")
+        })
+}
+
+/// A CSV row id another file already has: one read this run, or one in the index from a file
+/// this run keeps.
+fn row_id_clash(
+    id: &str,
+    rel: &str,
+    row_ids: &HashMap<String, String>,
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    kept: &Manifest,
+) -> Option<SourceError> {
+    let other = row_ids.get(id).cloned().or_else(|| {
+        let term = Term::from_field_text(fields.seg_id, id);
+        let q = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+        let hits = searcher
+            .search(&q, &tantivy::collector::DocSetCollector)
+            .ok()?;
+        hits.into_iter().find_map(|addr| {
+            let d: TantivyDocument = searcher.doc(addr).ok()?;
+            let f = d.get_first(fields.file)?.as_str()?.to_string();
+            (kept.files.contains_key(&f) && f != rel).then_some(f)
+        })
+    });
+    other.filter(|o| o != rel).map(|other| {
+        SourceError::whole_file(
+            Path::new(rel),
+            format!("row id `{id}` is already used by {other}"),
+        )
+        .with_help("ids must be unique across the whole corpus")
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn unique_ids(
     path: &Path,
@@ -401,47 +499,131 @@ fn unique_ids(
     kept: &Manifest,
 ) -> Result<(), SourceError> {
     for iv in &parsed.interviews {
-        if let Some(other) = interview_owner
-            .get(&iv.id)
-            .filter(|o| String::as_str(o) != rel)
-        {
-            return Err(SourceError::whole_file(
-                Path::new(rel),
-                format!("interview id `{}` is already used by {other}", iv.id),
-            )
-            .with_help("give each transcript a unique `id:` in its header (or rename the file)"));
+        if let Some(e) = interview_clash(&iv.id, rel, interview_owner) {
+            return Err(e);
         }
     }
-    let is_csv = path
+    if !path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if !is_csv {
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
         return Ok(());
     }
     for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
-        let other = row_ids.get(&seg.id).cloned().or_else(|| {
-            // A row id already in the index, from a file this run keeps.
-            let term = Term::from_field_text(fields.seg_id, &seg.id);
-            let q = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
-            let hits = searcher
-                .search(&q, &tantivy::collector::DocSetCollector)
-                .ok()?;
-            hits.into_iter().find_map(|addr| {
-                let d: TantivyDocument = searcher.doc(addr).ok()?;
-                let f = d.get_first(fields.file)?.as_str()?.to_string();
-                (kept.files.contains_key(&f) && f != rel).then_some(f)
-            })
-        });
-        if let Some(other) = other.filter(|o| o != rel) {
-            return Err(SourceError::whole_file(
-                Path::new(rel),
-                format!("row id `{}` is already used by {other}", seg.id),
-            )
-            .with_help("ids must be unique across the whole corpus"));
+        if let Some(e) = row_id_clash(&seg.id, rel, row_ids, searcher, fields, kept) {
+            return Err(e);
         }
     }
     for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
         row_ids.insert(seg.id.clone(), rel.to_string());
     }
     Ok(())
+}
+
+/// CSV files at least this large (bytes) are streamed. `QCODE_STREAM_BYTES` overrides it (the
+/// tests use it to run the streaming path on small files).
+fn stream_threshold() -> u64 {
+    std::env::var("QCODE_STREAM_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64 << 20)
+}
+
+/// Rows coded and added per batch when streaming: bounds memory whatever the file's size.
+const STREAM_BATCH: usize = 20_000;
+
+struct StreamCtx<'a> {
+    codebook: &'a Codebook,
+    matcher: &'a Matcher,
+    fields: &'a Fields,
+    searcher: &'a tantivy::Searcher,
+    interview_owner: &'a mut HashMap<String, String>,
+    row_ids: &'a mut HashMap<String, String>,
+    report: &'a mut UpdateReport,
+}
+
+/// Index one large CSV file in batches. `Ok(None)`: its content did not change.
+fn stream_csv(
+    cx: &mut StreamCtx<'_>,
+    writer: &mut IndexWriter<TantivyDocument>,
+    kept: &Manifest,
+    rel: &str,
+    path: &Path,
+    old: Option<&FileEntry>,
+    full: bool,
+) -> Result<Option<FileEntry>, SourceError> {
+    let shown = Path::new(rel);
+    let io = |e: std::io::Error| SourceError::whole_file(shown, format!("cannot read: {e}"));
+    let (size, mtime_ns) = stat(path);
+    let mut hasher = blake3::Hasher::new();
+    hasher
+        .update_reader(File::open(path).map_err(io)?)
+        .map_err(io)?;
+    let hash = hasher.finalize().to_hex().to_string();
+    if old.is_some_and(|o| o.hash == hash) && !full {
+        return Ok(None);
+    }
+    if old.is_some() && !full {
+        writer.delete_term(Term::from_field_text(cx.fields.file, rel));
+    }
+    // Skip a UTF-8 byte-order mark; the rest must be UTF-8 (the csv reader checks each field).
+    let mut file = std::io::BufReader::new(File::open(path).map_err(io)?);
+    let mut head = [0u8; 3];
+    let n = std::io::Read::read(&mut file, &mut head).map_err(io)?;
+    let start: Vec<u8> = if head[..n] == [0xEF, 0xBB, 0xBF] {
+        Vec::new()
+    } else {
+        head[..n].to_vec()
+    };
+    let reader = std::io::Read::chain(std::io::Cursor::new(start), file);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
+        .unwrap_or_default();
+    let mut rows = crate::transcript::CsvRows::new(reader, shown, rel, &stem, None)?;
+    let mut entry = FileEntry {
+        hash,
+        size,
+        mtime_ns,
+        ..FileEntry::default()
+    };
+    let mut interviews: std::collections::BTreeSet<String> = Default::default();
+    let mut names: std::collections::BTreeSet<String> = Default::default();
+    loop {
+        let batch = rows.next_batch(&cx.codebook.roles, STREAM_BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        for seg in &batch {
+            if interviews.insert(seg.interview.clone()) {
+                if let Some(e) = interview_clash(&seg.interview, rel, cx.interview_owner) {
+                    return Err(e);
+                }
+            }
+            if let Some(e) = row_id_clash(&seg.id, rel, cx.row_ids, cx.searcher, cx.fields, kept) {
+                return Err(e);
+            }
+            names.extend(seg.speaker_name.clone());
+        }
+        let coded = code_segments(cx.matcher, &batch);
+        for (seg, c) in batch.iter().zip(coded) {
+            let ev = evidence(cx.codebook, &seg.text, &c);
+            cx.report.coded_segments += usize::from(!ev.is_empty());
+            writer
+                .add_document(cx.fields.document(rel, seg, &ev, cx.codebook))
+                .map_err(|e| SourceError::whole_file(shown, format!("index: {e}")))?;
+            cx.row_ids.insert(seg.id.clone(), rel.to_string());
+        }
+        entry.segments += batch.len();
+    }
+    for iv in &interviews {
+        cx.interview_owner.insert(iv.clone(), rel.to_string());
+    }
+    for r in &rows.unknown_roles {
+        *cx.report.unknown_roles.entry(r.clone()).or_default() += 1;
+    }
+    cx.report.warnings.extend(rows.warnings.drain(..));
+    entry.interviews = interviews.into_iter().collect();
+    entry.names = names.into_iter().collect();
+    Ok(Some(entry))
 }

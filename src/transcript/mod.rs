@@ -12,7 +12,7 @@ pub use corpus::{corpus_files, parse_file, Parsed};
 pub use decode::{decode, Decoded};
 pub use text::parse_transcript;
 
-pub use self::csv::parse_csv;
+pub use self::csv::{parse_csv, CsvRows};
 
 use std::collections::{BTreeMap, BTreeSet};
 

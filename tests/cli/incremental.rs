@@ -136,3 +136,87 @@ fn an_index_from_another_qcode_version_is_rebuilt_not_misread() {
     assert!(err.contains("(index format 1)"), "{err}");
     assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
 }
+
+/// Large CSV files stream in batches; forced here on small files, the result must be what the
+/// whole-file path gives.
+#[test]
+fn streamed_csv_gives_the_same_index_as_whole_files() {
+    let make = || {
+        let p = Project::coded();
+        let mut csv = String::from("id,interview,role,area,text\n");
+        for i in 0..300 {
+            let text = [
+                "We trust the council.",
+                "Officers listened to us.",
+                "Nothing to say.",
+                "A monthly meeting, then.",
+            ][i % 4];
+            csv.push_str(&format!(
+                "r-{i},table-{},Resident,Area {},\"{text} ({i})\"\n",
+                i % 7,
+                i % 3
+            ));
+        }
+        p.write("corpus/big.csv", &csv);
+        p
+    };
+    let whole = make();
+    let streamed = make();
+    whole.run(&["index"], 0);
+    let out = streamed
+        .qcode(&["index"])
+        .env("QCODE_STREAM_BYTES", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in [&whole, &streamed] {
+        p.run(&["index"], 0); // no-op either way
+    }
+    for args in [
+        vec!["export", "quotes"],
+        vec![
+            "export",
+            "crosstab",
+            "--rows",
+            "code",
+            "--cols",
+            "meta:area",
+        ],
+        vec!["codes", "--format", "json"],
+    ] {
+        assert_eq!(whole.run(&args, 0).0, streamed.run(&args, 0).0, "{args:?}");
+    }
+}
+
+#[test]
+fn a_bad_row_deep_in_a_streamed_csv_leaves_nothing_of_that_file() {
+    let p = Project::coded();
+    let mut csv = String::from("id,text\n");
+    for i in 0..50_000 {
+        csv.push_str(&format!("s-{i},We trust it.\n"));
+    }
+    csv.push_str("s-bad,one,too many\n");
+    p.write("corpus/big.csv", &csv);
+    let out = p
+        .qcode(&["index"])
+        .env("QCODE_STREAM_BYTES", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("corpus/big.csv:50002:1: this row has 3 fields but the header has 2"),
+        "{err}"
+    );
+    let hits = p.search_json(&["trust", "-n", "100"]);
+    assert!(
+        hits.iter()
+            .all(|h| !h["segment_id"].as_str().unwrap().starts_with("s-")),
+        "no row of the bad file"
+    );
+    assert!(!hits.is_empty(), "the other files are indexed");
+}
