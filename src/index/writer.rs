@@ -622,7 +622,7 @@ fn stream_csv(
     for r in &rows.unknown_roles {
         *cx.report.unknown_roles.entry(r.clone()).or_default() += 1;
     }
-    cx.report.warnings.extend(rows.warnings.drain(..));
+    cx.report.warnings.append(&mut rows.warnings);
     entry.interviews = interviews.into_iter().collect();
     entry.names = names.into_iter().collect();
     Ok(Some(entry))
