@@ -73,19 +73,30 @@ fn killed_index_recovers_to_a_clean_rebuild() {
     let bin = assert_cmd::cargo::cargo_bin("qcode");
     let mut kills = 0;
     for round in 0..30u64 {
-        // Every third round from nothing; otherwise over a half-written state, with one file
-        // changed so the run is incremental.
-        if round % 3 == 0 {
-            let _ = std::fs::remove_dir_all(p.file(".qcode"));
-        } else {
-            let f = p.file(&format!("corpus/c{}-northmoor-01.txt", round % 30));
-            let t = std::fs::read_to_string(&f).unwrap();
-            std::fs::write(&f, format!("{t}\nP1: An extra word in round {round}.\n")).unwrap();
-            std::fs::write(&f, t).unwrap();
-        }
+        // Kill three kinds of run: a first index from nothing, a --rebuild over a finished (or
+        // half-written) index, and an incremental run over twenty changed files, which are put
+        // back before the recovery run so it must end equal to the reference.
+        let mut changed = Vec::new();
+        let args: &[&str] = match round % 3 {
+            0 => {
+                let _ = std::fs::remove_dir_all(p.file(".qcode"));
+                &["index", "--quiet"]
+            }
+            1 => &["index", "--rebuild", "--quiet"],
+            _ => {
+                for i in 0..20 {
+                    let f = p.file(&format!("corpus/c{i}-eastbrook-02.txt"));
+                    let t = std::fs::read_to_string(&f).unwrap();
+                    std::fs::write(&f, format!("{t}\nP1: An extra word in round {round}.\n"))
+                        .unwrap();
+                    changed.push((f, t));
+                }
+                &["index", "--quiet"]
+            }
+        };
         let mut child = Command::new(&bin)
             .current_dir(p.path())
-            .args(["index", "--quiet"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -110,6 +121,9 @@ fn killed_index_recovers_to_a_clean_rebuild() {
             kills += 1;
         }
         let _ = child.wait();
+        for (f, t) in changed {
+            std::fs::write(f, t).unwrap();
+        }
         p.run(&["index", "--quiet"], 0);
         assert_eq!(
             fingerprint(&p),
