@@ -96,11 +96,12 @@ fn print_report(ctx: &Context, r: &UpdateReport) {
         parts.push(format!("{} skipped", r.skipped.len()));
     }
     ctx.note(format!(
-        "{} files: {}; the index holds {} interviews, {} segments ({secs:.2} s)",
+        "{} files: {}; the index holds {} interviews, {} segments; {} segments coded in this run ({secs:.2} s)",
         r.files_total,
         parts.join(", "),
         r.interviews,
-        r.segments
+        r.segments,
+        r.coded_segments
     ));
 }
 
