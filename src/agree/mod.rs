@@ -326,22 +326,9 @@ mod tests {
             ("councillors", Some("council")),
             ("trust", None),
         ] {
-            cb.codes.push(crate::codebook::Code {
-                id: id.into(),
-                label: id.into(),
-                dimension: "x".into(),
-                parent: parent.map(str::to_string),
-                definition: String::new(),
-                use_when: String::new(),
-                dont_use_when: String::new(),
-                examples: vec![],
-                counterexamples: vec![],
-                patterns: vec![],
-                exclude: vec![],
-                min_hits: 1,
-                file: "t".into(),
-                line: 1,
-            });
+            let mut code = crate::codebook::Code::new(id, id, "x");
+            code.parent = parent.map(str::to_string);
+            cb.codes.push(code);
         }
         let a = coder(
             "ann",

@@ -41,6 +41,29 @@ pub struct Code {
     pub line: usize,
 }
 
+impl Code {
+    /// A code with an id, label and dimension, and nothing else yet (no patterns, min_hits 1):
+    /// for building codebooks in code rather than from files.
+    pub fn new(id: &str, label: &str, dimension: &str) -> Code {
+        Code {
+            id: id.into(),
+            label: label.into(),
+            dimension: dimension.into(),
+            parent: None,
+            definition: String::new(),
+            use_when: String::new(),
+            dont_use_when: String::new(),
+            examples: Vec::new(),
+            counterexamples: Vec::new(),
+            patterns: Vec::new(),
+            exclude: Vec::new(),
+            min_hits: 1,
+            file: PathBuf::new(),
+            line: 0,
+        }
+    }
+}
+
 /// All codebook files of a project, combined.
 #[derive(Debug, Clone)]
 pub struct Codebook {

@@ -227,22 +227,11 @@ mod tests {
                         .filter_map(|p| Pattern::parse(p, opts).ok())
                         .collect()
                 };
-                cb.codes.push(Code {
-                    id: format!("c{i}"),
-                    label: format!("Code {i}"),
-                    dimension: "code".into(),
-                    parent: None,
-                    definition: String::new(),
-                    use_when: String::new(),
-                    dont_use_when: String::new(),
-                    examples: vec![],
-                    counterexamples: vec![],
-                    patterns: parse(pats),
-                    exclude: parse(excl),
-                    min_hits,
-                    file: "t.toml".into(),
-                    line: 1,
-                });
+                let mut code = Code::new(&format!("c{i}"), &format!("Code {i}"), "code");
+                code.patterns = parse(pats);
+                code.exclude = parse(excl);
+                code.min_hits = min_hits;
+                cb.codes.push(code);
             }
             cb
         })
@@ -279,26 +268,14 @@ mod tests {
         let mut cb = Codebook::empty();
         cb.options = opts;
         let p = |s: &str| Pattern::parse(s, opts).unwrap();
-        cb.codes.push(Code {
-            id: "trust".into(),
-            label: "Trust".into(),
-            dimension: "component".into(),
-            parent: None,
-            definition: String::new(),
-            use_when: String::new(),
-            dont_use_when: String::new(),
-            examples: vec![],
-            counterexamples: vec![],
-            patterns: vec![
-                p("trust"),
-                p("\"trust fund\""),
-                p("honest* NEAR/2 council*"),
-            ],
-            exclude: vec![p("\"Local Trust\"")],
-            min_hits: 1,
-            file: "t".into(),
-            line: 1,
-        });
+        let mut code = Code::new("trust", "Trust", "component");
+        code.patterns = vec![
+            p("trust"),
+            p("\"trust fund\""),
+            p("honest* NEAR/2 council*"),
+        ];
+        code.exclude = vec![p("\"Local Trust\"")];
+        cb.codes.push(code);
         let m = Matcher::new(&cb);
         let hits = |t: &str| {
             m.code(t)
