@@ -22,6 +22,9 @@ use super::Context;
 
 /// Check or test the codebook.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  qcode codebook check\n  qcode codebook test\n  qcode codebook diff /tmp/old.toml codebook/components.toml"
+)]
 pub struct Args {
     #[command(subcommand)]
     command: Command,

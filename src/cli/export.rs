@@ -22,6 +22,10 @@ use super::Context;
 /// Export coded quotes and matrices (quote lists, segment × code, crosstabs, co-occurrence,
 /// framework matrices).
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  qcode export crosstab --rows role --cols component --format table
+  qcode export quotes --code trust -o trust-quotes.csv
+  qcode export qdpx -o project.qdpx")]
 pub struct Args {
     #[command(subcommand)]
     kind: Kind,

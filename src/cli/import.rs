@@ -17,6 +17,7 @@ use super::Context;
 
 /// Import a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA, QualCoder or qcode.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  qcode import qdpx coded-in-nvivo.qdpx")]
 pub struct Args {
     #[command(subcommand)]
     kind: Kind,

@@ -64,6 +64,12 @@ pub fn update_index(ctx: &Context, opts: UpdateOptions) -> Result<UpdateReport> 
 }
 
 fn print_report(ctx: &Context, r: &UpdateReport) {
+    for f in &r.indexed {
+        ctx.detail(format!("indexed {f}"));
+    }
+    for f in &r.removed {
+        ctx.detail(format!("removed {f}"));
+    }
     for w in &r.warnings {
         ctx.note(format!("warning: {w}"));
     }

@@ -5,6 +5,7 @@ mod agree;
 mod code;
 mod codebook;
 mod codes;
+mod completions;
 mod export;
 mod import;
 mod index;
@@ -36,8 +37,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub project: PathBuf,
     /// Print errors only.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Say more: each file indexed or removed, timings.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,14 +56,23 @@ pub enum Command {
     Export(export::Args),
     Agree(agree::Args),
     Import(import::Args),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
     Segments(segments::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // These need no project.
+    match cli.command {
+        Command::Completions(args) => return completions::completions(args),
+        Command::Man(args) => return completions::man(args),
+        _ => {}
+    }
     let project = Project::open(&cli.project)?;
     let ctx = Context {
         project,
         quiet: cli.quiet,
+        verbose: cli.verbose,
     };
     match cli.command {
         Command::Index(args) => index::run(&ctx, args),
@@ -70,6 +83,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => export::run(&ctx, args),
         Command::Agree(args) => agree::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
         Command::Segments(args) => segments::run(&ctx, args),
     }
 }
@@ -78,12 +92,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 pub struct Context {
     pub project: Project,
     pub quiet: bool,
+    pub verbose: bool,
 }
 
 impl Context {
     /// A message for the user on stderr, unless --quiet.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// Detail for --verbose only.
+    pub fn detail(&self, msg: impl std::fmt::Display) {
+        if self.verbose {
             eprintln!("{msg}");
         }
     }

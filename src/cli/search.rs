@@ -87,7 +87,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         limit: args.limit,
         context: args.context,
     };
+    let started = std::time::Instant::now();
     let mut results = index.search(&req)?;
+    ctx.detail(format!(
+        "search: {} matching segments, {} shown, {:.1} ms",
+        results.total,
+        results.hits.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
     // Mask participants' names (unless asked for) and the redaction list in everything shown.
     let list = match &args.redact {
         Some(p) => std::fs::read_to_string(p)

@@ -183,3 +183,63 @@ fn missing_project_or_corpus_is_an_error() {
     let (_, err) = p.run(&["--project", "/nonexistent/x", "index"], 2);
     assert!(err.contains("project folder not found"), "{err}");
 }
+
+#[test]
+fn command_line_conventions() {
+    let p = indexed();
+    for shell in ["bash", "zsh", "fish"] {
+        let (out, _) = p.run(&["completions", shell], 0);
+        assert!(out.contains("qcode") && out.contains("export"), "{shell}");
+    }
+    let (man, _) = p.run(&["man"], 0);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH qcode"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    // Every subcommand's --help has an example.
+    for sub in [
+        "index",
+        "search",
+        "segments",
+        "code",
+        "codes",
+        "agree",
+        "import",
+        "export",
+        "codebook",
+        "completions",
+        "man",
+    ] {
+        let (help, _) = p.run(&[sub, "--help"], 0);
+        assert!(help.contains("Example"), "{sub} --help has no example");
+    }
+    for sub in [
+        "quotes",
+        "wide",
+        "crosstab",
+        "cooccur",
+        "framework",
+        "qdc",
+        "qdpx",
+    ] {
+        let (help, _) = p.run(&["export", sub, "--help"], 0);
+        assert!(
+            help.contains("Example"),
+            "export {sub} --help has no example"
+        );
+    }
+    for sub in ["check", "test", "diff"] {
+        let (help, _) = p.run(&["codebook", sub, "--help"], 0);
+        assert!(
+            help.contains("Example"),
+            "codebook {sub} --help has no example"
+        );
+    }
+    let (_, err) = p.run(&["index", "--rebuild", "--verbose"], 0);
+    assert!(err.contains("indexed corpus/eastbrook-01.txt"), "{err}");
+    let (_, err) = p.run(&["index", "--rebuild", "--quiet"], 0);
+    assert!(err.is_empty(), "{err}");
+    let (_, err) = p.run(&["search", "trust", "-v"], 0);
+    assert!(err.contains("matching segments"), "{err}");
+}
