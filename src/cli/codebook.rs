@@ -45,6 +45,31 @@ enum Command {
     #[command(after_help = "Examples:
   git show HEAD:codebook/components.toml > /tmp/old.toml && qcode codebook diff /tmp/old.toml codebook/components.toml
   qcode codebook diff ../codebook-v1/ --list --format csv > changes.csv")]
+    /// Convert a dictionary (WordStat .cat, LIWC .dic, Lexicoder .lc3, quanteda YAML) into a
+    /// codebook file: categories become codes (hierarchy kept), entries become patterns.
+    #[command(after_help = "Examples:
+  qcode codebook import liwc2015.dic --dimension liwc
+  qcode codebook import policy.yml -o codebook/policy.toml")]
+    Import {
+        file: PathBuf,
+        /// The dictionary's kind (default: from the extension: .cat .dic .lc3 .yml/.yaml).
+        #[arg(long, value_enum)]
+        from: Option<DictArg>,
+        /// The dimension the imported codes get.
+        #[arg(long, default_value = "imported")]
+        dimension: String,
+        /// Where to write (default: codebook/NAME.toml; an existing file is never overwritten).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Write the codebook in another tool's format: quanteda YAML.
+    #[command(after_help = "Example:\n  qcode codebook export --format yaml -o dictionary.yml")]
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Yaml)]
+        format: ExportFormat,
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     Diff {
         /// The old codebook: a folder of .toml files, or one file.
         old: PathBuf,
@@ -58,8 +83,105 @@ enum Command {
     },
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DictArg {
+    Wordstat,
+    Liwc,
+    Lexicoder,
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// quanteda's YAML dictionary.
+    Yaml,
+}
+
+fn import(
+    ctx: &Context,
+    file: &std::path::Path,
+    from: Option<DictArg>,
+    dimension: &str,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    use qcode::codebook::dictionary::{parse_dictionary, to_toml, DictFormat};
+    let format = match from {
+        Some(DictArg::Wordstat) => DictFormat::WordStat,
+        Some(DictArg::Liwc) => DictFormat::Liwc,
+        Some(DictArg::Lexicoder) => DictFormat::Lexicoder,
+        Some(DictArg::Yaml) => DictFormat::Yaml,
+        None => file
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(DictFormat::from_extension)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: say which kind of dictionary with --from",
+                    file.display()
+                )
+            })?,
+    };
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+    let text = qcode::transcript::decode(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+        .text;
+    let cats = parse_dictionary(&text, format)
+        .map_err(|e| anyhow::anyhow!("{}:{}: {}", file.display(), e.line, e.message))?;
+    let toml = to_toml(&cats, &file.display().to_string(), format, dimension);
+    let out = match output {
+        Some(o) => o.to_path_buf(),
+        None => {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| "imported".into());
+            ctx.project
+                .codebook_dir
+                .join(format!("{}.toml", qcode::codebook::slug(&stem)))
+        }
+    };
+    if out.exists() {
+        anyhow::bail!(
+            "{} exists; choose another name with -o (it is never overwritten)",
+            out.display()
+        );
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    super::export::write_atomically(&out, toml.as_bytes())?;
+    let patterns: usize = cats.iter().map(|c| c.patterns.len()).sum();
+    ctx.note(format!(
+        "{} categories, {patterns} entries → {}; check it with `qcode codebook check`",
+        cats.len(),
+        out.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_dictionary(ctx: &Context, output: Option<&std::path::Path>) -> Result<ExitCode> {
+    let codebook = load_or_report(&ctx.project.codebook_dir)?;
+    let yaml = qcode::codebook::dictionary::to_yaml(&codebook);
+    match output {
+        Some(o) => super::export::write_atomically(o, yaml.as_bytes())?,
+        None => std::io::stdout().lock().write_all(yaml.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     match args.command {
+        Command::Import {
+            file,
+            from,
+            dimension,
+            output,
+        } => import(ctx, &file, from, &dimension, output.as_deref()),
+        Command::Export {
+            format: ExportFormat::Yaml,
+            output,
+        } => export_dictionary(ctx, output.as_deref()),
         Command::Check => check(ctx),
         Command::Test => test(ctx),
         Command::Diff {

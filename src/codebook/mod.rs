@@ -3,6 +3,7 @@
 //! examples, counterexamples) with the patterns that apply them, the code hierarchy, and the role
 //! table that maps speaker labels to canonical roles.
 
+pub mod dictionary;
 mod examples;
 mod load;
 pub mod pattern;

@@ -270,3 +270,63 @@ fn codebook_diff_shows_gains_and_losses_before_commit() {
     let (_, err) = p.run(&["codebook", "diff", "missing.toml"], 2);
     assert!(err.contains("no such codebook"), "{err}");
 }
+
+#[test]
+fn dictionaries_import_as_codebooks_and_export_as_yaml() {
+    let p = Project::new();
+    p.write("dicts/trust.cat", "TRUST\n    HONEST* (1)\n    EARLY WIN (1)\n    DISTRUST\n        SUSPICIOUS (2)\nDIALOGUE\n    LISTEN* (1)\n");
+    p.write(
+        "dicts/liwc.dic",
+        "%\n1\tposemo\n2\tnegemo\n%\ngood\t1\nbureaucra*\t2\n",
+    );
+    p.write("dicts/lex.lc3", "+POSITIVE\nbetter\n+NEGATIVE\nwrong\n");
+    p.write("dicts/policy.yml", "economy:\n  jobs:\n    - jobs\n    - employ*\n  money:\n    - money\nhealth:\n  - nhs\n  - \"health service\"\n");
+    for f in ["trust.cat", "liwc.dic", "lex.lc3", "policy.yml"] {
+        p.run(&["codebook", "import", &format!("dicts/{f}")], 0);
+    }
+    let (out, _) = p.run(&["codebook", "check"], 0);
+    assert!(out.contains("11 codes"), "{out}");
+    // The imported codes code the corpus: listen* (dialogue), bureaucra* (negemo), wrong, money.
+    assert!(!p.search_json(&["", "--code", "dialogue"]).is_empty());
+    assert_eq!(
+        crate::common::ids(&p.search_json(&["", "--code", "negemo"])),
+        ["northmoor-01:4.1"]
+    );
+    assert_eq!(
+        crate::common::ids(&p.search_json(&["", "--code", "economy"])),
+        ["northmoor-01:4.1"],
+        "money → economy via its child"
+    );
+    // Never overwritten.
+    let (_, err) = p.run(&["codebook", "import", "dicts/lex.lc3"], 2);
+    assert!(err.contains("exists; choose another name with -o"), "{err}");
+    // Round trip through quanteda YAML keeps categories, hierarchy and entries.
+    p.run(
+        &["codebook", "export", "--format", "yaml", "-o", "out.yml"],
+        0,
+    );
+    let yaml = std::fs::read_to_string(p.file("out.yml")).unwrap();
+    let back: serde_norway::Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(back["economy"]["jobs"][1], "employ*");
+    assert_eq!(back["health"][1], "health service");
+    assert_eq!(
+        back["trust"]["trust"][1], "early win",
+        "a parent's own entries under its own name"
+    );
+    assert_eq!(back["trust"]["distrust"][0], "suspicious");
+    let q = Project::empty();
+    q.write("policy.yml", &yaml);
+    q.write("corpus/a.txt", "P1: Jobs and the health service.\n");
+    q.run(
+        &["codebook", "import", "policy.yml", "--dimension", "policy"],
+        0,
+    );
+    assert_eq!(
+        crate::common::ids(&q.search_json(&["", "--code", "economy"])),
+        ["a:1.1"]
+    );
+    assert_eq!(
+        crate::common::ids(&q.search_json(&["", "--code", "health"])),
+        ["a:1.1"]
+    );
+}
