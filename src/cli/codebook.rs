@@ -20,7 +20,7 @@ use super::index::open_fresh_index;
 use super::output::{print_masked, Format};
 use super::Context;
 
-/// Check or test the codebook.
+/// Check, test, compare, import or export the codebook.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  qcode codebook check\n  qcode codebook test\n  qcode codebook diff /tmp/old.toml codebook/components.toml"
@@ -40,11 +40,6 @@ enum Command {
     /// Exit 1 if any fails.
     #[command(after_help = "Example:\n  qcode codebook test")]
     Test,
-    /// Which segments gain and lose which codes going from OLD to NEW (default: the project's
-    /// codebook/): run it before committing a codebook edit.
-    #[command(after_help = "Examples:
-  git show HEAD:codebook/components.toml > /tmp/old.toml && qcode codebook diff /tmp/old.toml codebook/components.toml
-  qcode codebook diff ../codebook-v1/ --list --format csv > changes.csv")]
     /// Convert a dictionary (WordStat .cat, LIWC .dic, Lexicoder .lc3, quanteda YAML) into a
     /// codebook file: categories become codes (hierarchy kept), entries become patterns.
     #[command(after_help = "Examples:
@@ -70,6 +65,11 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// Which segments gain and lose which codes going from OLD to NEW (default: the project's
+    /// codebook/): run it before committing a codebook edit.
+    #[command(after_help = "Examples:
+  git show HEAD:codebook/components.toml > /tmp/old.toml && qcode codebook diff /tmp/old.toml codebook/components.toml
+  qcode codebook diff ../codebook-v1/ --list --format csv > changes.csv")]
     Diff {
         /// The old codebook: a folder of .toml files, or one file.
         old: PathBuf,
