@@ -12,4 +12,5 @@ pub mod export;
 pub mod index;
 pub mod project;
 pub mod refi;
+pub mod report;
 pub mod transcript;

@@ -430,6 +430,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         )
     })?;
+    // A temporary file is private (0600); the export is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .ok();
+    }
     tmp.write_all(bytes)
         .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
     tmp.as_file().sync_all().ok();

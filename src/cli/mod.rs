@@ -11,6 +11,7 @@ mod import;
 mod index;
 mod output;
 mod refi;
+mod report;
 mod search;
 mod segments;
 
@@ -56,6 +57,7 @@ pub enum Command {
     Export(export::Args),
     Agree(agree::Args),
     Import(import::Args),
+    Report(report::Args),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
     Segments(segments::Args),
@@ -83,6 +85,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => export::run(&ctx, args),
         Command::Agree(args) => agree::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
         Command::Segments(args) => segments::run(&ctx, args),
     }

@@ -12,5 +12,6 @@ mod formats;
 mod incremental;
 mod privacy;
 mod refi;
+mod report;
 mod robust;
 mod search;

@@ -1,0 +1,64 @@
+//! `qcode report -o report.html`: one self-contained HTML page to look at the coding.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use qcode::export::{Dataset, Redactor};
+use qcode::report::{render, ReportOptions};
+
+use super::export::write_atomically;
+use super::index::open_fresh_index;
+use super::Context;
+
+/// Write a self-contained HTML report (no network, no scripts): corpus summary, a heatmap of a
+/// code dimension × speaker role, code frequencies, each code's definition with its top quotes,
+/// and the respondent segments no code reached. Participants' names are masked.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  qcode report -o report.html
+  qcode report --dimension stakeholder --quotes 5 -o stakeholders.html")]
+pub struct Args {
+    #[arg(long, short = 'o', default_value = "report.html")]
+    output: PathBuf,
+    /// The code dimension on the heatmap's rows.
+    #[arg(long, default_value = "component")]
+    dimension: String,
+    /// Top quotes shown per code.
+    #[arg(long, default_value_t = 3)]
+    quotes: usize,
+    /// The page's title (default: the project folder's name).
+    #[arg(long)]
+    title: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let index = open_fresh_index(ctx)?;
+    let names = index.manifest.names();
+    let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?, None);
+    let root = if ctx.project.root.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        &ctx.project.root
+    };
+    let title = args.title.unwrap_or_else(|| {
+        let name = root
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()));
+        format!("qcode report: {}", name.unwrap_or_else(|| "project".into()))
+    });
+    let html = render(
+        &dataset,
+        &ReportOptions {
+            dimension: args.dimension,
+            quotes_per_code: args.quotes,
+            title,
+            redactor: Redactor::new("", &names)?,
+        },
+    );
+    write_atomically(&args.output, html.as_bytes())?;
+    ctx.note(format!("wrote {}", args.output.display()));
+    Ok(ExitCode::SUCCESS)
+}

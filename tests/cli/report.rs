@@ -1,0 +1,93 @@
+//! `qcode report`: one self-contained HTML file; rendered in headless Chromium when it is
+//! installed (.ci/run installs Debian's chromium), which must load it without console errors
+//! and find the heatmap.
+
+use std::process::Command;
+
+use crate::common::Project;
+
+#[test]
+fn report_is_self_contained_and_complete() {
+    let p = Project::coded();
+    p.write(
+        "corpus/named.txt",
+        "---\nid: named-01\nspeakers:\n  P1: {role: Resident, name: Maya Okafor}\n---\nP1: Maya says the council listened to us.\n\nP1: Nothing else.\n",
+    );
+    p.run(&["report", "-o", "r.html"], 0);
+    let html = std::fs::read_to_string(p.file("r.html")).unwrap();
+    for part in [
+        "id=\"summary\"",
+        "id=\"heatmap\"",
+        "id=\"colour-scale\"",
+        "id=\"frequencies\"",
+        "id=\"code-trust\"",
+        "id=\"uncoded\"",
+        "named-01:2.1",
+        "Resident, Eastbrook",
+    ] {
+        assert!(html.contains(part), "missing {part}");
+    }
+    // Self-contained: nothing fetched, no scripts.
+    for bad in [
+        "<script",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+    ] {
+        assert!(!html.contains(bad), "{bad}");
+    }
+    assert!(
+        !html.contains("Maya") && !html.contains("Okafor"),
+        "names masked"
+    );
+    // The heatmap shows counts and row shares: dialogue × Council officer is 2 of dialogue's 4
+    // (the named file adds a Resident who "listened").
+    assert!(
+        html.contains("dialogue × Council officer: 2 segments, 50.0% of the row"),
+        "heatmap cell"
+    );
+    // Deterministic.
+    p.run(&["report", "-o", "r2.html"], 0);
+    assert_eq!(html, std::fs::read_to_string(p.file("r2.html")).unwrap());
+
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(chromium) = chromium else {
+        println!("skipped: Chromium is not installed (Debian: chromium); .ci/run installs it");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", p.file("r.html").display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        dom.contains("id=\"heatmap\""),
+        "Chromium rendered the heatmap: {log}"
+    );
+    assert!(
+        !log.contains("CONSOLE") && !log.contains("Uncaught"),
+        "console errors: {log}"
+    );
+}
