@@ -210,14 +210,14 @@ pub fn render(ds: &Dataset, opts: &ReportOptions) -> String {
         let _ = write!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(role));
     }
     h.push_str("</table></section>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section><h2>{} × speaker role</h2><p>Segments coded with each {} code, by who spoke; the percentage is of the row (a segment with two codes counts in both rows).</p><div style=\"overflow-x:auto\">{}</div></section>\n",
+        "<section><h2>{} × speaker role</h2><p>Segments coded with each {} code, by who spoke; the percentage is of the row (a segment with two codes counts in both rows).</p><div style=\"overflow-x:auto\">{}</div></section>",
         esc(&opts.dimension),
         esc(&opts.dimension),
         heatmap(ds, &opts.dimension)
     );
-    let _ = write!(h, "<section><h2>Code frequencies</h2><p>Respondent segments per code (a parent counts its children's).</p>{}</section>\n", bars(ds));
+    let _ = writeln!(h, "<section><h2>Code frequencies</h2><p>Respondent segments per code (a parent counts its children's).</p>{}</section>", bars(ds));
     h.push_str("<section id=\"codes\"><h2>Codes and their top quotes</h2>\n");
     for (ci, code) in cb.codes.iter().enumerate() {
         let mut quotes: Vec<(u32, &crate::export::Item)> = ds
