@@ -60,7 +60,9 @@ impl Default for TranscriptSettings {
         TranscriptSettings {
             speaker_pattern: Regex::new(DEFAULT_SPEAKER_PATTERN).expect("default pattern compiles"),
             skip_lines: Vec::new(),
-            extensions: vec!["txt".into(), "md".into()],
+            extensions: ["txt", "md", "vtt", "srt", "docx"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use qcode::coding::Evidence;
 use qcode::refi::{project_qdpx, Case, Selection, Source};
-use qcode::transcript::{decode, Segment};
+use qcode::transcript::{source_text, Segment};
 
 use super::index::open_fresh_index;
 use super::Context;
@@ -60,9 +60,8 @@ pub fn qdpx(ctx: &Context, with_names: bool) -> Result<Vec<u8>> {
         let path = ctx.project.root.join(rel);
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let text = decode(&bytes)
-            .map_err(|e| anyhow::anyhow!("{rel}: {e}"))?
-            .text;
+        // The text segment offsets refer to (for VTT, SRT, otter.ai and Word files, their rendering).
+        let text = source_text(rel, &path, &bytes)?.0;
         let names = if with_names {
             Vec::new()
         } else {

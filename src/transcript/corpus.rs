@@ -75,6 +75,69 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The sidecar header of a media transcript: `NAME.yml` (or `.yaml`) beside it, or nothing.
+fn sidecar(path: &Path, shown: &Path) -> Result<serde_norway::Value, SourceError> {
+    for ext in ["yml", "yaml"] {
+        let p = path.with_extension(ext);
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            let shown = shown.with_extension(ext);
+            return serde_norway::from_str(&text).map_err(|e| {
+                let line = e.location().map(|l| l.line()).unwrap_or(0);
+                SourceError::new(&shown, line, 1, format!("malformed sidecar header: {e}"))
+                    .with_source(&text)
+                    .with_help("write `id: ...`, metadata keys, and `speakers:` mapping each name to a role")
+            });
+        }
+    }
+    Ok(serde_norway::Value::Null)
+}
+
+/// The text a transcript is parsed from, and that its segment offsets refer to: the decoded file
+/// for qcode's own format and CSV, the rendering for WebVTT, SRT, otter.ai and Word files.
+pub fn source_text(
+    rel: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(String, Vec<Warning>), SourceError> {
+    use super::media::{
+        docx_paragraphs, docx_turns, looks_like_otter, otter_turns, render, subtitle_turns,
+    };
+    let shown = Path::new(rel);
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    if ext == "docx" {
+        let paras = docx_paragraphs(bytes).map_err(|m| {
+            SourceError::whole_file(shown, m)
+                .with_help("save it as a .docx from Word or LibreOffice")
+        })?;
+        return Ok((
+            render(&docx_turns(&paras), &sidecar(path, shown)?),
+            warnings,
+        ));
+    }
+    let decoded = decode(bytes).map_err(|msg| {
+        SourceError::whole_file(shown, msg)
+            .with_help("corpus files must be text: UTF-8, UTF-16 or Windows-1252")
+    })?;
+    if let Some(w) = decoded.warning {
+        warnings.push(Warning {
+            location: rel.to_string(),
+            message: w,
+        });
+    }
+    let text = match ext.as_str() {
+        "vtt" | "srt" => render(&subtitle_turns(&decoded.text), &sidecar(path, shown)?),
+        "txt" if !decoded.text.starts_with("---") && looks_like_otter(&decoded.text) => {
+            render(&otter_turns(&decoded.text), &sidecar(path, shown)?)
+        }
+        _ => decoded.text,
+    };
+    Ok((text, warnings))
+}
+
 /// Decode and parse one corpus file's bytes.
 pub fn parse_file(
     project: &Project,
@@ -85,17 +148,7 @@ pub fn parse_file(
 ) -> Result<Parsed, SourceError> {
     // Messages name the file as the user knows it: relative to the project.
     let shown = Path::new(rel);
-    let decoded = decode(bytes).map_err(|msg| {
-        SourceError::whole_file(shown, msg)
-            .with_help("corpus files must be text: UTF-8, UTF-16 or Windows-1252")
-    })?;
-    let mut warnings = Vec::new();
-    if let Some(w) = decoded.warning {
-        warnings.push(Warning {
-            location: rel.to_string(),
-            message: w,
-        });
-    }
+    let (text, mut warnings) = source_text(rel, path, bytes)?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
@@ -104,12 +157,11 @@ pub fn parse_file(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let interviews = if is_csv {
-        let (ivs, w) = parse_csv(shown, rel, &decoded.text, &stem, roles)?;
+        let (ivs, w) = parse_csv(shown, rel, &text, &stem, roles)?;
         warnings.extend(w);
         ivs
     } else {
-        let (iv, w) =
-            parse_transcript(shown, rel, &decoded.text, &stem, &project.transcript, roles)?;
+        let (iv, w) = parse_transcript(shown, rel, &text, &stem, &project.transcript, roles)?;
         warnings.extend(w);
         vec![iv]
     };

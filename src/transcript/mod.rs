@@ -6,9 +6,10 @@ mod corpus;
 mod csv;
 mod decode;
 mod header;
+pub mod media;
 mod text;
 
-pub use corpus::{corpus_files, parse_file, Parsed};
+pub use corpus::{corpus_files, parse_file, source_text, Parsed};
 pub use decode::{decode, Decoded};
 pub use text::parse_transcript;
 
