@@ -201,13 +201,13 @@ pub fn docx_turns(paras: &[String]) -> Vec<MediaTurn> {
                 start: None,
                 text: c[2].trim().to_string(),
             }),
-            None => match turns.last_mut() {
-                Some(t) => {
+            None => {
+                // A paragraph before any `Name:` (a title) is not a quote.
+                if let Some(t) = turns.last_mut() {
                     t.text.push_str("\n\n");
                     t.text.push_str(p);
                 }
-                None => {}
-            },
+            }
         }
     }
     turns
