@@ -375,8 +375,10 @@ pub fn update(
     Ok(report)
 }
 
+/// Size and modification time of a corpus file, its sidecar header included (an edit to either
+/// re-indexes it).
 fn stat(path: &Path) -> (u64, u128) {
-    match std::fs::metadata(path) {
+    let one = |p: &Path| match std::fs::metadata(p) {
         Ok(m) => (
             m.len(),
             m.modified()
@@ -386,6 +388,14 @@ fn stat(path: &Path) -> (u64, u128) {
                 .unwrap_or(0),
         ),
         Err(_) => (0, 0),
+    };
+    let (size, mtime) = one(path);
+    match crate::transcript::sidecar_path(path) {
+        Some(side) => {
+            let (s2, m2) = one(&side);
+            (size + s2, mtime.max(m2))
+        }
+        None => (size, mtime),
     }
 }
 
@@ -408,7 +418,12 @@ fn read_and_parse(
             )
         }
     };
-    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&bytes);
+    if let Some(side) = crate::transcript::sidecar_path(path) {
+        hasher.update(&std::fs::read(side).unwrap_or_default());
+    }
+    let hash = hasher.finalize().to_hex().to_string();
     if let Some(o) = old.filter(|o| o.hash == hash && !full) {
         return Outcome::Unchanged(FileEntry {
             size,

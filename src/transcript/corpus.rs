@@ -75,6 +75,14 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The sidecar header file of a transcript, if there is one: `NAME.yml` or `NAME.yaml` beside it.
+pub fn sidecar_path(path: &Path) -> Option<std::path::PathBuf> {
+    ["yml", "yaml"]
+        .iter()
+        .map(|e| path.with_extension(e))
+        .find(|p| p.is_file())
+}
+
 /// The sidecar header of a media transcript: `NAME.yml` (or `.yaml`) beside it, or nothing.
 fn sidecar(path: &Path, shown: &Path) -> Result<serde_norway::Value, SourceError> {
     for ext in ["yml", "yaml"] {

@@ -9,7 +9,7 @@ mod header;
 pub mod media;
 mod text;
 
-pub use corpus::{corpus_files, parse_file, source_text, Parsed};
+pub use corpus::{corpus_files, parse_file, sidecar_path, source_text, Parsed};
 pub use decode::{decode, Decoded};
 pub use text::parse_transcript;
 

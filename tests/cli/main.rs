@@ -10,6 +10,7 @@ mod demo;
 mod export;
 mod formats;
 mod incremental;
+mod media;
 mod privacy;
 mod refi;
 mod report;

@@ -1,0 +1,119 @@
+//! Transcripts from Zoom and Teams (WebVTT), SRT, otter.ai and Word, with sidecar headers
+//! (fixtures in tests/cli/fixtures/media, written by us after what those tools produce).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::common::{ids, Project};
+
+fn project() -> Project {
+    let p = Project::coded();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/fixtures/media");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        std::fs::copy(&path, p.file("corpus").join(path.file_name().unwrap())).unwrap();
+    }
+    // A Word document: a title, `Name:` paragraphs, and a continuation paragraph.
+    let doc = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:r><w:t>Interview, Westfold</w:t></w:r></w:p>
+<w:p><w:r><w:t xml:space="preserve">Priya Raman: We </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>trust</w:t></w:r><w:r><w:t xml:space="preserve"> the council &amp; the officers.</w:t></w:r></w:p>
+<w:p><w:r><w:t>It took a while.</w:t></w:r></w:p>
+<w:p><w:r><w:t>Owen Hale: Regular meetings.</w:t></w:r></w:p>
+</w:body></w:document>"#;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(p.file("corpus/word.docx")).unwrap());
+    z.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    z.write_all(doc.as_bytes()).unwrap();
+    z.finish().unwrap();
+    p.write(
+        "corpus/word.yml",
+        "id: media-word\nspeakers:\n  Priya Raman: Council officer\n  Owen Hale: Resident\n",
+    );
+    p
+}
+
+#[test]
+fn each_format_becomes_turns_with_roles_and_timestamps() {
+    let p = project();
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("7 files: 7 indexed"), "{err}");
+    let hits = p.search_json(&["", "--interview", "media-zoom", "-n", "10"]);
+    assert_eq!(
+        ids(&hits),
+        ["media-zoom:1.1", "media-zoom:2.1", "media-zoom:3.1"],
+        "consecutive cues merge"
+    );
+    let first = hits
+        .iter()
+        .find(|h| h["segment_id"] == "media-zoom:1.1")
+        .unwrap();
+    assert_eq!(first["text"], "So the council, um, came to the first meeting and just listened. Which we did not expect, honestly.");
+    assert_eq!(first["role"], "council_officer");
+    assert_eq!(first["timestamp"], "00:00:01");
+    assert_eq!(first["meta"]["area"], "Westfold");
+    // Teams: voice tags, a missing </v>, entities.
+    let teams = p.search_json(&["", "--interview", "media-teams", "-n", "10"]);
+    assert_eq!(teams.len(), 2);
+    assert!(
+        teams
+            .iter()
+            .any(|h| h["text"] == "Bureaucracy slowed it down & that hurt."
+                && h["role"] == "resident")
+    );
+    // SRT: the speaker only when it changes.
+    let srt = p.search_json(&["listened", "--interview", "media-subtitles"]);
+    assert_eq!(
+        srt[0]["text"],
+        "We listened to the residents first. Then we wrote it down."
+    );
+    // otter.ai: header lines with times, h:mm:ss too.
+    let otter = p.search_json(&["mostly", "--interview", "media-otter"]);
+    assert_eq!(otter[0]["timestamp"], "01:02:07");
+    // Word: runs joined, the title dropped, a continuation paragraph.
+    let word = p.search_json(&["", "--interview", "media-word", "-n", "10"]);
+    assert_eq!(
+        ids(&word),
+        ["media-word:1.1", "media-word:1.2", "media-word:2.1"]
+    );
+    assert!(word
+        .iter()
+        .any(|h| h["text"] == "We trust the council & the officers."
+            && h["role"] == "council_officer"));
+    // Coded like any transcript.
+    assert!(ids(&p.search_json(&["", "--code", "trust", "-n", "50"]))
+        .contains(&"media-word:1.1".to_string()));
+}
+
+#[test]
+fn speakers_names_are_masked_and_offsets_hold() {
+    let p = project();
+    let (out, _) = p.run(&["search", "council", "--format", "csv", "-n", "50"], 0);
+    assert!(
+        !out.contains("Priya") && !out.contains("Raman") && !out.contains("Owen"),
+        "{out}"
+    );
+    let (out, _) = p.run(&["segments", "corpus/zoom.vtt", "--format", "json"], 0);
+    assert!(!out.contains("Priya"), "{out}");
+    // The REFI-QDA export carries the rendering the offsets point into.
+    p.run(&["export", "qdpx", "-o", "m.qdpx", "--with-names"], 0);
+    let mut z = zip::ZipArchive::new(std::fs::File::open(p.file("m.qdpx")).unwrap()).unwrap();
+    let mut all = String::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+        all.push_str(&s);
+    }
+    assert!(
+        all.contains("S1: [00:00:01] So the council, um, came to the first meeting"),
+        "rendering in the package"
+    );
+    // A malformed sidecar is reported with its own location.
+    p.write("corpus/zoom.yml", "id: [broken\n");
+    let (_, err) = p.run(&["index"], 1);
+    assert!(err.contains("corpus/zoom.yml:"), "{err}");
+}
