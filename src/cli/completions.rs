@@ -19,7 +19,10 @@ pub struct CompletionsArgs {
 
 pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
     let mut cmd = super::Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "qcode", &mut std::io::stdout());
+    // Into a buffer first: clap_complete panics on a write error, and `| head` is not an error.
+    let mut buf = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "qcode", &mut buf);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &buf)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -243,3 +243,42 @@ fn command_line_conventions() {
     let (_, err) = p.run(&["search", "trust", "-v"], 0);
     assert!(err.contains("matching segments"), "{err}");
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let p = indexed();
+    for args in [
+        vec!["completions", "bash"],
+        vec!["man"],
+        vec!["search", "", "-n", "100"],
+        vec!["export", "wide"],
+    ] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("qcode"))
+            .current_dir(p.path())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe.
+        let mut out = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        let _ = out.read(&mut byte);
+        drop(out);
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            status.code() == Some(0) || status.code().is_none(),
+            "{args:?}: {status:?} {err}"
+        );
+    }
+}
