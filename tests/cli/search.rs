@@ -248,12 +248,20 @@ fn command_line_conventions() {
 fn a_closed_pipe_is_not_an_error() {
     use std::io::Read;
     use std::process::{Command, Stdio};
+    // Outputs larger than a pipe's buffer, so the writes after the close fail.
     let p = indexed();
+    let mut csv = String::from("id,text\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "r-{i},We trust the council and the officers, row {i}.\n"
+        ));
+    }
+    p.write("corpus/big.csv", &csv);
     for args in [
-        vec!["completions", "bash"],
-        vec!["man"],
-        vec!["search", "", "-n", "100"],
+        vec!["search", "", "-n", "3000"],
         vec!["export", "wide"],
+        vec!["export", "quotes"],
+        vec!["segments"],
     ] {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("qcode"))
             .current_dir(p.path())
