@@ -253,7 +253,7 @@ fn a_closed_pipe_is_not_an_error() {
     let mut csv = String::from("id,text\n");
     for i in 0..3000 {
         csv.push_str(&format!(
-            "r-{i},We trust the council and the officers, row {i}.\n"
+            "r-{i},\"We trust the council and the officers, row {i}.\"\n"
         ));
     }
     p.write("corpus/big.csv", &csv);
