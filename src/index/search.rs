@@ -63,7 +63,6 @@ pub struct SearchResults {
 
 /// An open index, ready to search.
 pub struct SearchIndex {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
     codebook: Codebook,
@@ -103,7 +102,6 @@ impl SearchIndex {
         let analyzer = |name: &str| index.tokenizers().get(name).expect("built-in tokenizer");
         let (stemmer, plain) = (analyzer(STEMMED), analyzer(UNSTEMMED));
         Ok(SearchIndex {
-            index,
             reader,
             fields,
             codebook,
@@ -219,10 +217,6 @@ impl SearchIndex {
         Ok(segs)
     }
 
-    /// Number of segments in the index.
-    pub fn num_segments(&self) -> u64 {
-        self.reader.searcher().num_docs()
-    }
 
     fn with_filters(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
         let f = &self.fields;
@@ -442,9 +436,6 @@ impl SearchIndex {
         out
     }
 
-    pub fn index(&self) -> &Index {
-        &self.index
-    }
 }
 
 /// Analyse text into (position, term) pairs.
