@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde_json::json;
 
+use qcode::export::Dataset;
+use qcode::transcript::Segment;
+
 use super::index::open_fresh_index;
 use super::output::{print_masked, Format};
 use super::Context;
@@ -29,29 +32,26 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let index = open_fresh_index(ctx)?;
-    let codebook = index.codebook();
-    let segments = index.all_segments()?;
-    let respondent: Vec<_> = segments.iter().filter(|(s, _)| !s.interviewer).collect();
+    // The dataset keeps respondent segments and the codes each reaches (with ancestors).
+    let ds = Dataset::new(index.codebook().clone(), index.all_segments()?, None);
+    let codebook = &ds.codebook;
+    let respondent: Vec<&Segment> = ds.items.iter().map(|i| &i.segment).collect();
     // code → (segments, interviews), counting each segment once per code reached.
     let mut seg_count: BTreeMap<&str, usize> = BTreeMap::new();
     let mut interviews: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut uncoded = Vec::new();
-    for (s, codings) in &respondent {
-        if codings.is_empty() {
+    for item in &ds.items {
+        let s = &item.segment;
+        if item.codings.is_empty() {
             uncoded.push(s);
         }
-        let reached: BTreeSet<String> = codings
-            .iter()
-            .flat_map(|c| codebook.ancestors_and_self(&c.code))
-            .collect();
-        for code in reached {
-            if let Some(c) = codebook.code(&code) {
-                *seg_count.entry(c.id.as_str()).or_default() += 1;
-                interviews
-                    .entry(c.id.as_str())
-                    .or_default()
-                    .insert(s.interview.as_str());
-            }
+        for &(c, _) in &item.reached {
+            let id = codebook.codes[c].id.as_str();
+            *seg_count.entry(id).or_default() += 1;
+            interviews
+                .entry(id)
+                .or_default()
+                .insert(s.interview.as_str());
         }
     }
     let total = respondent.len();

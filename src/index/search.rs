@@ -217,7 +217,6 @@ impl SearchIndex {
         Ok(segs)
     }
 
-
     fn with_filters(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
@@ -435,7 +434,6 @@ impl SearchIndex {
         }
         out
     }
-
 }
 
 /// Analyse text into (position, term) pairs.
