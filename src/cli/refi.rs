@@ -3,37 +3,14 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result};
-use regex::Regex;
 
 use qcode::coding::Evidence;
+use qcode::export::Redactor;
 use qcode::refi::{project_qdpx, Case, Selection, Source};
 use qcode::transcript::{source_text, Segment};
 
 use super::index::open_fresh_index;
 use super::Context;
-
-/// Names masked with as many █ as they have characters, so every position stays right.
-fn mask_names(text: &str, names: &[String]) -> String {
-    let mut parts: Vec<String> = names
-        .iter()
-        .flat_map(|n| {
-            std::iter::once(n.clone()).chain(
-                n.split_whitespace()
-                    .filter(|p| p.chars().count() >= 3)
-                    .map(str::to_string),
-            )
-        })
-        .collect();
-    if parts.is_empty() {
-        return text.to_string();
-    }
-    parts.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    parts.dedup();
-    let alts: Vec<String> = parts.iter().map(|p| regex::escape(p)).collect();
-    let re = Regex::new(&format!(r"\b(?:{})\b", alts.join("|"))).expect("escaped names");
-    re.replace_all(text, |c: &regex::Captures| "█".repeat(c[0].chars().count()))
-        .into_owned()
-}
 
 fn selection(s: &Segment, ev: &[Evidence], start: usize, end: usize) -> Selection {
     Selection {
@@ -67,11 +44,12 @@ pub fn qdpx(ctx: &Context, with_names: bool) -> Result<Vec<u8>> {
         } else {
             entry.names.clone()
         };
+        let masker = Redactor::new("", &names)?;
         let is_csv = rel.to_lowercase().ends_with(".csv");
         let mut file_source: Option<Source> = (!is_csv).then(|| Source {
             key: rel.clone(),
             name: rel.rsplit('/').next().unwrap_or(rel).to_string(),
-            text: mask_names(&text, &names),
+            text: masker.apply_keeping_positions(&text),
             selections: Vec::new(),
         });
         for iv in &entry.interviews {
@@ -122,7 +100,7 @@ pub fn qdpx(ctx: &Context, with_names: bool) -> Result<Vec<u8>> {
                     sources.push(Source {
                         key: key.clone(),
                         name: iv.clone(),
-                        text: mask_names(&text, &names),
+                        text: masker.apply_keeping_positions(&text),
                         selections,
                     });
                     key

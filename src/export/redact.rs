@@ -55,10 +55,22 @@ impl Redactor {
     }
 
     pub fn apply(&self, text: &str) -> String {
+        self.replace(text, |_| MASK.to_string())
+    }
+
+    /// Mask with as many `█` as each match has characters, so no position in the text moves
+    /// (for REFI-QDA sources, whose selections point into the text).
+    pub fn apply_keeping_positions(&self, text: &str) -> String {
+        self.replace(text, |m| "█".repeat(m.chars().count()))
+    }
+
+    fn replace(&self, text: &str, with: impl Fn(&str) -> String) -> String {
         let mut out = text.to_string();
         for re in [&self.exact_case, &self.any_case].into_iter().flatten() {
             if re.is_match(&out) {
-                out = re.replace_all(&out, MASK).into_owned();
+                out = re
+                    .replace_all(&out, |c: &regex::Captures| with(&c[0]))
+                    .into_owned();
             }
         }
         out
@@ -88,5 +100,6 @@ mod tests {
         // Short parts and lowercase words are left alone: "Al" and "al" are not masked.
         assert_eq!(r.apply("Al said dana"), "Al said dana");
         assert_eq!(r.apply("Al Bo"), "[REDACTED]");
+        assert_eq!(r.apply_keeping_positions("Hi Dana."), "Hi ████.");
     }
 }
