@@ -17,6 +17,7 @@ use qcode::export::{
 use qcode::transcript::{corpus_files, parse_file};
 
 use super::index::open_fresh_index;
+use super::output::write_atomically;
 use super::output::{print_masked, Format};
 use super::Context;
 
@@ -150,7 +151,7 @@ fn import(
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    super::export::write_atomically(&out, toml.as_bytes())?;
+    write_atomically(&out, toml.as_bytes())?;
     let patterns: usize = cats.iter().map(|c| c.patterns.len()).sum();
     ctx.note(format!(
         "{} categories, {patterns} entries → {}; check it with `qcode codebook check`",
@@ -164,7 +165,7 @@ fn export_dictionary(ctx: &Context, output: Option<&std::path::Path>) -> Result<
     let codebook = load_or_report(&ctx.project.codebook_dir)?;
     let yaml = qcode::codebook::dictionary::to_yaml(&codebook);
     match output {
-        Some(o) => super::export::write_atomically(o, yaml.as_bytes())?,
+        Some(o) => write_atomically(o, yaml.as_bytes())?,
         None => std::io::stdout().lock().write_all(yaml.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)

@@ -2,7 +2,7 @@
 //! CSV (Excel-safe with --excel), JSON, XLSX or a terminal table, written atomically.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
@@ -17,6 +17,7 @@ use qcode::index::SearchRequest;
 
 use super::index::open_fresh_index;
 use super::output::parse_wheres;
+use super::output::write_atomically;
 use super::Context;
 
 /// Export coded quotes and matrices (quote lists, segment × code, crosstabs, co-occurrence,
@@ -414,34 +415,5 @@ fn emit(export: &Export, format: OutFormat, c: &Common) -> Result<()> {
         }
         Some(path) => write_atomically(path, &buf)?,
     }
-    Ok(())
-}
-
-/// Write to a temporary file beside `path`, then rename it into place: a reader never sees a
-/// half-written file, and a failed export leaves none behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| {
-        format!(
-            "cannot write to {}: check the folder exists and is writable",
-            dir.display()
-        )
-    })?;
-    // A temporary file is private (0600); the export is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .ok();
-    }
-    tmp.write_all(bytes)
-        .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
-    tmp.as_file().sync_all().ok();
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use qcode::refi::guid;
 use qcode::refi::import::{lf_text, read_qdpx, to_lf_offsets, Positions};
 use qcode::transcript::parse_file;
 
-use super::export::write_atomically;
+use super::output::write_atomically;
 use super::Context;
 
 /// Import a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA, QualCoder or qcode.

@@ -1,6 +1,9 @@
 //! Shared output helpers: how highlighted text is rendered, and the --format choice.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -46,6 +49,35 @@ pub fn print_masked(bytes: &[u8], names: &[String]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(r.apply(&text).as_bytes())?;
     out.flush()?;
+    Ok(())
+}
+
+/// Write to a temporary file beside `path`, then rename it into place: a reader never sees a
+/// half-written file, and a failed export leaves none behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| {
+        format!(
+            "cannot write to {}: check the folder exists and is writable",
+            dir.display()
+        )
+    })?;
+    // A temporary file is private (0600); the export is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .ok();
+    }
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
+    tmp.as_file().sync_all().ok();
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use anyhow::Result;
 use qcode::export::{Dataset, Redactor};
 use qcode::report::{render, ReportOptions};
 
-use super::export::write_atomically;
 use super::index::open_fresh_index;
+use super::output::write_atomically;
 use super::Context;
 
 /// Write a self-contained HTML report (no network, no scripts): corpus summary, a heatmap of a
