@@ -16,7 +16,7 @@ pub use writer::{update, IndexLock, UpdateOptions, UpdateReport};
 
 use std::path::{Path, PathBuf};
 
-use crate::codebook::codebook_files;
+use crate::codebook::Codebook;
 use crate::diag::SourceError;
 use crate::project::Project;
 
@@ -69,17 +69,12 @@ impl IndexError {
 }
 
 /// blake3 over everything besides the corpus that decides what the index holds: the schema
-/// version, qcode.toml, and each codebook file (name and content).
-pub fn settings_hash(project: &Project) -> Result<String, SourceError> {
+/// version, qcode.toml, and the codebook (whose own hash covers each file's name and content,
+/// so the files are not read a second time).
+pub fn settings_hash(project: &Project, codebook: &Codebook) -> String {
     let mut h = blake3::Hasher::new();
     h.update(&SCHEMA_VERSION.to_le_bytes());
     h.update(project.config_text.as_bytes());
-    for path in codebook_files(&project.codebook_dir)? {
-        let bytes = std::fs::read(&path)
-            .map_err(|e| SourceError::whole_file(&path, format!("cannot read: {e}")))?;
-        h.update(project.relative(&path).as_bytes());
-        h.update(&(bytes.len() as u64).to_le_bytes());
-        h.update(&bytes);
-    }
-    Ok(h.finalize().to_hex().to_string())
+    h.update(codebook.hash.as_bytes());
+    h.finalize().to_hex().to_string()
 }

@@ -134,7 +134,7 @@ pub fn update(
     let _lock = IndexLock::acquire(&data_dir)?;
     let codebook = load_codebook(&project.codebook_dir)?;
     let matcher = Matcher::new(&codebook);
-    let settings = settings_hash(project)?;
+    let settings = settings_hash(project, &codebook);
     let files = corpus_files(project)?;
     let dir = data_dir.join(INDEX_DIR);
 
