@@ -90,6 +90,7 @@ enum DictArg {
     Liwc,
     Lexicoder,
     Yaml,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -111,6 +112,7 @@ fn import(
         Some(DictArg::Liwc) => DictFormat::Liwc,
         Some(DictArg::Lexicoder) => DictFormat::Lexicoder,
         Some(DictArg::Yaml) => DictFormat::Yaml,
+        Some(DictArg::Json) => DictFormat::Json,
         None => file
             .extension()
             .and_then(|e| e.to_str())

@@ -6,6 +6,7 @@ mod code;
 mod codebook;
 mod codes;
 mod completions;
+mod count;
 mod export;
 mod import;
 mod index;
@@ -61,6 +62,7 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
     Segments(segments::Args),
+    Count(count::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -88,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
         Command::Segments(args) => segments::run(&ctx, args),
+        Command::Count(args) => count::run(&ctx, args),
     }
 }
 

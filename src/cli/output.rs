@@ -55,11 +55,20 @@ pub fn print_masked(bytes: &[u8], names: &[String]) -> anyhow::Result<()> {
 /// Write to a temporary file beside `path`, then rename it into place: a reader never sees a
 /// half-written file, and a failed export leaves none behind.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
+    persist(tmp, path)
+}
+
+/// A temporary file in `path`'s folder, to be [`persist`]ed over `path` once complete (dropped
+/// unpersisted, it disappears).
+pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| {
+    let tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| {
         format!(
             "cannot write to {}: check the folder exists and is writable",
             dir.display()
@@ -73,8 +82,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .ok();
     }
-    tmp.write_all(bytes)
-        .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
+    Ok(tmp)
+}
+
+/// Move a complete temporary file into place.
+pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     tmp.as_file().sync_all().ok();
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -10,6 +10,8 @@ use super::{slug, Codebook, PatternKind};
 /// One category: a name, its parent (index into the list) and its entries as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
+    /// The category's own id, when the format has one (JSON); else the id is a slug of the name.
+    pub id: Option<String>,
     pub name: String,
     pub parent: Option<usize>,
     pub patterns: Vec<String>,
@@ -22,6 +24,9 @@ pub enum DictFormat {
     Liwc,
     Lexicoder,
     Yaml,
+    /// `{"codes": [{"id", "name", "parent", "patterns": [...]}]}`: the shape of the benchmark
+    /// codebooks in ../shared/bench and of simple dictionary exports; counted as a dictionary.
+    Json,
 }
 
 impl DictFormat {
@@ -31,6 +36,7 @@ impl DictFormat {
             "dic" => Some(DictFormat::Liwc),
             "lc3" | "lcd" => Some(DictFormat::Lexicoder),
             "yml" | "yaml" => Some(DictFormat::Yaml),
+            "json" => Some(DictFormat::Json),
             _ => None,
         }
     }
@@ -58,6 +64,7 @@ pub fn parse_dictionary(text: &str, format: DictFormat) -> Result<Vec<Category>,
         DictFormat::Liwc => liwc(text)?,
         DictFormat::Lexicoder => lexicoder(text)?,
         DictFormat::Yaml => yaml(text)?,
+        DictFormat::Json => json(text)?,
     };
     if cats.is_empty() {
         return Err(err(0, "no categories found"));
@@ -90,6 +97,7 @@ fn wordstat(text: &str) -> Result<Vec<Category>, DictError> {
             cats[c].patterns.push(word.to_lowercase());
         } else {
             cats.push(Category {
+                id: None,
                 name: word.to_string(),
                 parent: stack.last().map(|&(_, c)| c),
                 patterns: Vec::new(),
@@ -123,6 +131,7 @@ fn liwc(text: &str) -> Result<Vec<Category>, DictError> {
         };
         by_number.insert(num.to_string(), cats.len());
         cats.push(Category {
+            id: None,
             name: name.to_string(),
             parent: None,
             patterns: Vec::new(),
@@ -164,6 +173,7 @@ fn lexicoder(text: &str) -> Result<Vec<Category>, DictError> {
         }
         if let Some(name) = l.strip_prefix('+') {
             cats.push(Category {
+                id: None,
                 name: name.trim().to_string(),
                 parent: None,
                 patterns: Vec::new(),
@@ -204,6 +214,7 @@ fn yaml(text: &str) -> Result<Vec<Category>, DictError> {
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{k:?}"));
             cats.push(Category {
+                id: None,
                 name,
                 parent,
                 patterns: Vec::new(),
@@ -240,6 +251,54 @@ fn yaml(text: &str) -> Result<Vec<Category>, DictError> {
     Ok(cats)
 }
 
+/// JSON: a list of codes with ids, names, parents (by id) and patterns.
+fn json(text: &str) -> Result<Vec<Category>, DictError> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        codes: Vec<JsonCode>,
+    }
+    #[derive(serde::Deserialize)]
+    struct JsonCode {
+        id: String,
+        name: Option<String>,
+        parent: Option<String>,
+        #[serde(default)]
+        patterns: Vec<String>,
+    }
+    let file: File = serde_json::from_str(text)
+        .map_err(|e| err(e.line(), format!("not a JSON codebook: {e}")))?;
+    let ids: Vec<&str> = file.codes.iter().map(|c| c.id.as_str()).collect();
+    let mut cats = Vec::new();
+    for c in &file.codes {
+        let parent =
+            match &c.parent {
+                None => None,
+                Some(p) => Some(ids.iter().position(|i| i == p).ok_or_else(|| {
+                    err(0, format!("code `{}` has an unknown parent `{p}`", c.id))
+                })?),
+            };
+        cats.push(Category {
+            id: Some(c.id.clone()),
+            name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+            parent,
+            patterns: c.patterns.clone(),
+        });
+    }
+    Ok(cats)
+}
+
+/// A TOML key: bare when it can be, else quoted.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        s.to_string()
+    } else {
+        toml_str(s)
+    }
+}
+
 /// A TOML string: literal (single quotes) when it can be, else escaped.
 fn toml_str(s: &str) -> String {
     if !s.contains('\'') && !s.contains('\n') {
@@ -249,10 +308,11 @@ fn toml_str(s: &str) -> String {
     }
 }
 
-/// Entries as our patterns: several words become a quoted phrase; globs stay globs.
-fn as_pattern(entry: &str) -> String {
+/// Entries as our patterns: several words become a quoted phrase; globs stay globs. LIWC and
+/// WordStat write phrases with `_`; in JSON `_` is part of a word, as in the dictionary matcher.
+fn as_pattern(entry: &str, format: DictFormat) -> String {
     let words: Vec<&str> = entry
-        .split(|c: char| c.is_whitespace() || c == '_')
+        .split(|c: char| c.is_whitespace() || (c == '_' && format != DictFormat::Json))
         .filter(|w| !w.is_empty())
         .collect();
     if words.len() > 1 {
@@ -266,6 +326,10 @@ fn as_pattern(entry: &str) -> String {
 pub fn to_toml(cats: &[Category], source: &str, format: DictFormat, dimension: &str) -> String {
     let mut ids: Vec<String> = Vec::new();
     for c in cats {
+        if let Some(id) = &c.id {
+            ids.push(id.clone());
+            continue;
+        }
         let base = slug(&c.name);
         let mut id = base.clone();
         let mut n = 2;
@@ -281,8 +345,14 @@ pub fn to_toml(cats: &[Category], source: &str, format: DictFormat, dimension: &
          # category numbers are not patterns and were dropped. Add definitions, when to use,\n\
          # examples and counterexamples before trusting the coding.\n"
     );
+    if format == DictFormat::Json {
+        out.push_str(
+            "\n# Counted as a dictionary: every occurrence of every entry, at ASCII word boundaries.\n\
+             [codebook]\nmatching = \"dictionary\"\n",
+        );
+    }
     for (i, c) in cats.iter().enumerate() {
-        let _ = writeln!(out, "\n[codes.{}]", ids[i]);
+        let _ = writeln!(out, "\n[codes.{}]", toml_key(&ids[i]));
         let _ = writeln!(out, "label = {}", toml_str(&c.name));
         let _ = writeln!(out, "dimension = {}", toml_str(dimension));
         if let Some(p) = c.parent {
@@ -291,7 +361,7 @@ pub fn to_toml(cats: &[Category], source: &str, format: DictFormat, dimension: &
         let pats: Vec<String> = c
             .patterns
             .iter()
-            .map(|p| toml_str(&as_pattern(p)))
+            .map(|p| toml_str(&as_pattern(p, format)))
             .filter(|p| p != "''")
             .collect();
         if !pats.is_empty() {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::pattern::Pattern;
-use super::{codebook_files, Code, Codebook, RoleTable};
+use super::pattern::{dictionary_entry, Elem, Pattern, PatternKind};
+use super::{codebook_files, Code, Codebook, Matching, RoleTable};
 use crate::coding::tokens::TokenOptions;
 use crate::diag::{line_col, SourceError, Warning};
 
@@ -33,6 +33,7 @@ struct RawHeader {
     language: Option<String>,
     stem: Option<bool>,
     case: Option<Spanned<String>>,
+    matching: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,9 +68,28 @@ pub fn load(dir: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
     load_files(dir, files)
 }
 
-/// Load a codebook from a folder of `*.toml` files or from one file.
+/// Load a codebook from a folder of `*.toml` files or from one file: TOML, or a dictionary
+/// that `codebook import` reads (by its extension), converted in memory.
 pub fn load_path(path: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
-    if path.is_file() {
+    use super::dictionary::{parse_dictionary, to_toml, DictFormat};
+    let dict = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(DictFormat::from_extension);
+    if let (true, Some(format)) = (path.is_file(), dict) {
+        let bytes = std::fs::read(path)
+            .map_err(|e| vec![SourceError::whole_file(path, format!("cannot read: {e}"))])?;
+        let text = crate::transcript::decode(&bytes)
+            .map_err(|e| vec![SourceError::whole_file(path, e.to_string())])?
+            .text;
+        let cats = parse_dictionary(&text, format).map_err(|e| {
+            vec![SourceError::new(path, e.line, 1, e.message).with_help(
+                "check the file against the format `qcode codebook import --help` describes",
+            )]
+        })?;
+        let toml = to_toml(&cats, &path.display().to_string(), format, "code");
+        load_texts(path, vec![(path.to_path_buf(), toml)])
+    } else if path.is_file() {
         load_files(path, vec![path.to_path_buf()])
     } else if path.is_dir() {
         load(path)
@@ -124,7 +144,7 @@ pub fn load_texts(
     let mut roles = RoleTable::default();
     let mut raws: Vec<(usize, RawFile)> = Vec::new();
     let mut header: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-    let mut opts: Option<(TokenOptions, usize)> = None;
+    let mut opts: Option<((TokenOptions, Matching), usize)> = None;
     for (i, f) in texts.iter().enumerate() {
         let raw: RawFile = match toml::from_str(&f.text) {
             Ok(r) => r,
@@ -161,7 +181,29 @@ pub fn load_texts(
                     false
                 }
             };
+            let matching = match &h.matching {
+                None => Matching::Rules,
+                Some(m) if m.get_ref() == "rules" => Matching::Rules,
+                Some(m) if m.get_ref() == "dictionary" => Matching::Dictionary,
+                Some(m) => {
+                    errors.push(at(
+                        f,
+                        m.span().start,
+                        format!("unknown matching `{}`", m.get_ref()),
+                        "write matching = \"rules\" (the default) or \"dictionary\"",
+                    ));
+                    Matching::Rules
+                }
+            };
             let stem = h.stem.unwrap_or(false);
+            if stem && matching == Matching::Dictionary {
+                errors.push(at(
+                    f,
+                    span.start,
+                    "stem = true cannot be combined with matching = \"dictionary\"",
+                    "a dictionary counts its entries as written; use globs (`trust*`) or matching = \"rules\"",
+                ));
+            }
             if stem && case_sensitive {
                 errors.push(at(
                     f,
@@ -170,16 +212,19 @@ pub fn load_texts(
                     "stemming compares lowercase stems; drop one of the two",
                 ));
             }
-            let these = TokenOptions {
-                stem,
-                case_sensitive,
-            };
+            let these = (
+                TokenOptions {
+                    stem,
+                    case_sensitive,
+                },
+                matching,
+            );
             match opts {
                 Some((o, first)) if o != these => errors.push(at(
                     f,
                     span.start,
                     format!("[codebook] options differ from those in {}", texts[first].path.display()),
-                    "all codebook files are one codebook: give `stem` and `case` once, or the same everywhere",
+                    "all codebook files are one codebook: give `stem`, `case` and `matching` once, or the same everywhere",
                 )),
                 Some(_) => {}
                 None => opts = Some((these, i)),
@@ -190,10 +235,13 @@ pub fn load_texts(
         }
         raws.push((i, raw));
     }
-    let options = opts.map(|o| o.0).unwrap_or(TokenOptions {
-        stem: false,
-        case_sensitive: false,
-    });
+    let (options, matching) = opts.map(|o| o.0).unwrap_or((
+        TokenOptions {
+            stem: false,
+            case_sensitive: false,
+        },
+        Matching::Rules,
+    ));
 
     // Pass 2: codes, in file order then order of appearance.
     let mut codes: Vec<Code> = Vec::new();
@@ -223,7 +271,20 @@ pub fn load_texts(
             let mut compile = |list: &[Spanned<String>]| -> Vec<Pattern> {
                 let mut out = Vec::new();
                 for p in list {
-                    match Pattern::parse(p.get_ref(), options) {
+                    let parsed = match matching {
+                        Matching::Rules => Pattern::parse(p.get_ref(), options),
+                        // The dictionary entry is what matches; the parsed pattern only
+                        // describes it (exports, `codebook export`), so it may fall back.
+                        Matching::Dictionary => dictionary_entry(p.get_ref()).map(|e| {
+                            Pattern::parse(p.get_ref(), options).unwrap_or_else(|_| Pattern {
+                                text: p.get_ref().clone(),
+                                kind: PatternKind::Seq(
+                                    e.key.split(' ').map(|w| Elem::Word(w.into())).collect(),
+                                ),
+                            })
+                        }),
+                    };
+                    match parsed {
                         Ok(pat) => out.push(pat),
                         Err(e) => {
                             // +1: the opening quote of the TOML string.
@@ -240,6 +301,14 @@ pub fn load_texts(
             };
             let patterns = compile(&rc.patterns);
             let exclude = compile(&rc.exclude);
+            if let (Matching::Dictionary, Some(x)) = (matching, rc.exclude.first()) {
+                errors.push(at(
+                    f,
+                    x.span().start,
+                    format!("code `{id}` has exclusions, which a dictionary does not apply"),
+                    "a dictionary counts every occurrence; drop `exclude` or use matching = \"rules\"",
+                ));
+            }
             let min_hits = match &rc.min_hits {
                 None => 1,
                 Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
@@ -352,6 +421,7 @@ pub fn load_texts(
         version: header.1.unwrap_or_else(|| "0".into()),
         language: header.2.unwrap_or_else(|| "en".into()),
         options,
+        matching,
         codes,
         roles,
         hash: hasher.finalize().to_hex().to_string(),

@@ -11,13 +11,26 @@ mod roles;
 
 pub use examples::{test_examples, ExampleCheck};
 pub use load::{load, load_path, load_texts};
-pub use pattern::{Elem, Pattern, PatternError, PatternKind};
+pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
 pub use roles::{normalise_label, slug, Role, RoleTable, INTERVIEWER_ROLE};
 
 use std::path::{Path, PathBuf};
 
 use crate::coding::tokens::TokenOptions;
 use crate::diag::SourceError;
+
+/// How a codebook's patterns are matched (`matching = "rules" | "dictionary"` in `[codebook]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Matching {
+    /// Words by Unicode segmentation, possessives dropped, optional stemming; within a code
+    /// overlapping hits count once (leftmost, longest); exclusions, NEAR, regexes, min_hits.
+    #[default]
+    Rules,
+    /// A counting dictionary, as WordStat, LIWC or pyahocorasick count: every occurrence of
+    /// every entry counts, overlaps included; a word is a run of ASCII letters, digits and `_`;
+    /// entries are words, phrases and trailing globs (`trust*`); no stemming, no exclusions.
+    Dictionary,
+}
 
 /// One code.
 #[derive(Debug, Clone)]
@@ -72,6 +85,8 @@ pub struct Codebook {
     pub version: String,
     pub language: String,
     pub options: TokenOptions,
+    /// How patterns are matched: by rules over words (the default) or as a counting dictionary.
+    pub matching: Matching,
     /// In file order, then order of appearance.
     pub codes: Vec<Code>,
     pub roles: RoleTable,
@@ -91,6 +106,7 @@ impl Codebook {
                 stem: false,
                 case_sensitive: false,
             },
+            matching: Matching::Rules,
             codes: Vec::new(),
             roles: RoleTable::default(),
             hash: blake3::hash(b"").to_hex().to_string(),
@@ -150,9 +166,16 @@ pub fn codebook_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
 #[error("{}\n{} problem(s) in the codebook; run `qcode codebook check` for the full list", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"), .0.len())]
 pub struct CodebookErrors(pub Vec<SourceError>);
 
-/// Load the project's codebook, as an error value fit for `?`.
-pub fn load_codebook(dir: &Path) -> Result<Codebook, CodebookErrors> {
-    load(dir).map(|(cb, _)| cb).map_err(CodebookErrors)
+/// Load the project's codebook, as an error value fit for `?`: a folder of TOML files (none
+/// yet is an empty codebook), or one file (TOML, or a dictionary in a format `codebook import`
+/// reads, such as the benchmark's JSON).
+pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookErrors> {
+    let loaded = if path.is_file() {
+        load_path(path)
+    } else {
+        load(path)
+    };
+    loaded.map(|(cb, _)| cb).map_err(CodebookErrors)
 }
 
 #[cfg(test)]

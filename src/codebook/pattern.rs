@@ -247,6 +247,62 @@ pub fn glob_match(glob: &str, word: &str) -> bool {
     go(&g, &w)
 }
 
+/// A pattern of a counting dictionary (`matching = "dictionary"`): the literal text to find,
+/// words separated by single spaces, and whether it ends in a glob (`trust*`: any word starting
+/// with `trust`). Accepted: `word`, `stem*`, `"a phrase"` (its last word may end in `*`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DictEntry {
+    pub key: String,
+    pub glob: bool,
+}
+
+/// Read `text` as a dictionary entry; the error points at the offending character.
+pub fn dictionary_entry(text: &str) -> Result<DictEntry, PatternError> {
+    let help = "a dictionary codebook takes words, phrases and trailing globs (`trust*`); \
+                NEAR, regexes and other wildcards need matching = \"rules\"";
+    let lead = text.len() - text.trim_start().len();
+    let mut body = text.trim();
+    let mut offset = lead;
+    if body.len() >= 2 && body.starts_with('"') && body.ends_with('"') {
+        body = &body[1..body.len() - 1];
+        offset += 1;
+    }
+    if body.starts_with('/') {
+        return Err(err(offset, "a regex is not a dictionary entry", help));
+    }
+    if let Some(i) = body.find(" NEAR/") {
+        return Err(err(offset + i + 1, "NEAR is not a dictionary entry", help));
+    }
+    if let Some(i) = body.find(['?', '"']) {
+        return Err(err(
+            offset + i,
+            format!("`{}` has no meaning in a dictionary entry", &body[i..i + 1]),
+            help,
+        ));
+    }
+    let glob = body.ends_with('*');
+    let stem = body.strip_suffix('*').unwrap_or(body);
+    if let Some(i) = stem.find('*') {
+        return Err(err(offset + i, "`*` may only end the entry", help));
+    }
+    let key = stem.split_whitespace().collect::<Vec<_>>().join(" ");
+    if key.is_empty() {
+        return Err(err(
+            offset,
+            "empty dictionary entry",
+            "write a word, a phrase or a glob",
+        ));
+    }
+    if glob && !stem.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(err(
+            offset + stem.len() - 1,
+            "a glob must follow a letter or digit",
+            "write `trust*`, not `trust *` or `-*`",
+        ));
+    }
+    Ok(DictEntry { key, glob })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

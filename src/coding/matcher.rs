@@ -34,9 +34,9 @@ struct Rule {
     kind: RuleKind,
 }
 
-/// A compiled codebook.
+/// A codebook with `matching = "rules"`, compiled.
 #[derive(Debug, Clone)]
-pub struct Matcher {
+pub struct RuleMatcher {
     opts: TokenOptions,
     rules: Vec<Rule>,
     words: HashMap<String, ElemId>,
@@ -93,8 +93,8 @@ fn glob_regex(glob: &str) -> String {
     re
 }
 
-impl Matcher {
-    pub fn new(codebook: &Codebook) -> Matcher {
+impl RuleMatcher {
+    pub fn new(codebook: &Codebook) -> RuleMatcher {
         let mut b = Builder::default();
         let mut rules = Vec::new();
         let mut regex_src = Vec::new();
@@ -166,7 +166,7 @@ impl Matcher {
                 }
             }
         }
-        Matcher {
+        RuleMatcher {
             opts: codebook.options,
             rules,
             words,
@@ -184,10 +184,6 @@ impl Matcher {
             regex_list: regex_src,
             min_hits: codebook.codes.iter().map(|c| c.min_hits).collect(),
         }
-    }
-
-    pub fn options(&self) -> TokenOptions {
-        self.opts
     }
 
     /// The elements each token matches, as a compressed row list: elems[starts[i]..starts[i+1]].

@@ -2,19 +2,59 @@
 //! pass over a segment's words, applied to segments in parallel. Every coding keeps its evidence:
 //! which pattern fired, on which characters.
 
+pub mod dictionary;
 pub mod diff;
 mod matcher;
 #[cfg(test)]
 mod reference;
+pub mod stream;
 pub mod tokens;
 
-pub use matcher::Matcher;
+use dictionary::DictionaryMatcher;
+use matcher::RuleMatcher;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, Matching};
 use crate::transcript::Segment;
+
+/// A codebook compiled once for coding many segments, by the engine its `matching` names.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Rules(Box<RuleMatcher>),
+    Dictionary(DictionaryMatcher),
+}
+
+impl Matcher {
+    pub fn new(codebook: &Codebook) -> Matcher {
+        match codebook.matching {
+            Matching::Rules => Matcher::Rules(Box::new(RuleMatcher::new(codebook))),
+            Matching::Dictionary => Matcher::Dictionary(DictionaryMatcher::new(codebook)),
+        }
+    }
+
+    /// All codings of one text (a segment), by code index, hits in text order.
+    pub fn code(&self, text: &str) -> Vec<Coding> {
+        match self {
+            Matcher::Rules(m) => m.code(text),
+            Matcher::Dictionary(m) => m.code(text),
+        }
+    }
+
+    /// Every pattern match before exclusions, overlaps and `min_hits` are applied, as
+    /// (code, is an exclusion, pattern index, start, end): what `codebook check` counts.
+    pub fn raw_hits(&self, text: &str) -> Vec<(u32, bool, u32, u32, u32)> {
+        match self {
+            Matcher::Rules(m) => m.raw_hits(text),
+            Matcher::Dictionary(m) => m
+                .raw_hits(text)
+                .into_iter()
+                .map(|(c, p, s, e)| (c, false, p, s, e))
+                .collect(),
+        }
+    }
+}
 
 /// One hit: the pattern (index into the code's patterns) and the characters it matched, as
 /// offsets into the segment's text (end exclusive).

@@ -135,6 +135,50 @@ pub fn reference_code(cb: &Codebook, text: &str) -> Vec<Coding> {
     out
 }
 
+/// The dictionary semantics, plainly: every entry tried at every character of the text; a
+/// match needs a non-word character (or the text's edge) before it and, unless it is a glob,
+/// after it; a glob extends to the end of its word. Hits as (code, pattern, start, end) in
+/// characters, sorted as the fast matcher sorts them.
+pub fn reference_dictionary(cb: &Codebook, text: &str) -> Vec<(u32, u32, u32, u32)> {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let fold = !cb.options.case_sensitive;
+    let same = |a: char, b: char| {
+        if fold {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let mut out = Vec::new();
+    for (ci, code) in cb.codes.iter().enumerate() {
+        for (pi, p) in code.patterns.iter().enumerate() {
+            let e = crate::codebook::dictionary_entry(&p.text).unwrap();
+            let key: Vec<char> = e.key.chars().collect();
+            for s in 0..chars.len() {
+                let end = s + key.len();
+                if end > chars.len() || !key.iter().zip(&chars[s..end]).all(|(&k, &t)| same(k, t)) {
+                    continue;
+                }
+                if s > 0 && word(chars[s - 1]) {
+                    continue;
+                }
+                let mut stop = end;
+                if e.glob {
+                    while stop < chars.len() && word(chars[stop]) {
+                        stop += 1;
+                    }
+                } else if end < chars.len() && word(chars[end]) {
+                    continue;
+                }
+                out.push((ci as u32, pi as u32, s as u32, stop as u32));
+            }
+        }
+    }
+    out.sort_unstable_by_key(|&(c, p, s, e)| (c, s, e, p));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -246,6 +290,74 @@ mod tests {
             1 => Just("\n".to_string()),
         ];
         prop::collection::vec(piece, 0..30).prop_map(|ps| ps.join(" "))
+    }
+
+    /// A random counting dictionary: words, phrases and trailing globs drawn from the same
+    /// words as the texts, so they hit, overlap and repeat across codes.
+    fn dictionary() -> impl Strategy<Value = Codebook> {
+        let entry = prop_oneof![
+            3 => word(),
+            2 => (word(), 1usize..5).prop_map(|(w, n)| {
+                let w: String = w.chars().filter(|c| c.is_ascii_alphanumeric()).take(n).collect();
+                if w.is_empty() { "trust*".to_string() } else { format!("{w}*") }
+            }),
+            2 => prop::collection::vec(word(), 2..4).prop_map(|ws| format!("\"{}\"", ws.join(" "))),
+        ];
+        let code = (prop::collection::vec(entry, 1..6), 1usize..3);
+        (prop::collection::vec(code, 1..4), any::<bool>()).prop_map(|(codes, case_sensitive)| {
+            let opts = TokenOptions {
+                stem: false,
+                case_sensitive,
+            };
+            let mut cb = Codebook::empty();
+            cb.options = opts;
+            cb.matching = crate::codebook::Matching::Dictionary;
+            for (i, (pats, min_hits)) in codes.into_iter().enumerate() {
+                let mut code = Code::new(&format!("c{i}"), &format!("Code {i}"), "code");
+                code.patterns = pats
+                    .iter()
+                    .map(|p| Pattern {
+                        text: p.clone(),
+                        kind: PatternKind::Seq(Vec::new()),
+                    })
+                    .collect();
+                code.min_hits = min_hits;
+                cb.codes.push(code);
+            }
+            cb
+        })
+    }
+
+    fn dictionary_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            6 => word(),
+            1 => Just(",".to_string()),
+            1 => Just("’".to_string()),
+            1 => Just("café".to_string()),
+            1 => Just("_".to_string()),
+            1 => Just("TRUST".to_string()),
+        ];
+        let sep = prop_oneof![4 => Just(" "), 1 => Just(""), 1 => Just("-")];
+        prop::collection::vec((piece, sep), 0..30)
+            .prop_map(|ps| ps.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn dictionary_matcher_equals_reference(cb in dictionary(), texts in prop::collection::vec(dictionary_text(), 1..4)) {
+            let m = crate::coding::dictionary::DictionaryMatcher::new(&cb);
+            for t in &texts {
+                let fast = m.raw_hits(t);
+                prop_assert_eq!(&fast, &reference_dictionary(&cb, t), "text: {:?}", t);
+                // Counting gives the same totals as listing.
+                let mut counts = vec![0u32; cb.codes.len()];
+                m.count(t, &mut counts);
+                for (ci, n) in counts.iter().enumerate() {
+                    prop_assert_eq!(*n as usize, fast.iter().filter(|h| h.0 == ci as u32).count());
+                }
+            }
+        }
     }
 
     proptest! {

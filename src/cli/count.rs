@@ -1,0 +1,130 @@
+//! `qcode count CORPUS -o PREFIX`: code a large file of responses with the codebook and count,
+//! without building an index. Streams the input, codes in parallel, writes per-segment counts
+//! and the code × role matrix: the job dictionary tools (WordStat, LIWC, a pyahocorasick
+//! script) do, with the same output whatever the thread count.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+
+use qcode::codebook::load_codebook;
+use qcode::coding::stream::{count, output_paths, write_matrix, InputFormat};
+use qcode::coding::Matcher;
+
+use super::output::{persist, temp_beside};
+use super::Context;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Tsv,
+    Csv,
+}
+
+/// Count codes in a corpus file, streaming: per-segment counts and a code × role matrix.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Writes PREFIX.seg.tsv (segment_id, code_id, count: one row per segment and code that \
+occurs, in corpus order, codes in codebook order) and PREFIX.matrix.tsv (codes down, roles across, in \
+order of first appearance). Every row is coded, interviewer rows too. A code counts its own hits: a \
+parent does not add up its children.
+
+Examples:
+  qcode count responses.csv -o counts
+  qcode count corpus.tsv --codebook bench.json -o out/run1
+  RAYON_NUM_THREADS=1 qcode count corpus.tsv -o single"
+)]
+pub struct Args {
+    /// The corpus: TSV (`segment_id`, `role`, `text`) or CSV (`id`, `text`, optional `role`).
+    corpus: PathBuf,
+    /// Output prefix: PREFIX.seg.tsv and PREFIX.matrix.tsv are written (atomically).
+    #[arg(long, short, value_name = "PREFIX")]
+    out: PathBuf,
+    /// Codebook folder or file (TOML, or a dictionary `codebook import` reads, e.g. JSON);
+    /// default: the project's codebook.
+    #[arg(long, value_name = "PATH")]
+    codebook: Option<PathBuf>,
+    /// Input format (default: by extension; .tsv and .tab are TSV, anything else CSV).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Also print a one-line JSON summary on stderr (segments, matches, seconds): what
+    /// ../shared/bench/run_bench.py reads from each tool.
+    #[arg(long)]
+    summary_json: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let cb_path = args
+        .codebook
+        .clone()
+        .unwrap_or_else(|| ctx.project.codebook_dir.clone());
+    let codebook = load_codebook(&cb_path)?;
+    if codebook.codes.is_empty() {
+        anyhow::bail!(
+            "{}: no codes to count; give a codebook with --codebook",
+            cb_path.display()
+        );
+    }
+    let matcher = Matcher::new(&codebook);
+    let code_ids: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
+    let format = match args.format {
+        Some(FormatArg::Tsv) => InputFormat::Tsv,
+        Some(FormatArg::Csv) => InputFormat::Csv,
+        None => InputFormat::for_path(&args.corpus),
+    };
+    let input = std::fs::File::open(&args.corpus)
+        .with_context(|| format!("{}: cannot open the corpus", args.corpus.display()))?;
+    let (seg_path, matrix_path) = output_paths(&args.out);
+    let seg_tmp = temp_beside(&seg_path)?;
+    let mut seg_out = std::io::BufWriter::with_capacity(1 << 20, seg_tmp);
+    let tally = count(
+        input,
+        format,
+        &args.corpus,
+        &matcher,
+        &code_ids,
+        &mut seg_out,
+    )?;
+    let seg_tmp = seg_out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("cannot write {} (disk full?)", seg_path.display()))?;
+    let mut matrix_tmp = temp_beside(&matrix_path)?;
+    let mut m = Vec::new();
+    write_matrix(&tally, &code_ids, &mut m)?;
+    matrix_tmp
+        .write_all(&m)
+        .with_context(|| format!("cannot write {}", matrix_path.display()))?;
+    persist(seg_tmp, &seg_path)?;
+    persist(matrix_tmp, &matrix_path)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let total: u64 = tally.matrix.iter().flatten().sum();
+    ctx.note(format!(
+        "counted {} segments ({} coded), {} code occurrences, {:.1} MB in {:.2} s ({:.0} MB/s) → {}, {}",
+        tally.segments,
+        tally.coded,
+        total,
+        tally.bytes as f64 / 1e6,
+        secs,
+        tally.bytes as f64 / 1e6 / secs.max(1e-9),
+        seg_path.display(),
+        matrix_path.display()
+    ));
+    if args.summary_json {
+        eprintln!(
+            "{}",
+            serde_json::json!({
+                "tool": "qcode",
+                "total_matches": total,
+                "segments": tally.segments,
+                "coded": tally.coded,
+                "phases_s": {"total": (secs * 1000.0).round() / 1000.0},
+                "matching": format!("{:?}", codebook.matching).to_lowercase(),
+            })
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,470 @@
+//! Streaming coding without an index: `qcode count`. A corpus of rows (TSV `segment_id, role,
+//! text` or a CSV with `id`, `text` and `role` columns) is read in blocks by a reader thread,
+//! each block's rows are coded in parallel, and per-segment code counts are written in corpus
+//! order while a code × role matrix accumulates. Memory holds a few blocks, whatever the size
+//! of the input; the output is the same bytes whatever the thread count.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use super::Matcher;
+use crate::diag::SourceError;
+
+/// Bytes read per block: big enough that each parallel task has real work, small enough that
+/// memory stays flat (a handful of blocks are alive at once).
+pub const BLOCK_BYTES: usize = 8 << 20;
+
+/// How the input is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Tab-separated, one row per line, no quoting (the IANA TSV format).
+    Tsv,
+    /// RFC 4180 CSV: quoted fields may hold commas and newlines.
+    Csv,
+}
+
+impl InputFormat {
+    /// By extension: `.tsv` and `.tab` are TSV, anything else CSV.
+    pub fn for_path(path: &Path) -> InputFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab") => {
+                InputFormat::Tsv
+            }
+            _ => InputFormat::Csv,
+        }
+    }
+}
+
+/// What a count run found, besides the per-segment rows it wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// Role values in order of first appearance among coded rows (`(none)` for a row without
+    /// one).
+    pub roles: Vec<String>,
+    /// `matrix[code][role]`: occurrences of the code in segments of that role.
+    pub matrix: Vec<Vec<u64>>,
+    pub segments: u64,
+    /// Segments with at least one code.
+    pub coded: u64,
+    pub bytes: u64,
+}
+
+/// Errors of a count run.
+#[derive(Debug, thiserror::Error)]
+pub enum CountError {
+    #[error("{0}")]
+    Input(Box<SourceError>),
+    #[error("cannot write the counts: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+fn input_error(e: SourceError) -> CountError {
+    CountError::Input(Box::new(e))
+}
+
+/// A block of rows: the bytes they live in and, per row, its line and the id, role and text
+/// ranges.
+struct Block {
+    buf: Vec<u8>,
+    rows: Vec<Row>,
+}
+
+struct Row {
+    line: u64,
+    id: Range<usize>,
+    role: Range<usize>,
+    text: Range<usize>,
+}
+
+/// Which column holds what (role absent: every row's role is `(none)`).
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    id: usize,
+    role: Option<usize>,
+    text: usize,
+    n: usize,
+}
+
+fn columns(path: &Path, header: &[String]) -> Result<Columns, SourceError> {
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let id = find(&["segment_id", "id"]);
+    let text = find(&["text"]);
+    match (id, text) {
+        (Some(id), Some(text)) => Ok(Columns {
+            id,
+            role: find(&["role"]).or_else(|| find(&["speaker"])),
+            text,
+            n: header.len(),
+        }),
+        (id, _) => Err(SourceError::new(
+            path,
+            1,
+            1,
+            format!(
+                "the header has no `{}` column",
+                if id.is_none() { "segment_id` or `id" } else { "text" }
+            ),
+        )
+        .with_help(format!(
+            "the first row must name the columns: `segment_id` (or `id`), `text`, and optionally `role`; found: {}",
+            header.join(", ")
+        ))),
+    }
+}
+
+/// Count codes in `input` (named `path` in errors), writing `segment_id, code_id, count` rows
+/// (tab-separated, header first, only nonzero counts, corpus order, codes in codebook order) to
+/// `out`. Every row is coded, whatever its role.
+pub fn count<R: Read + Send, W: Write>(
+    input: R,
+    format: InputFormat,
+    path: &Path,
+    matcher: &Matcher,
+    code_ids: &[String],
+    out: &mut W,
+) -> Result<Tally, CountError> {
+    let (tx, rx) = mpsc::sync_channel::<Result<Block, SourceError>>(2);
+    let path_buf = path.to_path_buf();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let r = match format {
+                InputFormat::Tsv => read_tsv(input, &path_buf, &tx),
+                InputFormat::Csv => read_csv(input, &path_buf, &tx),
+            };
+            if let Err(e) = r {
+                let _ = tx.send(Err(e));
+            }
+        });
+        let r = consume(&rx, path, matcher, code_ids, out);
+        // Dropping the receiver ends the reader at its next send.
+        drop(rx);
+        r
+    })
+}
+
+fn consume<W: Write>(
+    rx: &mpsc::Receiver<Result<Block, SourceError>>,
+    path: &Path,
+    matcher: &Matcher,
+    code_ids: &[String],
+    out: &mut W,
+) -> Result<Tally, CountError> {
+    let n_codes = code_ids.len();
+    out.write_all(b"segment_id\tcode_id\tcount\n")?;
+    let mut roles: Vec<String> = Vec::new();
+    let mut role_at: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut matrix: Vec<Vec<u64>> = vec![Vec::new(); n_codes];
+    let (mut segments, mut coded, mut bytes) = (0u64, 0u64, 0u64);
+    for block in rx {
+        let block = block.map_err(input_error)?;
+        // Rows are coded in parallel in runs of rows; each run writes its own output and
+        // tallies per role locally; runs are then merged in order.
+        let runs: Vec<Result<RunOut, SourceError>> = block
+            .rows
+            .par_chunks(256)
+            .map(|rows| code_run(&block.buf, rows, path, matcher, code_ids))
+            .collect();
+        for run in runs {
+            let run = run.map_err(input_error)?;
+            out.write_all(&run.out)?;
+            coded += run.coded;
+            for (role, counts) in run.roles {
+                let col = *role_at.entry(role.clone()).or_insert_with(|| {
+                    roles.push(String::from_utf8_lossy(&role).into_owned());
+                    for row in &mut matrix {
+                        row.push(0);
+                    }
+                    roles.len() - 1
+                });
+                for (c, n) in counts.iter().enumerate() {
+                    matrix[c][col] += n;
+                }
+            }
+        }
+        segments += block.rows.len() as u64;
+        bytes += block.buf.len() as u64;
+    }
+    Ok(Tally {
+        roles,
+        matrix,
+        segments,
+        coded,
+        bytes,
+    })
+}
+
+struct RunOut {
+    out: Vec<u8>,
+    /// Per role, in order of first appearance in the run: occurrences per code.
+    roles: Vec<(Vec<u8>, Vec<u64>)>,
+    coded: u64,
+}
+
+fn code_run(
+    buf: &[u8],
+    rows: &[Row],
+    path: &Path,
+    matcher: &Matcher,
+    code_ids: &[String],
+) -> Result<RunOut, SourceError> {
+    let mut counts = vec![0u32; code_ids.len()];
+    let mut run = RunOut {
+        out: Vec::with_capacity(rows.len() * 32),
+        roles: Vec::new(),
+        coded: 0,
+    };
+    let mut itoa = itoa::Buffer::new();
+    for row in rows {
+        let text = std::str::from_utf8(&buf[row.text.clone()]).map_err(|e| {
+            SourceError::new(
+                path,
+                row.line as usize,
+                0,
+                format!("invalid UTF-8 at byte {} of the text", e.valid_up_to() + 1),
+            )
+            .with_help("save the file as UTF-8 (in Excel: CSV UTF-8; in a text editor: Save with Encoding)")
+        })?;
+        counts.iter_mut().for_each(|c| *c = 0);
+        match matcher {
+            Matcher::Dictionary(m) => {
+                m.count(text, &mut counts);
+                m.apply_min_hits(&mut counts);
+            }
+            Matcher::Rules(_) => {
+                for c in matcher.code(text) {
+                    counts[c.code as usize] = c.hits.len() as u32;
+                }
+            }
+        }
+        if counts.iter().all(|&c| c == 0) {
+            continue;
+        }
+        run.coded += 1;
+        let role = match &buf[row.role.clone()] {
+            b"" => &b"(none)"[..],
+            r => r,
+        };
+        let slot = match run.roles.iter().position(|(r, _)| r == role) {
+            Some(i) => i,
+            None => {
+                run.roles.push((role.to_vec(), vec![0; code_ids.len()]));
+                run.roles.len() - 1
+            }
+        };
+        let id = &buf[row.id.clone()];
+        for (c, &n) in counts.iter().enumerate() {
+            if n > 0 {
+                run.roles[slot].1[c] += n as u64;
+                run.out.extend_from_slice(id);
+                run.out.push(b'\t');
+                run.out.extend_from_slice(code_ids[c].as_bytes());
+                run.out.push(b'\t');
+                run.out.extend_from_slice(itoa.format(n).as_bytes());
+                run.out.push(b'\n');
+            }
+        }
+    }
+    Ok(run)
+}
+
+/// Read TSV blocks: whole lines only; the partial last line moves to the next block.
+fn read_tsv<R: Read>(
+    mut input: R,
+    path: &Path,
+    tx: &mpsc::SyncSender<Result<Block, SourceError>>,
+) -> Result<(), SourceError> {
+    let io = |e: std::io::Error| SourceError::whole_file(path, format!("cannot read: {e}"));
+    let mut carry: Vec<u8> = Vec::new();
+    let mut cols: Option<Columns> = None;
+    let mut line = 0u64;
+    let mut eof = false;
+    while !eof {
+        let mut buf = std::mem::take(&mut carry);
+        let want = buf.len() + BLOCK_BYTES;
+        buf.reserve(BLOCK_BYTES);
+        while buf.len() < want {
+            let start = buf.len();
+            buf.resize(want, 0);
+            let n = input.read(&mut buf[start..]).map_err(io)?;
+            buf.truncate(start + n);
+            if n == 0 {
+                eof = true;
+                break;
+            }
+        }
+        // Cut after the last newline; the rest starts the next block.
+        let cut = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                None => buf.len(), // one line longer than a block: keep reading it
+            }
+        };
+        if !eof && cut == buf.len() && !buf.ends_with(b"\n") {
+            carry = buf;
+            continue;
+        }
+        carry = buf[cut..].to_vec();
+        buf.truncate(cut);
+        let mut rows = Vec::new();
+        let mut at = 0;
+        if line == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
+            at = 3;
+        }
+        while at < buf.len() {
+            let end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |i| at + i);
+            line += 1;
+            let mut stop = end;
+            if stop > at && buf[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            let fields: Vec<Range<usize>> = split_tabs(at, &buf[at..stop]);
+            let this = at;
+            at = end + 1;
+            if stop == this {
+                continue; // a blank line
+            }
+            let Some(c) = cols else {
+                let header: Vec<String> = fields
+                    .iter()
+                    .map(|r| String::from_utf8_lossy(&buf[r.clone()]).into_owned())
+                    .collect();
+                cols = Some(columns(path, &header)?);
+                continue;
+            };
+            if fields.len() != c.n {
+                return Err(SourceError::new(
+                    path,
+                    line as usize,
+                    0,
+                    format!("this row has {} columns, the header {}", fields.len(), c.n),
+                )
+                .with_help("TSV has no quoting: a tab inside the text splits it; replace tabs in the text with spaces"));
+            }
+            rows.push(Row {
+                line,
+                id: fields[c.id].clone(),
+                role: c.role.map_or(0..0, |r| fields[r].clone()),
+                text: fields[c.text].clone(),
+            });
+        }
+        if cols.is_none() && eof {
+            return Err(SourceError::whole_file(path, "the file is empty")
+                .with_help("a corpus file needs a header row and one row per segment"));
+        }
+        if tx.send(Ok(Block { buf, rows })).is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn split_tabs(offset: usize, line: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(3);
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\t', line) {
+        out.push(offset + start..offset + i);
+        start = i + 1;
+    }
+    out.push(offset + start..offset + line.len());
+    out
+}
+
+/// Read CSV records into blocks of about [`BLOCK_BYTES`], copying the three fields used.
+fn read_csv<R: Read>(
+    input: R,
+    path: &Path,
+    tx: &mpsc::SyncSender<Result<Block, SourceError>>,
+) -> Result<(), SourceError> {
+    let fail = |e: csv::Error| {
+        let line = e.position().map_or(0, |p| p.line() as usize);
+        SourceError::new(path, line, 0, format!("not valid CSV: {e}"))
+            .with_help("check the quoting: a field with commas or newlines must be in double quotes, and a quote inside it doubled")
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(fail)?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let c = columns(path, &header)?;
+    let mut record = csv::ByteRecord::new();
+    let mut block = Block {
+        buf: Vec::with_capacity(BLOCK_BYTES),
+        rows: Vec::new(),
+    };
+    while rdr.read_byte_record(&mut record).map_err(fail)? {
+        let line = record.position().map_or(0, |p| p.line());
+        let push = |i: usize, buf: &mut Vec<u8>| {
+            let s = buf.len();
+            buf.extend_from_slice(&record[i]);
+            s..buf.len()
+        };
+        let id = push(c.id, &mut block.buf);
+        let role = c.role.map_or(0..0, |r| push(r, &mut block.buf));
+        let text = push(c.text, &mut block.buf);
+        block.rows.push(Row {
+            line,
+            id,
+            role,
+            text,
+        });
+        if block.buf.len() >= BLOCK_BYTES {
+            let full = std::mem::replace(
+                &mut block,
+                Block {
+                    buf: Vec::with_capacity(BLOCK_BYTES),
+                    rows: Vec::new(),
+                },
+            );
+            if tx.send(Ok(full)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    let _ = tx.send(Ok(block));
+    Ok(())
+}
+
+/// The code × role matrix as TSV: `code_id`, then one column per role.
+pub fn write_matrix<W: Write>(
+    tally: &Tally,
+    code_ids: &[String],
+    out: &mut W,
+) -> std::io::Result<()> {
+    write!(out, "code_id")?;
+    for r in &tally.roles {
+        write!(out, "\t{r}")?;
+    }
+    writeln!(out)?;
+    for (c, id) in code_ids.iter().enumerate() {
+        write!(out, "{id}")?;
+        for n in &tally.matrix[c] {
+            write!(out, "\t{n}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The two output files of a prefix: `PREFIX.seg.tsv` and `PREFIX.matrix.tsv`.
+pub fn output_paths(prefix: &Path) -> (PathBuf, PathBuf) {
+    let p = prefix.as_os_str().to_owned();
+    let with = |ext: &str| {
+        let mut s = p.clone();
+        s.push(ext);
+        PathBuf::from(s)
+    };
+    (with(".seg.tsv"), with(".matrix.tsv"))
+}
