@@ -24,7 +24,7 @@ use crate::transcript::{corpus_files, parse_file, Parsed};
 /// Files parsed at once: bounds memory on large corpora while keeping both cores busy.
 const CHUNK: usize = 32;
 /// tantivy's indexing memory budget (split across its threads).
-const WRITER_BUDGET: usize = 200_000_000;
+pub const WRITER_BUDGET: usize = 200_000_000;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UpdateOptions {
@@ -224,9 +224,7 @@ pub fn update(
     // read whole.
     let threshold = stream_threshold();
     let (streamed, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(_, path)| {
-        path.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-            && stat(path).0 >= threshold
+        crate::transcript::table_delimiter(path).is_some() && stat(path).0 >= threshold
     });
     let total = todo.len() + streamed.len();
     let mut done = 0;
@@ -518,10 +516,7 @@ fn unique_ids(
             return Err(e);
         }
     }
-    if !path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    if crate::transcript::table_delimiter(path).is_none() {
         return Ok(());
     }
     for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {

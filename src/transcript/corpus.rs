@@ -43,7 +43,7 @@ pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceE
         if project.exclude.is_match(in_corpus) {
             return;
         }
-        if ext == "csv" || project.transcript.extensions.contains(&ext) {
+        if super::table_delimiter(path).is_some() || project.transcript.extensions.contains(&ext) {
             out.push((project.relative(path), path.to_path_buf()));
         }
     })
@@ -161,10 +161,7 @@ pub fn parse_file(
         .file_stem()
         .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
         .unwrap_or_else(|| "interview".into());
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let interviews = if is_csv {
+    let interviews = if super::table_delimiter(path).is_some() {
         let (ivs, w) = parse_csv(shown, rel, &text, &stem, roles)?;
         warnings.extend(w);
         ivs

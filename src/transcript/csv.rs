@@ -1,4 +1,5 @@
-//! A CSV corpus: one row per response or quote. Required columns `id` and `text`; optional `role`,
+//! A CSV corpus: one row per response or quote. A `.tsv` (or `.tab`) file is read the same way,
+//! tab-separated and without quoting. Required columns `id` (or `segment_id`) and `text`; optional `role`,
 //! `speaker`, `interview` (groups rows into one case) and `name` (kept out of the index); every
 //! other column becomes metadata. [`CsvRows`] reads rows in batches from any reader, so a very
 //! large file streams instead of being loaded whole; [`parse_csv`] reads a whole decoded file.
@@ -11,7 +12,26 @@ use super::{valid_interview_id, Interview, Segment};
 use crate::codebook::{slug, RoleTable, INTERVIEWER_ROLE};
 use crate::diag::{line_col, SourceError, Warning};
 
-const RESERVED: [&str; 6] = ["id", "text", "role", "speaker", "interview", "name"];
+const RESERVED: [&str; 7] = [
+    "id",
+    "segment_id",
+    "text",
+    "role",
+    "speaker",
+    "interview",
+    "name",
+];
+
+/// The field delimiter of a table corpus file, by extension: `Some` for `.csv` (comma) and
+/// `.tsv`/`.tab` (tab), `None` for anything else.
+pub fn table_delimiter(path: &Path) -> Option<u8> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(b','),
+        "tsv" | "tab" => Some(b'\t'),
+        _ => None,
+    }
+}
 
 /// Which column is which.
 #[derive(Debug, Clone)]
@@ -50,8 +70,12 @@ impl<'t, R: Read> CsvRows<'t, R> {
         fallback_id: &str,
         text: Option<&'t str>,
     ) -> Result<Self, SourceError> {
+        let delimiter = table_delimiter(path).unwrap_or(b',');
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(false)
+            .delimiter(delimiter)
+            // IANA TSV has no quoting: a `"` in the text is just a character.
+            .quoting(delimiter != b'\t')
             .from_reader(reader);
         let headers = rdr
             .headers()
@@ -60,7 +84,7 @@ impl<'t, R: Read> CsvRows<'t, R> {
             .map(|h| h.trim().to_string())
             .collect::<Vec<_>>();
         let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-        let (id, text_col) = match (col("id"), col("text")) {
+        let (id, text_col) = match (col("id").or_else(|| col("segment_id")), col("text")) {
             (Some(i), Some(t)) => (i, t),
             (i, _) => {
                 let missing = if i.is_none() { "id" } else { "text" };

@@ -13,7 +13,7 @@ pub use corpus::{corpus_files, parse_file, sidecar_path, source_text, Parsed};
 pub use decode::{decode, Decoded};
 pub use text::parse_transcript;
 
-pub use self::csv::{parse_csv, CsvRows};
+pub use self::csv::{parse_csv, table_delimiter, CsvRows};
 
 use std::collections::{BTreeMap, BTreeSet};
 
