@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
-use qcode::coding::stream::{count, output_paths, write_matrix, InputFormat};
+use qcode::coding::stream::{count, output_paths, write_matrix, InputFormat, BLOCK_BYTES};
 use qcode::coding::Matcher;
 
 use super::output::{persist, temp_beside};
@@ -78,11 +78,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let input = std::fs::File::open(&args.corpus)
         .with_context(|| format!("{}: cannot open the corpus", args.corpus.display()))?;
     let (seg_path, matrix_path) = output_paths(&args.out);
+    if let Some(dir) = seg_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    }
     let seg_tmp = temp_beside(&seg_path)?;
     let mut seg_out = std::io::BufWriter::with_capacity(1 << 20, seg_tmp);
     let tally = count(
         input,
         format,
+        BLOCK_BYTES,
         &args.corpus,
         &matcher,
         &code_ids,

@@ -127,6 +127,7 @@ fn columns(path: &Path, header: &[String]) -> Result<Columns, SourceError> {
 pub fn count<R: Read + Send, W: Write>(
     input: R,
     format: InputFormat,
+    block_bytes: usize,
     path: &Path,
     matcher: &Matcher,
     code_ids: &[String],
@@ -137,8 +138,8 @@ pub fn count<R: Read + Send, W: Write>(
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let r = match format {
-                InputFormat::Tsv => read_tsv(input, &path_buf, &tx),
-                InputFormat::Csv => read_csv(input, &path_buf, &tx),
+                InputFormat::Tsv => read_tsv(input, &path_buf, block_bytes, &tx),
+                InputFormat::Csv => read_csv(input, &path_buf, block_bytes, &tx),
             };
             if let Err(e) = r {
                 let _ = tx.send(Err(e));
@@ -280,6 +281,7 @@ fn code_run(
 fn read_tsv<R: Read>(
     mut input: R,
     path: &Path,
+    block_bytes: usize,
     tx: &mpsc::SyncSender<Result<Block, SourceError>>,
 ) -> Result<(), SourceError> {
     let io = |e: std::io::Error| SourceError::whole_file(path, format!("cannot read: {e}"));
@@ -289,8 +291,8 @@ fn read_tsv<R: Read>(
     let mut eof = false;
     while !eof {
         let mut buf = std::mem::take(&mut carry);
-        let want = buf.len() + BLOCK_BYTES;
-        buf.reserve(BLOCK_BYTES);
+        let want = buf.len() + block_bytes;
+        buf.reserve(block_bytes);
         while buf.len() < want {
             let start = buf.len();
             buf.resize(want, 0);
@@ -380,10 +382,11 @@ fn split_tabs(offset: usize, line: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
-/// Read CSV records into blocks of about [`BLOCK_BYTES`], copying the three fields used.
+/// Read CSV records into blocks of about `block_bytes`, copying the three fields used.
 fn read_csv<R: Read>(
     input: R,
     path: &Path,
+    block_bytes: usize,
     tx: &mpsc::SyncSender<Result<Block, SourceError>>,
 ) -> Result<(), SourceError> {
     let fail = |e: csv::Error| {
@@ -401,7 +404,7 @@ fn read_csv<R: Read>(
     let c = columns(path, &header)?;
     let mut record = csv::ByteRecord::new();
     let mut block = Block {
-        buf: Vec::with_capacity(BLOCK_BYTES),
+        buf: Vec::with_capacity(block_bytes),
         rows: Vec::new(),
     };
     while rdr.read_byte_record(&mut record).map_err(fail)? {
@@ -420,11 +423,11 @@ fn read_csv<R: Read>(
             role,
             text,
         });
-        if block.buf.len() >= BLOCK_BYTES {
+        if block.buf.len() >= block_bytes {
             let full = std::mem::replace(
                 &mut block,
                 Block {
-                    buf: Vec::with_capacity(BLOCK_BYTES),
+                    buf: Vec::with_capacity(block_bytes),
                     rows: Vec::new(),
                 },
             );
@@ -467,4 +470,114 @@ pub fn output_paths(prefix: &Path) -> (PathBuf, PathBuf) {
         PathBuf::from(s)
     };
     (with(".seg.tsv"), with(".matrix.tsv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{Code, Codebook, Matching, Pattern, PatternKind};
+
+    fn dictionary(codes: &[(&str, &[&str])]) -> Codebook {
+        let mut cb = Codebook::empty();
+        cb.matching = Matching::Dictionary;
+        for (id, pats) in codes {
+            let mut c = Code::new(id, id, "code");
+            c.patterns = pats
+                .iter()
+                .map(|p| Pattern {
+                    text: p.to_string(),
+                    kind: PatternKind::Seq(Vec::new()),
+                })
+                .collect();
+            cb.codes.push(c);
+        }
+        cb
+    }
+
+    fn run(input: &str, format: InputFormat, block: usize) -> Result<(String, Tally), CountError> {
+        let cb = dictionary(&[
+            ("a", &["trust*", "lack of trust"]),
+            ("b", &["council", "trust"]),
+        ]);
+        let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
+        let mut out = Vec::new();
+        let tally = count(
+            input.as_bytes(),
+            format,
+            block,
+            Path::new("c.tsv"),
+            &Matcher::new(&cb),
+            &ids,
+            &mut out,
+        )?;
+        Ok((String::from_utf8(out).unwrap(), tally))
+    }
+
+    /// Rows of varied length, one longer than the smallest block.
+    fn corpus(sep: char) -> String {
+        let mut s = format!("segment_id{sep}role{sep}text\n");
+        let words = [
+            "trust",
+            "council",
+            "lack of trust",
+            "the",
+            "trusted",
+            "distrust",
+            "Council's",
+        ];
+        for i in 0..300 {
+            let n = 1 + (i * 7) % 23;
+            let text: Vec<&str> = (0..n).map(|k| words[(i + k * 3) % words.len()]).collect();
+            let role = ["participant", "interviewer", "observer"][i % 3];
+            s.push_str(&format!("r{i}{sep}{role}{sep}{}\n", text.join(" ")));
+        }
+        s
+    }
+
+    #[test]
+    fn block_size_does_not_change_the_output() {
+        for (format, sep) in [(InputFormat::Tsv, '\t'), (InputFormat::Csv, ',')] {
+            let input = corpus(sep);
+            let (big, t_big) = run(&input, format, BLOCK_BYTES).unwrap();
+            for block in [16, 100, 1000] {
+                let (small, t_small) = run(&input, format, block).unwrap();
+                assert_eq!(big, small, "block {block}");
+                assert_eq!(t_big, t_small);
+            }
+            assert_eq!(t_big.segments, 300);
+            assert!(big.lines().count() > 300);
+        }
+    }
+
+    #[test]
+    fn counts_by_hand() {
+        let input = "segment_id\trole\ttext\n\
+                     s1\tparticipant\tLack of trust in the council\r\n\
+                     s2\tobserver\tnothing\n\
+                     \n\
+                     s3\t\tTrusted COUNCIL";
+        let (out, t) = run(input, InputFormat::Tsv, 8).unwrap();
+        // s1: a = trust* + lack of trust; b = council + trust. s3: a = Trusted; b = COUNCIL.
+        assert_eq!(
+            out,
+            "segment_id\tcode_id\tcount\ns1\ta\t2\ns1\tb\t2\ns3\ta\t1\ns3\tb\t1\n"
+        );
+        assert_eq!(t.roles, vec!["participant", "(none)"]);
+        assert_eq!(t.matrix, vec![vec![2, 1], vec![2, 1]]);
+        assert_eq!((t.segments, t.coded), (3, 2));
+    }
+
+    #[test]
+    fn a_ragged_row_names_its_line() {
+        let input = "segment_id\trole\ttext\nx\tparticipant\tok\ny\tparticipant\n";
+        let Err(CountError::Input(e)) = run(input, InputFormat::Tsv, 4) else {
+            panic!("expected an input error");
+        };
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("2 columns"), "{}", e.message);
+        let Err(CountError::Input(e)) = run("id,role\n", InputFormat::Csv, 4) else {
+            panic!("expected an input error");
+        };
+        assert!(e.message.contains("`text`"), "{}", e.message);
+    }
 }

@@ -5,6 +5,7 @@ mod agree;
 mod calibration;
 mod coding;
 mod common;
+mod count;
 mod crash;
 mod demo;
 mod export;
