@@ -1,0 +1,96 @@
+//! The benchmark harness's smoke run (bench/harness.py --smoke): on a 1 MB corpus it runs every
+//! step once (generate, qcode count beside pyahocorasick, the S1 check, index, bare tantivy,
+//! searches, exports, the results table), so the harness cannot rot. It checks that the harness
+//! works and that qcode's counts equal pyahocorasick's; it never judges a time.
+//! Needs ../shared/bench, /usr/bin/time and a Python with numpy, wordfreq and pyahocorasick
+//! (BENCH_PYTHON; .ci/run sets one up); without them it says it skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn python() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("BENCH_PYTHON").map(PathBuf::from),
+        Some(root.join("target/bench-venv/bin/python")),
+        std::env::var_os("BENCH_WORK").map(|w| PathBuf::from(w).join("venv/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import numpy, wordfreq, ahocorasick"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn harness_smoke_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared");
+    if !shared.join("bench/run_bench.py").exists() {
+        println!("skipped: ../shared/bench is not here (it is not part of the repository)");
+        return;
+    }
+    if !Path::new("/usr/bin/time").exists() {
+        println!("skipped: /usr/bin/time is missing (Debian package `time`)");
+        return;
+    }
+    let Some(py) = python() else {
+        println!(
+            "skipped: no Python with numpy, wordfreq and pyahocorasick; set BENCH_PYTHON (.ci/run makes target/bench-venv)"
+        );
+        return;
+    };
+    let qcode = assert_cmd::cargo::cargo_bin("qcode");
+    let bare = qcode.parent().unwrap().join("examples/bare_tantivy");
+    if !bare.exists() {
+        println!(
+            "skipped: {} is not built (cargo test builds examples)",
+            bare.display()
+        );
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let results = work.path().join("RESULTS.md");
+    let out = Command::new(&py)
+        .arg(root.join("bench/harness.py"))
+        .arg("--smoke")
+        .arg("--work")
+        .arg(work.path())
+        .arg("--shared")
+        .arg(&shared)
+        .arg("--python")
+        .arg(&py)
+        .arg("--qcode")
+        .arg(&qcode)
+        .arg("--bare")
+        .arg(&bare)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "harness failed:\n{err}");
+    let res: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("results.json")).unwrap()).unwrap();
+    let s1 = &res["steps"]["s1_check"];
+    assert_eq!(s1["seg_rows_equal"], true, "{s1}");
+    assert_eq!(s1["matrix_equal"], true, "{s1}");
+    assert!(s1["rows"].as_u64().unwrap() > 1000, "{s1}");
+    assert_eq!(res["steps"]["search"]["n"], 100);
+    assert_eq!(res["steps"]["exports"].as_object().unwrap().len(), 5);
+    let md = std::fs::read_to_string(&results).unwrap();
+    for row in [
+        "per-segment output equals pyahocorasick S1",
+        "throughput vs bare tantivy",
+        "no-op re-index",
+        "p99",
+        "export quotes",
+    ] {
+        assert!(md.contains(row), "RESULTS.md lacks `{row}`:\n{md}");
+    }
+    println!(
+        "harness smoke run passed ({} S1 rows identical)",
+        s1["rows"]
+    );
+}
