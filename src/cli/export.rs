@@ -13,7 +13,7 @@ use qcode::export::{
     CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export, FrameworkOptions, ListingOptions,
     Measure, Percent, Redactor, Table, Var,
 };
-use qcode::index::SearchRequest;
+use qcode::index::{Load, SearchRequest};
 
 use super::index::open_fresh_index;
 use super::output::parse_wheres;
@@ -227,7 +227,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if !ctx.quiet {
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     }
-    let (dataset, corpus_names) = load(ctx, common)?;
+    // Read only what the export shows: text for listings, evidence for quotes' matched words.
+    let what = Load {
+        respondents_only: true,
+        text: matches!(
+            args.kind,
+            Kind::Quotes { .. } | Kind::Wide { .. } | Kind::Framework { .. }
+        ),
+        evidence: matches!(args.kind, Kind::Quotes { .. }),
+    };
+    let (dataset, corpus_names) = load(ctx, common, what)?;
     spinner.set_message(format!("computing {name}"));
     let names = if common.with_names {
         Vec::new()
@@ -335,7 +344,7 @@ fn output_format(common: &Common) -> Result<OutFormat> {
 }
 
 /// The segments to export: all respondent segments, or those the filters match.
-fn load(ctx: &Context, c: &Common) -> Result<(Dataset, Vec<String>)> {
+fn load(ctx: &Context, c: &Common, what: Load) -> Result<(Dataset, Vec<String>)> {
     let index = open_fresh_index(ctx)?;
     let wheres = parse_wheres(&c.wheres)?;
     let filtered = c.query.is_some()
@@ -358,10 +367,10 @@ fn load(ctx: &Context, c: &Common) -> Result<(Dataset, Vec<String>)> {
     } else {
         None
     };
-    let segments = index.all_segments()?;
+    let segments = index.segments(what, keep.as_ref())?;
     let names = index.manifest.names();
     Ok((
-        Dataset::new(index.codebook().clone(), segments, keep.as_ref()),
+        Dataset::new(index.codebook().clone(), segments, None),
         names,
     ))
 }

@@ -95,7 +95,7 @@ pub struct Evidence {
     pub hits: Vec<EvidenceHit>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceHit {
     pub pattern: String,
     pub start: u32,

@@ -219,21 +219,26 @@ pub fn framework(ds: &Dataset, opts: &FrameworkOptions) -> Result<Table, ExportE
                     _ => Cell::Empty,
                 });
             }
-            for &c in &codes {
-                let quotes: Vec<String> = items
-                    .iter()
-                    .filter(|i| i.reaches(c))
-                    .map(|i| {
-                        let text = opts.redactor.apply(&i.segment.text).replace('\n', " ");
-                        format!("[{}] {}", i.segment.id, trim(&text, opts.max_chars))
-                    })
-                    .collect();
-                row.push(if quotes.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::text(quotes.join("\n\n"))
-                });
-            }
+            // Cells in parallel too: one interview may hold most of a large corpus.
+            let cells: Vec<Cell> = codes
+                .par_iter()
+                .map(|&c| {
+                    let quotes: Vec<String> = items
+                        .iter()
+                        .filter(|i| i.reaches(c))
+                        .map(|i| {
+                            let text = opts.redactor.apply(&i.segment.text).replace('\n', " ");
+                            format!("[{}] {}", i.segment.id, trim(&text, opts.max_chars))
+                        })
+                        .collect();
+                    if quotes.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::text(quotes.join("\n\n"))
+                    }
+                })
+                .collect();
+            row.extend(cells);
             row
         })
         .collect();

@@ -25,30 +25,62 @@ fn neutralise(s: &str) -> String {
     }
 }
 
-fn stacked(export: &Export) -> (Vec<String>, Vec<Vec<Cell>>) {
+/// The header and the rows of one CSV: a single table's, or split tables' stacked under a first
+/// column naming the group. Rows are borrowed, not copied: a quotes export can be gigabytes.
+/// A row to write: the group it is stacked under, if any, and its cells.
+type Row<'a> = (Option<&'a str>, &'a [Cell]);
+
+fn stacked(export: &Export) -> (Vec<String>, Vec<Row<'_>>) {
     let tables = &export.tables;
-    match tables.first().and_then(|t| t.group.clone()) {
+    match tables.first().and_then(|t| t.group.as_ref()) {
         Some((var, _)) => {
-            let mut header = vec![var];
+            let mut header = vec![var.clone()];
             header.extend(tables[0].header.iter().cloned());
             let rows = tables
                 .iter()
                 .flat_map(|t| {
-                    let value = t.group.clone().map(|g| g.1).unwrap_or_default();
-                    t.rows.iter().map(move |r| {
-                        let mut row = vec![Cell::text(value.clone())];
-                        row.extend(r.iter().cloned());
-                        row
-                    })
+                    let value = t.group.as_ref().map(|g| g.1.as_str()).unwrap_or("");
+                    t.rows.iter().map(move |r| (Some(value), r.as_slice()))
                 })
                 .collect();
             (header, rows)
         }
-        _ => {
+        None => {
             let t = &tables[0];
-            (t.header.clone(), t.rows.clone())
+            (
+                t.header.clone(),
+                t.rows.iter().map(|r| (None, r.as_slice())).collect(),
+            )
         }
     }
+}
+
+/// Fields longer than this are written by [`write_big_record`]: the csv crate rescans the rest
+/// of a field each time its 8 KB buffer fills, which is quadratic in the field's length (a
+/// framework cell on a big corpus holds hundreds of megabytes).
+const BIG_FIELD: usize = 1 << 16;
+
+/// One record written directly, every field quoted (`"` doubled), as RFC 4180 allows.
+fn write_big_record(
+    out: &mut impl Write,
+    fields: &[std::borrow::Cow<'_, str>],
+    terminator: &[u8],
+) -> std::io::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"\"")?;
+        let mut rest = f.as_bytes();
+        while let Some(q) = memchr::memchr(b'"', rest) {
+            out.write_all(&rest[..=q])?;
+            out.write_all(b"\"")?;
+            rest = &rest[q + 1..];
+        }
+        out.write_all(rest)?;
+        out.write_all(b"\"")?;
+    }
+    out.write_all(terminator)
 }
 
 /// One CSV: a single table, or split tables stacked under a first column naming the group.
@@ -57,25 +89,48 @@ pub fn write_csv(
     export: &Export,
     flavour: CsvFlavour,
 ) -> std::io::Result<()> {
+    use std::borrow::Cow;
     let excel = flavour == CsvFlavour::Excel;
     if excel {
         out.write_all("\u{feff}".as_bytes())?;
     }
-    let mut w = csv::WriterBuilder::new()
+    let terminator: &[u8] = if excel { b"\r\n" } else { b"\n" };
+    let mut builder = csv::WriterBuilder::new();
+    builder
         .terminator(if excel {
             csv::Terminator::CRLF
         } else {
             csv::Terminator::Any(b'\n')
         })
-        .from_writer(out);
+        .flexible(true)
+        .buffer_capacity(1 << 16);
+    let mut w = builder.from_writer(out);
     let (header, rows) = stacked(export);
-    let fix = |s: String| if excel { neutralise(&s) } else { s };
-    w.write_record(header.into_iter().map(fix))?;
-    for row in rows {
-        w.write_record(row.iter().map(|c| match c {
-            Cell::Text(s) => fix(s.clone()),
-            other => other.render(),
-        }))?;
+    let fix = |s: &str| -> String {
+        if excel {
+            neutralise(s)
+        } else {
+            s.to_string()
+        }
+    };
+    w.write_record(header.iter().map(|h| fix(h)))?;
+    for (group, row) in rows {
+        let fields: Vec<Cow<'_, str>> = group
+            .map(|g| Cow::Owned(fix(g)))
+            .into_iter()
+            .chain(row.iter().map(|c| match c {
+                Cell::Text(s) if excel => Cow::Owned(neutralise(s)),
+                Cell::Text(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.render()),
+            }))
+            .collect();
+        if fields.iter().any(|f| f.len() > BIG_FIELD) {
+            let inner = w.into_inner().map_err(|e| e.into_error())?;
+            write_big_record(inner, &fields, terminator)?;
+            w = builder.from_writer(inner);
+        } else {
+            w.write_record(fields.iter().map(|f| f.as_bytes()))?;
+        }
     }
     w.flush()?;
     Ok(())
@@ -235,4 +290,26 @@ pub fn write_table(out: &mut impl Write, export: &Export, max_width: usize) -> s
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_field_is_written_whole_and_reads_back() {
+        let big = format!("say \"hi\",\n{}", "word ".repeat(30_000));
+        let fields = [
+            std::borrow::Cow::Borrowed("a"),
+            std::borrow::Cow::Borrowed(big.as_str()),
+        ];
+        let mut out = Vec::new();
+        write_big_record(&mut out, &fields, b"\n").unwrap();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(out.as_slice());
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(&rec[0], "a");
+        assert_eq!(&rec[1], big);
+    }
 }

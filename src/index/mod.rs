@@ -11,7 +11,7 @@ mod writer;
 pub use manifest::{FileEntry, Manifest};
 pub use query::{parse_query, QueryError, QueryNode};
 pub use schema::{build_schema, SCHEMA_VERSION};
-pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
+pub use search::{Hit, Load, SearchIndex, SearchRequest, SearchResults};
 pub use writer::{update, IndexLock, UpdateOptions, UpdateReport, WRITER_BUDGET};
 
 use std::path::{Path, PathBuf};

@@ -190,8 +190,34 @@ impl Fields {
             .unwrap_or_default()
     }
 
+    /// The codings stored with a segment, each hit counted but its pattern and words left empty.
+    pub fn codings_counted(&self, d: &TantivyDocument) -> Vec<Evidence> {
+        #[derive(serde::Deserialize)]
+        struct Counted {
+            code: String,
+            hits: Vec<serde::de::IgnoredAny>,
+        }
+        let parsed: Vec<Counted> = d
+            .get_first(self.codings)
+            .and_then(|v| v.as_str())
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        parsed
+            .into_iter()
+            .map(|c| Evidence {
+                code: c.code,
+                hits: vec![crate::coding::EvidenceHit::default(); c.hits.len()],
+            })
+            .collect()
+    }
+
     /// Rebuild a segment from its stored document.
     pub fn segment(&self, d: &TantivyDocument) -> Segment {
+        self.segment_with(d, true)
+    }
+
+    /// Rebuild a segment, with its text or with an empty one.
+    pub fn segment_with(&self, d: &TantivyDocument, with_text: bool) -> Segment {
         let text = |f: Field| {
             d.get_first(f)
                 .and_then(|v| v.as_str())
@@ -220,7 +246,11 @@ impl Fields {
                 .map(str::to_string),
             start: num(self.start) as usize,
             end: num(self.end) as usize,
-            text: text(self.text),
+            text: if with_text {
+                text(self.text)
+            } else {
+                String::new()
+            },
             meta,
         }
     }

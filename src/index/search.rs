@@ -22,6 +22,28 @@ use crate::coding::Evidence;
 use crate::project::Project;
 use crate::transcript::Segment;
 
+/// What [`SearchIndex::segments`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Leave out interviewer turns.
+    pub respondents_only: bool,
+    /// Keep each segment's text (else it is empty).
+    pub text: bool,
+    /// Keep each hit's pattern and matched words (else the hits are counted, their fields empty).
+    pub evidence: bool,
+}
+
+impl Default for Load {
+    /// Everything.
+    fn default() -> Load {
+        Load {
+            respondents_only: false,
+            text: true,
+            evidence: true,
+        }
+    }
+}
+
 /// What to search for, as plain values parsed from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -476,6 +498,18 @@ impl SearchIndex {
     /// Every segment with its codings, in interview then transcript order (interviewer turns
     /// included; filter as needed). Documents are read in parallel, in blocks per tantivy segment.
     pub fn all_segments(&self) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
+        self.segments(Load::default(), None)
+    }
+
+    /// Stored segments with their codings, in interview, turn and paragraph order, read in
+    /// parallel; `load` says what to leave out (interviewer turns, text, evidence detail) and
+    /// `keep` which segment ids to keep. What is left out is never copied: on a million
+    /// segments that is most of the memory and much of the time.
+    pub fn segments(
+        &self,
+        load: Load,
+        keep: Option<&std::collections::HashSet<String>>,
+    ) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
         use rayon::prelude::*;
         let searcher = self.reader.searcher();
         let mut blocks: Vec<(u32, Vec<tantivy::DocId>)> = Vec::new();
@@ -485,6 +519,7 @@ impl SearchIndex {
                 blocks.push((ord as u32, chunk.to_vec()));
             }
         }
+        let f = &self.fields;
         let parts: Vec<Vec<(Segment, Vec<Evidence>)>> = blocks
             .par_iter()
             .map(|(ord, ids)| {
@@ -492,14 +527,35 @@ impl SearchIndex {
                     .segment_reader(*ord)
                     .get_store_reader(16)
                     .map_err(|e| IndexError::io(self.dir(), e))?;
-                ids.iter()
-                    .map(|&id| {
-                        let doc: TantivyDocument = store
-                            .get(id)
-                            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-                        Ok((self.fields.segment(&doc), self.fields.codings(&doc)))
-                    })
-                    .collect()
+                let mut out = Vec::with_capacity(ids.len());
+                for &id in ids {
+                    let doc: TantivyDocument = store
+                        .get(id)
+                        .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+                    let num = |fl| {
+                        doc.get_first(fl)
+                            .and_then(|v| tantivy::schema::Value::as_u64(&v))
+                            .unwrap_or(0)
+                    };
+                    if load.respondents_only && num(f.interviewer) == 1 {
+                        continue;
+                    }
+                    if let Some(k) = keep {
+                        let id = doc
+                            .get_first(f.seg_id)
+                            .and_then(|v| tantivy::schema::Value::as_str(&v));
+                        if !id.is_some_and(|i| k.contains(i)) {
+                            continue;
+                        }
+                    }
+                    let codings = if load.evidence {
+                        f.codings(&doc)
+                    } else {
+                        f.codings_counted(&doc)
+                    };
+                    out.push((f.segment_with(&doc, load.text), codings));
+                }
+                Ok(out)
             })
             .collect::<Result<_, IndexError>>()?;
         let mut out: Vec<(Segment, Vec<Evidence>)> = parts.into_iter().flatten().collect();
