@@ -35,6 +35,9 @@ pub struct FileEntry {
     /// Participants' names declared in the file: masked in exported and shown text.
     #[serde(default)]
     pub names: Vec<String>,
+    /// Metadata keys its segments carry: the `meta:` columns of streamed exports.
+    #[serde(default)]
+    pub meta_keys: Vec<String>,
 }
 
 impl Manifest {
@@ -68,6 +71,13 @@ impl Manifest {
         n.sort();
         n.dedup();
         n
+    }
+
+    /// Every metadata key in the corpus, sorted.
+    pub fn meta_keys(&self) -> Vec<String> {
+        let keys: std::collections::BTreeSet<&String> =
+            self.files.values().flat_map(|f| &f.meta_keys).collect();
+        keys.into_iter().cloned().collect()
     }
 
     pub fn segment_count(&self) -> usize {

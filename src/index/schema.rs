@@ -15,7 +15,7 @@ use crate::coding::Evidence;
 use crate::transcript::Segment;
 
 /// Bump when the schema or what goes into it changes: older indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Tokenizer names (both built into tantivy).
 pub const STEMMED: &str = "en_stem";

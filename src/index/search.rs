@@ -2,7 +2,7 @@
 //! text fields; filters are required clauses that do not score; hits come back ranked, with the
 //! matching words located for highlighting and, on request, the paragraphs around them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
@@ -510,27 +510,104 @@ impl SearchIndex {
         load: Load,
         keep: Option<&std::collections::HashSet<String>>,
     ) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
+        self.segments_at(&self.ordered_addresses()?, load, keep)
+    }
+
+    /// Every live document, in interview, turn and paragraph order, found from the fast
+    /// fields alone (no stored document is read): what lets an export stream in order.
+    pub fn ordered_addresses(&self) -> Result<Vec<DocAddress>, IndexError> {
         use rayon::prelude::*;
         let searcher = self.reader.searcher();
-        let mut blocks: Vec<(u32, Vec<tantivy::DocId>)> = Vec::new();
-        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let alive: Vec<tantivy::DocId> = seg.doc_ids_alive().collect();
-            for chunk in alive.chunks(4096) {
-                blocks.push((ord as u32, chunk.to_vec()));
+        let tv = |e: tantivy::TantivyError| IndexError::tantivy(self.dir(), e);
+        let io = |e: std::io::Error| IndexError::io(self.dir(), e);
+        // Per segment: its interview ids by ordinal, and (ordinal, turn, paragraph, doc).
+        type Keys = Vec<(u64, u64, u64, tantivy::DocId)>;
+        let mut per_segment: Vec<(Vec<String>, Keys)> = Vec::new();
+        let mut all: std::collections::BTreeSet<String> = Default::default();
+        for reader in searcher.segment_readers() {
+            let ff = reader.fast_fields();
+            let interview = ff.str("interview").map_err(tv)?;
+            let turn = ff.u64("turn").map_err(tv)?;
+            let para = ff.u64("paragraph").map_err(tv)?;
+            let mut names = Vec::new();
+            if let Some(col) = &interview {
+                for ord in 0..col.num_terms() as u64 {
+                    let mut s = String::new();
+                    col.ord_to_str(ord, &mut s).map_err(io)?;
+                    names.push(s);
+                }
             }
+            let keys: Keys = reader
+                .doc_ids_alive()
+                .map(|d| {
+                    let ord = interview
+                        .as_ref()
+                        .and_then(|c| c.term_ords(d).next())
+                        .unwrap_or(u64::MAX);
+                    (
+                        ord,
+                        turn.first(d).unwrap_or(0),
+                        para.first(d).unwrap_or(0),
+                        d,
+                    )
+                })
+                .collect();
+            all.extend(names.iter().cloned());
+            per_segment.push((names, keys));
         }
+        // Interview ids ranked across segments (each segment's dictionary is its own).
+        let rank: HashMap<&str, u32> = all
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
+        let mut keys: Vec<(u32, u64, u64, u32, tantivy::DocId)> = Vec::new();
+        for (seg, (names, docs)) in per_segment.iter().enumerate() {
+            let ranks: Vec<u32> = names.iter().map(|n| rank[n.as_str()]).collect();
+            keys.extend(docs.iter().map(|&(o, t, p, d)| {
+                let r = if o == u64::MAX {
+                    u32::MAX
+                } else {
+                    ranks[o as usize]
+                };
+                (r, t, p, seg as u32, d)
+            }));
+        }
+        keys.par_sort_unstable();
+        Ok(keys
+            .into_iter()
+            .map(|(_, _, _, s, d)| DocAddress::new(s, d))
+            .collect())
+    }
+
+    /// The segments at `addrs` (from [`Self::ordered_addresses`]), in that order, read in
+    /// parallel and filtered as [`Self::segments`] says.
+    pub fn segments_at(
+        &self,
+        addrs: &[DocAddress],
+        load: Load,
+        keep: Option<&std::collections::HashSet<String>>,
+    ) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
+        use rayon::prelude::*;
+        let searcher = self.reader.searcher();
         let f = &self.fields;
-        let parts: Vec<Vec<(Segment, Vec<Evidence>)>> = blocks
-            .par_iter()
-            .map(|(ord, ids)| {
-                let store = searcher
-                    .segment_reader(*ord)
-                    .get_store_reader(16)
-                    .map_err(|e| IndexError::io(self.dir(), e))?;
-                let mut out = Vec::with_capacity(ids.len());
-                for &id in ids {
+        let parts: Vec<Vec<(Segment, Vec<Evidence>)>> = addrs
+            .par_chunks(2048)
+            .map(|chunk| {
+                let mut stores: HashMap<u32, tantivy::store::StoreReader> = HashMap::new();
+                let mut out = Vec::with_capacity(chunk.len());
+                for a in chunk {
+                    let store = match stores.entry(a.segment_ord) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                            searcher
+                                .segment_reader(a.segment_ord)
+                                .get_store_reader(16)
+                                .map_err(|e| IndexError::io(self.dir(), e))?,
+                        ),
+                    };
                     let doc: TantivyDocument = store
-                        .get(id)
+                        .get(a.doc_id)
                         .map_err(|e| IndexError::tantivy(self.dir(), e))?;
                     let num = |fl| {
                         doc.get_first(fl)
@@ -558,15 +635,7 @@ impl SearchIndex {
                 Ok(out)
             })
             .collect::<Result<_, IndexError>>()?;
-        let mut out: Vec<(Segment, Vec<Evidence>)> = parts.into_iter().flatten().collect();
-        out.par_sort_by(|a, b| {
-            (&a.0.interview, a.0.turn, a.0.paragraph).cmp(&(
-                &b.0.interview,
-                b.0.turn,
-                b.0.paragraph,
-            ))
-        });
-        Ok(out)
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// Ids of the segments a search request matches, all of them (no limit, no ranking).

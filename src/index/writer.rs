@@ -302,6 +302,12 @@ pub fn update(
                     names.sort();
                     names.dedup();
                     entry.names = names;
+                    let keys: std::collections::BTreeSet<&String> = parsed
+                        .interviews
+                        .iter()
+                        .flat_map(|iv| iv.segments.iter().flat_map(|s| s.meta.keys()))
+                        .collect();
+                    entry.meta_keys = keys.into_iter().cloned().collect();
                     report.warnings.extend(parsed.warnings);
                     report.indexed.push(rel.clone());
                     manifest.files.insert(rel.clone(), entry);
@@ -599,6 +605,7 @@ fn stream_csv(
     };
     let mut interviews: std::collections::BTreeSet<String> = Default::default();
     let mut names: std::collections::BTreeSet<String> = Default::default();
+    let mut meta_keys: std::collections::BTreeSet<String> = Default::default();
     loop {
         let batch = rows.next_batch(&cx.codebook.roles, STREAM_BATCH)?;
         if batch.is_empty() {
@@ -614,6 +621,11 @@ fn stream_csv(
                 return Err(e);
             }
             names.extend(seg.speaker_name.clone());
+            for k in seg.meta.keys() {
+                if !meta_keys.contains(k) {
+                    meta_keys.insert(k.clone());
+                }
+            }
         }
         let coded = code_segments(cx.matcher, &batch);
         for (seg, c) in batch.iter().zip(coded) {
@@ -635,5 +647,6 @@ fn stream_csv(
     cx.report.warnings.append(&mut rows.warnings);
     entry.interviews = interviews.into_iter().collect();
     entry.names = names.into_iter().collect();
+    entry.meta_keys = meta_keys.into_iter().collect();
     Ok(Some(entry))
 }
