@@ -1,6 +1,7 @@
 //! `qcode export quotes|wide|crosstab|cooccur|framework`: coded-quote matrices for reports, as
 //! CSV (Excel-safe with --excel), JSON, XLSX or a terminal table, written atomically.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,15 +10,16 @@ use anyhow::{bail, Context as _, Result};
 use indicatif::ProgressBar;
 
 use qcode::export::{
-    cooccur, crosstab, framework, quotes, wide, write_csv, write_json, write_table, write_xlsx,
-    CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export, FrameworkOptions, ListingOptions,
-    Measure, Percent, Redactor, Table, Var,
+    cooccur, crosstab, framework, quotes, wide, write_csv, write_csv_header, write_csv_rows,
+    write_json, write_table, write_xlsx, CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export,
+    FrameworkOptions, ListingOptions, Measure, Percent, Redactor, Table, Var,
 };
-use qcode::index::{Load, SearchRequest};
+use qcode::index::{Load, SearchIndex, SearchRequest};
+use rayon::prelude::*;
 
 use super::index::open_fresh_index;
 use super::output::parse_wheres;
-use super::output::write_atomically;
+use super::output::{persist, temp_beside, write_atomically};
 use super::Context;
 
 /// Export coded quotes and matrices (quote lists, segment × code, crosstabs, co-occurrence,
@@ -223,6 +225,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .with_context(|| format!("cannot read the redaction list {}", p.display()))?,
         None => String::new(),
     };
+    if format == OutFormat::Csv && matches!(args.kind, Kind::Quotes { .. } | Kind::Wide { .. }) {
+        return stream_listing(ctx, &args.kind, common, &redact_list);
+    }
     let spinner = ProgressBar::new_spinner().with_message("loading segments");
     if !ctx.quiet {
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -236,7 +241,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ),
         evidence: matches!(args.kind, Kind::Quotes { .. }),
     };
-    let (dataset, corpus_names) = load(ctx, common, what)?;
+    let (dataset, corpus_names, meta_keys) = load(ctx, common, what)?;
     spinner.set_message(format!("computing {name}"));
     let names = if common.with_names {
         Vec::new()
@@ -249,11 +254,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let tables: Vec<Table> = match &args.kind {
         Kind::Quotes { .. } => vec![quotes(
             &dataset,
-            &listing(common, shown_codes, redactor, false),
+            &listing(common, shown_codes, redactor, false, meta_keys),
         )],
         Kind::Wide { counts, .. } => vec![wide(
             &dataset,
-            &listing(common, shown_codes, redactor, *counts),
+            &listing(common, shown_codes, redactor, *counts, meta_keys),
         )],
         Kind::Crosstab {
             rows,
@@ -313,12 +318,14 @@ fn listing(
     codes: Option<Vec<usize>>,
     redactor: Redactor,
     counts: bool,
+    meta_keys: Vec<String>,
 ) -> ListingOptions {
     ListingOptions {
         codes,
         with_names: common.with_names,
         redactor,
         counts,
+        meta_keys: Some(meta_keys),
     }
 }
 
@@ -344,8 +351,21 @@ fn output_format(common: &Common) -> Result<OutFormat> {
 }
 
 /// The segments to export: all respondent segments, or those the filters match.
-fn load(ctx: &Context, c: &Common, what: Load) -> Result<(Dataset, Vec<String>)> {
+/// The dataset, the corpus's participant names and its metadata keys (the `meta:` columns of
+/// quotes and wide: the same whatever the filters, so exports line up).
+fn load(ctx: &Context, c: &Common, what: Load) -> Result<(Dataset, Vec<String>, Vec<String>)> {
     let index = open_fresh_index(ctx)?;
+    let keep = filter_ids(&index, c)?;
+    let segments = index.segments(what, keep.as_ref())?;
+    Ok((
+        Dataset::new(index.codebook().clone(), segments, None),
+        index.manifest.names(),
+        index.manifest.meta_keys(),
+    ))
+}
+
+/// The ids of the segments the filters keep, or None when there is no filter.
+fn filter_ids(index: &SearchIndex, c: &Common) -> Result<Option<HashSet<String>>> {
     let wheres = parse_wheres(&c.wheres)?;
     let filtered = c.query.is_some()
         || !c.code.is_empty()
@@ -353,26 +373,104 @@ fn load(ctx: &Context, c: &Common, what: Load) -> Result<(Dataset, Vec<String>)>
         || !c.role.is_empty()
         || !c.interview.is_empty()
         || !wheres.is_empty();
-    let keep = if filtered {
-        let req = SearchRequest {
-            query: c.query.clone().unwrap_or_default(),
-            roles: c.role.clone(),
-            interviews: c.interview.clone(),
-            wheres,
-            codes: c.code.clone(),
-            dimensions: c.dimension.clone(),
-            ..SearchRequest::default()
-        };
-        Some(index.matching_ids(&req)?)
-    } else {
-        None
+    if !filtered {
+        return Ok(None);
+    }
+    let req = SearchRequest {
+        query: c.query.clone().unwrap_or_default(),
+        roles: c.role.clone(),
+        interviews: c.interview.clone(),
+        wheres,
+        codes: c.code.clone(),
+        dimensions: c.dimension.clone(),
+        ..SearchRequest::default()
     };
-    let segments = index.segments(what, keep.as_ref())?;
-    let names = index.manifest.names();
-    Ok((
-        Dataset::new(index.codebook().clone(), segments, None),
-        names,
-    ))
+    Ok(Some(index.matching_ids(&req)?))
+}
+
+/// Segments read per window when streaming a listing: bounds memory whatever the corpus size.
+/// `QCODE_EXPORT_WINDOW` overrides it (the tests use tiny windows).
+fn stream_window() -> usize {
+    std::env::var("QCODE_EXPORT_WINDOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(32_768)
+}
+
+/// quotes and wide as CSV, streamed: segments are read window by window in transcript order
+/// (the order comes from fast fields), each window's rows are built and rendered in parallel
+/// and written before the next is read. Same bytes as building the whole table first.
+fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> Result<ExitCode> {
+    let index = open_fresh_index(ctx)?;
+    let keep = filter_ids(&index, c)?;
+    let names = if c.with_names {
+        Vec::new()
+    } else {
+        index.manifest.names()
+    };
+    let codebook = index.codebook().clone();
+    let empty = Dataset::new(codebook.clone(), Vec::new(), None);
+    let (is_quotes, counts) = match kind {
+        Kind::Quotes { .. } => (true, false),
+        Kind::Wide { counts, .. } => (false, *counts),
+        _ => unreachable!("only listings stream"),
+    };
+    let opts = ListingOptions {
+        codes: code_selection(&empty, c),
+        with_names: c.with_names,
+        redactor: Redactor::new(redact_list, &names)?,
+        counts,
+        meta_keys: Some(index.manifest.meta_keys()),
+    };
+    let table_of = |ds: &Dataset| {
+        if is_quotes {
+            quotes(ds, &opts)
+        } else {
+            wide(ds, &opts)
+        }
+    };
+    let flavour = if c.excel {
+        CsvFlavour::Excel
+    } else {
+        CsvFlavour::Plain
+    };
+    let load = Load {
+        respondents_only: true,
+        text: true,
+        evidence: is_quotes,
+    };
+    let write_all = |out: &mut dyn Write| -> Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+        write_csv_header(&mut out, &table_of(&empty).header, flavour)?;
+        for window in index.ordered_addresses()?.chunks(stream_window()) {
+            let segments = index.segments_at(window, load, keep.as_ref())?;
+            let table = table_of(&Dataset::new(codebook.clone(), segments, None));
+            let parts: Vec<Vec<u8>> = table
+                .rows
+                .par_chunks(1024)
+                .map(|rows| {
+                    let mut b = Vec::new();
+                    write_csv_rows(&mut b, rows.iter().map(|r| (None, r.as_slice())), flavour)?;
+                    Ok(b)
+                })
+                .collect::<std::io::Result<_>>()?;
+            for p in parts {
+                out.write_all(&p)?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    };
+    match &c.output {
+        None => write_all(&mut std::io::stdout().lock())?,
+        Some(path) => {
+            let mut tmp = temp_beside(path)?;
+            write_all(tmp.as_file_mut())?;
+            persist(tmp, path)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The codes quotes and wide show: those asked for with --code (and descendants) or

@@ -20,6 +20,9 @@ pub struct ListingOptions {
     pub redactor: Redactor,
     /// wide: hit counts instead of 0/1.
     pub counts: bool,
+    /// The `meta:` columns (None: the keys the dataset's segments have). A streamed export
+    /// passes the corpus's keys so every window of rows has the same columns.
+    pub meta_keys: Option<Vec<String>>,
 }
 
 fn base_header(with_names: bool) -> Vec<String> {
@@ -59,7 +62,7 @@ fn selected(ds: &Dataset, opts: &ListingOptions) -> Vec<usize> {
 
 /// One row per (segment, code applied to it), with the hits and the words that matched.
 pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
-    let keys = ds.meta_keys();
+    let keys = opts.meta_keys.clone().unwrap_or_else(|| ds.meta_keys());
     let codes = selected(ds, opts);
     let mut header = base_header(opts.with_names);
     header
@@ -119,7 +122,7 @@ fn meta_cell(item: &Item, key: &str) -> Cell {
 
 /// One row per segment (coded or not), one column per code: 0/1, or hits with `counts`.
 pub fn wide(ds: &Dataset, opts: &ListingOptions) -> Table {
-    let keys = ds.meta_keys();
+    let keys = opts.meta_keys.clone().unwrap_or_else(|| ds.meta_keys());
     let codes = selected(ds, opts);
     let mut header = base_header(opts.with_names);
     header.extend(keys.iter().map(|k| format!("meta:{k}")));

@@ -16,7 +16,9 @@ pub use listings::{framework, quotes, wide, FrameworkOptions, ListingOptions};
 pub use matrices::{cooccur, crosstab, CountUnit, CrosstabOptions, Measure, Percent, Var};
 pub use redact::Redactor;
 pub use table::{Cell, Export, ExportMeta, Table};
-pub use write::{write_csv, write_json, write_table, write_xlsx, CsvFlavour};
+pub use write::{
+    write_csv, write_csv_header, write_csv_rows, write_json, write_table, write_xlsx, CsvFlavour,
+};
 
 /// A problem with what was asked for (an unknown variable, a bad option).
 #[derive(Debug, thiserror::Error)]

@@ -28,7 +28,7 @@ fn neutralise(s: &str) -> String {
 /// The header and the rows of one CSV: a single table's, or split tables' stacked under a first
 /// column naming the group. Rows are borrowed, not copied: a quotes export can be gigabytes.
 /// A row to write: the group it is stacked under, if any, and its cells.
-type Row<'a> = (Option<&'a str>, &'a [Cell]);
+pub type Row<'a> = (Option<&'a str>, &'a [Cell]);
 
 fn stacked(export: &Export) -> (Vec<String>, Vec<Row<'_>>) {
     let tables = &export.tables;
@@ -83,44 +83,61 @@ fn write_big_record(
     out.write_all(terminator)
 }
 
-/// One CSV: a single table, or split tables stacked under a first column naming the group.
-pub fn write_csv(
-    out: &mut impl Write,
-    export: &Export,
-    flavour: CsvFlavour,
-) -> std::io::Result<()> {
-    use std::borrow::Cow;
-    let excel = flavour == CsvFlavour::Excel;
-    if excel {
-        out.write_all("\u{feff}".as_bytes())?;
-    }
-    let terminator: &[u8] = if excel { b"\r\n" } else { b"\n" };
+fn csv_builder(flavour: CsvFlavour) -> csv::WriterBuilder {
     let mut builder = csv::WriterBuilder::new();
     builder
-        .terminator(if excel {
+        .terminator(if flavour == CsvFlavour::Excel {
             csv::Terminator::CRLF
         } else {
             csv::Terminator::Any(b'\n')
         })
         .flexible(true)
         .buffer_capacity(1 << 16);
-    let mut w = builder.from_writer(out);
-    let (header, rows) = stacked(export);
-    let fix = |s: &str| -> String {
-        if excel {
-            neutralise(s)
-        } else {
-            s.to_string()
-        }
+    builder
+}
+
+/// The start of a CSV: the BOM for Excel, then the header row.
+pub fn write_csv_header(
+    out: &mut impl Write,
+    header: &[String],
+    flavour: CsvFlavour,
+) -> std::io::Result<()> {
+    if flavour == CsvFlavour::Excel {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let mut w = csv_builder(flavour).from_writer(out);
+    w.write_record(header.iter().map(|h| cell_text(h, flavour).into_owned()))?;
+    w.flush()
+}
+
+fn cell_text(s: &str, flavour: CsvFlavour) -> std::borrow::Cow<'_, str> {
+    if flavour == CsvFlavour::Excel {
+        std::borrow::Cow::Owned(neutralise(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// CSV rows (no header), each optionally under a group value.
+pub fn write_csv_rows<'a>(
+    out: &mut impl Write,
+    rows: impl IntoIterator<Item = Row<'a>>,
+    flavour: CsvFlavour,
+) -> std::io::Result<()> {
+    use std::borrow::Cow;
+    let terminator: &[u8] = if flavour == CsvFlavour::Excel {
+        b"\r\n"
+    } else {
+        b"\n"
     };
-    w.write_record(header.iter().map(|h| fix(h)))?;
+    let builder = csv_builder(flavour);
+    let mut w = builder.from_writer(out);
     for (group, row) in rows {
         let fields: Vec<Cow<'_, str>> = group
-            .map(|g| Cow::Owned(fix(g)))
+            .map(|g| cell_text(g, flavour))
             .into_iter()
             .chain(row.iter().map(|c| match c {
-                Cell::Text(s) if excel => Cow::Owned(neutralise(s)),
-                Cell::Text(s) => Cow::Borrowed(s.as_str()),
+                Cell::Text(s) => cell_text(s, flavour),
                 other => Cow::Owned(other.render()),
             }))
             .collect();
@@ -132,8 +149,18 @@ pub fn write_csv(
             w.write_record(fields.iter().map(|f| f.as_bytes()))?;
         }
     }
-    w.flush()?;
-    Ok(())
+    w.flush()
+}
+
+/// One CSV: a single table, or split tables stacked under a first column naming the group.
+pub fn write_csv(
+    out: &mut impl Write,
+    export: &Export,
+    flavour: CsvFlavour,
+) -> std::io::Result<()> {
+    let (header, rows) = stacked(export);
+    write_csv_header(out, &header, flavour)?;
+    write_csv_rows(out, rows, flavour)
 }
 
 /// JSON: `{"meta": {...}, "tables": [{"name", "title", "header", "rows", "group"}]}`.
