@@ -7,6 +7,11 @@ use clap::Parser;
 
 mod cli;
 
+// Exports and indexing allocate millions of small strings (fields of stored documents, cells);
+// mimalloc is markedly faster at that than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli::run(cli) {
