@@ -72,6 +72,16 @@ fn input_error(e: SourceError) -> CountError {
 struct Block {
     buf: Vec<u8>,
     rows: Vec<Row>,
+    /// TSV: the rows are not split yet (that happens in parallel, in [`consume`]).
+    tsv: Option<TsvBlock>,
+}
+
+/// Where a TSV block's rows start, the line of its first byte, and the columns.
+#[derive(Debug, Clone, Copy)]
+struct TsvBlock {
+    start: usize,
+    first_line: u64,
+    cols: Columns,
 }
 
 struct Row {
@@ -168,16 +178,29 @@ fn consume<W: Write>(
     for block in rx {
         let block = block.map_err(input_error)?;
         // Rows are coded in parallel in runs of rows; each run writes its own output and
-        // tallies per role locally; runs are then merged in order.
-        let runs: Vec<Result<RunOut, SourceError>> = block
-            .rows
-            .par_chunks(256)
-            .map(|rows| code_run(&block.buf, rows, path, matcher, code_ids))
-            .collect();
+        // tallies per role locally; runs are then merged in order. TSV rows are split into
+        // lines and fields inside the runs, so that work is parallel too.
+        let runs: Vec<Result<RunOut, SourceError>> = match &block.tsv {
+            None => block
+                .rows
+                .par_chunks(256)
+                .map(|rows| code_run(&block.buf, rows, None, path, matcher, code_ids))
+                .collect(),
+            Some(t) => line_ranges(&block.buf, t.start, 1 << 17)
+                .into_par_iter()
+                .map(|r| {
+                    let rows = split_rows(&block.buf, r, t, path)?;
+                    let mut run = code_run(&block.buf, &rows, Some(t), path, matcher, code_ids)?;
+                    run.segments = rows.len() as u64;
+                    Ok(run)
+                })
+                .collect(),
+        };
         for run in runs {
             let run = run.map_err(input_error)?;
             out.write_all(&run.out)?;
             coded += run.coded;
+            segments += run.segments;
             for (role, counts) in run.roles {
                 let col = *role_at.entry(role.clone()).or_insert_with(|| {
                     roles.push(String::from_utf8_lossy(&role).into_owned());
@@ -205,6 +228,8 @@ fn consume<W: Write>(
 
 struct RunOut {
     out: Vec<u8>,
+    /// Rows split by the run itself (TSV).
+    segments: u64,
     /// Per role, in order of first appearance in the run: occurrences per code.
     roles: Vec<(Vec<u8>, Vec<u64>)>,
     coded: u64,
@@ -213,12 +238,14 @@ struct RunOut {
 fn code_run(
     buf: &[u8],
     rows: &[Row],
+    tsv: Option<&TsvBlock>,
     path: &Path,
     matcher: &Matcher,
     code_ids: &[String],
 ) -> Result<RunOut, SourceError> {
     let mut counts = vec![0u32; code_ids.len()];
     let mut run = RunOut {
+        segments: 0,
         out: Vec::with_capacity(rows.len() * 32),
         roles: Vec::new(),
         coded: 0,
@@ -228,7 +255,7 @@ fn code_run(
         let text = std::str::from_utf8(&buf[row.text.clone()]).map_err(|e| {
             SourceError::new(
                 path,
-                row.line as usize,
+                tsv.map_or(row.line, |t| line_of(buf, t, row.id.start)) as usize,
                 0,
                 format!("invalid UTF-8 at byte {} of the text", e.valid_up_to() + 1),
             )
@@ -277,7 +304,8 @@ fn code_run(
     Ok(run)
 }
 
-/// Read TSV blocks: whole lines only; the partial last line moves to the next block.
+/// Read TSV blocks: whole lines only; the partial last line moves to the next block. The header
+/// is read here; the rows are split later, in parallel.
 fn read_tsv<R: Read>(
     mut input: R,
     path: &Path,
@@ -287,7 +315,7 @@ fn read_tsv<R: Read>(
     let io = |e: std::io::Error| SourceError::whole_file(path, format!("cannot read: {e}"));
     let mut carry: Vec<u8> = Vec::new();
     let mut cols: Option<Columns> = None;
-    let mut line = 0u64;
+    let mut line = 1u64;
     let mut eof = false;
     while !eof {
         let mut buf = std::mem::take(&mut carry);
@@ -309,66 +337,133 @@ fn read_tsv<R: Read>(
         } else {
             match memchr::memrchr(b'\n', &buf) {
                 Some(i) => i + 1,
-                None => buf.len(), // one line longer than a block: keep reading it
+                None => {
+                    carry = buf; // one line longer than a block: keep reading it
+                    continue;
+                }
             }
         };
-        if !eof && cut == buf.len() && !buf.ends_with(b"\n") {
-            carry = buf;
-            continue;
-        }
         carry = buf[cut..].to_vec();
         buf.truncate(cut);
-        let mut rows = Vec::new();
-        let mut at = 0;
-        if line == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
-            at = 3;
-        }
-        while at < buf.len() {
-            let end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |i| at + i);
-            line += 1;
-            let mut stop = end;
-            if stop > at && buf[stop - 1] == b'\r' {
-                stop -= 1;
+        let mut start = 0;
+        let first_line = line;
+        let c = match cols {
+            Some(c) => c,
+            None => {
+                if buf.starts_with(b"\xEF\xBB\xBF") {
+                    start = 3;
+                }
+                // The header: the first line that is not blank.
+                loop {
+                    if start >= buf.len() {
+                        break;
+                    }
+                    let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+                    let text = buf[start..end]
+                        .strip_suffix(b"\r")
+                        .unwrap_or(&buf[start..end]);
+                    line += 1;
+                    start = (end + 1).min(buf.len());
+                    if !text.is_empty() {
+                        let header: Vec<String> = split_tabs(0, text)
+                            .into_iter()
+                            .map(|r| String::from_utf8_lossy(&text[r]).into_owned())
+                            .collect();
+                        cols = Some(columns(path, &header)?);
+                        break;
+                    }
+                }
+                match cols {
+                    Some(c) => c,
+                    None if eof => {
+                        return Err(SourceError::whole_file(path, "the file is empty")
+                            .with_help("a corpus file needs a header row and one row per segment"))
+                    }
+                    None => continue,
+                }
             }
-            let fields: Vec<Range<usize>> = split_tabs(at, &buf[at..stop]);
-            let this = at;
-            at = end + 1;
-            if stop == this {
-                continue; // a blank line
-            }
-            let Some(c) = cols else {
-                let header: Vec<String> = fields
-                    .iter()
-                    .map(|r| String::from_utf8_lossy(&buf[r.clone()]).into_owned())
-                    .collect();
-                cols = Some(columns(path, &header)?);
-                continue;
-            };
-            if fields.len() != c.n {
-                return Err(SourceError::new(
-                    path,
-                    line as usize,
-                    0,
-                    format!("this row has {} columns, the header {}", fields.len(), c.n),
-                )
-                .with_help("TSV has no quoting: a tab inside the text splits it; replace tabs in the text with spaces"));
-            }
-            rows.push(Row {
-                line,
-                id: fields[c.id].clone(),
-                role: c.role.map_or(0..0, |r| fields[r].clone()),
-                text: fields[c.text].clone(),
-            });
-        }
-        if cols.is_none() && eof {
-            return Err(SourceError::whole_file(path, "the file is empty")
-                .with_help("a corpus file needs a header row and one row per segment"));
-        }
-        if tx.send(Ok(Block { buf, rows })).is_err() {
+        };
+        let header_lines = line - first_line;
+        line += memchr::memchr_iter(b'\n', &buf[start..]).count() as u64;
+        let tsv = TsvBlock {
+            start,
+            first_line: first_line + header_lines,
+            cols: c,
+        };
+        let block = Block {
+            buf,
+            rows: Vec::new(),
+            tsv: Some(tsv),
+        };
+        if tx.send(Ok(block)).is_err() {
             return Ok(());
         }
     }
     Ok(())
+}
+
+/// The line of byte `at` of a TSV block (1-based, in the file).
+fn line_of(buf: &[u8], t: &TsvBlock, at: usize) -> u64 {
+    t.first_line + memchr::memchr_iter(b'\n', &buf[t.start..at]).count() as u64
+}
+
+/// Ranges of `buf` from `start`, each about `size` bytes and ending after a newline (or at the
+/// end of the buffer).
+fn line_ranges(buf: &[u8], start: usize, size: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = start;
+    while at < buf.len() {
+        let end = if at + size >= buf.len() {
+            buf.len()
+        } else {
+            memchr::memchr(b'\n', &buf[at + size..]).map_or(buf.len(), |i| at + size + i + 1)
+        };
+        out.push(at..end);
+        at = end;
+    }
+    out
+}
+
+/// Split the lines of `range` into rows; blank lines are skipped. The line number of a row is
+/// counted only when it is needed for an error.
+fn split_rows(
+    buf: &[u8],
+    range: Range<usize>,
+    t: &TsvBlock,
+    path: &Path,
+) -> Result<Vec<Row>, SourceError> {
+    let mut rows = Vec::with_capacity(range.len() / 400 + 1);
+    let mut at = range.start;
+    while at < range.end {
+        let end = memchr::memchr(b'\n', &buf[at..range.end]).map_or(range.end, |i| at + i);
+        let mut stop = end;
+        if stop > at && buf[stop - 1] == b'\r' {
+            stop -= 1;
+        }
+        let this = at;
+        at = end + 1;
+        if stop == this {
+            continue;
+        }
+        let fields = split_tabs(this, &buf[this..stop]);
+        if fields.len() != t.cols.n {
+            return Err(SourceError::new(
+                path,
+                line_of(buf, t, this) as usize,
+                0,
+                format!("this row has {} columns, the header {}", fields.len(), t.cols.n),
+            )
+            .with_help("TSV has no quoting: a tab inside the text splits it; replace tabs in the text with spaces"));
+        }
+        let c = t.cols;
+        rows.push(Row {
+            line: 0, // counted on error, see `line_of`
+            id: fields[c.id].clone(),
+            role: c.role.map_or(0..0, |r| fields[r].clone()),
+            text: fields[c.text].clone(),
+        });
+    }
+    Ok(rows)
 }
 
 fn split_tabs(offset: usize, line: &[u8]) -> Vec<Range<usize>> {
@@ -406,6 +501,7 @@ fn read_csv<R: Read>(
     let mut block = Block {
         buf: Vec::with_capacity(block_bytes),
         rows: Vec::new(),
+        tsv: None,
     };
     while rdr.read_byte_record(&mut record).map_err(fail)? {
         let line = record.position().map_or(0, |p| p.line());
@@ -429,6 +525,7 @@ fn read_csv<R: Read>(
                 Block {
                     buf: Vec::with_capacity(block_bytes),
                     rows: Vec::new(),
+                    tsv: None,
                 },
             );
             if tx.send(Ok(full)).is_err() {
