@@ -119,7 +119,12 @@ impl SearchIndex {
                 .as_deref(),
         )
         .unwrap_or_default();
-        let reader = index.reader().map_err(|e| IndexError::tantivy(&dir, e))?;
+        // One command reads one commit: no reload watcher thread to start.
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| IndexError::tantivy(&dir, e))?;
         let fields = Fields::new(&index.schema());
         let analyzer = |name: &str| index.tokenizers().get(name).expect("built-in tokenizer");
         let (stemmer, plain) = (analyzer(STEMMED), analyzer(UNSTEMMED));

@@ -133,7 +133,6 @@ pub fn update(
     let data_dir = project.data_dir();
     let _lock = IndexLock::acquire(&data_dir)?;
     let codebook = load_codebook(&project.codebook_dir)?;
-    let matcher = Matcher::new(&codebook);
     let settings = settings_hash(project, &codebook);
     let files = corpus_files(project)?;
     let dir = data_dir.join(INDEX_DIR);
@@ -195,6 +194,8 @@ pub fn update(
         return Ok(report);
     }
 
+    // Compiled only now: a search that finds the index up to date never needs it.
+    let matcher = Matcher::new(&codebook);
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer(WRITER_BUDGET)
         .map_err(|e| IndexError::tantivy(&dir, e))?;
