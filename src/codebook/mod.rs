@@ -286,4 +286,43 @@ examples = ["an officer"]
         assert!(w.iter().any(|w| w.message.contains("no patterns")));
         assert!(w.iter().any(|w| w.message.contains("no examples")));
     }
+
+    #[test]
+    fn dictionary_matching_is_checked_where_it_is_written() {
+        let e = errors(&[("a.toml", "[codebook]\nmatching = \"fuzzy\"\n")]);
+        assert_eq!((e[0].line, e[0].col), (2, 12), "{}", e[0]);
+        assert!(e[0].message.contains("unknown matching `fuzzy`"));
+
+        let e = errors(&[(
+            "a.toml",
+            "[codebook]\nmatching = \"dictionary\"\nstem = true\n",
+        )]);
+        assert!(e[0].message.contains("stem = true cannot be combined"), "{}", e[0]);
+
+        let e = errors(&[(
+            "a.toml",
+            "[codebook]\nmatching = \"dictionary\"\n[codes.x]\nlabel = \"X\"\npatterns = [\"tr*st\"]\nexclude = [\"a\"]\n",
+        )]);
+        assert_eq!((e[0].line, e[0].col), (5, 16), "{}", e[0]);
+        assert!(e[0].message.contains("`*` may only end the entry"), "{}", e[0]);
+        assert!(e[1].message.contains("has exclusions"), "{}", e[1]);
+
+        // Matching must agree across files, like stem and case.
+        let e = errors(&[
+            ("a.toml", "[codebook]\nmatching = \"dictionary\"\n"),
+            ("b.toml", "[codebook]\nmatching = \"rules\"\n"),
+        ]);
+        assert!(e[0].message.contains("options differ"), "{}", e[0]);
+
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "a.toml",
+            "[codebook]\nmatching = \"dictionary\"\n[codes.\"C01.01\"]\nlabel = \"X\"\npatterns = [\"trust*\", '\"lack of trust\"', \"don't\"]\n",
+        );
+        let (cb, _) = load(d.path()).unwrap();
+        assert_eq!(cb.matching, Matching::Dictionary);
+        assert_eq!(cb.codes[0].id, "C01.01");
+        assert_eq!(cb.codes[0].patterns.len(), 3);
+    }
 }
