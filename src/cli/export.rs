@@ -10,8 +10,8 @@ use anyhow::{bail, Context as _, Result};
 use indicatif::ProgressBar;
 
 use qcode::export::{
-    cooccur, crosstab, framework, quotes, wide, write_csv, write_csv_header, write_csv_rows,
-    write_json, write_table, write_xlsx, CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export,
+    cooccur, crosstab, quotes, wide, write_csv, write_csv_header, write_csv_rows, write_json,
+    write_table, write_xlsx, CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export, Framework,
     FrameworkOptions, ListingOptions, Measure, Percent, Redactor, Table, Var,
 };
 use qcode::index::{Load, SearchIndex, SearchRequest};
@@ -228,6 +228,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if format == OutFormat::Csv && matches!(args.kind, Kind::Quotes { .. } | Kind::Wide { .. }) {
         return stream_listing(ctx, &args.kind, common, &redact_list);
     }
+    if let Kind::Framework { of, max_chars, .. } = &args.kind {
+        return stream_framework(ctx, common, of, *max_chars, &redact_list, format);
+    }
     let spinner = ProgressBar::new_spinner().with_message("loading segments");
     if !ctx.quiet {
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -292,17 +295,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             };
             vec![cooccur(&dataset, of.as_deref(), m)?]
         }
-        Kind::Framework { of, max_chars, .. } => {
-            vec![framework(
-                &dataset,
-                &FrameworkOptions {
-                    dimension: of.clone(),
-                    max_chars: *max_chars,
-                    redactor,
-                },
-            )?]
+        Kind::Framework { .. } | Kind::Qdc { .. } | Kind::Qdpx { .. } => {
+            unreachable!("handled above")
         }
-        Kind::Qdc { .. } | Kind::Qdpx { .. } => unreachable!("handled above"),
     };
     spinner.finish_and_clear();
     let export = Export {
@@ -473,6 +468,55 @@ fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The framework matrix, built window by window: only its cells are held, never the corpus.
+fn stream_framework(
+    ctx: &Context,
+    c: &Common,
+    of: &str,
+    max_chars: usize,
+    redact_list: &str,
+    format: OutFormat,
+) -> Result<ExitCode> {
+    let index = open_fresh_index(ctx)?;
+    let keep = filter_ids(&index, c)?;
+    let names = if c.with_names {
+        Vec::new()
+    } else {
+        index.manifest.names()
+    };
+    let codebook = index.codebook().clone();
+    let opts = FrameworkOptions {
+        dimension: of.to_string(),
+        max_chars,
+        redactor: Redactor::new(redact_list, &names)?,
+    };
+    let mut fw = Framework::new(&codebook, &opts, index.manifest.meta_keys())?;
+    let load = Load {
+        respondents_only: true,
+        text: true,
+        evidence: false,
+    };
+    let (mut segments, mut interviews) = (0, HashSet::new());
+    for window in index.ordered_addresses()?.chunks(stream_window()) {
+        let ds = Dataset::new(
+            codebook.clone(),
+            index.segments_at(window, load, keep.as_ref())?,
+            None,
+        );
+        segments += ds.items.len();
+        interviews.extend(ds.items.iter().map(|i| i.segment.interview.clone()));
+        fw.add(&ds);
+    }
+    let mut meta = Dataset::new(codebook.clone(), Vec::new(), None).meta("framework");
+    (meta.segments, meta.interviews) = (segments, interviews.len());
+    let export = Export {
+        meta,
+        tables: vec![fw.table()],
+    };
+    emit(&export, format, c)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The codes quotes and wide show: those asked for with --code (and descendants) or
 /// --dimension, else all.
 fn code_selection(ds: &Dataset, c: &Common) -> Option<Vec<usize>> {
@@ -495,10 +539,11 @@ fn code_selection(ds: &Dataset, c: &Common) -> Option<Vec<usize>> {
 }
 
 fn emit(export: &Export, format: OutFormat, c: &Common) -> Result<()> {
-    let render = |buf: &mut Vec<u8>| -> Result<()> {
+    let render = |mut out: &mut dyn Write| -> Result<()> {
+        let out = &mut out;
         match format {
             OutFormat::Csv => write_csv(
-                buf,
+                out,
                 export,
                 if c.excel {
                     CsvFlavour::Excel
@@ -506,21 +551,32 @@ fn emit(export: &Export, format: OutFormat, c: &Common) -> Result<()> {
                     CsvFlavour::Plain
                 },
             )?,
-            OutFormat::Json => write_json(buf, export)?,
-            OutFormat::Table => write_table(buf, export, 60)?,
-            OutFormat::Xlsx => buf.extend(write_xlsx(export)?),
+            OutFormat::Json => write_json(out, export)?,
+            OutFormat::Table => write_table(out, export, 60)?,
+            OutFormat::Xlsx => out.write_all(&write_xlsx(export)?)?,
         }
         Ok(())
     };
-    let mut buf = Vec::new();
-    render(&mut buf)?;
     match &c.output {
         None => {
+            // Rendered whole first, so an error never leaves half a table on stdout.
+            let mut buf = Vec::new();
+            render(&mut buf)?;
             let mut out = std::io::stdout().lock();
             out.write_all(&buf)?;
             out.flush()?;
         }
-        Some(path) => write_atomically(path, &buf)?,
+        Some(path) => {
+            // Straight into the temporary file: no second copy of a large export in memory.
+            let mut tmp = temp_beside(path)?;
+            {
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+                render(&mut w)
+                    .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
+                w.flush()?;
+            }
+            persist(tmp, path)?;
+        }
     }
     Ok(())
 }

@@ -297,14 +297,22 @@ examples = ["an officer"]
             "a.toml",
             "[codebook]\nmatching = \"dictionary\"\nstem = true\n",
         )]);
-        assert!(e[0].message.contains("stem = true cannot be combined"), "{}", e[0]);
+        assert!(
+            e[0].message.contains("stem = true cannot be combined"),
+            "{}",
+            e[0]
+        );
 
         let e = errors(&[(
             "a.toml",
             "[codebook]\nmatching = \"dictionary\"\n[codes.x]\nlabel = \"X\"\npatterns = [\"tr*st\"]\nexclude = [\"a\"]\n",
         )]);
         assert_eq!((e[0].line, e[0].col), (5, 16), "{}", e[0]);
-        assert!(e[0].message.contains("`*` may only end the entry"), "{}", e[0]);
+        assert!(
+            e[0].message.contains("`*` may only end the entry"),
+            "{}",
+            e[0]
+        );
         assert!(e[1].message.contains("has exclusions"), "{}", e[1]);
 
         // Matching must agree across files, like stem and case.

@@ -169,89 +169,157 @@ pub struct FrameworkOptions {
 /// The Framework Method matrix: one row per interview (case), one column per code of a
 /// dimension; each cell the case's quotes for that code, in transcript order.
 pub fn framework(ds: &Dataset, opts: &FrameworkOptions) -> Result<Table, ExportError> {
-    let codes: Vec<usize> = ds
-        .codebook
-        .codes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.dimension == opts.dimension)
-        .map(|(i, _)| i)
-        .collect();
-    if codes.is_empty() {
-        let dims: BTreeSet<&str> = ds
-            .codebook
+    let mut fw = Framework::new(&ds.codebook, opts, ds.meta_keys())?;
+    fw.add(ds);
+    Ok(fw.table())
+}
+
+/// A framework matrix built window by window: segments arrive in transcript order (a window
+/// at a time, so a corpus never has to be in memory at once) and only the cells grow.
+pub struct Framework<'a> {
+    codebook: &'a crate::codebook::Codebook,
+    opts: &'a FrameworkOptions,
+    codes: Vec<usize>,
+    keys: Vec<String>,
+    cases: BTreeMap<String, Case>,
+}
+
+#[derive(Default)]
+struct Case {
+    roles: BTreeSet<String>,
+    /// Per metadata key: the value all the case's segments share so far; `None` once two
+    /// differ (interview-level metadata is what every segment agrees on).
+    meta: Vec<Option<Option<String>>>,
+    /// Per selected code, the quotes so far, separated by blank lines (one string, not a
+    /// list: a cell can hold hundreds of megabytes, and joining would copy them).
+    quotes: Vec<String>,
+}
+
+impl<'a> Framework<'a> {
+    /// The codes of `opts.dimension` are the columns; `keys` the metadata columns.
+    pub fn new(
+        codebook: &'a crate::codebook::Codebook,
+        opts: &'a FrameworkOptions,
+        keys: Vec<String>,
+    ) -> Result<Framework<'a>, ExportError> {
+        let codes: Vec<usize> = codebook
             .codes
             .iter()
-            .map(|c| c.dimension.as_str())
+            .enumerate()
+            .filter(|(_, c)| c.dimension == opts.dimension)
+            .map(|(i, _)| i)
             .collect();
-        return Err(ExportError(format!(
-            "no codes of dimension `{}`; the codebook has: {}",
-            opts.dimension,
-            dims.into_iter().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let mut cases: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
-    for item in &ds.items {
-        cases
-            .entry(item.segment.interview.as_str())
-            .or_default()
-            .push(item);
-    }
-    // Interview-level metadata: keys whose value is the same in all of a case's segments.
-    let keys = ds.meta_keys();
-    let mut header: Vec<String> = vec!["interview".into(), "roles".into()];
-    header.extend(keys.iter().map(|k| format!("meta:{k}")));
-    header.extend(codes.iter().map(|&c| ds.codebook.codes[c].id.clone()));
-    let cases: Vec<(&str, Vec<&Item>)> = cases.into_iter().collect();
-    let rows = cases
-        .par_iter()
-        .map(|(case, items)| {
-            let roles: BTreeSet<&str> = items
+        if codes.is_empty() {
+            let dims: BTreeSet<&str> = codebook
+                .codes
                 .iter()
-                .map(|i| i.segment.role_label.as_str())
+                .map(|c| c.dimension.as_str())
                 .collect();
-            let mut row = vec![
-                Cell::text(*case),
-                Cell::text(roles.into_iter().collect::<Vec<_>>().join("; ")),
-            ];
-            for k in &keys {
-                let first = items[0].segment.meta.get(k);
-                let same = items.iter().all(|i| i.segment.meta.get(k) == first);
-                row.push(match (same, first) {
-                    (true, Some(v)) => Cell::text(v.clone()),
-                    _ => Cell::Empty,
+            return Err(ExportError(format!(
+                "no codes of dimension `{}`; the codebook has: {}",
+                opts.dimension,
+                dims.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok(Framework {
+            codebook,
+            opts,
+            codes,
+            keys,
+            cases: BTreeMap::new(),
+        })
+    }
+
+    /// Add the next segments (in transcript order).
+    pub fn add(&mut self, ds: &Dataset) {
+        // The quotes of each segment, formatted in parallel; then appended in order.
+        let quotes: Vec<Option<String>> = ds
+            .items
+            .par_iter()
+            .map(|i| {
+                self.codes.iter().any(|&c| i.reaches(c)).then(|| {
+                    let text = self.opts.redactor.apply(&i.segment.text).replace('\n', " ");
+                    format!("[{}] {}", i.segment.id, trim(&text, self.opts.max_chars))
+                })
+            })
+            .collect();
+        let (n_keys, n_codes) = (self.keys.len(), self.codes.len());
+        for (item, quote) in ds.items.iter().zip(quotes) {
+            let s = &item.segment;
+            let case = self
+                .cases
+                .entry(s.interview.clone())
+                .or_insert_with(|| Case {
+                    meta: vec![Some(None); n_keys],
+                    quotes: vec![String::new(); n_codes],
+                    ..Case::default()
                 });
+            let first = case.roles.is_empty();
+            if !case.roles.contains(&s.role_label) {
+                case.roles.insert(s.role_label.clone());
             }
-            // Cells in parallel too: one interview may hold most of a large corpus.
-            let cells: Vec<Cell> = codes
-                .par_iter()
-                .map(|&c| {
-                    let quotes: Vec<String> = items
-                        .iter()
-                        .filter(|i| i.reaches(c))
-                        .map(|i| {
-                            let text = opts.redactor.apply(&i.segment.text).replace('\n', " ");
-                            format!("[{}] {}", i.segment.id, trim(&text, opts.max_chars))
-                        })
-                        .collect();
-                    if quotes.is_empty() {
+            for (k, slot) in self.keys.iter().zip(&mut case.meta) {
+                let v = s.meta.get(k);
+                match slot {
+                    _ if first => *slot = Some(v.cloned()),
+                    Some(same) if same.as_ref() != v => *slot = None,
+                    _ => {}
+                }
+            }
+            if let Some(q) = quote {
+                for k in (0..n_codes).filter(|&k| item.reaches(self.codes[k])) {
+                    let cell = &mut case.quotes[k];
+                    if !cell.is_empty() {
+                        cell.push_str("\n\n");
+                    }
+                    cell.push_str(&q);
+                }
+            }
+        }
+    }
+
+    /// The matrix, cases in id order.
+    pub fn table(self) -> Table {
+        let mut header: Vec<String> = vec!["interview".into(), "roles".into()];
+        header.extend(self.keys.iter().map(|k| format!("meta:{k}")));
+        header.extend(
+            self.codes
+                .iter()
+                .map(|&c| self.codebook.codes[c].id.clone()),
+        );
+        let rows = self
+            .cases
+            .into_iter()
+            .map(|(id, case)| {
+                let mut row = vec![
+                    Cell::text(id),
+                    Cell::text(case.roles.into_iter().collect::<Vec<_>>().join("; ")),
+                ];
+                row.extend(case.meta.into_iter().map(|m| match m {
+                    Some(Some(v)) => Cell::text(v),
+                    _ => Cell::Empty,
+                }));
+                row.extend(case.quotes.into_iter().map(|q| {
+                    if q.is_empty() {
                         Cell::Empty
                     } else {
-                        Cell::text(quotes.join("\n\n"))
+                        Cell::Text(q)
                     }
-                })
-                .collect();
-            row.extend(cells);
-            row
-        })
-        .collect();
-    Ok(Table {
-        name: "framework".into(),
-        title: format!("Framework matrix: interviews × {} codes", opts.dimension),
-        header,
-        rows,
-        group: None,
-    })
+                }));
+                row
+            })
+            .collect();
+        Table {
+            name: "framework".into(),
+            title: format!(
+                "Framework matrix: interviews × {} codes",
+                self.opts.dimension
+            ),
+            header,
+            rows,
+            group: None,
+        }
+    }
 }
 
 /// At most `max` characters, cut at a word boundary when possible, with an ellipsis.

@@ -250,6 +250,15 @@ fn streamed_listings_do_not_depend_on_the_window() {
         &["export", "quotes"][..],
         &["export", "wide", "--counts"],
         &["export", "quotes", "--excel", "--code", "council"],
+        &["export", "framework", "--of", "component"],
+        &[
+            "export",
+            "framework",
+            "--of",
+            "stakeholder",
+            "--format",
+            "json",
+        ],
     ] {
         let whole = p.qcode(args).output().unwrap();
         let tiny = p
