@@ -11,7 +11,9 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
-use qcode::coding::stream::{count, output_paths, write_matrix, InputFormat, BLOCK_BYTES};
+use qcode::coding::stream::{
+    count, count_tsv_slice, output_paths, write_matrix, InputFormat, BLOCK_BYTES,
+};
 use qcode::coding::Matcher;
 
 use super::output::{persist, temp_beside};
@@ -84,15 +86,41 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let seg_tmp = temp_beside(&seg_path)?;
     let mut seg_out = std::io::BufWriter::with_capacity(1 << 20, seg_tmp);
-    let tally = count(
-        input,
-        format,
-        BLOCK_BYTES,
-        &args.corpus,
-        &matcher,
-        &code_ids,
-        &mut seg_out,
-    )?;
+    let tally = if format == InputFormat::Tsv && input.metadata().is_ok_and(|m| m.is_file()) {
+        // A TSV file is mapped rather than read: no copy, no reader thread. SAFETY: the map
+        // is only read; the file is the user's corpus, which qcode never writes (a file
+        // truncated by another program meanwhile would end the process with SIGBUS, as it
+        // would ripgrep's).
+        let map = unsafe { memmap2::Mmap::map(&input) }
+            .with_context(|| format!("{}: cannot read the corpus", args.corpus.display()))?;
+        let _ = map.advise(memmap2::Advice::Sequential);
+        count_tsv_slice(
+            &map,
+            &args.corpus,
+            64 << 20,
+            &matcher,
+            &code_ids,
+            &mut seg_out,
+            // Windows already counted leave the process's memory (the page cache keeps them).
+            &mut |r| unsafe {
+                let _ = map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    r.start,
+                    r.len(),
+                );
+            },
+        )?
+    } else {
+        count(
+            input,
+            format,
+            BLOCK_BYTES,
+            &args.corpus,
+            &matcher,
+            &code_ids,
+            &mut seg_out,
+        )?
+    };
     let seg_tmp = seg_out
         .into_inner()
         .map_err(|e| e.into_error())

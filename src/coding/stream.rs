@@ -174,12 +174,8 @@ fn consume<W: Write>(
     code_ids: &[String],
     out: &mut W,
 ) -> Result<Tally, CountError> {
-    let n_codes = code_ids.len();
-    out.write_all(b"segment_id\tcode_id\tcount\n")?;
-    let mut roles: Vec<String> = Vec::new();
-    let mut role_at: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut matrix: Vec<Vec<u64>> = vec![Vec::new(); n_codes];
-    let (mut segments, mut coded, mut bytes) = (0u64, 0u64, 0u64);
+    let mut tally = Tallier::new(code_ids.len());
+    out.write_all(HEADER)?;
     for block in rx {
         let block = block.map_err(input_error)?;
         // Rows are coded in parallel in runs of rows; each run writes its own output and
@@ -191,45 +187,177 @@ fn consume<W: Write>(
                 .par_chunks(256)
                 .map(|rows| code_run(&block.buf, rows, None, path, matcher, code_ids))
                 .collect(),
-            Some(t) => line_ranges(&block.buf, t.start, 1 << 17)
-                .into_par_iter()
-                .map(|r| {
-                    let rows = split_rows(&block.buf, r, t, path)?;
-                    let mut run = code_run(&block.buf, &rows, Some(t), path, matcher, code_ids)?;
-                    run.segments = rows.len() as u64;
-                    Ok(run)
-                })
-                .collect(),
+            Some(t) => tsv_runs(&block.buf, t, path, matcher, code_ids),
         };
+        tally.merge(runs, out)?;
+        tally.segments += block.rows.len() as u64;
+        tally.bytes += block.buf.len() as u64;
+        let _ = back.send(block.buf);
+    }
+    Ok(tally.finish())
+}
+
+const HEADER: &[u8] = b"segment_id\tcode_id\tcount\n";
+
+/// The TSV rows of `buf` from `t.start`, split and coded in parallel runs of about 128 KB.
+fn tsv_runs(
+    buf: &[u8],
+    t: &TsvBlock,
+    path: &Path,
+    matcher: &Matcher,
+    code_ids: &[String],
+) -> Vec<Result<RunOut, SourceError>> {
+    line_ranges(buf, t.start, 1 << 17)
+        .into_par_iter()
+        .map(|r| {
+            let rows = split_rows(buf, r, t, path)?;
+            let mut run = code_run(buf, &rows, Some(t), path, matcher, code_ids)?;
+            run.segments = rows.len() as u64;
+            Ok(run)
+        })
+        .collect()
+}
+
+/// The matrix and totals, merged from runs in corpus order.
+struct Tallier {
+    roles: Vec<String>,
+    role_at: HashMap<Vec<u8>, usize>,
+    matrix: Vec<Vec<u64>>,
+    segments: u64,
+    coded: u64,
+    bytes: u64,
+}
+
+impl Tallier {
+    fn new(n_codes: usize) -> Tallier {
+        Tallier {
+            roles: Vec::new(),
+            role_at: HashMap::new(),
+            matrix: vec![Vec::new(); n_codes],
+            segments: 0,
+            coded: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Write each run's rows and add up its tallies, in order; the first bad row stops it.
+    fn merge<W: Write>(
+        &mut self,
+        runs: Vec<Result<RunOut, SourceError>>,
+        out: &mut W,
+    ) -> Result<(), CountError> {
         for run in runs {
             let run = run.map_err(input_error)?;
             out.write_all(&run.out)?;
-            coded += run.coded;
-            segments += run.segments;
+            self.coded += run.coded;
+            self.segments += run.segments;
             for (role, counts) in run.roles {
-                let col = *role_at.entry(role.clone()).or_insert_with(|| {
-                    roles.push(String::from_utf8_lossy(&role).into_owned());
-                    for row in &mut matrix {
-                        row.push(0);
+                let col = match self.role_at.get(&role) {
+                    Some(&c) => c,
+                    None => {
+                        self.roles.push(String::from_utf8_lossy(&role).into_owned());
+                        for row in &mut self.matrix {
+                            row.push(0);
+                        }
+                        self.role_at.insert(role, self.roles.len() - 1);
+                        self.roles.len() - 1
                     }
-                    roles.len() - 1
-                });
+                };
                 for (c, n) in counts.iter().enumerate() {
-                    matrix[c][col] += n;
+                    self.matrix[c][col] += n;
                 }
             }
         }
-        segments += block.rows.len() as u64;
-        bytes += block.buf.len() as u64;
-        let _ = back.send(block.buf);
+        Ok(())
     }
-    Ok(Tally {
-        roles,
-        matrix,
-        segments,
-        coded,
-        bytes,
-    })
+
+    fn finish(self) -> Tally {
+        Tally {
+            roles: self.roles,
+            matrix: self.matrix,
+            segments: self.segments,
+            coded: self.coded,
+            bytes: self.bytes,
+        }
+    }
+}
+
+/// Count a TSV corpus that is already in memory, typically a memory-mapped file: no reader
+/// thread and no copy. It goes through `data` a window of about `window` bytes at a time and
+/// calls `done` with each range it will not read again (so the caller can drop those pages).
+/// Same output as [`count`].
+pub fn count_tsv_slice<W: Write>(
+    data: &[u8],
+    path: &Path,
+    window: usize,
+    matcher: &Matcher,
+    code_ids: &[String],
+    out: &mut W,
+    done: &mut dyn FnMut(Range<usize>),
+) -> Result<Tally, CountError> {
+    let mut start = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut line = 1u64;
+    let cols = loop {
+        if start >= data.len() {
+            return Err(input_error(
+                SourceError::whole_file(path, "the file is empty")
+                    .with_help("a corpus file needs a header row and one row per segment"),
+            ));
+        }
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        let text = data[start..end]
+            .strip_suffix(b"\r")
+            .unwrap_or(&data[start..end]);
+        line += 1;
+        start = (end + 1).min(data.len());
+        if !text.is_empty() {
+            let header: Vec<String> = split_tabs(0, text)
+                .into_iter()
+                .map(|r| String::from_utf8_lossy(&text[r]).into_owned())
+                .collect();
+            break columns(path, &header).map_err(input_error)?;
+        }
+    };
+    // Line numbers are counted from here, and only when an error needs one.
+    let mut t = TsvBlock {
+        start,
+        first_line: line,
+        cols,
+    };
+    let data_start = start;
+    let mut tally = Tallier::new(code_ids.len());
+    out.write_all(HEADER)?;
+    let mut at = start;
+    while at < data.len() {
+        let end = if at + window >= data.len() {
+            data.len()
+        } else {
+            memchr::memchr(b'\n', &data[at + window..]).map_or(data.len(), |i| at + window + i + 1)
+        };
+        t.start = at;
+        let runs = tsv_runs(&data[..end], &t, path, matcher, code_ids);
+        // An error's line is counted from the first data line, not this window.
+        let runs = runs
+            .into_iter()
+            .map(|r| {
+                r.map_err(|mut e| {
+                    if e.line > 0 {
+                        e.line += memchr::memchr_iter(b'\n', &data[data_start..at]).count();
+                    }
+                    e
+                })
+            })
+            .collect();
+        tally.merge(runs, out)?;
+        done(at..end);
+        at = end;
+    }
+    tally.bytes = data.len() as u64;
+    Ok(tally.finish())
 }
 
 struct RunOut {
@@ -661,6 +789,61 @@ mod tests {
             }
             assert_eq!(t_big.segments, 300);
             assert!(big.lines().count() > 300);
+        }
+    }
+
+    #[test]
+    fn a_mapped_tsv_counts_the_same_in_any_window() {
+        let cb = dictionary(&[
+            ("a", &["trust*", "lack of trust"]),
+            ("b", &["council", "trust"]),
+        ]);
+        let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
+        let m = Matcher::new(&cb);
+        let input = corpus('\t');
+        let (reference, t_ref) = run(&input, InputFormat::Tsv, BLOCK_BYTES).unwrap();
+        for window in [1, 64, 5000, 1 << 26] {
+            let mut out = Vec::new();
+            let mut released = 0;
+            let t = count_tsv_slice(
+                input.as_bytes(),
+                Path::new("c.tsv"),
+                window,
+                &m,
+                &ids,
+                &mut out,
+                &mut |r| released += r.len(),
+            )
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                reference,
+                "window {window}"
+            );
+            assert_eq!(
+                (t.roles.clone(), t.matrix.clone()),
+                (t_ref.roles.clone(), t_ref.matrix.clone())
+            );
+            assert_eq!(t.segments, t_ref.segments);
+            // Every byte after the header is handed back once.
+            assert_eq!(released, input.len() - input.find('\n').unwrap() - 1);
+        }
+        // A bad row far into the file is named by its line, whatever the window.
+        let bad = format!("{input}x\tparticipant\n");
+        let lines = bad.lines().count();
+        for window in [64, 1 << 26] {
+            let Err(CountError::Input(e)) = count_tsv_slice(
+                bad.as_bytes(),
+                Path::new("c.tsv"),
+                window,
+                &m,
+                &ids,
+                &mut Vec::new(),
+                &mut |_| {},
+            ) else {
+                panic!("expected an input error");
+            };
+            assert_eq!(e.line, lines, "window {window}");
         }
     }
 
