@@ -44,7 +44,7 @@ struct RawTranscript {
 #[derive(Debug, Clone)]
 pub struct TranscriptSettings {
     /// A turn starts where this matches at the start of a line; capture group 1 is the label.
-    pub speaker_pattern: Regex,
+    pub speaker_pattern: SpeakerPattern,
     /// Lines matching any of these are dropped (treated as blank lines).
     pub skip_lines: Vec<Regex>,
     /// File extensions read as speaker-labelled transcripts (lowercase, no dot).
@@ -55,10 +55,34 @@ pub struct TranscriptSettings {
 pub const DEFAULT_SPEAKER_PATTERN: &str =
     r"^(\p{Lu}[\p{L}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{N}_.'’-]*){0,3}):(?:[ \t]+|$)";
 
+/// The speaker-label regex, compiled when first used: the default one, with its Unicode
+/// classes, takes about a millisecond to compile, which a search that parses no transcript
+/// should not pay. A pattern from qcode.toml is compiled when the project is opened (to report
+/// errors), and kept.
+#[derive(Debug, Clone, Default)]
+pub struct SpeakerPattern(std::sync::OnceLock<Regex>);
+
+impl SpeakerPattern {
+    fn regex(&self) -> &Regex {
+        self.0
+            .get_or_init(|| Regex::new(DEFAULT_SPEAKER_PATTERN).expect("default pattern compiles"))
+    }
+
+    pub fn captures<'h>(&self, line: &'h str) -> Option<regex::Captures<'h>> {
+        self.regex().captures(line)
+    }
+}
+
+impl From<Regex> for SpeakerPattern {
+    fn from(re: Regex) -> SpeakerPattern {
+        SpeakerPattern(std::sync::OnceLock::from(re))
+    }
+}
+
 impl Default for TranscriptSettings {
     fn default() -> Self {
         TranscriptSettings {
-            speaker_pattern: Regex::new(DEFAULT_SPEAKER_PATTERN).expect("default pattern compiles"),
+            speaker_pattern: SpeakerPattern::default(),
             skip_lines: Vec::new(),
             extensions: ["txt", "md", "vtt", "srt", "docx"]
                 .map(String::from)
@@ -190,7 +214,7 @@ fn settings_from(
             .with_source(text)
             .with_help(r"e.g. speaker_pattern = '^\*\*(.+?)\*\*:\s*' for `**Name**: text`; use (?:...) for other groups"));
         }
-        s.speaker_pattern = re;
+        s.speaker_pattern = re.into();
     }
     for p in &raw.skip_lines {
         let re = Regex::new(p).map_err(|e| {

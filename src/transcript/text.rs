@@ -364,7 +364,7 @@ mod tests {
     #[test]
     fn custom_speaker_pattern_and_skip_lines() {
         let settings = TranscriptSettings {
-            speaker_pattern: Regex::new(r"^\*\*(.+?)\*\*:\s*").unwrap(),
+            speaker_pattern: Regex::new(r"^\*\*(.+?)\*\*:\s*").unwrap().into(),
             skip_lines: vec![Regex::new(r"^\.\. ").unwrap()],
             ..TranscriptSettings::default()
         };

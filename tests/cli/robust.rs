@@ -76,7 +76,7 @@ proptest! {
     fn transcripts_never_panic(bytes in input(TRANSCRIPT)) {
         if let Ok(d) = decode(&bytes) {
             let custom = TranscriptSettings {
-                speaker_pattern: regex::Regex::new(r"^\*\*(.+?)\*\*:\s*").unwrap(),
+                speaker_pattern: regex::Regex::new(r"^\*\*(.+?)\*\*:\s*").unwrap().into(),
                 skip_lines: vec![regex::Regex::new(r"^\.\. ").unwrap()],
                 ..TranscriptSettings::default()
             };
