@@ -57,6 +57,9 @@ pub struct Args {
     summary_json: bool,
 }
 
+/// Bytes of a mapped TSV coded between two merges.
+const WINDOW: usize = 64 << 20;
+
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let t0 = Instant::now();
     let cb_path = args
@@ -94,20 +97,27 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let map = unsafe { memmap2::Mmap::map(&input) }
             .with_context(|| format!("{}: cannot read the corpus", args.corpus.display()))?;
         let _ = map.advise(memmap2::Advice::Sequential);
+        // Only a file much larger than a window needs its counted pages given back.
+        let release = map.len() > 4 * WINDOW;
         count_tsv_slice(
             &map,
             &args.corpus,
-            64 << 20,
+            WINDOW,
             &matcher,
             &code_ids,
             &mut seg_out,
             // Windows already counted leave the process's memory (the page cache keeps them).
-            &mut |r| unsafe {
-                let _ = map.unchecked_advise_range(
-                    memmap2::UncheckedAdvice::DontNeed,
-                    r.start,
-                    r.len(),
-                );
+            &mut |r| {
+                if release {
+                    // SAFETY: a read-only file map; dropped pages are read again from the file.
+                    unsafe {
+                        let _ = map.unchecked_advise_range(
+                            memmap2::UncheckedAdvice::DontNeed,
+                            r.start,
+                            r.len(),
+                        );
+                    }
+                }
             },
         )?
     } else {
