@@ -124,6 +124,22 @@ class Bench:
                                                "semantics")}
                 for r in recs}
 
+    def thread_scaling(self, corpus, codebook, runs):
+        """qcode count with 1 and 2 threads, alternating, timed with perf_counter: /usr/bin/time
+        (inside run_bench.py) rounds to 10 ms, too coarse for a 0.2 s run."""
+        out = os.path.join(self.work, "out", "threads")
+        argv = [self.qcode, "-q", "count", corpus, "--codebook", codebook, "-o", out]
+        walls = {1: [], 2: []}
+        for _ in range(runs):
+            for n in (1, 2):
+                self.quiet()
+                env = dict(os.environ, RAYON_NUM_THREADS=str(n))
+                walls[n].append(must(timed(argv, env=env), "qcode count")["wall_s"])
+        med = {n: statistics.median(w) for n, w in walls.items()}
+        r = {"runs": runs, "wall_1_s": med[1], "wall_2_s": med[2], "speedup": round(med[1] / med[2], 2)}
+        log("thread scaling", r)
+        return r
+
     def check_s1(self, tag):
         """qcode's counts against pyahocorasick's S1 output: identical rows; same matrix."""
         out = os.path.join(self.work, "out", tag)
@@ -263,6 +279,7 @@ class Bench:
         res["steps"]["coding"] = self.run_bench(c_small, codebook, small + ("-smoke" if a.smoke else ""),
                                                 only=only, skip=skip)
         res["steps"]["s1_check"] = self.check_s1(small + ("-smoke" if a.smoke else ""))
+        res["steps"]["threads"] = self.thread_scaling(c_small, codebook, 3 if a.smoke else 15)
         log("S1 check", res["steps"]["s1_check"])
 
         # 3. qcode count on the big corpus: flat memory.
@@ -356,9 +373,11 @@ def render(res, argv):
     if ft:
         row(f"coding {S}: speed-up over FlashText", f"{ft['wall_median_s'] / w:.1f}×", "≥ 30×",
             ft["wall_median_s"] / w >= 30)
-    sp = q1["wall_median_s"] / w
-    row(f"coding {S}: 1 → 2 threads speed-up", f"{sp:.2f}× ({q1['wall_median_s']:.2f} s → {w:.2f} s)",
-        "≥ 1.7×", sp >= 1.7)
+    th = s["threads"]
+    row(f"coding {S}: 1 → 2 threads speed-up (median of {th['runs']} alternating runs each)",
+        f"{th['speedup']:.2f}× ({th['wall_1_s'] * 1000:.0f} ms → {th['wall_2_s'] * 1000:.0f} ms; "
+        f"run_bench.py's /usr/bin/time, 10 ms resolution: {q1['wall_median_s']:.2f} s → {w:.2f} s)",
+        "≥ 1.7×", th["speedup"] >= 1.7)
     if big:
         row(f"coding {B}: peak RSS", f"{big['rss_mb_max']:.0f} MB ({big['mb_per_s']:.0f} MB/s)",
             "≤ 300 MB", big["rss_mb_max"] <= 300)
