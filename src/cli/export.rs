@@ -383,6 +383,22 @@ fn filter_ids(index: &SearchIndex, c: &Common) -> Result<Option<HashSet<String>>
     Ok(Some(index.matching_ids(&req)?))
 }
 
+/// What a streamed export starts from: the index (brought up to date), the ids the filters
+/// keep, and the names to mask (none with --with-names).
+fn open_for_streaming(
+    ctx: &Context,
+    c: &Common,
+) -> Result<(SearchIndex, Option<HashSet<String>>, Vec<String>)> {
+    let index = open_fresh_index(ctx)?;
+    let keep = filter_ids(&index, c)?;
+    let names = if c.with_names {
+        Vec::new()
+    } else {
+        index.manifest.names()
+    };
+    Ok((index, keep, names))
+}
+
 /// Segments read per window when streaming a listing: bounds memory whatever the corpus size.
 /// `QCODE_EXPORT_WINDOW` overrides it (the tests use tiny windows).
 fn stream_window() -> usize {
@@ -397,13 +413,7 @@ fn stream_window() -> usize {
 /// (the order comes from fast fields), each window's rows are built and rendered in parallel
 /// and written before the next is read. Same bytes as building the whole table first.
 fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> Result<ExitCode> {
-    let index = open_fresh_index(ctx)?;
-    let keep = filter_ids(&index, c)?;
-    let names = if c.with_names {
-        Vec::new()
-    } else {
-        index.manifest.names()
-    };
+    let (index, keep, names) = open_for_streaming(ctx, c)?;
     let codebook = index.codebook().clone();
     let empty = Dataset::new(codebook.clone(), Vec::new(), None);
     let (is_quotes, counts) = match kind {
@@ -477,13 +487,7 @@ fn stream_framework(
     redact_list: &str,
     format: OutFormat,
 ) -> Result<ExitCode> {
-    let index = open_fresh_index(ctx)?;
-    let keep = filter_ids(&index, c)?;
-    let names = if c.with_names {
-        Vec::new()
-    } else {
-        index.manifest.names()
-    };
+    let (index, keep, names) = open_for_streaming(ctx, c)?;
     let codebook = index.codebook().clone();
     let opts = FrameworkOptions {
         dimension: of.to_string(),

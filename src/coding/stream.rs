@@ -295,33 +295,16 @@ pub fn count_tsv_slice<W: Write>(
     out: &mut W,
     done: &mut dyn FnMut(Range<usize>),
 ) -> Result<Tally, CountError> {
-    let mut start = if data.starts_with(b"\xEF\xBB\xBF") {
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
-    let mut line = 1u64;
-    let cols = loop {
-        if start >= data.len() {
-            return Err(input_error(
-                SourceError::whole_file(path, "the file is empty")
-                    .with_help("a corpus file needs a header row and one row per segment"),
-            ));
-        }
-        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        let text = data[start..end]
-            .strip_suffix(b"\r")
-            .unwrap_or(&data[start..end]);
-        line += 1;
-        start = (end + 1).min(data.len());
-        if !text.is_empty() {
-            let header: Vec<String> = split_tabs(0, text)
-                .into_iter()
-                .map(|r| String::from_utf8_lossy(&text[r]).into_owned())
-                .collect();
-            break columns(path, &header).map_err(input_error)?;
-        }
+    let (cols, start, header_lines) = header_line(data, bom, path).map_err(input_error)?;
+    let Some(cols) = cols else {
+        return Err(input_error(empty_file(path)));
     };
+    let line = 1 + header_lines;
     // Line numbers are counted from here, and only when an error needs one.
     let mut t = TsvBlock {
         start,
@@ -490,32 +473,12 @@ fn read_tsv<R: Read>(
                 if buf.starts_with(b"\xEF\xBB\xBF") {
                     start = 3;
                 }
-                // The header: the first line that is not blank.
-                loop {
-                    if start >= buf.len() {
-                        break;
-                    }
-                    let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
-                    let text = buf[start..end]
-                        .strip_suffix(b"\r")
-                        .unwrap_or(&buf[start..end]);
-                    line += 1;
-                    start = (end + 1).min(buf.len());
-                    if !text.is_empty() {
-                        let header: Vec<String> = split_tabs(0, text)
-                            .into_iter()
-                            .map(|r| String::from_utf8_lossy(&text[r]).into_owned())
-                            .collect();
-                        cols = Some(columns(path, &header)?);
-                        break;
-                    }
-                }
+                let (found, next, lines) = header_line(&buf, start, path)?;
+                (cols, start) = (found, next);
+                line += lines;
                 match cols {
                     Some(c) => c,
-                    None if eof => {
-                        return Err(SourceError::whole_file(path, "the file is empty")
-                            .with_help("a corpus file needs a header row and one row per segment"))
-                    }
+                    None if eof => return Err(empty_file(path)),
                     None => continue,
                 }
             }
@@ -542,6 +505,37 @@ fn read_tsv<R: Read>(
 /// The line of byte `at` of a TSV block (1-based, in the file).
 fn line_of(buf: &[u8], t: &TsvBlock, at: usize) -> u64 {
     t.first_line + memchr::memchr_iter(b'\n', &buf[t.start..at]).count() as u64
+}
+
+/// The header: the first line from `start` that is not blank. Returns its columns (None when
+/// `buf` has no such line), where the rows start, and how many lines were read.
+fn header_line(
+    buf: &[u8],
+    mut start: usize,
+    path: &Path,
+) -> Result<(Option<Columns>, usize, u64), SourceError> {
+    let mut lines = 0;
+    while start < buf.len() {
+        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+        let text = buf[start..end]
+            .strip_suffix(b"\r")
+            .unwrap_or(&buf[start..end]);
+        lines += 1;
+        start = (end + 1).min(buf.len());
+        if !text.is_empty() {
+            let header: Vec<String> = split_tabs(0, text)
+                .into_iter()
+                .map(|r| String::from_utf8_lossy(&text[r]).into_owned())
+                .collect();
+            return Ok((Some(columns(path, &header)?), start, lines));
+        }
+    }
+    Ok((None, start, lines))
+}
+
+fn empty_file(path: &Path) -> SourceError {
+    SourceError::whole_file(path, "the file is empty")
+        .with_help("a corpus file needs a header row and one row per segment")
 }
 
 /// Ranges of `buf` from `start`, each about `size` bytes and ending after a newline (or at the
@@ -844,6 +838,52 @@ mod tests {
                 panic!("expected an input error");
             };
             assert_eq!(e.line, lines, "window {window}");
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+        /// Any bytes: the reader and the mapped path never panic, agree on success, and
+        /// agree with the reader at a tiny block size.
+        #[test]
+        fn any_input_is_counted_or_refused_the_same_way(
+            body in proptest::collection::vec(
+                prop_oneof![
+                    4 => proptest::sample::select(vec!["trust", "council", "lack of trust", "x", "Trusted"]).prop_map(|w| w.as_bytes().to_vec()),
+                    2 => Just(b"\t".to_vec()),
+                    2 => Just(b"\n".to_vec()),
+                    1 => Just(b"\r\n".to_vec()),
+                    1 => Just(b" ".to_vec()),
+                    1 => any::<u8>().prop_map(|b| vec![b]),
+                ],
+                0..60,
+            ),
+            header in proptest::bool::ANY,
+        ) {
+            let mut input = if header { b"segment_id\trole\ttext\n".to_vec() } else { Vec::new() };
+            input.extend(body.into_iter().flatten());
+            let cb = dictionary(&[("a", &["trust*", "lack of trust"]), ("b", &["council"])]);
+            let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
+            let m = Matcher::new(&cb);
+            let read = |block: usize| {
+                let mut out = Vec::new();
+                count(input.as_slice(), InputFormat::Tsv, block, Path::new("f.tsv"), &m, &ids, &mut out)
+                    .map(|t| (out, t))
+                    .map_err(|e| e.to_string())
+            };
+            let mut out = Vec::new();
+            let mapped = count_tsv_slice(&input, Path::new("f.tsv"), 7, &m, &ids, &mut out, &mut |_| {})
+                .map(|t| (out, t))
+                .map_err(|e| e.to_string());
+            let (big, small) = (read(BLOCK_BYTES), read(5));
+            prop_assert_eq!(big.is_ok(), mapped.is_ok(), "{:?} vs {:?}", big, mapped);
+            if let (Ok(a), Ok(b), Ok(c)) = (&big, &mapped, &small) {
+                prop_assert_eq!(&a.0, &b.0);
+                prop_assert_eq!(&a.0, &c.0);
+                prop_assert_eq!(&a.1, &b.1.clone());
+            }
         }
     }
 
