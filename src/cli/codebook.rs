@@ -106,7 +106,7 @@ fn import(
     dimension: &str,
     output: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
-    use qcode::codebook::dictionary::{parse_dictionary, to_toml, DictFormat};
+    use qcode::codebook::dictionary::{read_dictionary, to_toml, DictFormat};
     let format = match from {
         Some(DictArg::Wordstat) => DictFormat::WordStat,
         Some(DictArg::Liwc) => DictFormat::Liwc,
@@ -124,13 +124,8 @@ fn import(
                 )
             })?,
     };
-    let bytes =
-        std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
-    let text = qcode::transcript::decode(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
-        .text;
-    let cats = parse_dictionary(&text, format)
-        .map_err(|e| anyhow::anyhow!("{}:{}: {}", file.display(), e.line, e.message))?;
+    let cats = read_dictionary(file, format)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.location(), e.message))?;
     let toml = to_toml(&cats, &file.display().to_string(), format, dimension);
     let out = match output {
         Some(o) => o.to_path_buf(),

@@ -56,6 +56,21 @@ fn err(line: usize, message: impl Into<String>) -> DictError {
     }
 }
 
+/// Read a dictionary file: decoded (UTF-8, UTF-16 or Windows-1252) and parsed; errors name the
+/// file and, where there is one, the line.
+pub fn read_dictionary(
+    path: &std::path::Path,
+    format: DictFormat,
+) -> Result<Vec<Category>, crate::diag::SourceError> {
+    use crate::diag::SourceError;
+    let bytes = std::fs::read(path)
+        .map_err(|e| SourceError::whole_file(path, format!("cannot read: {e}")))?;
+    let text = crate::transcript::decode(&bytes)
+        .map_err(|e| SourceError::whole_file(path, e))?
+        .text;
+    parse_dictionary(&text, format).map_err(|e| SourceError::new(path, e.line, 0, e.message))
+}
+
 /// Read a dictionary.
 pub fn parse_dictionary(text: &str, format: DictFormat) -> Result<Vec<Category>, DictError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

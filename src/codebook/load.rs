@@ -71,19 +71,14 @@ pub fn load(dir: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
 /// Load a codebook from a folder of `*.toml` files or from one file: TOML, or a dictionary
 /// that `codebook import` reads (by its extension), converted in memory.
 pub fn load_path(path: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
-    use super::dictionary::{parse_dictionary, to_toml, DictFormat};
+    use super::dictionary::{read_dictionary, to_toml, DictFormat};
     let dict = path
         .extension()
         .and_then(|e| e.to_str())
         .and_then(DictFormat::from_extension);
     if let (true, Some(format)) = (path.is_file(), dict) {
-        let bytes = std::fs::read(path)
-            .map_err(|e| vec![SourceError::whole_file(path, format!("cannot read: {e}"))])?;
-        let text = crate::transcript::decode(&bytes)
-            .map_err(|e| vec![SourceError::whole_file(path, e.to_string())])?
-            .text;
-        let cats = parse_dictionary(&text, format).map_err(|e| {
-            vec![SourceError::new(path, e.line, 1, e.message).with_help(
+        let cats = read_dictionary(path, format).map_err(|e| {
+            vec![e.with_help(
                 "check the file against the format `qcode codebook import --help` describes",
             )]
         })?;
