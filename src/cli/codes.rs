@@ -33,7 +33,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let index = open_fresh_index(ctx)?;
     // The dataset keeps respondent segments and the codes each reaches (with ancestors).
-    let ds = Dataset::new(index.codebook().clone(), index.all_segments()?, None);
+    let ds = Dataset::new(index.codebook().clone(), index.all_segments()?);
     let codebook = &ds.codebook;
     let respondent: Vec<&Segment> = ds.items.iter().map(|i| &i.segment).collect();
     // code → (segments, interviews), counting each segment once per code reached.

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use indicatif::ProgressBar;
 
+use qcode::codebook::Codebook;
 use qcode::export::{
     cooccur, crosstab, quotes, wide, write_csv, write_csv_header, write_csv_rows, write_json,
-    write_table, write_xlsx, CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export, Framework,
-    FrameworkOptions, ListingOptions, Measure, Percent, Redactor, Table, Var,
+    write_table, write_xlsx, CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export, ExportMeta,
+    Framework, FrameworkOptions, ListingOptions, Measure, Percent, Redactor, Table, Var,
 };
 use qcode::index::{Load, SearchIndex, SearchRequest};
 use rayon::prelude::*;
@@ -238,10 +239,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     // Read only what the export shows: text for listings, evidence for quotes' matched words.
     let what = Load {
         respondents_only: true,
-        text: matches!(
-            args.kind,
-            Kind::Quotes { .. } | Kind::Wide { .. } | Kind::Framework { .. }
-        ),
+        text: matches!(args.kind, Kind::Quotes { .. } | Kind::Wide { .. }),
         evidence: matches!(args.kind, Kind::Quotes { .. }),
     };
     let (dataset, corpus_names, meta_keys) = load(ctx, common, what)?;
@@ -253,7 +251,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     let redactor = Redactor::new(&redact_list, &names)?;
     let cb = &dataset.codebook;
-    let shown_codes = code_selection(&dataset, common);
+    let shown_codes = code_selection(&dataset.codebook, common);
     let tables: Vec<Table> = match &args.kind {
         Kind::Quotes { .. } => vec![quotes(
             &dataset,
@@ -353,7 +351,7 @@ fn load(ctx: &Context, c: &Common, what: Load) -> Result<(Dataset, Vec<String>, 
     let keep = filter_ids(&index, c)?;
     let segments = index.segments(what, keep.as_ref())?;
     Ok((
-        Dataset::new(index.codebook().clone(), segments, None),
+        Dataset::new(index.codebook().clone(), segments),
         index.manifest.names(),
         index.manifest.meta_keys(),
     ))
@@ -415,14 +413,14 @@ fn stream_window() -> usize {
 fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> Result<ExitCode> {
     let (index, keep, names) = open_for_streaming(ctx, c)?;
     let codebook = index.codebook().clone();
-    let empty = Dataset::new(codebook.clone(), Vec::new(), None);
+    let empty = Dataset::new(codebook.clone(), Vec::new());
     let (is_quotes, counts) = match kind {
         Kind::Quotes { .. } => (true, false),
         Kind::Wide { counts, .. } => (false, *counts),
         _ => unreachable!("only listings stream"),
     };
     let opts = ListingOptions {
-        codes: code_selection(&empty, c),
+        codes: code_selection(&codebook, c),
         with_names: c.with_names,
         redactor: Redactor::new(redact_list, &names)?,
         counts,
@@ -450,7 +448,7 @@ fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> 
         write_csv_header(&mut out, &table_of(&empty).header, flavour)?;
         for window in index.ordered_addresses()?.chunks(stream_window()) {
             let segments = index.segments_at(window, load, keep.as_ref())?;
-            let table = table_of(&Dataset::new(codebook.clone(), segments, None));
+            let table = table_of(&Dataset::new(codebook.clone(), segments));
             let parts: Vec<Vec<u8>> = table
                 .rows
                 .par_chunks(1024)
@@ -505,16 +503,13 @@ fn stream_framework(
         let ds = Dataset::new(
             codebook.clone(),
             index.segments_at(window, load, keep.as_ref())?,
-            None,
         );
         segments += ds.items.len();
         interviews.extend(ds.items.iter().map(|i| i.segment.interview.clone()));
         fw.add(&ds);
     }
-    let mut meta = Dataset::new(codebook.clone(), Vec::new(), None).meta("framework");
-    (meta.segments, meta.interviews) = (segments, interviews.len());
     let export = Export {
-        meta,
+        meta: ExportMeta::new(&codebook, "framework", segments, interviews.len()),
         tables: vec![fw.table()],
     };
     emit(&export, format, c)?;
@@ -523,11 +518,10 @@ fn stream_framework(
 
 /// The codes quotes and wide show: those asked for with --code (and descendants) or
 /// --dimension, else all.
-fn code_selection(ds: &Dataset, c: &Common) -> Option<Vec<usize>> {
+fn code_selection(cb: &Codebook, c: &Common) -> Option<Vec<usize>> {
     if c.code.is_empty() && c.dimension.is_empty() {
         return None;
     }
-    let cb = &ds.codebook;
     Some(
         (0..cb.codes.len())
             .filter(|&i| {

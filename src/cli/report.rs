@@ -36,7 +36,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let index = open_fresh_index(ctx)?;
     let names = index.manifest.names();
-    let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?, None);
+    let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?);
     let root = if ctx.project.root.as_os_str().is_empty() {
         std::path::Path::new(".")
     } else {

@@ -43,13 +43,9 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Respondent segments only (interviewer turns are context, never data); when `keep` is
-    /// given, only the segments whose ids it holds.
-    pub fn new(
-        codebook: Codebook,
-        segments: Vec<(Segment, Vec<Evidence>)>,
-        keep: Option<&HashSet<String>>,
-    ) -> Dataset {
+    /// Respondent segments only (interviewer turns are context, never data). Filters are
+    /// applied when reading the index ([`crate::index::SearchIndex::segments`]).
+    pub fn new(codebook: Codebook, segments: Vec<(Segment, Vec<Evidence>)>) -> Dataset {
         let index: HashMap<&str, usize> = codebook
             .codes
             .iter()
@@ -69,7 +65,7 @@ impl Dataset {
             .collect();
         let mut items: Vec<Item> = segments
             .into_par_iter()
-            .filter(|(s, _)| !s.interviewer && keep.is_none_or(|k| k.contains(&s.id)))
+            .filter(|(s, _)| !s.interviewer)
             .map(|(segment, codings)| {
                 let mut reached: HashMap<usize, u32> = HashMap::new();
                 for c in &codings {
@@ -114,14 +110,6 @@ impl Dataset {
     }
 
     pub fn meta(&self, export: &str) -> ExportMeta {
-        ExportMeta {
-            qcode_version: env!("CARGO_PKG_VERSION").to_string(),
-            export: export.to_string(),
-            codebook_name: self.codebook.name.clone(),
-            codebook_version: self.codebook.version.clone(),
-            codebook_hash: self.codebook.hash.clone(),
-            segments: self.items.len(),
-            interviews: self.interviews(),
-        }
+        ExportMeta::new(&self.codebook, export, self.items.len(), self.interviews())
     }
 }

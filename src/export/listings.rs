@@ -167,14 +167,8 @@ pub struct FrameworkOptions {
 }
 
 /// The Framework Method matrix: one row per interview (case), one column per code of a
-/// dimension; each cell the case's quotes for that code, in transcript order.
-pub fn framework(ds: &Dataset, opts: &FrameworkOptions) -> Result<Table, ExportError> {
-    let mut fw = Framework::new(&ds.codebook, opts, ds.meta_keys())?;
-    fw.add(ds);
-    Ok(fw.table())
-}
-
-/// A framework matrix built window by window: segments arrive in transcript order (a window
+/// dimension; each cell the case's quotes for that code, in transcript order. Built window by
+/// window: segments arrive in transcript order (a window
 /// at a time, so a corpus never has to be in memory at once) and only the cells grow.
 pub struct Framework<'a> {
     codebook: &'a crate::codebook::Codebook,

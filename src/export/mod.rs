@@ -12,7 +12,7 @@ mod table;
 mod write;
 
 pub use dataset::{Dataset, Item};
-pub use listings::{framework, quotes, wide, Framework, FrameworkOptions, ListingOptions};
+pub use listings::{quotes, wide, Framework, FrameworkOptions, ListingOptions};
 pub use matrices::{cooccur, crosstab, CountUnit, CrosstabOptions, Measure, Percent, Var};
 pub use redact::Redactor;
 pub use table::{Cell, Export, ExportMeta, Table};

@@ -56,6 +56,27 @@ pub struct ExportMeta {
     pub interviews: usize,
 }
 
+impl ExportMeta {
+    /// What an export records of where it came from: this qcode, the codebook, and how many
+    /// respondent segments and interviews it was computed from.
+    pub fn new(
+        codebook: &crate::codebook::Codebook,
+        export: &str,
+        segments: usize,
+        interviews: usize,
+    ) -> ExportMeta {
+        ExportMeta {
+            qcode_version: env!("CARGO_PKG_VERSION").to_string(),
+            export: export.to_string(),
+            codebook_name: codebook.name.clone(),
+            codebook_version: codebook.version.clone(),
+            codebook_hash: codebook.hash.clone(),
+            segments,
+            interviews,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Export {
     pub meta: ExportMeta,
