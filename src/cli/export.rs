@@ -419,13 +419,13 @@ fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> 
         Kind::Wide { counts, .. } => (false, *counts),
         _ => unreachable!("only listings stream"),
     };
-    let opts = ListingOptions {
-        codes: code_selection(&codebook, c),
-        with_names: c.with_names,
-        redactor: Redactor::new(redact_list, &names)?,
+    let opts = listing(
+        c,
+        code_selection(&codebook, c),
+        Redactor::new(redact_list, &names)?,
         counts,
-        meta_keys: Some(index.manifest.meta_keys()),
-    };
+        index.manifest.meta_keys(),
+    );
     let table_of = |ds: &Dataset| {
         if is_quotes {
             quotes(ds, &opts)

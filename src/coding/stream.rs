@@ -31,10 +31,8 @@ pub enum InputFormat {
 impl InputFormat {
     /// By extension: `.tsv` and `.tab` are TSV, anything else CSV.
     pub fn for_path(path: &Path) -> InputFormat {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab") => {
-                InputFormat::Tsv
-            }
+        match crate::transcript::table_delimiter(path) {
+            Some(b'\t') => InputFormat::Tsv,
             _ => InputFormat::Csv,
         }
     }
