@@ -9,8 +9,9 @@ use rayon::prelude::*;
 
 use qcode::codebook::load;
 use qcode::coding::{code_segments, Matcher};
+use qcode::project::corpus_files;
 use qcode::project::Project;
-use qcode::transcript::{corpus_files, parse_file, Segment};
+use qcode::transcript::{parse_file, Segment};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -28,7 +29,7 @@ fn main() {
         .par_iter()
         .filter_map(|(rel, path)| {
             let bytes = std::fs::read(path).ok()?;
-            parse_file(&project, &codebook.roles, rel, path, &bytes).ok()
+            parse_file(&project.transcript, &codebook.roles, rel, path, &bytes).ok()
         })
         .flat_map_iter(|p| p.interviews.into_iter().flat_map(|iv| iv.segments))
         .filter(|s| !s.interviewer)

@@ -13,4 +13,6 @@ pub mod index;
 pub mod project;
 pub mod refi;
 pub mod report;
+pub mod roles;
+pub mod text;
 pub mod transcript;

@@ -7,6 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::diag::{line_col, SourceError};
+use crate::transcript::TranscriptSettings;
 
 /// The settings file's name at the project root.
 pub const CONFIG_FILE: &str = "qcode.toml";
@@ -38,57 +39,6 @@ struct RawTranscript {
     #[serde(default)]
     skip_lines: Vec<String>,
     extensions: Option<Vec<String>>,
-}
-
-/// How transcripts are read: what a speaker label looks like, which lines are markup to skip.
-#[derive(Debug, Clone)]
-pub struct TranscriptSettings {
-    /// A turn starts where this matches at the start of a line; capture group 1 is the label.
-    pub speaker_pattern: SpeakerPattern,
-    /// Lines matching any of these are dropped (treated as blank lines).
-    pub skip_lines: Vec<Regex>,
-    /// File extensions read as speaker-labelled transcripts (lowercase, no dot).
-    pub extensions: Vec<String>,
-}
-
-/// The default speaker label: one to four capitalised words (or `P1`, `I`, `Cllr`), then a colon.
-pub const DEFAULT_SPEAKER_PATTERN: &str =
-    r"^(\p{Lu}[\p{L}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{N}_.'’-]*){0,3}):(?:[ \t]+|$)";
-
-/// The speaker-label regex, compiled when first used: the default one, with its Unicode
-/// classes, takes about a millisecond to compile, which a search that parses no transcript
-/// should not pay. A pattern from qcode.toml is compiled when the project is opened (to report
-/// errors), and kept.
-#[derive(Debug, Clone, Default)]
-pub struct SpeakerPattern(std::sync::OnceLock<Regex>);
-
-impl SpeakerPattern {
-    fn regex(&self) -> &Regex {
-        self.0
-            .get_or_init(|| Regex::new(DEFAULT_SPEAKER_PATTERN).expect("default pattern compiles"))
-    }
-
-    pub fn captures<'h>(&self, line: &'h str) -> Option<regex::Captures<'h>> {
-        self.regex().captures(line)
-    }
-}
-
-impl From<Regex> for SpeakerPattern {
-    fn from(re: Regex) -> SpeakerPattern {
-        SpeakerPattern(std::sync::OnceLock::from(re))
-    }
-}
-
-impl Default for TranscriptSettings {
-    fn default() -> Self {
-        TranscriptSettings {
-            speaker_pattern: SpeakerPattern::default(),
-            skip_lines: Vec::new(),
-            extensions: ["txt", "md", "vtt", "srt", "docx"]
-                .map(String::from)
-                .to_vec(),
-        }
-    }
 }
 
 /// A project folder and its settings.
@@ -176,6 +126,68 @@ impl Project {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         rel.to_string_lossy().replace('\\', "/")
     }
+}
+
+/// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
+/// sorted. Hidden files, README files and files matching `[project] exclude` are left out.
+pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceError> {
+    let dir = &project.corpus_dir;
+    if dir.is_file() {
+        return Err(
+            SourceError::whole_file(dir, "the corpus is a file, not a folder").with_help(
+                "put transcripts in a folder (corpus/), or set [project] corpus in qcode.toml",
+            ),
+        );
+    }
+    if !dir.exists() {
+        return Err(
+            SourceError::whole_file(dir, "corpus folder not found").with_help(
+                "create corpus/ with your transcripts, or set [project] corpus in qcode.toml",
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut |path| {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let in_corpus = path.strip_prefix(dir).unwrap_or(path);
+        if project.exclude.is_match(in_corpus) {
+            return;
+        }
+        if crate::transcript::table_delimiter(path).is_some()
+            || project.transcript.extensions.contains(&ext)
+        {
+            out.push((project.relative(path), path.to_path_buf()));
+        }
+    })
+    .map_err(|e| SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}")))?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, f)?;
+        } else if path.is_file() || path.is_symlink() {
+            // A dangling link is listed too, so reading it fails and is reported, not ignored.
+            f(&path);
+        }
+    }
+    Ok(())
 }
 
 fn settings_from(

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
-use qcode::codebook::{load_texts, test_examples};
-use qcode::coding::Matcher;
+use qcode::codebook::load_texts;
+use qcode::coding::{test_examples, Matcher};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).to_string();

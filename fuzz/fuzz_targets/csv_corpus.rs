@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use qcode::codebook::RoleTable;
-use qcode::transcript::{decode, parse_csv};
+use qcode::roles::RoleTable;
+use qcode::text::decode;
+use qcode::transcript::parse_csv;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(d) = decode(data) {

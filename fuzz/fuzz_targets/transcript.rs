@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use qcode::codebook::RoleTable;
-use qcode::project::TranscriptSettings;
-use qcode::transcript::{decode, parse_transcript};
+use qcode::roles::RoleTable;
+use qcode::transcript::TranscriptSettings;
+use qcode::text::decode;
+use qcode::transcript::parse_transcript;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(d) = decode(data) else { return };

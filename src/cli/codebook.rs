@@ -8,13 +8,15 @@ use rayon::prelude::*;
 
 use std::path::PathBuf;
 
-use qcode::codebook::{load, load_path, test_examples, Codebook};
+use qcode::codebook::{load, load_path, Codebook};
 use qcode::coding::diff::diff_codings;
+use qcode::coding::test_examples;
 use qcode::coding::{pattern_counts, Matcher};
 use qcode::export::{
     write_csv, write_json, write_table, Cell, CsvFlavour, Export, ExportMeta, Table,
 };
-use qcode::transcript::{corpus_files, parse_file};
+use qcode::project::corpus_files;
+use qcode::transcript::parse_file;
 
 use super::index::open_fresh_index;
 use super::output::write_atomically;
@@ -136,7 +138,7 @@ fn import(
                 .unwrap_or_else(|| "imported".into());
             ctx.project
                 .codebook_dir
-                .join(format!("{}.toml", qcode::codebook::slug(&stem)))
+                .join(format!("{}.toml", qcode::roles::slug(&stem)))
         }
     };
     if out.exists() {
@@ -340,7 +342,7 @@ fn check(ctx: &Context) -> Result<ExitCode> {
         .par_iter()
         .filter_map(|(rel, path)| {
             let bytes = std::fs::read(path).ok()?;
-            parse_file(&ctx.project, &codebook.roles, rel, path, &bytes).ok()
+            parse_file(&ctx.project.transcript, &codebook.roles, rel, path, &bytes).ok()
         })
         .collect();
     let texts: Vec<&str> = parsed

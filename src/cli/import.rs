@@ -7,9 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 
-use qcode::codebook::{load_codebook, slug};
+use qcode::codebook::load_codebook;
 use qcode::refi::guid;
 use qcode::refi::import::{lf_text, read_qdpx, to_lf_offsets, Positions};
+use qcode::roles::slug;
 use qcode::transcript::parse_file;
 
 use super::output::write_atomically;
@@ -185,7 +186,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         let rel = ctx.project.relative(&path);
         let parsed = match parse_file(
-            &ctx.project,
+            &ctx.project.transcript,
             &codebook.roles,
             &rel,
             &path,

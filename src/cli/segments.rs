@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use qcode::codebook::load_codebook;
-use qcode::transcript::{corpus_files, parse_file};
+use qcode::project::corpus_files;
+use qcode::transcript::parse_file;
 
 use super::index::unknown_roles_message;
 use super::output::{print_masked, Format};
@@ -72,7 +73,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        let parsed = match parse_file(&ctx.project, &codebook.roles, &rel, &path, &bytes) {
+        let parsed = match parse_file(
+            &ctx.project.transcript,
+            &codebook.roles,
+            &rel,
+            &path,
+            &bytes,
+        ) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");

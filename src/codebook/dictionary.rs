@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::{slug, Codebook, PatternKind};
+use super::{Codebook, PatternKind};
+use crate::roles::slug;
 
 /// One category: a name, its parent (index into the list) and its entries as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +66,8 @@ pub fn read_dictionary(
     use crate::diag::SourceError;
     let bytes = std::fs::read(path)
         .map_err(|e| SourceError::whole_file(path, format!("cannot read: {e}")))?;
-    let text = crate::transcript::decode(&bytes)
-        .map_err(|e| SourceError::whole_file(path, e))?
+    let text = crate::text::decode(&bytes)
+        .map_err(|e| SourceError::whole_file(path, e.to_string()))?
         .text;
     parse_dictionary(&text, format).map_err(|e| SourceError::new(path, e.line, 0, e.message))
 }

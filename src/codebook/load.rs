@@ -9,9 +9,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::pattern::{dictionary_entry, Elem, Pattern, PatternKind};
-use super::{codebook_files, Code, Codebook, Matching, RoleTable};
-use crate::coding::tokens::TokenOptions;
+use super::{codebook_files, Code, Codebook, Matching};
 use crate::diag::{line_col, SourceError, Warning};
+use crate::roles::RoleTable;
+use crate::text::tokens::TokenOptions;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

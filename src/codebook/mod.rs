@@ -4,20 +4,17 @@
 //! table that maps speaker labels to canonical roles.
 
 pub mod dictionary;
-mod examples;
 mod load;
 pub mod pattern;
-mod roles;
 
-pub use examples::{test_examples, ExampleCheck};
 pub use load::{load, load_path, load_texts};
 pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
-pub use roles::{normalise_label, slug, Role, RoleTable, INTERVIEWER_ROLE};
 
 use std::path::{Path, PathBuf};
 
-use crate::coding::tokens::TokenOptions;
 use crate::diag::SourceError;
+use crate::roles::RoleTable;
+use crate::text::tokens::TokenOptions;
 
 /// How a codebook's patterns are matched (`matching = "rules" | "dictionary"` in `[codebook]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

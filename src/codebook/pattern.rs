@@ -5,7 +5,7 @@
 
 use regex::{Regex, RegexBuilder};
 
-use crate::coding::tokens::{normalise_word, stem, TokenOptions};
+use crate::text::tokens::{normalise_word, stem, TokenOptions};
 
 /// Compiled regexes may not exceed this (bytes of compiled program): a clear error, not
 /// exhausted memory.

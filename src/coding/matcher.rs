@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use regex::{Regex, RegexSet};
 
-use super::tokens::{tokenize, Token, TokenOptions};
 use super::{Coding, Hit};
 use crate::codebook::{Codebook, Elem, PatternKind};
+use crate::text::tokens::{tokenize, Token, TokenOptions};
 
 type ElemId = u32;
 

@@ -4,11 +4,13 @@
 
 pub mod dictionary;
 pub mod diff;
+mod examples;
 mod matcher;
 #[cfg(test)]
 mod reference;
 pub mod stream;
-pub mod tokens;
+
+pub use examples::{test_examples, ExampleCheck};
 
 use dictionary::DictionaryMatcher;
 use matcher::RuleMatcher;

@@ -2,10 +2,10 @@
 //! tried at every word), slow and obviously right. Property tests check that the fast matcher
 //! gives exactly the same codings and spans on random codebooks and texts.
 
-use super::tokens::{tokenize, Token};
 use super::{Coding, Hit};
 use crate::codebook::pattern::glob_match;
 use crate::codebook::{Codebook, Elem, PatternKind};
+use crate::text::tokens::{tokenize, Token};
 
 fn elem_matches(e: &Elem, t: &Token, stem: bool) -> bool {
     match e {
@@ -185,8 +185,8 @@ mod tests {
 
     use super::*;
     use crate::codebook::{Code, Pattern};
-    use crate::coding::tokens::TokenOptions;
     use crate::coding::Matcher;
+    use crate::text::tokens::TokenOptions;
 
     const WORDS: &[&str] = &[
         "trust",

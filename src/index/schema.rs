@@ -10,8 +10,9 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::codebook::{normalise_label, Codebook};
+use crate::codebook::Codebook;
 use crate::coding::Evidence;
+use crate::roles::normalise_label;
 use crate::transcript::Segment;
 
 /// Bump when the schema or what goes into it changes: older indexes are rebuilt.

@@ -17,9 +17,10 @@ use tantivy::{DocAddress, Index, IndexReader, Score, Searcher, TantivyDocument, 
 use super::query::{parse_query, QueryNode};
 use super::schema::{build_schema, meta_term, Fields, STEMMED, UNSTEMMED};
 use super::{IndexError, Manifest, INDEX_DIR};
-use crate::codebook::{normalise_label, slug, Codebook};
+use crate::codebook::Codebook;
 use crate::coding::Evidence;
 use crate::project::Project;
+use crate::roles::{normalise_label, slug};
 use crate::transcript::Segment;
 
 /// What [`SearchIndex::segments`] reads.

@@ -18,8 +18,9 @@ use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
 use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
+use crate::project::corpus_files;
 use crate::project::Project;
-use crate::transcript::{corpus_files, parse_file, Parsed};
+use crate::transcript::{parse_file, Parsed};
 
 /// Files parsed at once: bounds memory on large corpora while keeping both cores busy.
 const CHUNK: usize = 32;
@@ -436,7 +437,7 @@ fn read_and_parse(
             ..o.clone()
         });
     }
-    match parse_file(project, &codebook.roles, rel, path, &bytes) {
+    match parse_file(&project.transcript, &codebook.roles, rel, path, &bytes) {
         Ok(parsed) => {
             let codings = parsed
                 .interviews

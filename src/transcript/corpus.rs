@@ -1,78 +1,19 @@
-//! The corpus folder: which files are transcripts, and parsing one file whatever its format.
-//! Reading the folder never writes to it.
+//! One corpus file, whatever its format: its source text (decoded, or rendered from a recording's
+//! or a Word file's format) and its interviews. Which files make up the corpus is the project's
+//! business ([`crate::project::corpus_files`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{decode, parse_csv, parse_transcript, Interview};
-use crate::codebook::RoleTable;
+use super::{parse_csv, parse_transcript, Interview, TranscriptSettings};
 use crate::diag::{SourceError, Warning};
-use crate::project::Project;
+use crate::roles::RoleTable;
+use crate::text::decode;
 
 /// What one corpus file gave: its interviews and the warnings worth showing.
 #[derive(Debug, Clone)]
 pub struct Parsed {
     pub interviews: Vec<Interview>,
     pub warnings: Vec<Warning>,
-}
-
-/// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
-/// sorted. Hidden files, README files and files matching `[project] exclude` are left out.
-pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceError> {
-    let dir = &project.corpus_dir;
-    if dir.is_file() {
-        return Err(
-            SourceError::whole_file(dir, "the corpus is a file, not a folder").with_help(
-                "put transcripts in a folder (corpus/), or set [project] corpus in qcode.toml",
-            ),
-        );
-    }
-    if !dir.exists() {
-        return Err(
-            SourceError::whole_file(dir, "corpus folder not found").with_help(
-                "create corpus/ with your transcripts, or set [project] corpus in qcode.toml",
-            ),
-        );
-    }
-    let mut out = Vec::new();
-    walk(dir, &mut |path| {
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let in_corpus = path.strip_prefix(dir).unwrap_or(path);
-        if project.exclude.is_match(in_corpus) {
-            return;
-        }
-        if super::table_delimiter(path).is_some() || project.transcript.extensions.contains(&ext) {
-            out.push((project.relative(path), path.to_path_buf()));
-        }
-    })
-    .map_err(|e| SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}")))?;
-    out.sort();
-    Ok(out)
-}
-
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, f)?;
-        } else if path.is_file() || path.is_symlink() {
-            // A dangling link is listed too, so reading it fails and is reported, not ignored.
-            f(&path);
-        }
-    }
-    Ok(())
 }
 
 /// The sidecar header file of a transcript, if there is one: `NAME.yml` or `NAME.yaml` beside it.
@@ -126,8 +67,8 @@ pub fn source_text(
             warnings,
         ));
     }
-    let decoded = decode(bytes).map_err(|msg| {
-        SourceError::whole_file(shown, msg)
+    let decoded = decode(bytes).map_err(|e| {
+        SourceError::whole_file(shown, e.to_string())
             .with_help("corpus files must be text: UTF-8, UTF-16 or Windows-1252")
     })?;
     if let Some(w) = decoded.warning {
@@ -148,7 +89,7 @@ pub fn source_text(
 
 /// Decode and parse one corpus file's bytes.
 pub fn parse_file(
-    project: &Project,
+    settings: &TranscriptSettings,
     roles: &RoleTable,
     rel: &str,
     path: &Path,
@@ -166,7 +107,7 @@ pub fn parse_file(
         warnings.extend(w);
         ivs
     } else {
-        let (iv, w) = parse_transcript(shown, rel, &text, &stem, &project.transcript, roles)?;
+        let (iv, w) = parse_transcript(shown, rel, &text, &stem, settings, roles)?;
         warnings.extend(w);
         vec![iv]
     };

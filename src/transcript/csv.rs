@@ -9,8 +9,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{valid_interview_id, Interview, Segment};
-use crate::codebook::{slug, RoleTable, INTERVIEWER_ROLE};
 use crate::diag::{line_col, SourceError, Warning};
+use crate::roles::{slug, RoleTable, INTERVIEWER_ROLE};
 
 const RESERVED: [&str; 7] = [
     "id",

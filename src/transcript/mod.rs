@@ -4,13 +4,13 @@
 
 mod corpus;
 mod csv;
-mod decode;
 mod header;
 pub mod media;
+mod settings;
 mod text;
 
-pub use corpus::{corpus_files, parse_file, sidecar_path, source_text, Parsed};
-pub use decode::{decode, Decoded};
+pub use corpus::{parse_file, sidecar_path, source_text, Parsed};
+pub use settings::{SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN};
 pub use text::parse_transcript;
 
 pub use self::csv::{parse_csv, table_delimiter, CsvRows};

@@ -9,10 +9,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::header::{parse_header, Header};
+use super::TranscriptSettings;
 use super::{valid_interview_id, Interview, Paragraph, Segment, Turn};
-use crate::codebook::{slug, RoleTable};
 use crate::diag::{SourceError, Warning};
-use crate::project::TranscriptSettings;
+use crate::roles::{slug, RoleTable};
 
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\][ \t]*").expect("valid")
@@ -223,7 +223,7 @@ pub fn parse_transcript(
                 speaker_name: declared.and_then(|s| s.name.clone()),
                 role: role.clone(),
                 role_label: label.clone(),
-                interviewer: role == crate::codebook::INTERVIEWER_ROLE,
+                interviewer: role == crate::roles::INTERVIEWER_ROLE,
                 timestamp: turn.timestamp.clone(),
                 start: para.start,
                 end: para.end,

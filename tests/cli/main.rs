@@ -2,6 +2,7 @@
 //! Each test builds a small project in a temporary folder; nothing here needs ../shared.
 
 mod agree;
+mod architecture;
 mod bench;
 mod calibration;
 mod coding;

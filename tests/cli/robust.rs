@@ -6,10 +6,12 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use qcode::codebook::{Pattern, RoleTable};
-use qcode::coding::tokens::TokenOptions;
-use qcode::project::TranscriptSettings;
-use qcode::transcript::{decode, parse_csv, parse_transcript};
+use qcode::codebook::Pattern;
+use qcode::roles::RoleTable;
+use qcode::text::decode;
+use qcode::text::tokens::TokenOptions;
+use qcode::transcript::TranscriptSettings;
+use qcode::transcript::{parse_csv, parse_transcript};
 
 const TRANSCRIPT: &str = "---\nid: nm-07\narea: Northmoor\nspeakers:\n  I: interviewer\n  P1: Council officer\n  P2: {role: LTO rep, name: Dana}\n---\nI: How has it worked?\n\nP1: [00:01:02] We met monthly.\nIt got better.\n\nP2: Café – £5 😀.\n";
 const CSV: &str = "id,interview,role,area,text\nws-1,t1,Resident,North,\"We met, finally.\"\nws-2,t1,Cllr,East,Fine.\n";
@@ -109,7 +111,7 @@ proptest! {
             // A codebook that loads compiles and codes anything.
             let m = qcode::coding::Matcher::new(&cb);
             let _ = m.code(&text);
-            let _ = qcode::codebook::test_examples(&cb);
+            let _ = qcode::coding::test_examples(&cb);
         }
         for line in text.lines() {
             for stem in [true, false] {

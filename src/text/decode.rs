@@ -12,10 +12,19 @@ pub struct Decoded {
     pub warning: Option<String>,
 }
 
-/// Decode a file's bytes. Fails on an empty or binary file (with a message for the user).
-pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+/// Why bytes are not text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this looks like a binary file, not text")]
+    Binary,
+}
+
+/// Decode a file's bytes. Fails on an empty or binary file.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if bytes.is_empty() {
-        return Err("the file is empty".into());
+        return Err(DecodeError::Empty);
     }
     let (text, warning) = if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (cow, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
@@ -27,12 +36,12 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         (cow.into_owned(), warning)
     } else if let Ok(s) = std::str::from_utf8(bytes) {
         if looks_binary(bytes) {
-            return Err("this looks like a binary file, not text".into());
+            return Err(DecodeError::Binary);
         }
         (s.to_string(), None)
     } else {
         if looks_binary(bytes) {
-            return Err("this looks like a binary file, not text".into());
+            return Err(DecodeError::Binary);
         }
         let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         det.feed(bytes, true);
@@ -96,9 +105,10 @@ mod tests {
 
     #[test]
     fn empty_and_binary_are_errors() {
-        assert!(decode(b"").unwrap_err().contains("empty"));
-        assert!(decode(b"\x89PNG\r\n\x1a\n\0\0\0")
-            .unwrap_err()
-            .contains("binary"));
+        assert_eq!(decode(b"").unwrap_err(), DecodeError::Empty);
+        assert_eq!(
+            decode(b"\x89PNG\r\n\x1a\n\0\0\0").unwrap_err(),
+            DecodeError::Binary
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! A codebook is code, so it has tests: every example of a code must be coded with it (or with
 //! one of its descendants), and no counterexample may be.
 
-use super::Codebook;
-use crate::coding::Matcher;
+use super::Matcher;
+use crate::codebook::Codebook;
 
 /// The outcome of one example or counterexample.
 #[derive(Debug, Clone, PartialEq, Eq)]
