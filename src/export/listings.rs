@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::dataset::{Dataset, Item};
-use super::redact::Redactor;
 use super::table::{Cell, Table};
 use super::ExportError;
+use crate::privacy::Redactor;
 
 /// Options shared by the listing exports.
 #[derive(Debug, Clone, Default)]
