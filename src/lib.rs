@@ -10,6 +10,7 @@ pub mod coding;
 pub mod diag;
 pub mod export;
 pub mod index;
+pub mod privacy;
 pub mod project;
 pub mod refi;
 pub mod report;

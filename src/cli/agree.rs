@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 
 use qcode::agree::{compare, read_codings, AgreeOptions, CodeAgreement, Coder, MACHINE};
-use qcode::export::{
-    write_csv, write_json, write_table, Cell, CsvFlavour, Export, ExportMeta, Table,
-};
+use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
 
+use super::flags::PrivacyArgs;
 use super::index::open_fresh_index;
-use super::output::print_masked;
+use super::output::{print_redacted, write_export, Format};
 use super::Context;
 
 /// Compare codings: percent agreement, Cohen's κ (two coders), Krippendorff's α (nominal, any
@@ -46,15 +45,10 @@ pub struct Args {
     /// List the segments where coders disagree, with their text, instead of the statistics.
     #[arg(long)]
     disagreements: bool,
-    #[arg(long, value_enum, default_value_t = Fmt::Table)]
-    format: Fmt,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Fmt {
-    Table,
-    Csv,
-    Json,
+    #[command(flatten)]
+    privacy: PrivacyArgs,
+    #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
+    format: Format,
 }
 
 fn num(x: Option<f64>, decimals: u8) -> Cell {
@@ -63,6 +57,7 @@ fn num(x: Option<f64>, decimals: u8) -> Cell {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
     let codebook = index.codebook().clone();
     let mut coders: Vec<Coder> = Vec::new();
@@ -245,11 +240,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         tables: vec![table],
     };
     let mut out: Vec<u8> = Vec::new();
-    match args.format {
-        Fmt::Table => write_table(&mut out, &export, 70)?,
-        Fmt::Csv => write_csv(&mut out, &export, CsvFlavour::Plain)?,
-        Fmt::Json => write_json(&mut out, &export)?,
-    }
-    print_masked(&out, &index.manifest.names())?;
+    write_export(&mut out, &export, args.format, CsvFlavour::Plain, 70)?;
+    print_redacted(&out, &privacy.redactor_for_index(&index)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -319,6 +319,7 @@ fn diff(
         Format::Table => write_table(&mut out, &export, 70)?,
         Format::Csv => write_csv(&mut out, &export, CsvFlavour::Plain)?,
         Format::Json => write_json(&mut out, &export)?,
+        Format::Xlsx => anyhow::bail!("codebook diff prints table, csv or json, not xlsx"),
     }
     print_masked(&out, &index.manifest.names())?;
     Ok(ExitCode::SUCCESS)

@@ -11,8 +11,9 @@ use serde_json::json;
 use qcode::export::Dataset;
 use qcode::transcript::Segment;
 
+use super::flags::PrivacyArgs;
 use super::index::open_fresh_index;
-use super::output::{print_masked, Format};
+use super::output::{print_redacted, Format};
 use super::Context;
 
 /// Show the code tree with segment and interview counts, and the share of respondent segments
@@ -26,11 +27,14 @@ pub struct Args {
     /// List the respondent segments no code applies to.
     #[arg(long)]
     uncoded: bool,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[command(flatten)]
+    privacy: PrivacyArgs,
+    #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
     // The dataset keeps respondent segments and the codes each reaches (with ancestors).
     let ds = Dataset::new(index.codebook().clone(), index.all_segments()?);
@@ -184,7 +188,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
+        Format::Xlsx => unreachable!("--format takes only what codes prints"),
     }
-    print_masked(&out, &index.manifest.names())?;
+    print_redacted(&out, &privacy.redactor_for_index(&index)?)?;
     Ok(ExitCode::SUCCESS)
 }

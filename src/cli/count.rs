@@ -19,8 +19,10 @@ use qcode::coding::Matcher;
 use super::output::{persist, temp_beside};
 use super::Context;
 
+/// How the corpus file is read. This is the input's format, not an output [`super::output::Format`]:
+/// count always writes TSV files.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
+enum CorpusFormat {
     Tsv,
     Csv,
 }
@@ -50,7 +52,7 @@ pub struct Args {
     codebook: Option<PathBuf>,
     /// Input format (default: by extension; .tsv and .tab are TSV, anything else CSV).
     #[arg(long, value_enum)]
-    format: Option<FormatArg>,
+    format: Option<CorpusFormat>,
     /// Also print a one-line JSON summary on stderr (segments, matches, seconds): what
     /// ../shared/bench/run_bench.py reads from each tool.
     #[arg(long)]
@@ -76,8 +78,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let matcher = Matcher::new(&codebook);
     let code_ids: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
     let format = match args.format {
-        Some(FormatArg::Tsv) => InputFormat::Tsv,
-        Some(FormatArg::Csv) => InputFormat::Csv,
+        Some(CorpusFormat::Tsv) => InputFormat::Tsv,
+        Some(CorpusFormat::Csv) => InputFormat::Csv,
         None => InputFormat::for_path(&args.corpus),
     };
     let input = std::fs::File::open(&args.corpus)

@@ -1,7 +1,6 @@
 //! `qcode export quotes|wide|crosstab|cooccur|framework`: coded-quote matrices for reports, as
 //! CSV (Excel-safe with --excel), JSON, XLSX or a terminal table, written atomically.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,18 +8,19 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use indicatif::ProgressBar;
 
-use qcode::codebook::Codebook;
 use qcode::export::{
-    cooccur, crosstab, quotes, wide, write_csv, write_csv_header, write_csv_rows, write_json,
-    write_table, write_xlsx, CountUnit, CrosstabOptions, CsvFlavour, Dataset, Export, ExportMeta,
-    Framework, FrameworkOptions, ListingOptions, Measure, Percent, Redactor, Table, Var,
+    cooccur, crosstab, load, stream_framework, stream_listing, CountUnit, CrosstabOptions,
+    CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions, Measure, Percent, Table, Var,
+    DEFAULT_WINDOW, MATRIX_LOAD,
 };
-use qcode::index::{Load, SearchIndex, SearchRequest};
-use rayon::prelude::*;
+use qcode::index::{Filter, SearchIndex};
+use qcode::privacy::Privacy;
 
+use super::flags::{FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::parse_wheres;
-use super::output::{persist, temp_beside, write_atomically};
+use super::output::{
+    persist, temp_beside, write_atomically, write_export, Format, XLSX_NEEDS_FILE,
+};
 use super::Context;
 
 /// Export coded quotes and matrices (quote lists, segment × code, crosstabs, co-occurrence,
@@ -38,6 +38,9 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Kind {
     /// One row per (segment, code): ids, role, code, hits, matched words, text, metadata.
+    ///
+    /// --code and --dimension also choose which codes it lists; --with-names adds a
+    /// speaker_name column.
     #[command(
         after_help = "Examples:\n  qcode export quotes --code trust -o trust-quotes.csv\n  qcode export quotes --role councillor --dimension component --excel -o quotes.csv"
     )]
@@ -46,6 +49,9 @@ enum Kind {
         common: Common,
     },
     /// One row per segment, one column per code: 0/1, or hit counts with --counts.
+    ///
+    /// --code and --dimension also choose which code columns it has; --with-names adds a
+    /// speaker_name column.
     #[command(
         after_help = "Example:\n  qcode export wide --dimension component --counts -o wide.csv"
     )]
@@ -145,57 +151,49 @@ enum MeasureArg {
     Jaccard,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum OutFormat {
-    Csv,
-    Json,
-    Xlsx,
-    /// Aligned text for a terminal.
-    Table,
-}
-
-/// Filters (as in search) and output options shared by every export.
+/// Filters (as in search), privacy and output options shared by every export of segments.
 #[derive(Debug, clap::Args)]
 struct Common {
     /// Only segments matching this search query (words, "phrases", prefix*, OR, NOT).
     #[arg(long, value_name = "QUERY")]
     query: Option<String>,
-    /// Only segments coded with this code or a descendant (repeatable); quotes and wide also
-    /// show only these codes.
-    #[arg(long, value_name = "ID")]
-    code: Vec<String>,
-    /// Only segments with a code of this dimension (repeatable); quotes and wide also show only
-    /// these codes.
-    #[arg(long, value_name = "DIM")]
-    dimension: Vec<String>,
-    /// Only segments by this role: id, label or alias (repeatable).
-    #[arg(long, value_name = "ROLE")]
-    role: Vec<String>,
-    /// Only segments of this interview (repeatable).
-    #[arg(long, value_name = "ID")]
-    interview: Vec<String>,
-    /// Only segments whose metadata KEY equals VALUE (repeatable: all must hold).
-    #[arg(long = "where", value_name = "KEY=VALUE")]
-    wheres: Vec<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
+    privacy: PrivacyArgs,
     /// Write here (atomically: a temporary file renamed into place) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// csv (default; xlsx/json when FILE ends so), json, xlsx (needs -o) or table.
-    #[arg(long, value_enum)]
-    format: Option<OutFormat>,
+    #[arg(long, value_parser = Format::parser(Format::EXPORTED))]
+    format: Option<Format>,
     /// CSV for Excel: UTF-8 BOM, CRLF, cells starting with = + - @ neutralised.
     #[arg(long)]
     excel: bool,
-    /// Show participants' names (declared in transcript headers) and stop masking them in text.
-    #[arg(long)]
-    with_names: bool,
-    /// A file of names and places (one per line) to replace with [REDACTED] in exported text.
-    #[arg(long, value_name = "FILE")]
-    redact: Option<PathBuf>,
+}
+
+impl Common {
+    fn flavour(&self) -> CsvFlavour {
+        if self.excel {
+            CsvFlavour::Excel
+        } else {
+            CsvFlavour::Plain
+        }
+    }
+}
+
+/// What every export of segments starts from: its flags turned into values, and the index
+/// brought up to date.
+struct Job<'a> {
+    common: &'a Common,
+    format: Format,
+    filter: Filter,
+    privacy: Privacy,
+    index: SearchIndex,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    match &args.kind {
+    let common = match &args.kind {
         Kind::Qdc { output } => {
             let index = open_fresh_index(ctx)?;
             let xml = qcode::refi::codebook_qdc(index.codebook());
@@ -210,57 +208,88 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             write_atomically(output, &bytes)?;
             return Ok(ExitCode::SUCCESS);
         }
-        _ => {}
-    }
-    let (common, name) = match &args.kind {
-        Kind::Quotes { common } => (common, "quotes"),
-        Kind::Wide { common, .. } => (common, "wide"),
-        Kind::Crosstab { common, .. } => (common, "crosstab"),
-        Kind::Cooccur { common, .. } => (common, "cooccur"),
-        Kind::Framework { common, .. } => (common, "framework"),
-        Kind::Qdc { .. } | Kind::Qdpx { .. } => unreachable!("handled above"),
+        Kind::Quotes { common }
+        | Kind::Wide { common, .. }
+        | Kind::Crosstab { common, .. }
+        | Kind::Cooccur { common, .. }
+        | Kind::Framework { common, .. } => common,
     };
     let format = output_format(common)?;
-    let redact_list = match &common.redact {
-        Some(p) => std::fs::read_to_string(p)
-            .with_context(|| format!("cannot read the redaction list {}", p.display()))?,
-        None => String::new(),
+    let filter = common
+        .filter
+        .filter(common.query.clone().unwrap_or_default(), false)?;
+    let privacy = common.privacy.privacy()?;
+    let job = Job {
+        common,
+        format,
+        filter,
+        privacy,
+        index: open_fresh_index(ctx)?,
     };
-    if format == OutFormat::Csv && matches!(args.kind, Kind::Quotes { .. } | Kind::Wide { .. }) {
-        return stream_listing(ctx, &args.kind, common, &redact_list);
+    match &args.kind {
+        Kind::Quotes { .. } => listing(ctx, &job, Listing::Quotes, false)?,
+        Kind::Wide { counts, .. } => listing(ctx, &job, Listing::Wide, *counts)?,
+        Kind::Framework { of, max_chars, .. } => {
+            let opts = FrameworkOptions {
+                dimension: of.clone(),
+                max_chars: *max_chars,
+                redactor: job.privacy.redactor_for_index(&job.index)?,
+            };
+            let export = stream_framework(&job.index, &job.filter, &opts, stream_window())?;
+            emit(&export, format, common)?;
+        }
+        _ => matrix(ctx, &job, &args.kind)?,
     }
-    if let Kind::Framework { of, max_chars, .. } = &args.kind {
-        return stream_framework(ctx, common, of, *max_chars, &redact_list, format);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// quotes or wide: as CSV streamed straight out, else built whole and written in `format`.
+fn listing(ctx: &Context, job: &Job, listing: Listing, counts: bool) -> Result<()> {
+    let opts = ListingOptions::for_index(&job.index, &job.filter, &job.privacy, counts)?;
+    let c = job.common;
+    if job.format == Format::Csv {
+        let write = |out: &mut dyn Write| {
+            stream_listing(
+                &job.index,
+                &job.filter,
+                listing,
+                &opts,
+                c.flavour(),
+                stream_window(),
+                out,
+            )
+        };
+        return match &c.output {
+            None => Ok(write(&mut std::io::stdout().lock())?),
+            Some(path) => {
+                let mut tmp = temp_beside(path)?;
+                write(tmp.as_file_mut())?;
+                persist(tmp, path)
+            }
+        };
     }
-    let spinner = ProgressBar::new_spinner().with_message("loading segments");
-    if !ctx.quiet {
-        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    }
-    // Read only what the export shows: text for listings, evidence for quotes' matched words.
-    let what = Load {
-        respondents_only: true,
-        text: matches!(args.kind, Kind::Quotes { .. } | Kind::Wide { .. }),
-        evidence: matches!(args.kind, Kind::Quotes { .. }),
+    let name = match listing {
+        Listing::Quotes => "quotes",
+        Listing::Wide => "wide",
     };
-    let (dataset, corpus_names, meta_keys) = load(ctx, common, what)?;
+    let spinner = spinner(ctx);
+    let dataset = load(&job.index, &job.filter, listing.load())?;
     spinner.set_message(format!("computing {name}"));
-    let names = if common.with_names {
-        Vec::new()
-    } else {
-        corpus_names
+    let table = listing.table(&dataset, &opts);
+    spinner.finish_and_clear();
+    let export = Export {
+        meta: dataset.meta(name),
+        tables: vec![table],
     };
-    let redactor = Redactor::new(&redact_list, &names)?;
+    emit(&export, job.format, c)
+}
+
+/// crosstab and cooccur, computed from the codes alone (no text is read).
+fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
+    let spinner = spinner(ctx);
+    let dataset = load(&job.index, &job.filter, MATRIX_LOAD)?;
     let cb = &dataset.codebook;
-    let shown_codes = code_selection(&dataset.codebook, common);
-    let tables: Vec<Table> = match &args.kind {
-        Kind::Quotes { .. } => vec![quotes(
-            &dataset,
-            &listing(common, shown_codes, redactor, false, meta_keys),
-        )],
-        Kind::Wide { counts, .. } => vec![wide(
-            &dataset,
-            &listing(common, shown_codes, redactor, *counts, meta_keys),
-        )],
+    let (name, tables): (&str, Vec<Table>) = match kind {
         Kind::Crosstab {
             rows,
             cols,
@@ -269,6 +298,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             percent,
             ..
         } => {
+            spinner.set_message("computing crosstab");
             let opts = CrosstabOptions {
                 rows: Var::parse(rows, cb)?,
                 cols: Var::parse(cols, cb)?,
@@ -284,45 +314,36 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     PercentArg::Total => Percent::Total,
                 }),
             };
-            crosstab(&dataset, &opts)?
+            ("crosstab", crosstab(&dataset, &opts)?)
         }
         Kind::Cooccur { of, measure, .. } => {
+            spinner.set_message("computing cooccur");
             let m = match measure {
                 MeasureArg::Count => Measure::Count,
                 MeasureArg::Jaccard => Measure::Jaccard,
             };
-            vec![cooccur(&dataset, of.as_deref(), m)?]
+            ("cooccur", vec![cooccur(&dataset, of.as_deref(), m)?])
         }
-        Kind::Framework { .. } | Kind::Qdc { .. } | Kind::Qdpx { .. } => {
-            unreachable!("handled above")
-        }
+        _ => unreachable!("only the matrices come here"),
     };
     spinner.finish_and_clear();
     let export = Export {
         meta: dataset.meta(name),
         tables,
     };
-    emit(&export, format, common)?;
-    Ok(ExitCode::SUCCESS)
+    emit(&export, job.format, job.common)
 }
 
-fn listing(
-    common: &Common,
-    codes: Option<Vec<usize>>,
-    redactor: Redactor,
-    counts: bool,
-    meta_keys: Vec<String>,
-) -> ListingOptions {
-    ListingOptions {
-        codes,
-        with_names: common.with_names,
-        redactor,
-        counts,
-        meta_keys: Some(meta_keys),
+/// A spinner on stderr while segments are read (none with --quiet).
+fn spinner(ctx: &Context) -> ProgressBar {
+    let spinner = ProgressBar::new_spinner().with_message("loading segments");
+    if !ctx.quiet {
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     }
+    spinner
 }
 
-fn output_format(common: &Common) -> Result<OutFormat> {
+fn output_format(common: &Common) -> Result<Format> {
     let by_ext = common
         .output
         .as_deref()
@@ -330,231 +351,31 @@ fn output_format(common: &Common) -> Result<OutFormat> {
         .and_then(|e| e.to_str())
         .map(str::to_lowercase);
     let format = common.format.unwrap_or(match by_ext.as_deref() {
-        Some("xlsx") => OutFormat::Xlsx,
-        Some("json") => OutFormat::Json,
-        _ => OutFormat::Csv,
+        Some("xlsx") => Format::Xlsx,
+        Some("json") => Format::Json,
+        _ => Format::Csv,
     });
-    if format == OutFormat::Xlsx && common.output.is_none() {
-        bail!("XLSX is a binary file: give -o FILE.xlsx");
+    if format == Format::Xlsx && common.output.is_none() {
+        bail!(XLSX_NEEDS_FILE);
     }
-    if common.excel && format != OutFormat::Csv {
+    if common.excel && format != Format::Csv {
         bail!("--excel applies to CSV output only (XLSX never evaluates cells)");
     }
     Ok(format)
 }
 
-/// The segments to export: all respondent segments, or those the filters match.
-/// The dataset, the corpus's participant names and its metadata keys (the `meta:` columns of
-/// quotes and wide: the same whatever the filters, so exports line up).
-fn load(ctx: &Context, c: &Common, what: Load) -> Result<(Dataset, Vec<String>, Vec<String>)> {
-    let index = open_fresh_index(ctx)?;
-    let keep = filter_ids(&index, c)?;
-    let segments = index.segments(what, keep.as_ref())?;
-    Ok((
-        Dataset::new(index.codebook().clone(), segments),
-        index.manifest.names(),
-        index.manifest.meta_keys(),
-    ))
-}
-
-/// The ids of the segments the filters keep, or None when there is no filter.
-fn filter_ids(index: &SearchIndex, c: &Common) -> Result<Option<HashSet<String>>> {
-    let wheres = parse_wheres(&c.wheres)?;
-    let filtered = c.query.is_some()
-        || !c.code.is_empty()
-        || !c.dimension.is_empty()
-        || !c.role.is_empty()
-        || !c.interview.is_empty()
-        || !wheres.is_empty();
-    if !filtered {
-        return Ok(None);
-    }
-    let req = SearchRequest {
-        query: c.query.clone().unwrap_or_default(),
-        roles: c.role.clone(),
-        interviews: c.interview.clone(),
-        wheres,
-        codes: c.code.clone(),
-        dimensions: c.dimension.clone(),
-        ..SearchRequest::default()
-    };
-    Ok(Some(index.matching_ids(&req)?))
-}
-
-/// What a streamed export starts from: the index (brought up to date), the ids the filters
-/// keep, and the names to mask (none with --with-names).
-fn open_for_streaming(
-    ctx: &Context,
-    c: &Common,
-) -> Result<(SearchIndex, Option<HashSet<String>>, Vec<String>)> {
-    let index = open_fresh_index(ctx)?;
-    let keep = filter_ids(&index, c)?;
-    let names = if c.with_names {
-        Vec::new()
-    } else {
-        index.manifest.names()
-    };
-    Ok((index, keep, names))
-}
-
-/// Segments read per window when streaming a listing: bounds memory whatever the corpus size.
-/// `QCODE_EXPORT_WINDOW` overrides it (the tests use tiny windows).
+/// Segments read per window when streaming. `QCODE_EXPORT_WINDOW` overrides the library's
+/// default (the tests use tiny windows to show the output does not depend on it).
 fn stream_window() -> usize {
     std::env::var("QCODE_EXPORT_WINDOW")
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(32_768)
+        .unwrap_or(DEFAULT_WINDOW)
 }
 
-/// quotes and wide as CSV, streamed: segments are read window by window in transcript order
-/// (the order comes from fast fields), each window's rows are built and rendered in parallel
-/// and written before the next is read. Same bytes as building the whole table first.
-fn stream_listing(ctx: &Context, kind: &Kind, c: &Common, redact_list: &str) -> Result<ExitCode> {
-    let (index, keep, names) = open_for_streaming(ctx, c)?;
-    let codebook = index.codebook().clone();
-    let empty = Dataset::new(codebook.clone(), Vec::new());
-    let (is_quotes, counts) = match kind {
-        Kind::Quotes { .. } => (true, false),
-        Kind::Wide { counts, .. } => (false, *counts),
-        _ => unreachable!("only listings stream"),
-    };
-    let opts = listing(
-        c,
-        code_selection(&codebook, c),
-        Redactor::new(redact_list, &names)?,
-        counts,
-        index.manifest.meta_keys(),
-    );
-    let table_of = |ds: &Dataset| {
-        if is_quotes {
-            quotes(ds, &opts)
-        } else {
-            wide(ds, &opts)
-        }
-    };
-    let flavour = if c.excel {
-        CsvFlavour::Excel
-    } else {
-        CsvFlavour::Plain
-    };
-    let load = Load {
-        respondents_only: true,
-        text: true,
-        evidence: is_quotes,
-    };
-    let write_all = |out: &mut dyn Write| -> Result<()> {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-        write_csv_header(&mut out, &table_of(&empty).header, flavour)?;
-        for window in index.ordered_addresses()?.chunks(stream_window()) {
-            let segments = index.segments_at(window, load, keep.as_ref())?;
-            let table = table_of(&Dataset::new(codebook.clone(), segments));
-            let parts: Vec<Vec<u8>> = table
-                .rows
-                .par_chunks(1024)
-                .map(|rows| {
-                    let mut b = Vec::new();
-                    write_csv_rows(&mut b, rows.iter().map(|r| (None, r.as_slice())), flavour)?;
-                    Ok(b)
-                })
-                .collect::<std::io::Result<_>>()?;
-            for p in parts {
-                out.write_all(&p)?;
-            }
-        }
-        out.flush()?;
-        Ok(())
-    };
-    match &c.output {
-        None => write_all(&mut std::io::stdout().lock())?,
-        Some(path) => {
-            let mut tmp = temp_beside(path)?;
-            write_all(tmp.as_file_mut())?;
-            persist(tmp, path)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The framework matrix, built window by window: only its cells are held, never the corpus.
-fn stream_framework(
-    ctx: &Context,
-    c: &Common,
-    of: &str,
-    max_chars: usize,
-    redact_list: &str,
-    format: OutFormat,
-) -> Result<ExitCode> {
-    let (index, keep, names) = open_for_streaming(ctx, c)?;
-    let codebook = index.codebook().clone();
-    let opts = FrameworkOptions {
-        dimension: of.to_string(),
-        max_chars,
-        redactor: Redactor::new(redact_list, &names)?,
-    };
-    let mut fw = Framework::new(&codebook, &opts, index.manifest.meta_keys())?;
-    let load = Load {
-        respondents_only: true,
-        text: true,
-        evidence: false,
-    };
-    let (mut segments, mut interviews) = (0, HashSet::new());
-    for window in index.ordered_addresses()?.chunks(stream_window()) {
-        let ds = Dataset::new(
-            codebook.clone(),
-            index.segments_at(window, load, keep.as_ref())?,
-        );
-        segments += ds.items.len();
-        interviews.extend(ds.items.iter().map(|i| i.segment.interview.clone()));
-        fw.add(&ds);
-    }
-    let export = Export {
-        meta: ExportMeta::new(&codebook, "framework", segments, interviews.len()),
-        tables: vec![fw.table()],
-    };
-    emit(&export, format, c)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The codes quotes and wide show: those asked for with --code (and descendants) or
-/// --dimension, else all.
-fn code_selection(cb: &Codebook, c: &Common) -> Option<Vec<usize>> {
-    if c.code.is_empty() && c.dimension.is_empty() {
-        return None;
-    }
-    Some(
-        (0..cb.codes.len())
-            .filter(|&i| {
-                let code = &cb.codes[i];
-                c.dimension.contains(&code.dimension)
-                    || cb
-                        .ancestors_and_self(&code.id)
-                        .iter()
-                        .any(|a| c.code.contains(a))
-            })
-            .collect(),
-    )
-}
-
-fn emit(export: &Export, format: OutFormat, c: &Common) -> Result<()> {
-    let render = |mut out: &mut dyn Write| -> Result<()> {
-        let out = &mut out;
-        match format {
-            OutFormat::Csv => write_csv(
-                out,
-                export,
-                if c.excel {
-                    CsvFlavour::Excel
-                } else {
-                    CsvFlavour::Plain
-                },
-            )?,
-            OutFormat::Json => write_json(out, export)?,
-            OutFormat::Table => write_table(out, export, 60)?,
-            OutFormat::Xlsx => out.write_all(&write_xlsx(export)?)?,
-        }
-        Ok(())
-    };
+fn emit(export: &Export, format: Format, c: &Common) -> Result<()> {
+    let render = |out: &mut dyn Write| write_export(out, export, format, c.flavour(), 60);
     match &c.output {
         None => {
             // Rendered whole first, so an error never leaves half a table on stdout.

@@ -8,6 +8,7 @@ mod codes;
 mod completions;
 mod count;
 mod export;
+mod flags;
 mod import;
 mod index;
 mod output;

@@ -1,16 +1,63 @@
-//! Shared output helpers: how highlighted text is rendered, and the --format choice.
+//! Shared output helpers: the --format choice, how highlighted text is rendered, printing
+//! with participants' names masked, and writing files atomically.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::ValueEnum;
 
+use qcode::export::{write_csv, write_json, write_table, write_xlsx, CsvFlavour, Export};
+use qcode::privacy::{Privacy, Redactor};
+
+/// Every format qcode writes. Each command's `--format` accepts the ones it can write (see
+/// [`Format::parser`]), so its help and the error for any other value say which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Readable text for a terminal or a pager.
     Table,
     Csv,
     Json,
+    /// A spreadsheet: a binary file, written with -o FILE.
+    Xlsx,
+}
+
+impl Format {
+    /// What the commands that print to the terminal write.
+    pub const PRINTED: &'static [Format] = &[Format::Table, Format::Csv, Format::Json];
+    /// What exports write, in the order their help gives.
+    pub const EXPORTED: &'static [Format] =
+        &[Format::Csv, Format::Json, Format::Xlsx, Format::Table];
+
+    /// A `--format` parser that takes only `accepted`: clap lists exactly those in the help and
+    /// completions, and refuses any other value naming them.
+    pub fn parser(accepted: &'static [Format]) -> impl TypedValueParser<Value = Format> {
+        PossibleValuesParser::new(accepted.iter().filter_map(ValueEnum::to_possible_value))
+            .map(|s| <Format as ValueEnum>::from_str(&s, false).expect("one of the accepted"))
+    }
+}
+
+/// The message for XLSX asked for where it would go to a terminal.
+pub const XLSX_NEEDS_FILE: &str = "XLSX is a binary file: give -o FILE.xlsx";
+
+/// Write `export` as `format` (CSV in `flavour`; a terminal table at most `width` characters a
+/// column).
+pub fn write_export(
+    out: &mut dyn Write,
+    export: &Export,
+    format: Format,
+    flavour: CsvFlavour,
+    width: usize,
+) -> Result<()> {
+    let mut out = out;
+    match format {
+        Format::Csv => write_csv(&mut out, export, flavour)?,
+        Format::Json => write_json(&mut out, export)?,
+        Format::Table => write_table(&mut out, export, width)?,
+        Format::Xlsx => out.write_all(&write_xlsx(export)?)?,
+    }
+    Ok(())
 }
 
 /// How to mark matching words: bold on a terminal (unless NO_COLOR is set), «brackets» otherwise.
@@ -40,11 +87,15 @@ impl Marks {
     }
 }
 
-/// Write `bytes` to stdout with participants' names masked (the inspection commands show text
-/// but have no --with-names: names are always masked there).
-pub fn print_masked(bytes: &[u8], names: &[String]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let r = qcode::export::Redactor::new("", names)?;
+/// Write `bytes` to stdout with participants' names masked (for commands without the privacy
+/// flags: names are always masked there).
+pub fn print_masked(bytes: &[u8], names: &[String]) -> Result<()> {
+    print_redacted(bytes, &Privacy::default().redactor(names)?)
+}
+
+/// Write `bytes` to stdout with everything `r` masks masked: the whole output, ids and headers
+/// included, as the inspection commands (segments, codes, agree) have always masked it.
+pub fn print_redacted(bytes: &[u8], r: &Redactor) -> Result<()> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = std::io::stdout().lock();
     out.write_all(r.apply(&text).as_bytes())?;
@@ -93,19 +144,6 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `--where KEY=VALUE` flags as pairs.
-pub fn parse_wheres(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    flags
-        .iter()
-        .map(|w| match w.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                Ok((k.trim().to_string(), v.trim().to_string()))
-            }
-            _ => anyhow::bail!("--where {w:?}: write KEY=VALUE, e.g. --where area=Northmoor"),
-        })
-        .collect()
-}
-
 /// `text` with each byte range in `spans` (sorted, non-overlapping) wrapped in marks.
 pub fn mark(text: &str, spans: &[(usize, usize)], marks: Marks) -> String {
     let mut out = String::with_capacity(text.len() + spans.len() * 4);
@@ -135,5 +173,23 @@ mod tests {
             "we «trust» them"
         );
         assert_eq!(mark("ab", &[], Marks::BRACKETS), "ab");
+    }
+
+    #[test]
+    fn a_format_parser_takes_only_what_the_command_writes() {
+        let cmd = clap::Command::new("t").arg(
+            clap::Arg::new("format")
+                .long("format")
+                .value_parser(Format::parser(Format::PRINTED)),
+        );
+        let got = |v: &str| {
+            cmd.clone()
+                .try_get_matches_from(["t", "--format", v])
+                .map(|m| *m.get_one::<Format>("format").unwrap())
+        };
+        assert_eq!(got("json").unwrap(), Format::Json);
+        assert_eq!(got("table").unwrap(), Format::Table);
+        let err = got("xlsx").unwrap_err().to_string();
+        assert!(err.contains("[possible values: table, csv, json]"), "{err}");
     }
 }

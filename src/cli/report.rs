@@ -5,16 +5,18 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use qcode::export::{Dataset, Redactor};
+use qcode::export::Dataset;
 use qcode::report::{render, ReportOptions};
 
+use super::flags::PrivacyArgs;
 use super::index::open_fresh_index;
 use super::output::write_atomically;
 use super::Context;
 
 /// Write a self-contained HTML report (no network, no scripts): corpus summary, a heatmap of a
 /// code dimension × speaker role, code frequencies, each code's definition with its top quotes,
-/// and the respondent segments no code reached. Participants' names are masked.
+/// and the respondent segments no code reached. Participants' names are masked unless
+/// --with-names is given.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   qcode report -o report.html
@@ -31,11 +33,14 @@ pub struct Args {
     /// The page's title (default: the project folder's name).
     #[arg(long)]
     title: Option<String>,
+    #[command(flatten)]
+    privacy: PrivacyArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
-    let names = index.manifest.names();
+    let redactor = privacy.redactor_for_index(&index)?;
     let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?);
     let root = if ctx.project.root.as_os_str().is_empty() {
         std::path::Path::new(".")
@@ -55,7 +60,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             dimension: args.dimension,
             quotes_per_code: args.quotes,
             title,
-            redactor: Redactor::new("", &names)?,
+            redactor,
         },
     );
     write_atomically(&args.output, html.as_bytes())?;

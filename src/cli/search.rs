@@ -8,11 +8,13 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use qcode::coding::Evidence;
-use qcode::index::{Hit, SearchRequest};
+use qcode::index::Hit;
+use qcode::privacy::redact_hit;
 use qcode::transcript::Segment;
 
+use super::flags::{FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::{mark, parse_wheres, Format, Marks};
+use super::output::{mark, Format, Marks};
 use super::Context;
 
 /// Search quotes by words, phrases and prefixes, filtered by role, speaker, interview or metadata.
@@ -32,30 +34,10 @@ pub struct Args {
     /// The query (empty or `*` matches every segment: use with filters).
     #[arg(default_value = "")]
     query: String,
-    /// Only segments spoken by this role (id, label or alias; repeatable: any of them).
-    #[arg(long, value_name = "ROLE")]
-    role: Vec<String>,
-    /// Only segments by this speaker label, e.g. P1 (repeatable).
-    #[arg(long, value_name = "LABEL")]
-    speaker: Vec<String>,
-    /// Only segments from this interview id (repeatable).
-    #[arg(long, value_name = "ID")]
-    interview: Vec<String>,
-    /// Only segments whose metadata KEY equals VALUE, case-insensitively (repeatable: all must hold).
-    #[arg(long = "where", value_name = "KEY=VALUE")]
-    wheres: Vec<String>,
-    /// Only segments coded with this code or one of its descendants (repeatable: any of them).
-    #[arg(long, value_name = "ID")]
-    code: Vec<String>,
-    /// Only segments coded in this dimension: component, stakeholder, … (repeatable).
-    #[arg(long, value_name = "DIM")]
-    dimension: Vec<String>,
-    /// Names and places (one per line in FILE) to show as [REDACTED].
-    #[arg(long, value_name = "FILE")]
-    redact: Option<std::path::PathBuf>,
-    /// Show participants' names declared in transcript headers (masked by default).
-    #[arg(long)]
-    with_names: bool,
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
+    privacy: PrivacyArgs,
     /// Search interviewer turns too (they are context, not data, by default).
     #[arg(long)]
     include_interviewer: bool,
@@ -65,30 +47,21 @@ pub struct Args {
     /// Show N paragraphs before and after each hit, from the same interview.
     #[arg(long, short = 'C', value_name = "N", default_value_t = 0)]
     context: usize,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let wheres = parse_wheres(&args.wheres)?;
+    let filter = args
+        .filter
+        .filter(args.query.clone(), args.include_interviewer)?;
+    let privacy = args.privacy.privacy()?;
     if args.limit == 0 {
         bail!("--limit must be at least 1");
     }
     let index = open_fresh_index(ctx)?;
-    let req = SearchRequest {
-        query: args.query.clone(),
-        roles: args.role,
-        speakers: args.speaker,
-        interviews: args.interview,
-        wheres,
-        include_interviewer: args.include_interviewer,
-        codes: args.code,
-        dimensions: args.dimension,
-        limit: args.limit,
-        context: args.context,
-    };
     let started = std::time::Instant::now();
-    let mut results = index.search(&req)?;
+    let mut results = index.search(&filter.request(args.limit, args.context))?;
     ctx.detail(format!(
         "search: {} matching segments, {} shown, {:.1} ms",
         results.total,
@@ -96,17 +69,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         started.elapsed().as_secs_f64() * 1000.0
     ));
     // Mask participants' names (unless asked for) and the redaction list in everything shown.
-    let list = match &args.redact {
-        Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| anyhow::anyhow!("cannot read the redaction list {}: {e}", p.display()))?,
-        None => String::new(),
-    };
-    let names = if args.with_names {
-        Vec::new()
-    } else {
-        index.manifest.names()
-    };
-    let redactor = qcode::export::Redactor::new(&list, &names)?;
+    let redactor = privacy.redactor_for_index(&index)?;
     for h in &mut results.hits {
         redact_hit(h, &redactor);
     }
@@ -115,6 +78,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     match args.format {
         Format::Table => write_table(&mut out, &results.hits, results.total)?,
         Format::Csv => write_csv(&mut out, &results.hits, args.context > 0)?,
+        Format::Xlsx => unreachable!("--format takes only what search prints"),
         Format::Json => {
             let hits: Vec<_> = results
                 .hits
@@ -306,35 +270,4 @@ fn hit_json(rank: usize, h: &Hit) -> serde_json::Value {
 
 pub fn segment_json(s: &Segment) -> serde_json::Value {
     seg_json(s)
-}
-
-/// Apply redaction to a hit's text and context; highlights are recomputed on the masked text.
-fn redact_hit(h: &mut Hit, r: &qcode::export::Redactor) {
-    let masked = r.apply(&h.segment.text);
-    if masked != h.segment.text {
-        // Keep highlights whose words survive unchanged.
-        let old = std::mem::replace(&mut h.segment.text, masked);
-        let words: Vec<String> = h
-            .highlights
-            .iter()
-            .map(|&(s, e)| old[s..e].to_string())
-            .collect();
-        h.highlights = Vec::new();
-        let mut from = 0;
-        for w in words {
-            if let Some(i) = h.segment.text[from..].find(&w) {
-                h.highlights.push((from + i, from + i + w.len()));
-                from += i + w.len();
-            }
-        }
-    }
-    h.segment.speaker = r.apply(&h.segment.speaker);
-    for c in h.before.iter_mut().chain(h.after.iter_mut()) {
-        c.text = r.apply(&c.text);
-    }
-    for ev in &mut h.codings {
-        for hit in &mut ev.hits {
-            hit.text = r.apply(&hit.text);
-        }
-    }
 }

@@ -11,8 +11,9 @@ use qcode::codebook::load_codebook;
 use qcode::project::corpus_files;
 use qcode::transcript::parse_file;
 
+use super::flags::PrivacyArgs;
 use super::index::unknown_roles_message;
-use super::output::{print_masked, Format};
+use super::output::{print_redacted, Format};
 use super::search::segment_json;
 use super::Context;
 
@@ -29,11 +30,14 @@ pub struct Args {
     /// Include interviewer turns.
     #[arg(long)]
     include_interviewer: bool,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    #[command(flatten)]
+    privacy: PrivacyArgs,
+    #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "csv")]
     format: Format,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let privacy = args.privacy.privacy()?;
     let codebook = load_codebook(&ctx.project.codebook_dir)?;
     let files: Vec<(String, PathBuf)> = if args.files.is_empty() {
         corpus_files(&ctx.project)?
@@ -148,8 +152,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         Format::Csv => out.write_all(&csv.into_inner()?)?,
         Format::Table => {}
+        Format::Xlsx => unreachable!("--format takes only what segments prints"),
     }
-    print_masked(&out, &names)?;
+    // The names the parsed files declare: no index is read.
+    print_redacted(&out, &privacy.redactor(&names)?)?;
     Ok(if failed > 0 {
         ExitCode::from(1)
     } else {

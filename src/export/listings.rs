@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::dataset::{Dataset, Item};
-use super::redact::Redactor;
 use super::table::{Cell, Table};
 use super::ExportError;
+use crate::codebook::Codebook;
+use crate::index::{Filter, SearchIndex};
+use crate::privacy::{Privacy, PrivacyError, Redactor};
 
 /// Options shared by the listing exports.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +25,48 @@ pub struct ListingOptions {
     /// The `meta:` columns (None: the keys the dataset's segments have). A streamed export
     /// passes the corpus's keys so every window of rows has the same columns.
     pub meta_keys: Option<Vec<String>>,
+}
+
+impl ListingOptions {
+    /// The options of a listing of `index`'s segments chosen by `filter`: the codes the filter
+    /// names (see [`code_selection`]), the user's privacy choice with the index's participants'
+    /// names, and the corpus's metadata keys as columns (the same whatever the filter, so
+    /// listings of different subsets line up).
+    pub fn for_index(
+        index: &SearchIndex,
+        filter: &Filter,
+        privacy: &Privacy,
+        counts: bool,
+    ) -> Result<ListingOptions, PrivacyError> {
+        Ok(ListingOptions {
+            codes: code_selection(index.codebook(), filter),
+            with_names: privacy.with_names,
+            redactor: privacy.redactor_for_index(index)?,
+            counts,
+            meta_keys: Some(index.manifest.meta_keys()),
+        })
+    }
+}
+
+/// The codes quotes and wide show: those the filter asks for by `codes` (with their
+/// descendants) or `dimensions`, else all (`None`). A filter on codes chooses the columns too,
+/// so a listing about trust is not padded with every other code.
+pub fn code_selection(cb: &Codebook, filter: &Filter) -> Option<Vec<usize>> {
+    if filter.codes.is_empty() && filter.dimensions.is_empty() {
+        return None;
+    }
+    Some(
+        (0..cb.codes.len())
+            .filter(|&i| {
+                let code = &cb.codes[i];
+                filter.dimensions.contains(&code.dimension)
+                    || cb
+                        .ancestors_and_self(&code.id)
+                        .iter()
+                        .any(|a| filter.codes.contains(a))
+            })
+            .collect(),
+    )
 }
 
 fn base_header(with_names: bool) -> Vec<String> {
@@ -331,7 +375,44 @@ fn trim(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::trim;
+    use super::{code_selection, trim};
+    use crate::codebook::{Code, Codebook};
+    use crate::index::Filter;
+
+    #[test]
+    fn a_filter_on_codes_chooses_the_columns() {
+        let mut cb = Codebook::empty();
+        for (id, parent, dim) in [
+            ("council", None, "stakeholder"),
+            ("councillors", Some("council"), "stakeholder"),
+            ("trust", None, "component"),
+            ("dialogue", None, "component"),
+        ] {
+            let mut code = Code::new(id, id, dim);
+            code.parent = parent.map(str::to_string);
+            cb.codes.push(code);
+        }
+        let select = |codes: &[&str], dims: &[&str]| {
+            let f = Filter {
+                codes: codes.iter().map(|c| c.to_string()).collect(),
+                dimensions: dims.iter().map(|d| d.to_string()).collect(),
+                // Other conditions choose segments, not columns.
+                roles: vec!["resident".into()],
+                ..Filter::default()
+            };
+            code_selection(&cb, &f)
+        };
+        assert_eq!(select(&[], &[]), None);
+        // A code brings its descendants; a dimension all its codes; together, either.
+        assert_eq!(select(&["council"], &[]), Some(vec![0, 1]));
+        assert_eq!(select(&["councillors"], &[]), Some(vec![1]));
+        assert_eq!(select(&[], &["component"]), Some(vec![2, 3]));
+        assert_eq!(
+            select(&["councillors"], &["component"]),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(select(&["nothing"], &[]), Some(vec![]));
+    }
 
     #[test]
     fn trims_at_a_word() {

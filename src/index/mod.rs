@@ -2,12 +2,14 @@
 //! (see [`writer`]), and searched by words, phrases, prefixes, role, speaker and metadata (see
 //! [`search`]). Everything here is derived from the corpus and codebook and can be rebuilt.
 
+mod filter;
 mod manifest;
 mod query;
 mod schema;
 mod search;
 mod writer;
 
+pub use filter::{Filter, WhereError};
 pub use manifest::{FileEntry, Manifest};
 pub use query::{parse_query, QueryError, QueryNode};
 pub use schema::{build_schema, SCHEMA_VERSION};

@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use crate::export::{crosstab, Cell, CountUnit, CrosstabOptions, Dataset, Redactor, Var};
+use crate::export::{crosstab, Cell, CountUnit, CrosstabOptions, Dataset, Var};
+use crate::privacy::Redactor;
 
 pub struct ReportOptions {
     /// The dimension on the heatmap's rows (e.g. `component`).

@@ -470,3 +470,64 @@ fn terminal_table_is_aligned() {
     );
     assert_eq!(out, golden("crosstab_table.txt"));
 }
+
+/// Exports take search's filters, --speaker included, and keep the same segments search finds.
+#[test]
+fn exports_filter_as_search_does() {
+    let p = Project::coded();
+    let listed = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["export", "wide"];
+        all.extend_from_slice(args);
+        let (out, _) = p.run(&all, 0);
+        let mut ids: Vec<String> = csv::Reader::from_reader(out.as_bytes())
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    for filter in [
+        &["--speaker", "p2"][..],
+        &["--role", "resident"],
+        &["--where", "area=Northmoor"],
+        &["--code", "dialogue", "--interview", "northmoor-01"],
+    ] {
+        let found = crate::common::ids(&p.search_json(&[&["", "-n", "100"], filter].concat()));
+        assert!(!found.is_empty(), "{filter:?}");
+        assert_eq!(listed(filter), found, "{filter:?}");
+    }
+    let (_, err) = p.run(&["export", "wide", "--where", "area"], 2);
+    assert!(
+        err.contains("--where \"area\": write KEY=VALUE, e.g. --where area=Northmoor"),
+        "{err}"
+    );
+}
+
+/// One --format vocabulary: a command refuses a format it cannot write and names those it can.
+#[test]
+fn a_format_a_command_cannot_write_is_refused_naming_those_it_can() {
+    let p = Project::coded();
+    p.write("codings/h.csv", "segment_id,code\neastbrook-01:2.1,trust\n");
+    for args in [
+        &["search", "trust"][..],
+        &["codes"],
+        &["segments"],
+        &["agree", "codings/h.csv"],
+    ] {
+        let (_, err) = p.run(&[args, &["--format", "xlsx"]].concat(), 2);
+        assert!(
+            err.contains("invalid value 'xlsx'")
+                && err.contains("[possible values: table, csv, json]"),
+            "{args:?}: {err}"
+        );
+        // And writes each of those.
+        for f in ["table", "csv", "json"] {
+            p.run(&[args, &["--format", f]].concat(), 0);
+        }
+    }
+    let (_, err) = p.run(&["codebook", "diff", "codebook", "--format", "xlsx"], 2);
+    assert!(
+        err.contains("codebook diff prints table, csv or json"),
+        "{err}"
+    );
+}

@@ -104,3 +104,56 @@ fn with_names_shows_them() {
     p.run(&["export", "qdpx", "-o", "p.qdpx", "--with-names"], 0);
     assert!(unzip_all(&p.file("p.qdpx")).contains("Maya Okafor"));
 }
+
+/// Every command that shows or writes participants' words takes the same two flags:
+/// `--with-names` shows the declared names, `--redact FILE` masks a list whatever
+/// `--with-names` says.
+#[test]
+fn every_command_showing_words_takes_the_privacy_flags() {
+    let p = project();
+    // An uncoded segment (so codes --uncoded and the report list it) naming a street, and a
+    // human coding that disagrees with the machine on it.
+    p.write(
+        "corpus/street.txt",
+        "P1: Maya and I met on Fenwick Road, near the old mill.\n",
+    );
+    p.write("codings/s.csv", "segment_id,code\nstreet:1.1,trust\n");
+    p.write("places.txt", "fenwick road # a street\n");
+    let text = |args: &[&str]| -> String {
+        if args[0] == "report" {
+            let mut all = args.to_vec();
+            all.extend(["-o", "r.html"]);
+            p.run(&all, 0);
+            std::fs::read_to_string(p.file("r.html")).unwrap()
+        } else {
+            p.run(args, 0).0
+        }
+    };
+    for args in [
+        &["search", "mill"][..],
+        &["export", "wide"],
+        &["segments"],
+        &["codes", "--uncoded"],
+        &["agree", "codings/s.csv", "--disagreements"],
+        &["report"],
+    ] {
+        let plain = text(args);
+        assert!(plain.contains("Fenwick Road"), "{args:?}: {plain}");
+        assert_clean(&format!("{args:?}"), &plain);
+        let shown = text(&[args, &["--with-names"]].concat());
+        assert!(shown.contains("Maya"), "{args:?} --with-names: {shown}");
+        let listed = text(&[args, &["--with-names", "--redact", "places.txt"]].concat());
+        assert!(
+            listed.contains("Maya") && !listed.contains("Fenwick"),
+            "{args:?} --redact: {listed}"
+        );
+        let listed = text(&[args, &["--redact", "places.txt"]].concat());
+        assert!(!listed.contains("Fenwick"), "{args:?} --redact: {listed}");
+        assert_clean(&format!("{args:?} --redact"), &listed);
+    }
+    let (_, err) = p.run(&["report", "--redact", "missing.txt"], 2);
+    assert!(
+        err.contains("cannot read the redaction list missing.txt"),
+        "{err}"
+    );
+}

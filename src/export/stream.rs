@@ -1,0 +1,300 @@
+//! Reading the index for an export: the segments a [`Filter`] keeps, loaded whole for the
+//! matrices, or read in transcript order a window at a time for the listings and the framework
+//! matrix, so memory stays bounded whatever the corpus size.
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use rayon::prelude::*;
+
+use super::{
+    quotes, wide, write_csv_header, write_csv_rows, CsvFlavour, Dataset, Export, ExportError,
+    ExportMeta, Framework, FrameworkOptions, ListingOptions, Table,
+};
+use crate::index::{Filter, IndexError, Load, SearchIndex};
+
+/// Segments read per window when streaming, unless the caller says otherwise: bounds memory
+/// whatever the corpus size while keeping every core busy.
+pub const DEFAULT_WINDOW: usize = 32_768;
+
+/// What the matrices (crosstab, co-occurrence) read: respondent segments and their codes,
+/// never text or evidence (on a million segments, that is most of the memory).
+pub const MATRIX_LOAD: Load = Load {
+    respondents_only: true,
+    text: false,
+    evidence: false,
+};
+
+/// Why a streamed export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// Kept as a source (not transparent) so a closed pipe is still seen as one.
+    #[error("cannot write the export")]
+    Write(#[from] std::io::Error),
+}
+
+/// The listings, which list segments' text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// One row per (segment, code).
+    Quotes,
+    /// One row per segment, a column per code.
+    Wide,
+}
+
+impl Listing {
+    /// What the listing reads: text, and for quotes the matched words too.
+    pub fn load(self) -> Load {
+        Load {
+            respondents_only: true,
+            text: true,
+            evidence: self == Listing::Quotes,
+        }
+    }
+
+    /// The listing of `ds`.
+    pub fn table(self, ds: &Dataset, opts: &ListingOptions) -> Table {
+        match self {
+            Listing::Quotes => quotes(ds, opts),
+            Listing::Wide => wide(ds, opts),
+        }
+    }
+}
+
+/// The ids of the segments `filter` keeps, or `None` when it keeps every respondent segment (no
+/// search needed).
+pub fn filter_ids(
+    index: &SearchIndex,
+    filter: &Filter,
+) -> Result<Option<HashSet<String>>, IndexError> {
+    if !filter.narrows() {
+        return Ok(None);
+    }
+    Ok(Some(index.matching_ids(&filter.request(0, 0))?))
+}
+
+/// The respondent segments `filter` keeps, reading only `what`, as one dataset in memory.
+pub fn load(index: &SearchIndex, filter: &Filter, what: Load) -> Result<Dataset, IndexError> {
+    let keep = filter_ids(index, filter)?;
+    let segments = index.segments(what, keep.as_ref())?;
+    Ok(Dataset::new(index.codebook().clone(), segments))
+}
+
+/// A listing as CSV into `out`, streamed: segments are read `window` at a time in transcript
+/// order (the order comes from fast fields), each window's rows are built and rendered in
+/// parallel and written before the next is read. The same bytes as building the whole table
+/// first, whatever the window.
+pub fn stream_listing(
+    index: &SearchIndex,
+    filter: &Filter,
+    listing: Listing,
+    opts: &ListingOptions,
+    flavour: CsvFlavour,
+    window: usize,
+    out: &mut dyn Write,
+) -> Result<(), StreamError> {
+    let keep = filter_ids(index, filter)?;
+    let codebook = index.codebook();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let empty = Dataset::new(codebook.clone(), Vec::new());
+    write_csv_header(&mut out, &listing.table(&empty, opts).header, flavour)?;
+    for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
+        let segments = index.segments_at(addrs, listing.load(), keep.as_ref())?;
+        let table = listing.table(&Dataset::new(codebook.clone(), segments), opts);
+        let parts: Vec<Vec<u8>> = table
+            .rows
+            .par_chunks(1024)
+            .map(|rows| {
+                let mut b = Vec::new();
+                write_csv_rows(&mut b, rows.iter().map(|r| (None, r.as_slice())), flavour)?;
+                Ok(b)
+            })
+            .collect::<std::io::Result<_>>()?;
+        for p in parts {
+            out.write_all(&p)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The framework matrix of the segments `filter` keeps, built `window` segments at a time:
+/// only its cells are held, never the corpus.
+pub fn stream_framework(
+    index: &SearchIndex,
+    filter: &Filter,
+    opts: &FrameworkOptions,
+    window: usize,
+) -> Result<Export, StreamError> {
+    let keep = filter_ids(index, filter)?;
+    let codebook = index.codebook();
+    let mut fw = Framework::new(codebook, opts, index.manifest.meta_keys())?;
+    let load = Load {
+        respondents_only: true,
+        text: true,
+        evidence: false,
+    };
+    let (mut segments, mut interviews) = (0, HashSet::new());
+    for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
+        let ds = Dataset::new(
+            codebook.clone(),
+            index.segments_at(addrs, load, keep.as_ref())?,
+        );
+        segments += ds.items.len();
+        interviews.extend(ds.items.iter().map(|i| i.segment.interview.clone()));
+        fw.add(&ds);
+    }
+    Ok(Export {
+        meta: ExportMeta::new(codebook, "framework", segments, interviews.len()),
+        tables: vec![fw.table()],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::load_codebook;
+    use crate::export::write_csv;
+    use crate::index::{update, UpdateOptions};
+    use crate::privacy::Privacy;
+    use crate::project::Project;
+
+    const CODES: &str = r#"
+[codebook]
+name = "t"
+version = "1"
+
+[codes.trust]
+label = "Trust"
+dimension = "component"
+patterns = ["trust"]
+
+[codes.council]
+label = "The council"
+dimension = "stakeholder"
+patterns = ["council"]
+"#;
+
+    /// A small indexed project: two interviews, several paragraphs each, one declared name.
+    fn indexed() -> (tempfile::TempDir, SearchIndex) {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("codebook/codes.toml", CODES);
+        write(
+            "corpus/a.txt",
+            "---\nid: a\narea: Westfold\nspeakers:\n  I: interviewer\n  P1: {role: Resident, name: Maya Okafor}\n---\n\
+             I: Tell me about the council.\n\nP1: Maya here: we trust the council.\n\nWe trust them less now.\n\n\
+             P1: The council listened once.\n",
+        );
+        write(
+            "corpus/b.txt",
+            "---\nid: b\narea: Eastbrook\n---\nP1: Nothing to say.\n\nP2: Trust is earned, council or not.\n",
+        );
+        let project = Project::open(dir.path()).unwrap();
+        update(&project, UpdateOptions::default(), &|_, _| {}).unwrap();
+        let codebook = load_codebook(&project.codebook_dir).unwrap();
+        let index = SearchIndex::open(&project, codebook).unwrap();
+        (dir, index)
+    }
+
+    fn streamed(index: &SearchIndex, filter: &Filter, listing: Listing, window: usize) -> String {
+        let opts = ListingOptions::for_index(index, filter, &Privacy::default(), false).unwrap();
+        let mut out = Vec::new();
+        stream_listing(
+            index,
+            filter,
+            listing,
+            &opts,
+            CsvFlavour::Plain,
+            window,
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_streamed_listing_is_the_whole_table_whatever_the_window() {
+        let (_dir, index) = indexed();
+        for filter in [
+            Filter::default(),
+            Filter {
+                codes: vec!["trust".into()],
+                ..Filter::default()
+            },
+        ] {
+            for listing in [Listing::Quotes, Listing::Wide] {
+                let opts =
+                    ListingOptions::for_index(&index, &filter, &Privacy::default(), false).unwrap();
+                let ds = load(&index, &filter, listing.load()).unwrap();
+                let whole = Export {
+                    meta: ds.meta("x"),
+                    tables: vec![listing.table(&ds, &opts)],
+                };
+                let mut expected = Vec::new();
+                write_csv(&mut expected, &whole, CsvFlavour::Plain).unwrap();
+                let expected = String::from_utf8(expected).unwrap();
+                assert!(expected.lines().count() > 2, "{expected}");
+                // 0 is taken as 1: a window is never empty.
+                for window in [0, 1, 2, 3, DEFAULT_WINDOW] {
+                    assert_eq!(
+                        streamed(&index, &filter, listing, window),
+                        expected,
+                        "{listing:?} {filter:?} window {window}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn listings_mask_declared_names_and_read_only_what_the_filter_keeps() {
+        let (_dir, index) = indexed();
+        let all = streamed(&index, &Filter::default(), Listing::Wide, 2);
+        assert!(
+            all.contains("[REDACTED] here") && !all.contains("Maya"),
+            "{all}"
+        );
+        // Interviewer turns are never listed.
+        assert!(!all.contains("Tell me"), "{all}");
+        let b_only = Filter {
+            interviews: vec!["b".into()],
+            ..Filter::default()
+        };
+        assert_eq!(filter_ids(&index, &Filter::default()).unwrap(), None);
+        assert_eq!(filter_ids(&index, &b_only).unwrap().unwrap().len(), 2);
+        let b = streamed(&index, &b_only, Listing::Wide, 1);
+        assert_eq!(b.lines().count(), 3, "{b}");
+        assert!(b.lines().skip(1).all(|l| l.starts_with("b:")), "{b}");
+    }
+
+    #[test]
+    fn the_framework_matrix_does_not_depend_on_the_window() {
+        let (_dir, index) = indexed();
+        let opts = FrameworkOptions {
+            dimension: "component".into(),
+            max_chars: 300,
+            redactor: Privacy::default().redactor_for_index(&index).unwrap(),
+        };
+        let whole = stream_framework(&index, &Filter::default(), &opts, DEFAULT_WINDOW).unwrap();
+        let tiny = stream_framework(&index, &Filter::default(), &opts, 1).unwrap();
+        assert_eq!(whole, tiny);
+        assert_eq!((whole.meta.segments, whole.meta.interviews), (5, 2));
+        let bad = FrameworkOptions {
+            dimension: "nothing".into(),
+            ..opts
+        };
+        assert!(matches!(
+            stream_framework(&index, &Filter::default(), &bad, 1),
+            Err(StreamError::Export(_))
+        ));
+    }
+}

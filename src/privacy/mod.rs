@@ -1,0 +1,119 @@
+//! The privacy boundary every output passes: participants' text leaves the library only through
+//! a [`Redactor`] built here, once per command, from the user's [`Privacy`] choice (show names
+//! or not, a redaction list) and the names the corpus declares. What follows the masking — the
+//! highlights of a search hit, moved onto the masked text — is done here too, because its order
+//! (mask first, then place the highlights) decides what the user sees.
+
+mod hit;
+mod redact;
+
+use std::path::{Path, PathBuf};
+
+use crate::index::SearchIndex;
+
+pub use hit::redact_hit;
+pub use redact::{Redactor, MASK};
+
+/// What the user asked for: whether participants' names may be shown, and which other names and
+/// places to mask. Built once per command (the redaction list is read here, once) and turned into
+/// a [`Redactor`] for each set of names with [`Privacy::redactor`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Privacy {
+    /// Show the participants' names declared in transcript headers (masked by default).
+    pub with_names: bool,
+    /// The text of the user's redaction list: one name or place per line, `#` comments.
+    pub redact_list: String,
+}
+
+/// A redaction set-up that cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PrivacyError {
+    #[error("cannot read the redaction list {path}")]
+    ReadList {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The names and list make a pattern larger than the regex engine takes.
+    #[error("the names to mask make too large a pattern")]
+    Pattern(#[from] regex::Error),
+}
+
+impl Privacy {
+    /// The user's choice, reading the redaction list at `redact` (if given) now.
+    pub fn read(with_names: bool, redact: Option<&Path>) -> Result<Privacy, PrivacyError> {
+        let redact_list = match redact {
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|source| PrivacyError::ReadList {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+            }
+            None => String::new(),
+        };
+        Ok(Privacy {
+            with_names,
+            redact_list,
+        })
+    }
+
+    /// The redactor for text whose participants are `names` (the index's manifest names, or
+    /// those a parse found): their names are masked unless the user asked to see them, and the
+    /// redaction list always is.
+    pub fn redactor(&self, names: &[String]) -> Result<Redactor, PrivacyError> {
+        let names: &[String] = if self.with_names { &[] } else { names };
+        Ok(Redactor::new(&self.redact_list, names)?)
+    }
+
+    /// The redactor for what `index` holds: the names its transcripts declare.
+    pub fn redactor_for_index(&self, index: &SearchIndex) -> Result<Redactor, PrivacyError> {
+        self.redactor(&index.manifest.names())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        vec!["Maya Okafor".to_string()]
+    }
+
+    #[test]
+    fn names_are_masked_by_default_and_shown_when_asked() {
+        let text = "Maya Okafor lives on Fenwick Road.";
+        let masked = Privacy::default().redactor(&names()).unwrap();
+        assert_eq!(masked.apply(text), "[REDACTED] lives on Fenwick Road.");
+        let shown = Privacy {
+            with_names: true,
+            ..Privacy::default()
+        };
+        assert_eq!(shown.redactor(&names()).unwrap().apply(text), text);
+    }
+
+    #[test]
+    fn the_redaction_list_holds_with_or_without_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("redact.txt");
+        std::fs::write(&list, "fenwick road # a street\n").unwrap();
+        for with_names in [false, true] {
+            let p = Privacy::read(with_names, Some(&list)).unwrap();
+            let out = p
+                .redactor(&names())
+                .unwrap()
+                .apply("Maya Okafor, Fenwick Road");
+            assert!(out.ends_with(", [REDACTED]"), "{out}");
+            assert_eq!(out.starts_with("Maya Okafor"), with_names, "{out}");
+        }
+    }
+
+    #[test]
+    fn a_missing_list_names_its_path() {
+        let err = Privacy::read(false, Some(Path::new("no/such/list.txt"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot read the redaction list no/such/list.txt"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+}
