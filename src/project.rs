@@ -1,5 +1,6 @@
 //! A qcode project: a folder with corpus/, codebook/, an optional qcode.toml and derived data in
-//! .qcode/. This module finds those paths and reads qcode.toml; it never touches the corpus.
+//! .qcode/. This module finds those paths, reads qcode.toml, lists the corpus and checks the
+//! codebook against it ([`check_codebook`]); it never writes to the corpus.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,9 @@ use serde::Deserialize;
 
 use crate::diag::{line_col, SourceError};
 use crate::transcript::TranscriptSettings;
+
+mod check;
+pub use check::{check_codebook, CodebookCheck, Finding};
 
 /// The settings file's name at the project root.
 pub const CONFIG_FILE: &str = "qcode.toml";
