@@ -130,6 +130,19 @@ impl Project {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         rel.to_string_lossy().replace('\\', "/")
     }
+
+    /// The project folder's own name (what a report or a REFI-QDA project is called by
+    /// default), when the folder can be found.
+    pub fn folder_name(&self) -> Option<String> {
+        // `--project .` leaves an empty root once the `.` is dropped.
+        let root = if self.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.root
+        };
+        let root = root.canonicalize().ok()?;
+        root.file_name().map(|n| n.to_string_lossy().to_string())
+    }
 }
 
 /// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
@@ -297,5 +310,25 @@ mod tests {
         .unwrap();
         let err = Project::open(dir.path()).unwrap_err();
         assert!(err.message.contains("exactly one capture group"), "{err}");
+    }
+
+    #[test]
+    fn the_folder_name_is_the_roots_own_even_when_given_as_dot() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let p = Project::open(&dir.path().join(".")).unwrap();
+        assert_eq!(p.folder_name(), Some(name));
+        let here = std::env::current_dir().unwrap();
+        let p = Project::open(Path::new(".")).unwrap();
+        assert!(p.root.as_os_str().is_empty());
+        assert_eq!(
+            p.folder_name().as_deref(),
+            here.file_name().and_then(|n| n.to_str())
+        );
     }
 }

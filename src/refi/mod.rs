@@ -9,6 +9,7 @@ use std::io::Write;
 
 use quick_xml::escape::escape;
 
+pub mod assemble;
 pub mod import;
 use uuid::Uuid;
 
