@@ -11,6 +11,7 @@ use quick_xml::escape::escape;
 
 pub mod assemble;
 pub mod import;
+pub mod import_plan;
 use uuid::Uuid;
 
 use crate::codebook::{Code, Codebook};
