@@ -1,4 +1,5 @@
-//! `qcode codebook check` and `qcode codebook test`: the codebook's linter and its tests.
+//! `qcode codebook`: check, test and diff print what the library finds (`project::check_codebook`,
+//! `coding::test_examples`, `coding::diff::diff_codebooks`); import and export convert dictionaries.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -273,16 +274,12 @@ fn diff(
             group: None,
         }
     };
+    // Named after the new codebook; its version and hash say where it came from.
+    let mut meta = ExportMeta::new(&new_cb, "codebook diff", d.segments, 0);
+    meta.codebook_version = format!("{} → {}", old_cb.version, new_cb.version);
+    meta.codebook_hash = format!("{} → {}", old_cb.hash, new_cb.hash);
     let export = Export {
-        meta: ExportMeta {
-            qcode_version: env!("CARGO_PKG_VERSION").into(),
-            export: "codebook diff".into(),
-            codebook_name: new_cb.name.clone(),
-            codebook_version: format!("{} → {}", old_cb.version, new_cb.version),
-            codebook_hash: format!("{} → {}", old_cb.hash, new_cb.hash),
-            segments: d.segments,
-            interviews: 0,
-        },
+        meta,
         tables: vec![table],
     };
     let mut out: Vec<u8> = Vec::new();

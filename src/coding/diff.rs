@@ -148,22 +148,9 @@ mod tests {
     }
 
     fn segment(id: &str, text: &str, interviewer: bool) -> Segment {
-        Segment {
-            id: id.into(),
-            interview: "iv".into(),
-            turn: 1,
-            paragraph: 1,
-            speaker: "P1".into(),
-            speaker_name: None,
-            role: "resident".into(),
-            role_label: "Resident".into(),
-            interviewer,
-            timestamp: None,
-            start: 0,
-            end: text.chars().count(),
-            text: text.into(),
-            meta: BTreeMap::new(),
-        }
+        let mut s = Segment::for_test(id, "iv", text);
+        s.interviewer = interviewer;
+        s
     }
 
     #[test]

@@ -202,22 +202,10 @@ mod tests {
     use super::*;
 
     fn segment(id: &str, iv: &str, (start, end): (usize, usize), text: &str) -> Segment {
-        Segment {
-            id: id.into(),
-            interview: iv.into(),
-            turn: 1,
-            paragraph: 1,
-            speaker: "P1".into(),
-            speaker_name: None,
-            role: "resident".into(),
-            role_label: "Resident".into(),
-            interviewer: false,
-            timestamp: None,
-            start,
-            end,
-            text: text.into(),
-            meta: BTreeMap::from([("area".to_string(), "North".to_string())]),
-        }
+        let mut s = Segment::for_test(id, iv, text);
+        (s.start, s.end) = (start, end);
+        s.meta.insert("area".into(), "North".into());
+        s
     }
 
     fn coded(code: &str) -> Vec<Evidence> {

@@ -424,6 +424,25 @@ mod tests {
 
     const TEXT: &str = "P1: one two\n\nP2: three four\n";
 
+    fn plan_for(
+        p: &Project,
+        imported: &ImportedProject,
+        mode: Positions,
+        coder: Option<&str>,
+        package: &str,
+    ) -> Result<ImportPlan, PositionsError> {
+        let map = CodeMap::new(imported, &codebook());
+        plan_import(
+            p,
+            &codebook(),
+            imported,
+            &map,
+            mode,
+            coder,
+            Path::new(package),
+        )
+    }
+
     #[test]
     fn codes_map_by_guid_then_label_then_a_new_id() {
         let map = CodeMap::new(&imported(TEXT), &codebook());
@@ -443,15 +462,12 @@ mod tests {
     fn a_selection_spanning_two_segments_ties_to_both_with_their_overlap() {
         let (_dir, p) = project();
         let imported = imported(TEXT);
-        let map = CodeMap::new(&imported, &codebook());
-        let plan = plan_import(
+        let plan = plan_for(
             &p,
-            &codebook(),
             &imported,
-            &map,
             Positions::CodePoints,
             None,
-            Path::new("../from nvivo.qdpx"),
+            "../from nvivo.qdpx",
         )
         .unwrap();
         assert_eq!(plan.sources.len(), 1);
@@ -484,17 +500,7 @@ mod tests {
     fn a_named_coder_codes_everything_and_a_text_without_turns_ties_nothing() {
         let (_dir, p) = project();
         let notes = imported("Just one two three notes.\n");
-        let map = CodeMap::new(&notes, &codebook());
-        let plan = plan_import(
-            &p,
-            &codebook(),
-            &notes,
-            &map,
-            Positions::CodePoints,
-            Some("Bea"),
-            Path::new("x.qdpx"),
-        )
-        .unwrap();
+        let plan = plan_for(&p, &notes, Positions::CodePoints, Some("Bea"), "x.qdpx").unwrap();
         assert_eq!(plan.unsegmented.len(), 1);
         assert!(plan.unsegmented[0]
             .to_string()
@@ -503,16 +509,7 @@ mod tests {
         assert_eq!(plan.sources.len(), 1, "the text is still written");
 
         let turns = imported(TEXT);
-        let plan = plan_import(
-            &p,
-            &codebook(),
-            &turns,
-            &map,
-            Positions::CodePoints,
-            Some("Bea"),
-            Path::new("x.qdpx"),
-        )
-        .unwrap();
+        let plan = plan_for(&p, &turns, Positions::CodePoints, Some("Bea"), "x.qdpx").unwrap();
         assert_eq!(plan.codings.len(), 4);
         assert!(plan.codings.iter().all(|c| c.coder == "Bea"));
     }
@@ -522,17 +519,7 @@ mod tests {
         let (_dir, p) = project();
         let mut imported = imported(TEXT);
         imported.sources[0].selections[0].end = 500;
-        let map = CodeMap::new(&imported, &codebook());
-        let err = plan_import(
-            &p,
-            &codebook(),
-            &imported,
-            &map,
-            Positions::Utf16,
-            None,
-            Path::new("x.qdpx"),
-        )
-        .unwrap_err();
+        let err = plan_for(&p, &imported, Positions::Utf16, None, "x.qdpx").unwrap_err();
         assert_eq!((err.end, err.positions), (500, TEXT.chars().count()));
         assert!(
             err.to_string().contains("past the end of its text"),
