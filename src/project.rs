@@ -1,5 +1,6 @@
 //! A qcode project: a folder with corpus/, codebook/, an optional qcode.toml and derived data in
-//! .qcode/. This module finds those paths and reads qcode.toml; it never touches the corpus.
+//! .qcode/. This module finds those paths, reads qcode.toml, lists the corpus and checks the
+//! codebook against it ([`check_codebook`]); it never writes to the corpus.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,9 @@ use serde::Deserialize;
 
 use crate::diag::{line_col, SourceError};
 use crate::transcript::TranscriptSettings;
+
+mod check;
+pub use check::{check_codebook, CodebookCheck, Finding};
 
 /// The settings file's name at the project root.
 pub const CONFIG_FILE: &str = "qcode.toml";
@@ -125,6 +129,19 @@ impl Project {
     pub fn relative(&self, path: &Path) -> String {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         rel.to_string_lossy().replace('\\', "/")
+    }
+
+    /// The project folder's own name (what a report or a REFI-QDA project is called by
+    /// default), when the folder can be found.
+    pub fn folder_name(&self) -> Option<String> {
+        // `--project .` leaves an empty root once the `.` is dropped.
+        let root = if self.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.root
+        };
+        let root = root.canonicalize().ok()?;
+        root.file_name().map(|n| n.to_string_lossy().to_string())
     }
 }
 
@@ -293,5 +310,25 @@ mod tests {
         .unwrap();
         let err = Project::open(dir.path()).unwrap_err();
         assert!(err.message.contains("exactly one capture group"), "{err}");
+    }
+
+    #[test]
+    fn the_folder_name_is_the_roots_own_even_when_given_as_dot() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let p = Project::open(&dir.path().join(".")).unwrap();
+        assert_eq!(p.folder_name(), Some(name));
+        let here = std::env::current_dir().unwrap();
+        let p = Project::open(Path::new(".")).unwrap();
+        assert!(p.root.as_os_str().is_empty());
+        assert_eq!(
+            p.folder_name().as_deref(),
+            here.file_name().and_then(|n| n.to_str())
+        );
     }
 }

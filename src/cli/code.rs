@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use qcode::codebook::{load_codebook, Codebook};
-use qcode::coding::{evidence, Matcher};
+use qcode::coding::explain::explain;
 
 use super::index::open_fresh_index;
 use super::output::{mark, print_masked, Marks};
@@ -62,45 +62,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         (None, None) => bail!("give --explain SEGMENT_ID or --text TEXT"),
     };
     let mut buf = Vec::new();
-    explain(&mut buf, &heading, &text, &codebook)?;
+    render(&mut buf, &heading, &text, &codebook)?;
     print_masked(&buf, &names)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn explain(out: &mut impl Write, heading: &str, text: &str, codebook: &Codebook) -> Result<()> {
-    let matcher = Matcher::new(codebook);
-    let codings = matcher.code(text);
-    let marks = Marks::for_stdout();
-    // Highlight every hit of every code (byte ranges, merged where codes overlap).
-    let byte_of: Vec<usize> = text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain([text.len()])
-        .collect();
-    let mut spans: Vec<(usize, usize)> = codings
-        .iter()
-        .flat_map(|c| {
-            c.hits
-                .iter()
-                .map(|h| (byte_of[h.start as usize], byte_of[h.end as usize]))
-        })
-        .collect();
-    spans.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::new();
-    for (s, e) in spans {
-        match merged.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
-        }
-    }
+/// Explain `text` and render it: the text with its hits highlighted, each code that applies with
+/// its hits, then the matches that did not count.
+fn render(out: &mut impl Write, heading: &str, text: &str, codebook: &Codebook) -> Result<()> {
+    let e = explain(codebook, text);
     writeln!(out, "{heading}")?;
     writeln!(
         out,
         "   {}",
-        mark(text, &merged, marks).replace('\n', "\n   ")
+        mark(text, &e.highlights, Marks::for_stdout()).replace('\n', "\n   ")
     )?;
     writeln!(out)?;
-    if codings.is_empty() {
+    if e.codes.is_empty() {
         writeln!(
             out,
             "no code applies (codebook {} {})",
@@ -108,20 +86,17 @@ fn explain(out: &mut impl Write, heading: &str, text: &str, codebook: &Codebook)
         )?;
         return Ok(());
     }
-    for (c, ev) in codings.iter().zip(evidence(codebook, text, &codings)) {
-        let code = &codebook.codes[c.code as usize];
-        let path = codebook.ancestors_and_self(&code.id);
-        let path: Vec<&str> = path.iter().rev().map(String::as_str).collect();
+    for c in &e.codes {
         writeln!(
             out,
             "{} ({}, {}): {} hit(s), min_hits {}",
-            path.join(" > "),
-            code.label,
-            code.dimension,
+            c.path.join(" > "),
+            c.label,
+            c.dimension,
             c.hits.len(),
-            code.min_hits
+            c.min_hits
         )?;
-        for h in &ev.hits {
+        for h in &c.hits {
             writeln!(
                 out,
                 "   «{}»  chars {}..{}  pattern {}",
@@ -132,32 +107,15 @@ fn explain(out: &mut impl Write, heading: &str, text: &str, codebook: &Codebook)
             )?;
         }
     }
-    // Raw matches that did not count, so a missing code can be understood too.
-    let dropped: Vec<_> = matcher
-        .raw_hits(text)
-        .into_iter()
-        .filter(|&(code, excl, pat, s, e)| {
-            !excl
-                && !codings.iter().any(|c| {
-                    c.code == code
-                        && c.hits
-                            .iter()
-                            .any(|h| h.pattern == pat && h.start == s && h.end == e)
-                })
-        })
-        .collect();
-    if !dropped.is_empty() {
+    if !e.dropped.is_empty() {
         writeln!(out, "\nmatches that did not count (excluded, overlapped by a longer match, or below min_hits):")?;
-        let chars: Vec<char> = text.chars().collect();
-        for (code, _, pat, s, e) in dropped {
-            let c = &codebook.codes[code as usize];
-            let words: String = chars[s as usize..e as usize].iter().collect();
+        for d in &e.dropped {
             writeln!(
                 out,
                 "   {}: «{}» pattern {}",
-                c.id,
-                words.replace('\n', " "),
-                c.patterns[pat as usize].text
+                d.code,
+                d.text.replace('\n', " "),
+                d.pattern
             )?;
         }
     }

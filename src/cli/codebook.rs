@@ -1,26 +1,23 @@
-//! `qcode codebook check` and `qcode codebook test`: the codebook's linter and its tests.
+//! `qcode codebook`: check, test and diff print what the library finds (`project::check_codebook`,
+//! `coding::test_examples`, `coding::diff::diff_codebooks`); import and export convert dictionaries.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rayon::prelude::*;
-
 use std::path::PathBuf;
 
 use qcode::codebook::{load, load_path, Codebook};
-use qcode::coding::diff::diff_codings;
+use qcode::coding::diff::diff_codebooks;
 use qcode::coding::test_examples;
-use qcode::coding::{pattern_counts, Matcher};
-use qcode::export::{
-    write_csv, write_json, write_table, Cell, CsvFlavour, Export, ExportMeta, Table,
-};
-use qcode::project::corpus_files;
-use qcode::transcript::parse_file;
+use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::project::{check_codebook, CodebookCheck};
+use qcode::transcript::Segment;
 
 use super::index::open_fresh_index;
 use super::output::write_atomically;
-use super::output::{print_masked, Format};
+use super::output::{print_masked, write_export, Format};
 use super::Context;
 
 /// Check, test, compare, import or export the codebook.
@@ -81,7 +78,7 @@ enum Command {
         /// List every segment that gains or loses a code, with its text.
         #[arg(long)]
         list: bool,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
+        #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
         format: Format,
     },
 }
@@ -218,20 +215,10 @@ fn diff(
     let old_cb = load_or_report(old)?;
     let new_cb = load_or_report(new.unwrap_or(&ctx.project.codebook_dir))?;
     let index = open_fresh_index(ctx)?;
-    let segments = index.all_segments()?;
-    let respondent: Vec<&qcode::transcript::Segment> = segments
-        .iter()
-        .map(|(s, _)| s)
-        .filter(|s| !s.interviewer)
-        .collect();
-    let pairs: Vec<(&str, &str)> = respondent
-        .iter()
-        .map(|s| (s.id.as_str(), s.text.as_str()))
-        .collect();
-    let (changes, counts) = diff_codings(&old_cb, &new_cb, &pairs);
-    let by_id: std::collections::HashMap<&str, &qcode::transcript::Segment> =
-        respondent.iter().map(|s| (s.id.as_str(), *s)).collect();
+    let segments: Vec<Segment> = index.all_segments()?.into_iter().map(|(s, _)| s).collect();
+    let d = diff_codebooks(&old_cb, &new_cb, &segments);
     let table = if list {
+        let by_id: HashMap<&str, &Segment> = segments.iter().map(|s| (s.id.as_str(), s)).collect();
         Table {
             name: "changes".into(),
             title: format!(
@@ -243,7 +230,8 @@ fn diff(
             header: ["segment_id", "code", "change", "attribution", "text"]
                 .map(str::to_string)
                 .to_vec(),
-            rows: changes
+            rows: d
+                .changes
                 .iter()
                 .map(|c| {
                     let s = by_id[c.segment.as_str()];
@@ -259,76 +247,48 @@ fn diff(
             group: None,
         }
     } else {
-        // Codes of both codebooks: new codebook order, then codes only the old one had.
-        let mut order: Vec<String> = new_cb.codes.iter().map(|c| c.id.clone()).collect();
-        let only_old: Vec<String> = old_cb
-            .codes
-            .iter()
-            .map(|c| c.id.clone())
-            .filter(|c| !order.contains(c))
-            .collect();
-        order.extend(only_old);
-        let rows = order
-            .iter()
-            .map(|code| {
-                let (o, n) = counts.get(code).copied().unwrap_or((0, 0));
-                let gained = changes
-                    .iter()
-                    .filter(|c| &c.code == code && c.gained)
-                    .count();
-                let lost = changes
-                    .iter()
-                    .filter(|c| &c.code == code && !c.gained)
-                    .count();
-                vec![
-                    Cell::text(code),
-                    Cell::Int(o as i64),
-                    Cell::Int(n as i64),
-                    Cell::Int(gained as i64),
-                    Cell::Int(lost as i64),
-                ]
-            })
-            .collect();
         Table {
             name: "diff".into(),
             title: format!(
                 "Segments per code, old → new codebook ({} respondent segments)",
-                pairs.len()
+                d.segments
             ),
             header: ["code", "old", "new", "gained", "lost"]
                 .map(str::to_string)
                 .to_vec(),
-            rows,
+            rows: d
+                .codes
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::text(&c.code),
+                        Cell::Int(c.old as i64),
+                        Cell::Int(c.new as i64),
+                        Cell::Int(c.gained as i64),
+                        Cell::Int(c.lost as i64),
+                    ]
+                })
+                .collect(),
             group: None,
         }
     };
+    // Named after the new codebook; its version and hash say where it came from.
+    let mut meta = ExportMeta::new(&new_cb, "codebook diff", d.segments, 0);
+    meta.codebook_version = format!("{} → {}", old_cb.version, new_cb.version);
+    meta.codebook_hash = format!("{} → {}", old_cb.hash, new_cb.hash);
     let export = Export {
-        meta: ExportMeta {
-            qcode_version: env!("CARGO_PKG_VERSION").into(),
-            export: "codebook diff".into(),
-            codebook_name: new_cb.name.clone(),
-            codebook_version: format!("{} → {}", old_cb.version, new_cb.version),
-            codebook_hash: format!("{} → {}", old_cb.hash, new_cb.hash),
-            segments: pairs.len(),
-            interviews: 0,
-        },
+        meta,
         tables: vec![table],
     };
     let mut out: Vec<u8> = Vec::new();
-    match format {
-        Format::Table => write_table(&mut out, &export, 70)?,
-        Format::Csv => write_csv(&mut out, &export, CsvFlavour::Plain)?,
-        Format::Json => write_json(&mut out, &export)?,
-        Format::Xlsx => anyhow::bail!("codebook diff prints table, csv or json, not xlsx"),
-    }
+    write_export(&mut out, &export, format, CsvFlavour::Plain, 70)?;
     print_masked(&out, &index.manifest.names())?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn check(ctx: &Context) -> Result<ExitCode> {
-    let dir = &ctx.project.codebook_dir;
-    let (codebook, mut warnings) = match load(dir) {
-        Ok(ok) => ok,
+    let CodebookCheck { codebook, findings } = match check_codebook(&ctx.project) {
+        Ok(check) => check,
         Err(errors) => {
             for e in &errors {
                 eprintln!("error: {e}");
@@ -337,46 +297,8 @@ fn check(ctx: &Context) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    // Patterns that match nothing in the corpus: likely a typo, or a word nobody uses.
-    let files = corpus_files(&ctx.project).unwrap_or_default();
-    let parsed: Vec<_> = files
-        .par_iter()
-        .filter_map(|(rel, path)| {
-            let bytes = std::fs::read(path).ok()?;
-            parse_file(&ctx.project.transcript, &codebook.roles, rel, path, &bytes).ok()
-        })
-        .collect();
-    let texts: Vec<&str> = parsed
-        .iter()
-        .flat_map(|p| &p.interviews)
-        .flat_map(|iv| &iv.segments)
-        .filter(|s| !s.interviewer)
-        .map(|s| s.text.as_str())
-        .collect();
-    if !texts.is_empty() {
-        let counts = pattern_counts(&Matcher::new(&codebook), &texts);
-        for (ci, code) in codebook.codes.iter().enumerate() {
-            let unused: Vec<&str> = (0..code.patterns.len())
-                .filter(|&pi| !counts.contains_key(&(ci as u32, false, pi as u32)))
-                .map(|pi| code.patterns[pi].text.as_str())
-                .collect();
-            if !unused.is_empty() {
-                warnings.push(qcode::diag::Warning {
-                    location: format!("{}:{}", ctx.project.relative(&code.file), code.line),
-                    message: format!(
-                        "{} of {} patterns of `{}` match nothing in the corpus ({} segments): {}",
-                        unused.len(),
-                        code.patterns.len(),
-                        code.id,
-                        texts.len(),
-                        unused.join(", ")
-                    ),
-                });
-            }
-        }
-    }
-    for w in &warnings {
-        ctx.note(format!("warning: {w}"));
+    for f in &findings {
+        ctx.note(format!("warning: {f}"));
     }
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -392,7 +314,7 @@ fn check(ctx: &Context) -> Result<ExitCode> {
             .map(|c| c.patterns.len())
             .sum::<usize>(),
         codebook.roles.iter().count(),
-        warnings.len()
+        findings.len()
     )?;
     Ok(ExitCode::SUCCESS)
 }

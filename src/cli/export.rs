@@ -124,10 +124,10 @@ enum Kind {
     Qdpx {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
-        /// Keep participants' names in the source texts (masked with █ by default, keeping
-        /// every position).
-        #[arg(long)]
-        with_names: bool,
+        /// Participants' names (kept with --with-names) and --redact words are masked with █
+        /// in the source texts, keeping every position.
+        #[command(flatten)]
+        privacy: PrivacyArgs,
     },
 }
 
@@ -203,8 +203,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        Kind::Qdpx { output, with_names } => {
-            let bytes = super::refi::qdpx(ctx, *with_names)?;
+        Kind::Qdpx { output, privacy } => {
+            let bytes = super::refi::qdpx(ctx, &privacy.privacy()?)?;
             write_atomically(output, &bytes)?;
             return Ok(ExitCode::SUCCESS);
         }

@@ -42,16 +42,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let index = open_fresh_index(ctx)?;
     let redactor = privacy.redactor_for_index(&index)?;
     let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?);
-    let root = if ctx.project.root.as_os_str().is_empty() {
-        std::path::Path::new(".")
-    } else {
-        &ctx.project.root
-    };
     let title = args.title.unwrap_or_else(|| {
-        let name = root
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()));
+        let name = ctx.project.folder_name();
         format!("qcode report: {}", name.unwrap_or_else(|| "project".into()))
     });
     let html = render(

@@ -50,3 +50,45 @@ pub fn test_examples(codebook: &Codebook) -> Vec<ExampleCheck> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{Code, Pattern};
+
+    fn code(id: &str, parent: Option<&str>, pattern: &str) -> Code {
+        let mut c = Code::new(id, id, "code");
+        c.parent = parent.map(str::to_string);
+        c.patterns = vec![Pattern::parse(pattern, Codebook::empty().options).unwrap()];
+        c
+    }
+
+    #[test]
+    fn examples_must_be_coded_and_counterexamples_must_not() {
+        let mut council = code("council", None, "council*");
+        council.examples = vec!["the council".into(), "an officer".into(), "nothing".into()];
+        council.counterexamples = vec!["a parish".into(), "the councillors".into()];
+        let mut cb = Codebook::empty();
+        cb.codes = vec![council, code("officers", Some("council"), "officer*")];
+        let checks = test_examples(&cb);
+        let outcome: Vec<(bool, usize, bool)> = checks
+            .iter()
+            .map(|c| (c.example, c.number, c.passed))
+            .collect();
+        // An officer is coded with a descendant of `council`, which counts as `council`.
+        assert_eq!(
+            outcome,
+            [
+                (true, 1, true),
+                (true, 2, true),
+                (true, 3, false),
+                (false, 1, true),
+                (false, 2, false),
+            ]
+        );
+        assert_eq!(checks[1].coded, ["officers"]);
+        assert!(checks[2].coded.is_empty());
+        assert_eq!(checks[4].text, "the councillors");
+        assert!(checks.iter().all(|c| c.code == "council"));
+    }
+}

@@ -5,6 +5,8 @@
 pub mod dictionary;
 pub mod diff;
 mod examples;
+pub mod explain;
+pub mod lint;
 mod matcher;
 #[cfg(test)]
 mod reference;

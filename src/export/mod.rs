@@ -13,9 +13,6 @@ mod stream;
 mod table;
 mod write;
 
-/// The redactor lives in [`crate::privacy`]; named here too while `src/cli/refi.rs` still
-/// reaches it through `export` (drop this once that file names `qcode::privacy`).
-pub use crate::privacy::Redactor;
 pub use dataset::{Dataset, Item};
 pub use listings::{code_selection, quotes, wide, Framework, FrameworkOptions, ListingOptions};
 pub use matrices::{cooccur, crosstab, CountUnit, CrosstabOptions, Measure, Percent, Var};

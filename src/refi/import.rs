@@ -24,6 +24,21 @@ pub enum Positions {
     Utf16,
 }
 
+impl Positions {
+    /// How the tool that wrote a project counted, from the project's `origin`: NVivo in UTF-16
+    /// units, MAXQDA with CRLF as two, any other (or none named) as the standard says.
+    pub fn from_origin(origin: Option<&str>) -> Positions {
+        let origin = origin.unwrap_or_default().to_lowercase();
+        if origin.contains("nvivo") {
+            Positions::Utf16
+        } else if origin.contains("maxqda") {
+            Positions::Crlf
+        } else {
+            Positions::CodePoints
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedCode {
     pub guid: String,
@@ -340,6 +355,17 @@ mod tests {
         assert_eq!(u16[6], 4);
         assert_eq!(u16[7], 5);
         assert_eq!(u16.len(), 8);
+    }
+
+    #[test]
+    fn the_origin_names_how_positions_count() {
+        assert_eq!(Positions::from_origin(Some("NVivo 14")), Positions::Utf16);
+        assert_eq!(Positions::from_origin(Some("MAXQDA 2022")), Positions::Crlf);
+        assert_eq!(
+            Positions::from_origin(Some("ATLAS.ti")),
+            Positions::CodePoints
+        );
+        assert_eq!(Positions::from_origin(None), Positions::CodePoints);
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::io::Write;
 
 use quick_xml::escape::escape;
 
+pub mod assemble;
 pub mod import;
+pub mod import_plan;
 use uuid::Uuid;
 
 use crate::codebook::{Code, Codebook};

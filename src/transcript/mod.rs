@@ -99,6 +99,30 @@ impl Segment {
     }
 }
 
+#[cfg(test)]
+impl Segment {
+    /// A resident's segment of `text` (offsets 0 to its length, no metadata): for tests that
+    /// build segments by hand.
+    pub(crate) fn for_test(id: &str, interview: &str, text: &str) -> Segment {
+        Segment {
+            id: id.into(),
+            interview: interview.into(),
+            turn: 1,
+            paragraph: 1,
+            speaker: "P1".into(),
+            speaker_name: None,
+            role: "resident".into(),
+            role_label: "Resident".into(),
+            interviewer: false,
+            timestamp: None,
+            start: 0,
+            end: text.chars().count(),
+            text: text.into(),
+            meta: BTreeMap::new(),
+        }
+    }
+}
+
 /// Role label plus the area (or, failing that, the interview id).
 pub fn attribution(role_label: &str, meta: &BTreeMap<String, String>, interview: &str) -> String {
     let place = meta.get("area").map(String::as_str).unwrap_or(interview);

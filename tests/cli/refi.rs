@@ -143,6 +143,33 @@ fn names_are_masked_in_sources_and_bytes_are_stable() {
     );
 }
 
+/// `--redact` reaches the package like every other output, without moving a position; with
+/// `--with-names` the declared names stay.
+#[test]
+fn redaction_list_masks_the_sources_keeping_positions() {
+    let p = project();
+    p.write("redact.txt", "café\n");
+    p.run(
+        &[
+            "export",
+            "qdpx",
+            "-o",
+            "r.qdpx",
+            "--redact",
+            "redact.txt",
+            "--with-names",
+        ],
+        0,
+    );
+    let all: String = unzip(&p.file("r.qdpx")).values().cloned().collect();
+    assert!(!all.to_lowercase().contains("café"), "listed word masked");
+    assert!(
+        all.contains("████ 👍 first"),
+        "as many characters as the word"
+    );
+    assert!(all.contains("Zoë said"), "names kept with --with-names");
+}
+
 /// Export a coded project, import it into an empty one with the same codebook, and the
 /// imported codings agree with the machine's perfectly.
 #[test]

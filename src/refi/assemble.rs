@@ -1,0 +1,303 @@
+//! The coded project as REFI-QDA values, from the index and the corpus files (read, never
+//! modified): one plain-text source per transcript (a CSV file gives one source per case), a
+//! selection for every coded segment, and a case per interview with its variables.
+//!
+//! Nothing here masks names: each file's sources come with the participants' names the file
+//! declares, and whoever packages them decides (the command line's `--with-names`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{project_qdpx, Case, Selection, Source};
+use crate::codebook::Codebook;
+use crate::coding::Evidence;
+use crate::diag::SourceError;
+use crate::index::{FileEntry, IndexError, SearchIndex};
+use crate::privacy::{Privacy, PrivacyError};
+use crate::project::Project;
+use crate::transcript::{source_text, Segment};
+
+/// The coder the machine's codings are recorded under.
+pub const MACHINE_CODER: &str = "qcode machine coding";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+/// The sources one corpus file gives, with the names it declares.
+#[derive(Debug, Clone)]
+pub struct FileSources {
+    /// The file, relative to the project.
+    pub rel: String,
+    /// Participants' names declared in the file: what masking hides in `sources`.
+    pub names: Vec<String>,
+    pub sources: Vec<Source>,
+}
+
+/// A coded project, ready to be packaged.
+#[derive(Debug, Clone)]
+pub struct QdpxProject {
+    /// The project folder's name.
+    pub name: String,
+    /// In corpus file order.
+    pub files: Vec<FileSources>,
+    /// One per interview, in corpus file then interview order.
+    pub cases: Vec<Case>,
+}
+
+impl QdpxProject {
+    /// The privacy boundary for a .qdpx: each file's declared names (unless the user chose to
+    /// show them) and the user's redaction list are replaced by as many `█` as they have
+    /// characters, so no selection's position moves.
+    pub fn mask(&mut self, privacy: &Privacy) -> Result<(), PrivacyError> {
+        for file in &mut self.files {
+            let masker = privacy.redactor(&file.names)?;
+            for source in &mut file.sources {
+                source.text = masker.apply_keeping_positions(&source.text);
+            }
+        }
+        Ok(())
+    }
+
+    /// The `.qdpx` package, the codings recorded as [`MACHINE_CODER`]'s.
+    pub fn into_qdpx(self, codebook: &Codebook) -> zip::result::ZipResult<Vec<u8>> {
+        let sources: Vec<Source> = self.files.into_iter().flat_map(|f| f.sources).collect();
+        project_qdpx(&self.name, codebook, MACHINE_CODER, &sources, &self.cases)
+    }
+}
+
+type Coded = (Segment, Vec<Evidence>);
+
+/// Every indexed file as sources, selections and cases. Segment offsets point into the text
+/// segments were parsed from, so each file is read again and rendered the same way.
+pub fn assemble(project: &Project, index: &SearchIndex) -> Result<QdpxProject, AssembleError> {
+    let mut by_interview: BTreeMap<String, Vec<Coded>> = BTreeMap::new();
+    for (s, ev) in index.all_segments()? {
+        by_interview
+            .entry(s.interview.clone())
+            .or_default()
+            .push((s, ev));
+    }
+    let mut files = Vec::new();
+    let mut cases = Vec::new();
+    for (rel, entry) in &index.manifest.files {
+        let path = project.root.join(rel);
+        let bytes = std::fs::read(&path).map_err(|source| AssembleError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        // The text segment offsets refer to (for VTT, SRT, otter.ai and Word files, their rendering).
+        let text = source_text(rel, &path, &bytes)?.0;
+        let (sources, file_cases) = file_sources(rel, text, entry, &by_interview);
+        files.push(FileSources {
+            rel: rel.clone(),
+            names: entry.names.clone(),
+            sources,
+        });
+        cases.extend(file_cases);
+    }
+    Ok(QdpxProject {
+        name: project
+            .folder_name()
+            .unwrap_or_else(|| "qcode project".into()),
+        files,
+        cases,
+    })
+}
+
+/// One file's sources and cases. A transcript is one source, its coded segments selections at
+/// their offsets; a CSV file has no text of its own to point into, so each case becomes a source
+/// of its rows, a blank line apart.
+fn file_sources(
+    rel: &str,
+    text: String,
+    entry: &FileEntry,
+    by_interview: &BTreeMap<String, Vec<Coded>>,
+) -> (Vec<Source>, Vec<Case>) {
+    let is_csv = rel.to_lowercase().ends_with(".csv");
+    let mut file_source: Option<Source> = (!is_csv).then(|| Source {
+        key: rel.to_string(),
+        name: rel.rsplit('/').next().unwrap_or(rel).to_string(),
+        text,
+        selections: Vec::new(),
+    });
+    let mut sources = Vec::new();
+    let mut cases = Vec::new();
+    for iv in &entry.interviews {
+        let segs = by_interview.get(iv).map(Vec::as_slice).unwrap_or(&[]);
+        let key = match &mut file_source {
+            Some(src) => {
+                for (s, ev) in segs.iter().filter(|(_, ev)| !ev.is_empty()) {
+                    src.selections.push(selection(s, ev, s.start, s.end));
+                }
+                src.key.clone()
+            }
+            None => {
+                let source = case_source(rel, iv, segs);
+                let key = source.key.clone();
+                sources.push(source);
+                key
+            }
+        };
+        cases.push(Case {
+            name: iv.clone(),
+            variables: case_variables(segs),
+            sources: vec![key],
+        });
+    }
+    sources.extend(file_source);
+    (sources, cases)
+}
+
+/// A CSV case as a source: its rows' texts, a blank line apart.
+fn case_source(rel: &str, iv: &str, segs: &[Coded]) -> Source {
+    let mut text = String::new();
+    let mut selections = Vec::new();
+    for (i, (s, ev)) in segs.iter().enumerate() {
+        if i > 0 {
+            text.push_str("\n\n");
+        }
+        let start = text.chars().count();
+        text.push_str(&s.text);
+        if !ev.is_empty() {
+            selections.push(selection(s, ev, start, start + s.text.chars().count()));
+        }
+    }
+    Source {
+        key: format!("{rel}#{iv}"),
+        name: iv.to_string(),
+        text,
+        selections,
+    }
+}
+
+/// A case's variables: the metadata every one of its segments shares, and its respondents' roles.
+fn case_variables(segs: &[Coded]) -> BTreeMap<String, String> {
+    let mut variables: BTreeMap<String, String> = BTreeMap::new();
+    if let Some((first, _)) = segs.first() {
+        for (k, v) in &first.meta {
+            if segs.iter().all(|(s, _)| s.meta.get(k) == Some(v)) {
+                variables.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let mut roles: Vec<&str> = segs
+        .iter()
+        .filter(|(s, _)| !s.interviewer)
+        .map(|(s, _)| s.role_label.as_str())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    variables.insert("role".into(), roles.join("; "));
+    variables
+}
+
+fn selection(s: &Segment, ev: &[Evidence], start: usize, end: usize) -> Selection {
+    Selection {
+        segment: s.id.clone(),
+        start,
+        end,
+        codes: ev.iter().map(|e| e.code.clone()).collect(),
+        role_label: s.role_label.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(id: &str, iv: &str, (start, end): (usize, usize), text: &str) -> Segment {
+        let mut s = Segment::for_test(id, iv, text);
+        (s.start, s.end) = (start, end);
+        s.meta.insert("area".into(), "North".into());
+        s
+    }
+
+    fn coded(code: &str) -> Vec<Evidence> {
+        vec![Evidence {
+            code: code.into(),
+            hits: Vec::new(),
+        }]
+    }
+
+    fn entry(interviews: &[&str]) -> FileEntry {
+        FileEntry {
+            interviews: interviews.iter().map(|s| s.to_string()).collect(),
+            ..FileEntry::default()
+        }
+    }
+
+    #[test]
+    fn a_transcript_is_one_source_with_a_selection_per_coded_segment() {
+        let text = "P1: Café trust.\n\nP1: Nothing.\n";
+        let mut interviewer = segment("one:2.1", "one", (17, 29), "Nothing.");
+        interviewer.interviewer = true;
+        interviewer.role_label = "Interviewer".into();
+        let segs = vec![
+            (
+                segment("one:1.1", "one", (4, 15), "Café trust."),
+                coded("trust"),
+            ),
+            (interviewer, Vec::new()),
+        ];
+        let by_interview = BTreeMap::from([("one".to_string(), segs)]);
+        let (sources, cases) = file_sources(
+            "corpus/one.txt",
+            text.into(),
+            &entry(&["one"]),
+            &by_interview,
+        );
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].key, "corpus/one.txt");
+        assert_eq!(sources[0].name, "one.txt");
+        assert_eq!(sources[0].text, text);
+        let sel = &sources[0].selections;
+        assert_eq!(sel.len(), 1, "uncoded segments are not selections");
+        assert_eq!((sel[0].start, sel[0].end), (4, 15));
+        assert_eq!(sel[0].codes, ["trust"]);
+        assert_eq!(cases[0].sources, ["corpus/one.txt"]);
+        // The interviewer's role is not the case's: only respondents' roles are.
+        assert_eq!(cases[0].variables["role"], "Resident");
+        assert_eq!(cases[0].variables["area"], "North");
+    }
+
+    #[test]
+    fn a_csv_case_is_a_source_of_its_rows_a_blank_line_apart() {
+        let mut other = segment("n-2", "t-1", (0, 9), "Naïve 🙂.");
+        other.meta.insert("area".into(), "South".into());
+        let by_interview = BTreeMap::from([(
+            "t-1".to_string(),
+            vec![
+                (segment("n-1", "t-1", (0, 3), "Yes"), Vec::new()),
+                (other, coded("trust")),
+            ],
+        )]);
+        let (sources, cases) = file_sources(
+            "corpus/n.csv",
+            "ignored".into(),
+            &entry(&["t-1"]),
+            &by_interview,
+        );
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].key, "corpus/n.csv#t-1");
+        assert_eq!(sources[0].name, "t-1");
+        assert_eq!(sources[0].text, "Yes\n\nNaïve 🙂.");
+        let sel = &sources[0].selections;
+        // Code points: "Yes\n\n" is 5, the row 8.
+        assert_eq!(
+            (sel[0].segment.as_str(), sel[0].start, sel[0].end),
+            ("n-2", 5, 13)
+        );
+        assert_eq!(cases[0].sources, ["corpus/n.csv#t-1"]);
+        assert!(!cases[0].variables.contains_key("area"), "the rows differ");
+    }
+}
