@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 }
 
 fn explain(out: &mut impl Write, heading: &str, text: &str, codebook: &Codebook) -> Result<()> {
-    let matcher = Matcher::new(codebook);
+    let matcher = Matcher::new(codebook)?;
     let codings = matcher.code(text);
     let marks = Marks::for_stdout();
     // Highlight every hit of every code (byte ranges, merged where codes overlap).

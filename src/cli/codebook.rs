@@ -228,7 +228,7 @@ fn diff(
         .iter()
         .map(|s| (s.id.as_str(), s.text.as_str()))
         .collect();
-    let (changes, counts) = diff_codings(&old_cb, &new_cb, &pairs);
+    let (changes, counts) = diff_codings(&old_cb, &new_cb, &pairs)?;
     let by_id: std::collections::HashMap<&str, &qcode::transcript::Segment> =
         respondent.iter().map(|s| (s.id.as_str(), *s)).collect();
     let table = if list {
@@ -336,6 +336,9 @@ fn check(ctx: &Context) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    // A codebook whose patterns load one by one can still be too large to compile together:
+    // an error that names the code, whether or not there is a corpus to count in.
+    let matcher = Matcher::new(&codebook)?;
     // Patterns that match nothing in the corpus: likely a typo, or a word nobody uses.
     let files = corpus_files(&ctx.project).unwrap_or_default();
     let parsed: Vec<_> = files
@@ -353,7 +356,7 @@ fn check(ctx: &Context) -> Result<ExitCode> {
         .map(|s| s.text.as_str())
         .collect();
     if !texts.is_empty() {
-        let counts = pattern_counts(&Matcher::new(&codebook), &texts);
+        let counts = pattern_counts(&matcher, &texts);
         for (ci, code) in codebook.codes.iter().enumerate() {
             let unused: Vec<&str> = (0..code.patterns.len())
                 .filter(|&pi| !counts.contains_key(&(ci as u32, false, pi as u32)))
@@ -407,7 +410,7 @@ fn test(ctx: &Context) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let checks = test_examples(&codebook);
+    let checks = test_examples(&codebook)?;
     let mut out = std::io::stdout().lock();
     let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
     for f in &failed {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use super::Matcher;
+use super::{CompileError, Matcher};
 use crate::codebook::Codebook;
 
 /// A code a segment gains (or loses) going from the old codebook to the new.
@@ -26,13 +26,14 @@ fn reached(cb: &Codebook, m: &Matcher, text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Code every (id, text) with both codebooks, in parallel; changes come in segment then code order.
+/// Code every (id, text) with both codebooks, in parallel; changes come in segment then code
+/// order. Fails when either codebook does not compile.
 pub fn diff_codings(
     old: &Codebook,
     new: &Codebook,
     segments: &[(&str, &str)],
-) -> (Vec<Change>, Counts) {
-    let (mo, mn) = (Matcher::new(old), Matcher::new(new));
+) -> Result<(Vec<Change>, Counts), CompileError> {
+    let (mo, mn) = (Matcher::new(old)?, Matcher::new(new)?);
     let per: Vec<(BTreeSet<String>, BTreeSet<String>)> = segments
         .par_iter()
         .map(|(_, t)| (reached(old, &mo, t), reached(new, &mn, t)))
@@ -58,5 +59,5 @@ pub fn diff_codings(
         }));
     }
     changes.sort();
-    (changes, counts)
+    Ok((changes, counts))
 }

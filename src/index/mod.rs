@@ -51,6 +51,8 @@ pub enum IndexError {
     UnknownCode(String),
     #[error(transparent)]
     Codebook(#[from] crate::codebook::CodebookErrors),
+    #[error(transparent)]
+    Compile(#[from] crate::coding::CompileError),
 }
 
 impl IndexError {

@@ -196,7 +196,7 @@ pub fn update(
     }
 
     // Compiled only now: a search that finds the index up to date never needs it.
-    let matcher = Matcher::new(&codebook);
+    let matcher = Matcher::new(&codebook)?;
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer(WRITER_BUDGET)
         .map_err(|e| IndexError::tantivy(&dir, e))?;
