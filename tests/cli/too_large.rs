@@ -1,6 +1,7 @@
 //! Codebooks whose patterns each load but are too large to compile together: every command that
 //! compiles the codebook exits 2 with an error naming the code and the line it is defined on,
-//! what is too large and what to do, and leaves no output behind; none panics.
+//! what is too large and what to do, and leaves no output behind; none panics. Likewise a search
+//! query nested too deep to parse.
 
 use crate::common::Project;
 
@@ -75,4 +76,19 @@ fn five_thousand_trailing_globs_are_looked_up_and_compile() {
     p.write("codebook/codes.toml", &codebook(&globs));
     let (out, _) = p.run(&["codebook", "check"], 0);
     assert!(out.contains("2 codes, 5001 patterns"), "{out}");
+}
+
+#[test]
+fn a_query_nested_thousands_deep_is_an_error_not_a_stack_overflow() {
+    let p = Project::coded();
+    for query in [
+        format!("{}trust{}", "(".repeat(5000), ")".repeat(5000)),
+        format!("{}trust", "-".repeat(5000)),
+    ] {
+        let (_, err) = p.run(&["search", "--", &query], 2);
+        assert!(
+            err.contains("error: query, column 101: brackets and NOT/- nest more than 100 deep"),
+            "{err}"
+        );
+    }
 }
