@@ -35,7 +35,7 @@ fn main() {
         .filter(|s| !s.interviewer)
         .collect();
     let bytes: usize = segments.iter().map(|s| s.text.len()).sum();
-    let matcher = Matcher::new(&codebook);
+    let matcher = Matcher::new(&codebook).unwrap_or_else(|e| panic!("{e}"));
     let runs = 3;
     let mut best = f64::MAX;
     let mut coded = 0;

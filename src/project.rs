@@ -6,18 +6,21 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diag::{line_col, SourceError};
 use crate::transcript::TranscriptSettings;
 
 mod check;
-pub use check::{check_codebook, CodebookCheck, Finding};
+pub use check::{check_codebook, CheckError, CodebookCheck, Finding};
 
 /// The settings file's name at the project root.
 pub const CONFIG_FILE: &str = "qcode.toml";
 /// Where derived data lives (safe to delete; always rebuilt from corpus + codebook).
 pub const DATA_DIR: &str = ".qcode";
 
+/// qcode.toml as written; the values an error can be about keep their spans, so the error points
+/// at them and not at a comment or another key that holds the same text.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -33,15 +36,15 @@ struct RawProject {
     corpus: Option<String>,
     codebook: Option<String>,
     #[serde(default)]
-    exclude: Vec<String>,
+    exclude: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTranscript {
-    speaker_pattern: Option<String>,
+    speaker_pattern: Option<Spanned<String>>,
     #[serde(default)]
-    skip_lines: Vec<String>,
+    skip_lines: Vec<Spanned<String>>,
     extensions: Option<Vec<String>>,
 }
 
@@ -90,11 +93,8 @@ impl Project {
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
         for g in &raw.project.exclude {
-            let glob = globset::Glob::new(g).map_err(|e| {
-                let (l, c) = config_text
-                    .find(g.as_str())
-                    .map(|b| line_col(&config_text, b))
-                    .unwrap_or((0, 0));
+            let glob = globset::Glob::new(g.get_ref()).map_err(|e| {
+                let (l, c) = in_string(&config_text, g);
                 SourceError::new(
                     &config_path,
                     l,
@@ -213,14 +213,10 @@ fn settings_from(
     text: &str,
 ) -> Result<TranscriptSettings, SourceError> {
     let mut s = TranscriptSettings::default();
-    let locate = |needle: &str| -> (usize, usize) {
-        text.find(needle)
-            .map(|b| line_col(text, b))
-            .unwrap_or((0, 0))
-    };
     if let Some(p) = &raw.speaker_pattern {
-        let re = Regex::new(p).map_err(|e| {
-            let (l, c) = locate("speaker_pattern");
+        let locate = || key_before(text, p, "speaker_pattern");
+        let re = Regex::new(p.get_ref()).map_err(|e| {
+            let (l, c) = locate();
             SourceError::new(
                 path,
                 l,
@@ -230,7 +226,7 @@ fn settings_from(
             .with_source(text)
         })?;
         if re.captures_len() != 2 {
-            let (l, c) = locate("speaker_pattern");
+            let (l, c) = locate();
             return Err(SourceError::new(
                 path,
                 l,
@@ -246,8 +242,8 @@ fn settings_from(
         s.speaker_pattern = re.into();
     }
     for p in &raw.skip_lines {
-        let re = Regex::new(p).map_err(|e| {
-            let (l, c) = locate(p);
+        let re = Regex::new(p.get_ref()).map_err(|e| {
+            let (l, c) = in_string(text, p);
             SourceError::new(
                 path,
                 l,
@@ -265,6 +261,22 @@ fn settings_from(
             .collect();
     }
     Ok(s)
+}
+
+/// Line and column of the first character inside a TOML string value (after its quote).
+fn in_string(text: &str, value: &Spanned<String>) -> (usize, usize) {
+    line_col(text, value.span().start + 1)
+}
+
+/// Line and column of the key `key` whose value is `value`: the last occurrence before the
+/// value, since only `=` and spaces may come between a key and its value.
+fn key_before(text: &str, value: &Spanned<String>, key: &str) -> (usize, usize) {
+    let start = value.span().start;
+    let at = text
+        .get(..start)
+        .and_then(|before| before.rfind(key))
+        .unwrap_or(start);
+    line_col(text, at)
 }
 
 #[cfg(test)]
@@ -298,6 +310,30 @@ mod tests {
         let err = Project::open(dir.path()).unwrap_err();
         assert_eq!((err.line, err.col), (2, 1), "{err}");
         assert!(err.message.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn errors_point_past_comments_that_hold_the_same_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = |config: &str| {
+            std::fs::write(dir.path().join(CONFIG_FILE), config).unwrap();
+            Project::open(dir.path()).unwrap_err()
+        };
+        let e = error("# speaker_pattern = '^(x):'\n[transcript]\n\nspeaker_pattern = '^x:'\n");
+        assert!(e.message.contains("exactly one capture group"), "{e}");
+        assert_eq!((e.line, e.col), (4, 1), "{e}");
+        let e = error("# skip [a is invalid\n[transcript]\nskip_lines = ['^#', '[a']\n");
+        assert!(
+            e.message.contains("skip_lines entry is not a valid regex"),
+            "{e}"
+        );
+        assert_eq!((e.line, e.col), (3, 22), "{e}");
+        let e = error("[project]\ncorpus = 'a{b'\nexclude = ['ok/*', 'a{b']\n");
+        assert!(
+            e.message.contains("exclude pattern is not a valid glob"),
+            "{e}"
+        );
+        assert_eq!((e.line, e.col), (3, 21), "{e}");
     }
 
     #[test]

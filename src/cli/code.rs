@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 /// Explain `text` and render it: the text with its hits highlighted, each code that applies with
 /// its hits, then the matches that did not count.
 fn render(out: &mut impl Write, heading: &str, text: &str, codebook: &Codebook) -> Result<()> {
-    let e = explain(codebook, text);
+    let e = explain(codebook, text)?;
     writeln!(out, "{heading}")?;
     writeln!(
         out,

@@ -12,7 +12,7 @@ use qcode::codebook::{load, load_path, Codebook};
 use qcode::coding::diff::diff_codebooks;
 use qcode::coding::test_examples;
 use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
-use qcode::project::{check_codebook, CodebookCheck};
+use qcode::project::{check_codebook, CheckError, CodebookCheck};
 use qcode::transcript::Segment;
 
 use super::index::open_fresh_index;
@@ -216,7 +216,7 @@ fn diff(
     let new_cb = load_or_report(new.unwrap_or(&ctx.project.codebook_dir))?;
     let index = open_fresh_index(ctx)?;
     let segments: Vec<Segment> = index.all_segments()?.into_iter().map(|(s, _)| s).collect();
-    let d = diff_codebooks(&old_cb, &new_cb, &segments);
+    let d = diff_codebooks(&old_cb, &new_cb, &segments)?;
     let table = if list {
         let by_id: HashMap<&str, &Segment> = segments.iter().map(|s| (s.id.as_str(), s)).collect();
         Table {
@@ -289,13 +289,15 @@ fn diff(
 fn check(ctx: &Context) -> Result<ExitCode> {
     let CodebookCheck { codebook, findings } = match check_codebook(&ctx.project) {
         Ok(check) => check,
-        Err(errors) => {
+        Err(CheckError::Codebook(errors)) => {
             for e in &errors {
                 eprintln!("error: {e}");
             }
             eprintln!("{} error(s) in the codebook", errors.len());
             return Ok(ExitCode::from(1));
         }
+        // Too large to compile: an error of the codebook as a whole (exit 2), naming the code.
+        Err(e @ CheckError::Compile(_)) => return Err(e.into()),
     };
     for f in &findings {
         ctx.note(format!("warning: {f}"));
@@ -330,7 +332,7 @@ fn test(ctx: &Context) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let checks = test_examples(&codebook);
+    let checks = test_examples(&codebook)?;
     let mut out = std::io::stdout().lock();
     let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
     for f in &failed {

@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             cb_path.display()
         );
     }
-    let matcher = Matcher::new(&codebook);
+    let matcher = Matcher::new(&codebook)?;
     let code_ids: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
     let format = match args.format {
         Some(CorpusFormat::Tsv) => InputFormat::Tsv,

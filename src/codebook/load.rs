@@ -251,9 +251,10 @@ pub fn load_texts(
             let start = spanned.span().start;
             let (line, _) = line_col(&f.text, start);
             if let Some((other, other_line)) = first_seen.get(&id) {
+                // The code's own table: its span, never a comment that mentions it.
                 errors.push(at(
                     f,
-                    find_header(&f.text, &id).unwrap_or(start),
+                    start,
                     format!(
                         "code `{id}` is already defined in {}:{other_line}",
                         other.display()
@@ -446,10 +447,6 @@ fn warn(f: &FileText, byte: usize, message: String) -> Warning {
     }
 }
 
-fn find_header(text: &str, id: &str) -> Option<usize> {
-    text.find(&format!("[codes.{id}]"))
-}
-
 fn toml_help(message: &str) -> &'static str {
     if message.contains("unknown field") {
         "a code takes: label, dimension, parent, definition, use_when, dont_use_when, examples, counterexamples, patterns, exclude, min_hits"
@@ -466,5 +463,37 @@ fn shorten(p: &str) -> String {
         format!("{}…", p.chars().take(60).collect::<String>())
     } else {
         p.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_code_is_located_on_its_table_not_on_a_comment() {
+        let files = vec![
+            (
+                PathBuf::from("a.toml"),
+                "[codes.trust]\nlabel = \"Trust\"\n".to_string(),
+            ),
+            (
+                PathBuf::from("b.toml"),
+                "# [codes.trust] is in a.toml\n\n[codes.trust]\nlabel = \"Again\"\n".to_string(),
+            ),
+        ];
+        let errors = load_texts(Path::new("."), files).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert!(
+            e.message
+                .contains("code `trust` is already defined in a.toml:1"),
+            "{e}"
+        );
+        assert_eq!(
+            (e.path.as_path(), e.line, e.col),
+            (Path::new("b.toml"), 3, 1),
+            "{e}"
+        );
     }
 }

@@ -6,6 +6,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use super::error::{most_entries, CodeAt, CompileError};
 use super::{Coding, Hit};
 use crate::codebook::{dictionary_entry, Codebook};
 
@@ -37,8 +38,9 @@ pub struct DictionaryMatcher {
 
 impl DictionaryMatcher {
     /// Compile `codebook`'s patterns as dictionary entries (the loader has checked them; one
-    /// that does not read as an entry is skipped).
-    pub fn new(codebook: &Codebook) -> DictionaryMatcher {
+    /// that does not read as an entry is skipped). Fails, naming the code with the most
+    /// entries, when they do not fit in one automaton.
+    pub fn new(codebook: &Codebook) -> Result<DictionaryMatcher, CompileError> {
         // Same text (case folded unless case-sensitive) → one automaton key.
         let fold = !codebook.options.case_sensitive;
         let mut keys: Vec<String> = Vec::new();
@@ -74,26 +76,38 @@ impl DictionaryMatcher {
         }
         // The DFA kind: about 2.5x faster here than the default contiguous NFA, and the
         // automaton of a few thousand entries stays small.
-        let ac = (!keys.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(fold)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keys)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
-                        .ascii_case_insensitive(fold)
-                        .build(&keys)
-                })
-                .expect("an automaton over literal keys")
-        });
-        DictionaryMatcher {
+        // When even the default kind cannot hold the keys, the code with the most entries is
+        // the one to split.
+        let ac = (!keys.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(fold)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&keys)
+                    .or_else(|_| {
+                        AhoCorasick::builder()
+                            .match_kind(MatchKind::Standard)
+                            .ascii_case_insensitive(fold)
+                            .build(&keys)
+                    })
+            })
+            .transpose()
+            .map_err(|error| {
+                let (code, count) = most_entries(entries.iter().map(|e| e.code));
+                CompileError::Dictionary {
+                    code: CodeAt::of(codebook, code),
+                    count,
+                    total: entries.len(),
+                    error,
+                }
+            })?;
+        Ok(DictionaryMatcher {
             ac,
             starts,
             entries,
             min_hits: codebook.codes.iter().map(|c| c.min_hits as u32).collect(),
-        }
+        })
     }
 
     /// Call `f(code, pattern, start, end)` for every occurrence, byte offsets, in the order the

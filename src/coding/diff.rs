@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use super::Matcher;
+use super::{CompileError, Matcher};
 use crate::codebook::Codebook;
 use crate::transcript::Segment;
 
@@ -46,13 +46,17 @@ pub struct CodebookDiff {
 
 /// Code the respondent segments (interviewer turns are context, not data, as in the index)
 /// with both codebooks and compare.
-pub fn diff_codebooks(old: &Codebook, new: &Codebook, segments: &[Segment]) -> CodebookDiff {
+pub fn diff_codebooks(
+    old: &Codebook,
+    new: &Codebook,
+    segments: &[Segment],
+) -> Result<CodebookDiff, CompileError> {
     let pairs: Vec<(&str, &str)> = segments
         .iter()
         .filter(|s| !s.interviewer)
         .map(|s| (s.id.as_str(), s.text.as_str()))
         .collect();
-    let (changes, counts) = diff_codings(old, new, &pairs);
+    let (changes, counts) = diff_codings(old, new, &pairs)?;
     let mut moved: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for c in &changes {
         let m = moved.entry(c.code.as_str()).or_default();
@@ -82,11 +86,11 @@ pub fn diff_codebooks(old: &Codebook, new: &Codebook, segments: &[Segment]) -> C
             }
         })
         .collect();
-    CodebookDiff {
+    Ok(CodebookDiff {
         segments: pairs.len(),
         changes,
         codes,
-    }
+    })
 }
 
 fn reached(cb: &Codebook, m: &Matcher, text: &str) -> BTreeSet<String> {
@@ -96,13 +100,14 @@ fn reached(cb: &Codebook, m: &Matcher, text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Code every (id, text) with both codebooks, in parallel; changes come in segment then code order.
+/// Code every (id, text) with both codebooks, in parallel; changes come in segment then code
+/// order. Fails when either codebook does not compile.
 pub fn diff_codings(
     old: &Codebook,
     new: &Codebook,
     segments: &[(&str, &str)],
-) -> (Vec<Change>, Counts) {
-    let (mo, mn) = (Matcher::new(old), Matcher::new(new));
+) -> Result<(Vec<Change>, Counts), CompileError> {
+    let (mo, mn) = (Matcher::new(old)?, Matcher::new(new)?);
     let per: Vec<(BTreeSet<String>, BTreeSet<String>)> = segments
         .par_iter()
         .map(|(_, t)| (reached(old, &mo, t), reached(new, &mn, t)))
@@ -128,7 +133,7 @@ pub fn diff_codings(
         }));
     }
     changes.sort();
-    (changes, counts)
+    Ok((changes, counts))
 }
 
 #[cfg(test)]
@@ -166,7 +171,7 @@ mod tests {
             segment("a:2.1", "they trusted the officer", false),
             segment("a:3.1", "the council trusted us", true),
         ];
-        let d = diff_codebooks(&old, &new, &segments);
+        let d = diff_codebooks(&old, &new, &segments).unwrap();
         assert_eq!(d.segments, 2, "the interviewer's turn is not coded");
         let change = |segment: &str, code: &str, gained| Change {
             segment: segment.into(),
@@ -202,7 +207,7 @@ mod tests {
     #[test]
     fn the_same_codebook_changes_nothing() {
         let cb = codebook(&[("trust", None, "trust*")]);
-        let d = diff_codebooks(&cb, &cb, &[segment("a:1.1", "trusting", false)]);
+        let d = diff_codebooks(&cb, &cb, &[segment("a:1.1", "trusting", false)]).unwrap();
         assert!(d.changes.is_empty());
         assert_eq!(d.codes[0].old, 1);
         assert_eq!(d.codes[0].new, 1);

@@ -1,7 +1,7 @@
 //! A codebook is code, so it has tests: every example of a code must be coded with it (or with
 //! one of its descendants), and no counterexample may be.
 
-use super::Matcher;
+use super::{CompileError, Matcher};
 use crate::codebook::Codebook;
 
 /// The outcome of one example or counterexample.
@@ -18,9 +18,9 @@ pub struct ExampleCheck {
     pub coded: Vec<String>,
 }
 
-/// Check every example and counterexample of every code.
-pub fn test_examples(codebook: &Codebook) -> Vec<ExampleCheck> {
-    let matcher = Matcher::new(codebook);
+/// Check every example and counterexample of every code (once the codebook compiles).
+pub fn test_examples(codebook: &Codebook) -> Result<Vec<ExampleCheck>, CompileError> {
+    let matcher = Matcher::new(codebook)?;
     let mut out = Vec::new();
     for code in &codebook.codes {
         let family: Vec<&str> = codebook
@@ -48,7 +48,7 @@ pub fn test_examples(codebook: &Codebook) -> Vec<ExampleCheck> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -70,7 +70,7 @@ mod tests {
         council.counterexamples = vec!["a parish".into(), "the councillors".into()];
         let mut cb = Codebook::empty();
         cb.codes = vec![council, code("officers", Some("council"), "officer*")];
-        let checks = test_examples(&cb);
+        let checks = test_examples(&cb).unwrap();
         let outcome: Vec<(bool, usize, bool)> = checks
             .iter()
             .map(|c| (c.example, c.number, c.passed))

@@ -2,7 +2,7 @@
 //! pattern fired on which words, and which matches did not count. The transparency a researcher
 //! needs before trusting an automatic coding; the command line only renders this value.
 
-use super::{evidence, EvidenceHit, Matcher};
+use super::{evidence, CompileError, EvidenceHit, Matcher};
 use crate::codebook::Codebook;
 
 /// The coding of one text, explained.
@@ -46,8 +46,8 @@ pub struct DroppedMatch {
 }
 
 /// Code `text` with `codebook` and say why each code applies or a match did not count.
-pub fn explain(codebook: &Codebook, text: &str) -> Explanation {
-    let matcher = Matcher::new(codebook);
+pub fn explain(codebook: &Codebook, text: &str) -> Result<Explanation, CompileError> {
+    let matcher = Matcher::new(codebook)?;
     let codings = matcher.code(text);
     let codes = codings
         .iter()
@@ -102,11 +102,11 @@ pub fn explain(codebook: &Codebook, text: &str) -> Explanation {
             .iter()
             .map(|h| (byte_of[h.start as usize], byte_of[h.end as usize]))
     });
-    Explanation {
+    Ok(Explanation {
         codes,
         dropped,
         highlights: merge_spans(spans.collect()),
-    }
+    })
 }
 
 /// Sort ranges and merge those that overlap or touch, so codes hitting the same words are
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn a_code_is_explained_by_its_path_hits_and_highlighted_bytes() {
         let text = "Café: the officers and the Council";
-        let e = explain(&codebook(), text);
+        let e = explain(&codebook(), text).unwrap();
         let ids: Vec<&str> = e.codes.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["council", "officers"]);
         let officers = &e.codes[1];
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn an_excluded_match_is_listed_as_dropped() {
-        let e = explain(&codebook(), "Local Trust and the officers");
+        let e = explain(&codebook(), "Local Trust and the officers").unwrap();
         assert!(e.codes.iter().all(|c| c.id != "trust"));
         assert_eq!(
             e.dropped,
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn no_code_applies_to_unrelated_text() {
-        let e = explain(&codebook(), "nothing here");
+        let e = explain(&codebook(), "nothing here").unwrap();
         assert!(e.codes.is_empty() && e.dropped.is_empty() && e.highlights.is_empty());
     }
 

@@ -41,11 +41,15 @@ impl fmt::Display for UnusedPatterns {
 /// Every code with patterns that match none of `texts` (before exclusions and overlaps: a
 /// pattern that matches only to be excluded is still used), in codebook order. No texts, no
 /// findings: an empty corpus says nothing about the patterns.
-pub fn unused_patterns(codebook: &Codebook, texts: &[&str]) -> Vec<UnusedPatterns> {
+pub fn unused_patterns(
+    codebook: &Codebook,
+    matcher: &Matcher,
+    texts: &[&str],
+) -> Vec<UnusedPatterns> {
     if texts.is_empty() {
         return Vec::new();
     }
-    let counts = pattern_counts(&Matcher::new(codebook), texts);
+    let counts = pattern_counts(matcher, texts);
     codebook
         .codes
         .iter()
@@ -96,7 +100,8 @@ mod tests {
     #[test]
     fn patterns_that_match_no_text_are_found_per_code() {
         let texts = ["We trusted them.", "The parish council met."];
-        let found = unused_patterns(&codebook(), &texts);
+        let cb = codebook();
+        let found = unused_patterns(&cb, &Matcher::new(&cb).unwrap(), &texts);
         // `council` matched, if only to be excluded; `none` has no patterns to judge.
         assert_eq!(
             found,
@@ -117,6 +122,7 @@ mod tests {
 
     #[test]
     fn no_texts_no_findings() {
-        assert!(unused_patterns(&codebook(), &[]).is_empty());
+        let cb = codebook();
+        assert!(unused_patterns(&cb, &Matcher::new(&cb).unwrap(), &[]).is_empty());
     }
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use regex::{Regex, RegexSet};
 
+use super::error::{regex_set, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
 use super::{Coding, Hit};
 use crate::codebook::{Codebook, Elem, PatternKind};
 use crate::text::tokens::{tokenize, Token, TokenOptions};
@@ -57,20 +58,23 @@ pub struct RuleMatcher {
 struct Builder {
     ids: HashMap<Elem, ElemId>,
     elems: Vec<Elem>,
+    /// For each element, the first code that uses it: the one a compile error names.
+    first_code: Vec<u32>,
 }
 
 impl Builder {
-    fn id(&mut self, e: &Elem) -> ElemId {
+    fn id(&mut self, e: &Elem, code: u32) -> ElemId {
         if let Some(&id) = self.ids.get(e) {
             return id;
         }
         let id = self.elems.len() as ElemId;
         self.ids.insert(e.clone(), id);
         self.elems.push(e.clone());
+        self.first_code.push(code);
         id
     }
-    fn seq(&mut self, es: &[Elem]) -> Vec<ElemId> {
-        es.iter().map(|e| self.id(e)).collect()
+    fn seq(&mut self, es: &[Elem], code: u32) -> Vec<ElemId> {
+        es.iter().map(|e| self.id(e, code)).collect()
     }
 }
 
@@ -93,40 +97,73 @@ fn glob_regex(glob: &str) -> String {
     re
 }
 
-impl RuleMatcher {
-    pub fn new(codebook: &Codebook) -> RuleMatcher {
-        let mut b = Builder::default();
-        let mut rules = Vec::new();
-        let mut regex_src = Vec::new();
-        for (ci, code) in codebook.codes.iter().enumerate() {
-            let lists = [(false, &code.patterns), (true, &code.exclude)];
-            for (exclude, list) in lists {
-                for (pi, p) in list.iter().enumerate() {
-                    let kind = match &p.kind {
-                        PatternKind::Seq(es) => RuleKind::Seq(b.seq(es)),
-                        PatternKind::Near {
-                            left,
-                            right,
-                            within,
-                        } => RuleKind::Near {
-                            left: b.seq(left),
-                            right: b.seq(right),
-                            within: *within,
-                        },
-                        PatternKind::Regex(re) => {
-                            regex_src.push((rules.len() as u32, re.clone()));
-                            RuleKind::Regex
-                        }
-                    };
-                    rules.push(Rule {
-                        code: ci as u32,
-                        pattern: pi as u32,
-                        exclude,
-                        kind,
-                    });
-                }
+/// One rule per pattern and exclusion of every code, its words given element ids by `b`; the
+/// regex patterns, by rule index, beside.
+fn compile_rules(codebook: &Codebook, b: &mut Builder) -> (Vec<Rule>, Vec<(u32, Regex)>) {
+    let mut rules = Vec::new();
+    let mut regex_src = Vec::new();
+    for (ci, code) in codebook.codes.iter().enumerate() {
+        let ci = ci as u32;
+        let lists = [(false, &code.patterns), (true, &code.exclude)];
+        for (exclude, list) in lists {
+            for (pi, p) in list.iter().enumerate() {
+                let kind = match &p.kind {
+                    PatternKind::Seq(es) => RuleKind::Seq(b.seq(es, ci)),
+                    PatternKind::Near {
+                        left,
+                        right,
+                        within,
+                    } => RuleKind::Near {
+                        left: b.seq(left, ci),
+                        right: b.seq(right, ci),
+                        within: *within,
+                    },
+                    PatternKind::Regex(re) => {
+                        regex_src.push((rules.len() as u32, re.clone()));
+                        RuleKind::Regex
+                    }
+                };
+                rules.push(Rule {
+                    code: ci,
+                    pattern: pi as u32,
+                    exclude,
+                    kind,
+                });
             }
         }
+    }
+    (rules, regex_src)
+}
+
+/// For each of `elems` elements, the rules in which it starts a sequence.
+fn rules_by_first(rules: &[Rule], elems: usize) -> Vec<Vec<u32>> {
+    let mut by_first = vec![Vec::new(); elems];
+    for (ri, r) in rules.iter().enumerate() {
+        // A sequence with no word (possible only in a codebook built in memory) never fires,
+        // rather than failing here or when coding.
+        let firsts = match &r.kind {
+            RuleKind::Seq(s) => s.first().into_iter().copied().collect(),
+            RuleKind::Near { left, right, .. } => match (left.first(), right.first()) {
+                (Some(&l), Some(&r)) => vec![l, r],
+                _ => vec![],
+            },
+            RuleKind::Regex => vec![],
+        };
+        for f in firsts {
+            if !by_first[f as usize].contains(&(ri as u32)) {
+                by_first[f as usize].push(ri as u32);
+            }
+        }
+    }
+    by_first
+}
+
+impl RuleMatcher {
+    /// Compile `codebook`; fails, naming a code, when its regexes or globs together are more
+    /// than the matcher's sets may hold.
+    pub fn new(codebook: &Codebook) -> Result<RuleMatcher, CompileError> {
+        let mut b = Builder::default();
+        let (rules, regex_src) = compile_rules(codebook, &mut b);
         let mut words = HashMap::new();
         let mut prefixes = HashMap::new();
         let mut glob_src = Vec::new();
@@ -144,7 +181,7 @@ impl RuleMatcher {
                         prefixes.insert(p.to_string(), id);
                     }
                     None => {
-                        glob_src.push(glob_regex(g));
+                        glob_src.push((b.first_code[id as usize], glob_regex(g)));
                         glob_ids.push(id);
                     }
                 },
@@ -153,37 +190,27 @@ impl RuleMatcher {
         let mut prefix_lens: Vec<usize> = prefixes.keys().map(|p| p.chars().count()).collect();
         prefix_lens.sort_unstable();
         prefix_lens.dedup();
-        let mut by_first = vec![Vec::new(); b.elems.len()];
-        for (ri, r) in rules.iter().enumerate() {
-            let firsts = match &r.kind {
-                RuleKind::Seq(s) => vec![s[0]],
-                RuleKind::Near { left, right, .. } => vec![left[0], right[0]],
-                RuleKind::Regex => vec![],
-            };
-            for f in firsts {
-                if !by_first[f as usize].contains(&(ri as u32)) {
-                    by_first[f as usize].push(ri as u32);
-                }
-            }
-        }
-        RuleMatcher {
+        // Each glob and regex was checked when the codebook loaded; only their sum can fail.
+        let globs = regex_set(codebook, Part::Globs, &glob_src, GLOB_SET_LIMIT)?;
+        let regex_codes: Vec<(u32, String)> = regex_src
+            .iter()
+            .map(|(r, re)| (rules[*r as usize].code, re.as_str().to_string()))
+            .collect();
+        let regexes = regex_set(codebook, Part::Regexes, &regex_codes, REGEX_SET_LIMIT)?;
+        Ok(RuleMatcher {
             opts: codebook.options,
+            by_first: rules_by_first(&rules, b.elems.len()),
             rules,
             words,
             prefixes,
             prefix_lens,
-            // Globs and regexes were validated when the codebook loaded.
-            globs: RegexSet::new(&glob_src).expect("globs compile"),
+            globs,
             glob_ids,
             any_word,
-            by_first,
-            regexes: regex::RegexSetBuilder::new(regex_src.iter().map(|(_, r)| r.as_str()))
-                .size_limit(crate::codebook::pattern::REGEX_SIZE_LIMIT * 16)
-                .build()
-                .expect("regexes compile"),
+            regexes,
             regex_list: regex_src,
             min_hits: codebook.codes.iter().map(|c| c.min_hits).collect(),
-        }
+        })
     }
 
     /// The elements each token matches, as a compressed row list: elems[starts[i]..starts[i+1]].

@@ -4,6 +4,7 @@
 
 pub mod dictionary;
 pub mod diff;
+mod error;
 mod examples;
 pub mod explain;
 pub mod lint;
@@ -12,6 +13,7 @@ mod matcher;
 mod reference;
 pub mod stream;
 
+pub use error::{CodeAt, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
 pub use examples::{test_examples, ExampleCheck};
 
 use dictionary::DictionaryMatcher;
@@ -31,11 +33,13 @@ pub enum Matcher {
 }
 
 impl Matcher {
-    pub fn new(codebook: &Codebook) -> Matcher {
-        match codebook.matching {
-            Matching::Rules => Matcher::Rules(Box::new(RuleMatcher::new(codebook))),
-            Matching::Dictionary => Matcher::Dictionary(DictionaryMatcher::new(codebook)),
-        }
+    /// Compile `codebook`. Every pattern was checked when it loaded; this fails only when
+    /// they are too many or too large together, and then says which code to change.
+    pub fn new(codebook: &Codebook) -> Result<Matcher, CompileError> {
+        Ok(match codebook.matching {
+            Matching::Rules => Matcher::Rules(Box::new(RuleMatcher::new(codebook)?)),
+            Matching::Dictionary => Matcher::Dictionary(DictionaryMatcher::new(codebook)?),
+        })
     }
 
     /// All codings of one text (a segment), by code index, hits in text order.

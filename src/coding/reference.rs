@@ -346,7 +346,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(400))]
         #[test]
         fn dictionary_matcher_equals_reference(cb in dictionary(), texts in prop::collection::vec(dictionary_text(), 1..4)) {
-            let m = crate::coding::dictionary::DictionaryMatcher::new(&cb);
+            let m = crate::coding::dictionary::DictionaryMatcher::new(&cb).unwrap();
             for t in &texts {
                 let fast = m.raw_hits(t);
                 prop_assert_eq!(&fast, &reference_dictionary(&cb, t), "text: {:?}", t);
@@ -364,7 +364,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(400))]
         #[test]
         fn fast_matcher_equals_reference(cb in codebook(), texts in prop::collection::vec(text(), 1..4)) {
-            let m = Matcher::new(&cb);
+            let m = Matcher::new(&cb).unwrap();
             for t in &texts {
                 prop_assert_eq!(m.code(t), reference_code(&cb, t), "text: {:?}", t);
             }
@@ -388,7 +388,7 @@ mod tests {
         ];
         code.exclude = vec![p("\"Local Trust\"")];
         cb.codes.push(code);
-        let m = Matcher::new(&cb);
+        let m = Matcher::new(&cb).unwrap();
         let hits = |t: &str| {
             m.code(t)
                 .first()

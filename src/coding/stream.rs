@@ -741,7 +741,7 @@ mod tests {
             format,
             block,
             Path::new("c.tsv"),
-            &Matcher::new(&cb),
+            &Matcher::new(&cb).unwrap(),
             &ids,
             &mut out,
         )?;
@@ -791,7 +791,7 @@ mod tests {
             ("b", &["council", "trust"]),
         ]);
         let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
-        let m = Matcher::new(&cb);
+        let m = Matcher::new(&cb).unwrap();
         let input = corpus('\t');
         let (reference, t_ref) = run(&input, InputFormat::Tsv, BLOCK_BYTES).unwrap();
         for window in [1, 64, 5000, 1 << 26] {
@@ -864,7 +864,7 @@ mod tests {
             input.extend(body.into_iter().flatten());
             let cb = dictionary(&[("a", &["trust*", "lack of trust"]), ("b", &["council"])]);
             let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
-            let m = Matcher::new(&cb);
+            let m = Matcher::new(&cb).unwrap();
             let read = |block: usize| {
                 let mut out = Vec::new();
                 count(input.as_slice(), InputFormat::Tsv, block, Path::new("f.tsv"), &m, &ids, &mut out)

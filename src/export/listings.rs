@@ -253,11 +253,10 @@ impl<'a> Framework<'a> {
                 .iter()
                 .map(|c| c.dimension.as_str())
                 .collect();
-            return Err(ExportError(format!(
-                "no codes of dimension `{}`; the codebook has: {}",
-                opts.dimension,
-                dims.into_iter().collect::<Vec<_>>().join(", ")
-            )));
+            return Err(ExportError::NoCodesOfDimension {
+                dimension: opts.dimension.clone(),
+                dimensions: dims.into_iter().map(str::to_string).collect(),
+            });
         }
         Ok(Framework {
             codebook,

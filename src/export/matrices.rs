@@ -47,10 +47,10 @@ impl Var {
             _ if s.starts_with("meta:") && s.len() > 5 => Var::Meta(s[5..].to_lowercase()),
             _ if dims.contains(s) => Var::Dimension(s.to_string()),
             _ => {
-                return Err(ExportError(format!(
-                    "unknown variable `{s}`: use role, code, meta:KEY or a code dimension ({})",
-                    dims.into_iter().collect::<Vec<_>>().join(", ")
-                )))
+                return Err(ExportError::UnknownVariable {
+                    name: s.to_string(),
+                    dimensions: dims.into_iter().map(str::to_string).collect(),
+                })
             }
         })
     }
@@ -174,9 +174,7 @@ impl Acc {
 /// components counts once in its row's total); hits in the margins are sums of the cells.
 pub fn crosstab(ds: &Dataset, opts: &CrosstabOptions) -> Result<Vec<Table>, ExportError> {
     if opts.count == CountUnit::Hits && !opts.rows.is_code() && !opts.cols.is_code() {
-        return Err(ExportError(
-            "--count hits needs codes on the rows or the columns (code or a dimension)".into(),
-        ));
+        return Err(ExportError::HitsWithoutCodes);
     }
     let cb = &ds.codebook;
     let groups: Vec<(Option<Val>, Vec<&Item>)> = match &opts.by {
@@ -362,10 +360,16 @@ pub fn cooccur(
         .filter(|&c| dimension.is_none_or(|d| cb.codes[c].dimension == d))
         .collect();
     if codes.is_empty() {
-        return Err(ExportError(format!(
-            "no codes of dimension `{}`",
-            dimension.unwrap_or("")
-        )));
+        return Err(ExportError::NoCodesOfDimension {
+            dimension: dimension.unwrap_or("").to_string(),
+            dimensions: cb
+                .codes
+                .iter()
+                .map(|c| c.dimension.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        });
     }
     let k = codes.len();
     let pos: HashMap<usize, usize> = codes.iter().enumerate().map(|(i, &c)| (c, i)).collect();

@@ -27,5 +27,19 @@ pub use write::{
 
 /// A problem with what was asked for (an unknown variable, a bad option).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ExportError(pub String);
+pub enum ExportError {
+    #[error("unknown variable `{name}`: use role, code, meta:KEY or a code dimension ({})", .dimensions.join(", "))]
+    UnknownVariable {
+        name: String,
+        /// The codebook's dimensions.
+        dimensions: Vec<String>,
+    },
+    #[error("no codes of dimension `{dimension}`; the codebook has: {}", .dimensions.join(", "))]
+    NoCodesOfDimension {
+        dimension: String,
+        /// The codebook's dimensions.
+        dimensions: Vec<String>,
+    },
+    #[error("--count hits needs codes on the rows or the columns (code or a dimension)")]
+    HitsWithoutCodes,
+}

@@ -1,10 +1,12 @@
 //! The index: segments stored in tantivy under `.qcode/index/`, kept up to date incrementally
-//! (see [`writer`]), and searched by words, phrases, prefixes, role, speaker and metadata (see
-//! [`search`]). Everything here is derived from the corpus and codebook and can be rebuilt.
+//! (see [`writer`]), searched by words, phrases, prefixes, role, speaker and metadata (see
+//! [`search`]), and read in bulk, in transcript order, for exports (see [`read`]). Everything
+//! here is derived from the corpus and codebook and can be rebuilt.
 
 mod filter;
 mod manifest;
 mod query;
+mod read;
 mod schema;
 mod search;
 mod writer;
@@ -12,8 +14,9 @@ mod writer;
 pub use filter::{Filter, WhereError};
 pub use manifest::{FileEntry, Manifest};
 pub use query::{parse_query, QueryError, QueryNode};
+pub use read::Load;
 pub use schema::{build_schema, SCHEMA_VERSION};
-pub use search::{Hit, Load, SearchIndex, SearchRequest, SearchResults};
+pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
 pub use writer::{update, IndexLock, UpdateOptions, UpdateReport, WRITER_BUDGET};
 
 use std::path::{Path, PathBuf};
@@ -53,6 +56,8 @@ pub enum IndexError {
     UnknownCode(String),
     #[error(transparent)]
     Codebook(#[from] crate::codebook::CodebookErrors),
+    #[error(transparent)]
+    Compile(#[from] crate::coding::CompileError),
 }
 
 impl IndexError {

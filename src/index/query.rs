@@ -94,10 +94,17 @@ fn lex(q: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
     Ok(out)
 }
 
+/// How deep brackets and negations may nest. Parsing, building and dropping a query recurse
+/// once per level: a few thousand levels overflow the stack (an abort, not an error), and no
+/// one writes more than a handful.
+const MAX_DEPTH: usize = 100;
+
 struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     len: usize,
+    /// Brackets and negations open around the token at `pos`.
+    depth: usize,
 }
 
 /// Parse a query. The empty query matches everything (useful with filters).
@@ -110,6 +117,7 @@ pub fn parse_query(q: &str) -> Result<QueryNode, QueryError> {
         toks,
         pos: 0,
         len: q.chars().count(),
+        depth: 0,
     };
     let node = p.or()?;
     if let Some((col, _)) = p.toks.get(p.pos) {
@@ -130,6 +138,20 @@ impl Parser {
             .get(self.pos)
             .map(|(c, _)| *c)
             .unwrap_or(self.len + 1)
+    }
+
+    /// Enter one more bracket or negation, starting at `col`.
+    fn deeper(&mut self, col: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError {
+                col,
+                message: format!(
+                    "brackets and NOT/- nest more than {MAX_DEPTH} deep here; write the query flatter"
+                ),
+            });
+        }
+        Ok(())
     }
 
     fn or(&mut self) -> Result<QueryNode, QueryError> {
@@ -167,8 +189,11 @@ impl Parser {
     fn unary(&mut self) -> Result<QueryNode, QueryError> {
         match self.peek() {
             Some(Tok::Not) | Some(Tok::Minus) => {
+                self.deeper(self.col())?;
                 self.pos += 1;
-                Ok(QueryNode::Not(Box::new(self.unary()?)))
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(QueryNode::Not(Box::new(inner)))
             }
             _ => self.atom(),
         }
@@ -185,7 +210,9 @@ impl Parser {
         self.pos += 1;
         match tok {
             Tok::Open => {
+                self.deeper(col)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(QueryError {
                         col,
@@ -282,5 +309,22 @@ mod tests {
             .message
             .contains("only at the end"));
         assert!(parse_query("a )").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse_query(&nested(MAX_DEPTH)).is_ok());
+        let e = parse_query(&nested(100_000)).unwrap_err();
+        assert_eq!(e.col, MAX_DEPTH + 1, "{e}");
+        assert!(e.message.contains("nest more than 100 deep"), "{e}");
+        assert!(parse_query(&format!("{}a", "-".repeat(MAX_DEPTH))).is_ok());
+        let e = parse_query(&format!("{}a", "-".repeat(100_000))).unwrap_err();
+        assert_eq!(e.col, MAX_DEPTH + 1, "{e}");
+        let e = parse_query(&format!("{}a", "NOT ".repeat(100_000))).unwrap_err();
+        assert_eq!(e.col, 4 * MAX_DEPTH + 1, "{e}");
+        // Wide is fine: only depth is limited.
+        let wide = vec!["(a OR b)"; 10_000].join(" ");
+        assert!(parse_query(&wide).is_ok());
     }
 }

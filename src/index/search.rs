@@ -2,7 +2,7 @@
 //! text fields; filters are required clauses that do not score; hits come back ranked, with the
 //! matching words located for highlighting and, on request, the paragraphs around them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
@@ -22,28 +22,6 @@ use crate::coding::Evidence;
 use crate::project::Project;
 use crate::roles::{normalise_label, slug};
 use crate::transcript::Segment;
-
-/// What [`SearchIndex::segments`] reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Load {
-    /// Leave out interviewer turns.
-    pub respondents_only: bool,
-    /// Keep each segment's text (else it is empty).
-    pub text: bool,
-    /// Keep each hit's pattern and matched words (else the hits are counted, their fields empty).
-    pub evidence: bool,
-}
-
-impl Default for Load {
-    /// Everything.
-    fn default() -> Load {
-        Load {
-            respondents_only: false,
-            text: true,
-            evidence: true,
-        }
-    }
-}
 
 /// What to search for, as plain values parsed from the command line.
 #[derive(Debug, Clone, Default)]
@@ -84,10 +62,10 @@ pub struct SearchResults {
     pub total: usize,
 }
 
-/// An open index, ready to search.
+/// An open index, ready to search (here) and to read in bulk (in [`super::read`]).
 pub struct SearchIndex {
-    reader: IndexReader,
-    fields: Fields,
+    pub(super) reader: IndexReader,
+    pub(super) fields: Fields,
     codebook: Codebook,
     stemmer: TextAnalyzer,
     plain: TextAnalyzer,
@@ -96,7 +74,7 @@ pub struct SearchIndex {
 
 /// Words to highlight: stems (from words and phrases) and unstemmed prefixes.
 #[derive(Debug, Default)]
-struct Highlight {
+pub(super) struct Highlight {
     stems: HashSet<String>,
     prefixes: Vec<String>,
 }
@@ -139,12 +117,15 @@ impl SearchIndex {
         })
     }
 
-    fn dir(&self) -> &Path {
+    pub(super) fn dir(&self) -> &Path {
         Path::new(INDEX_DIR)
     }
 
     /// The tantivy query for a request, and the words to highlight.
-    fn query(&self, req: &SearchRequest) -> Result<(Box<dyn Query>, Highlight), IndexError> {
+    pub(super) fn query(
+        &self,
+        req: &SearchRequest,
+    ) -> Result<(Box<dyn Query>, Highlight), IndexError> {
         for c in &req.codes {
             if self.codebook.code(c).is_none() {
                 return Err(IndexError::UnknownCode(c.clone()));
@@ -326,38 +307,13 @@ impl SearchIndex {
         hl: &mut Highlight,
         negated: bool,
     ) -> Option<Box<dyn Query>> {
-        let f = &self.fields;
         match node {
             QueryNode::All => Some(Box::new(AllQuery)),
             QueryNode::Word(w) => self.stemmed(w, &mut an.0, hl, negated),
             QueryNode::Phrase(words) if !words.last().is_some_and(|l| l.ends_with('*')) => {
                 self.stemmed(&words.join(" "), &mut an.0, hl, negated)
             }
-            QueryNode::Phrase(words) => {
-                // The last word is a prefix: match unstemmed words.
-                let text = words.join(" ");
-                let text = text.trim_end_matches('*');
-                let terms: Vec<(usize, Term)> = tokens(&mut an.1, text)
-                    .into_iter()
-                    .map(|(pos, t)| (pos, Term::from_field_text(f.text_raw, &t)))
-                    .collect();
-                if !negated {
-                    for (i, (_, t)) in terms.iter().enumerate() {
-                        let word = t.value().as_str().unwrap_or("").to_string();
-                        if i + 1 == terms.len() {
-                            hl.prefixes.push(word);
-                        } else {
-                            hl.stems
-                                .extend(tokens(&mut an.0, &word).into_iter().map(|x| x.1));
-                        }
-                    }
-                }
-                match terms.len() {
-                    0 => None,
-                    1 => self.prefix(terms[0].1.value().as_str().unwrap_or("")),
-                    _ => Some(Box::new(PhrasePrefixQuery::new_with_offset(terms))),
-                }
-            }
+            QueryNode::Phrase(words) => self.prefix_phrase(words, an, hl, negated),
             QueryNode::Prefix(p) => {
                 let p = p.to_lowercase();
                 if !negated {
@@ -372,37 +328,75 @@ impl SearchIndex {
                     (Occur::MustNot, inner),
                 ])))
             }
-            QueryNode::And(items) | QueryNode::Or(items) => {
-                let occur = if matches!(node, QueryNode::And(_)) {
-                    Occur::Must
+            QueryNode::And(items) => self.boolean(items, Occur::Must, an, hl, negated),
+            QueryNode::Or(items) => self.boolean(items, Occur::Should, an, hl, negated),
+        }
+    }
+
+    /// A phrase whose last word is a prefix (`"early win*"`): matched on unstemmed words.
+    fn prefix_phrase(
+        &self,
+        words: &[String],
+        an: &mut (TextAnalyzer, TextAnalyzer),
+        hl: &mut Highlight,
+        negated: bool,
+    ) -> Option<Box<dyn Query>> {
+        let text = words.join(" ");
+        let text = text.trim_end_matches('*');
+        let terms: Vec<(usize, Term)> = tokens(&mut an.1, text)
+            .into_iter()
+            .map(|(pos, t)| (pos, Term::from_field_text(self.fields.text_raw, &t)))
+            .collect();
+        if !negated {
+            for (i, (_, t)) in terms.iter().enumerate() {
+                let word = t.value().as_str().unwrap_or("").to_string();
+                if i + 1 == terms.len() {
+                    hl.prefixes.push(word);
                 } else {
-                    Occur::Should
-                };
-                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                for item in items {
-                    match (item, occur) {
-                        // `a -b` excludes b from a, rather than adding "everything but b".
-                        (QueryNode::Not(inner), Occur::Must) => {
-                            if let Some(q) = self.build(inner, an, hl, !negated) {
-                                clauses.push((Occur::MustNot, q));
-                            }
-                        }
-                        _ => {
-                            if let Some(q) = self.build(item, an, hl, negated) {
-                                clauses.push((occur, q));
-                            }
-                        }
-                    }
+                    hl.stems
+                        .extend(tokens(&mut an.0, &word).into_iter().map(|x| x.1));
                 }
-                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-                    if clauses.is_empty() {
-                        return None;
-                    }
-                    clauses.push((Occur::Must, Box::new(AllQuery)));
-                }
-                Some(Box::new(BooleanQuery::new(clauses)))
             }
         }
+        match terms.len() {
+            0 => None,
+            1 => self.prefix(terms[0].1.value().as_str().unwrap_or("")),
+            _ => Some(Box::new(PhrasePrefixQuery::new_with_offset(terms))),
+        }
+    }
+
+    /// The items of an AND (`occur` Must) or an OR (Should), as one boolean query.
+    fn boolean(
+        &self,
+        items: &[QueryNode],
+        occur: Occur,
+        an: &mut (TextAnalyzer, TextAnalyzer),
+        hl: &mut Highlight,
+        negated: bool,
+    ) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for item in items {
+            match (item, occur) {
+                // `a -b` excludes b from a, rather than adding "everything but b".
+                (QueryNode::Not(inner), Occur::Must) => {
+                    if let Some(q) = self.build(inner, an, hl, !negated) {
+                        clauses.push((Occur::MustNot, q));
+                    }
+                }
+                _ => {
+                    if let Some(q) = self.build(item, an, hl, negated) {
+                        clauses.push((occur, q));
+                    }
+                }
+            }
+        }
+        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+            if clauses.is_empty() {
+                return None;
+            }
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// A word or phrase matched by stem: one term, or consecutive terms.
@@ -478,194 +472,5 @@ fn tokens(an: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
 impl SearchIndex {
     pub fn codebook(&self) -> &Codebook {
         &self.codebook
-    }
-
-    /// One segment by id, with its codings.
-    pub fn segment(&self, id: &str) -> Result<Option<(Segment, Vec<Evidence>)>, IndexError> {
-        let searcher = self.reader.searcher();
-        let q = TermQuery::new(
-            Term::from_field_text(self.fields.seg_id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher
-            .search(&q, &TopDocs::with_limit(1).order_by_score())
-            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-        match top.first() {
-            None => Ok(None),
-            Some((_, addr)) => {
-                let doc: TantivyDocument = searcher
-                    .doc(*addr)
-                    .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-                Ok(Some((self.fields.segment(&doc), self.fields.codings(&doc))))
-            }
-        }
-    }
-
-    /// Every segment with its codings, in interview then transcript order (interviewer turns
-    /// included; filter as needed). Documents are read in parallel, in blocks per tantivy segment.
-    pub fn all_segments(&self) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
-        self.segments(Load::default(), None)
-    }
-
-    /// Stored segments with their codings, in interview, turn and paragraph order, read in
-    /// parallel; `load` says what to leave out (interviewer turns, text, evidence detail) and
-    /// `keep` which segment ids to keep. What is left out is never copied: on a million
-    /// segments that is most of the memory and much of the time.
-    pub fn segments(
-        &self,
-        load: Load,
-        keep: Option<&std::collections::HashSet<String>>,
-    ) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
-        self.segments_at(&self.ordered_addresses()?, load, keep)
-    }
-
-    /// Every live document, in interview, turn and paragraph order, found from the fast
-    /// fields alone (no stored document is read): what lets an export stream in order.
-    pub fn ordered_addresses(&self) -> Result<Vec<DocAddress>, IndexError> {
-        use rayon::prelude::*;
-        let searcher = self.reader.searcher();
-        let tv = |e: tantivy::TantivyError| IndexError::tantivy(self.dir(), e);
-        let io = |e: std::io::Error| IndexError::io(self.dir(), e);
-        // Per segment: its interview ids by ordinal, and (ordinal, turn, paragraph, doc).
-        type Keys = Vec<(u64, u64, u64, tantivy::DocId)>;
-        let mut per_segment: Vec<(Vec<String>, Keys)> = Vec::new();
-        let mut all: std::collections::BTreeSet<String> = Default::default();
-        for reader in searcher.segment_readers() {
-            let ff = reader.fast_fields();
-            let interview = ff.str("interview").map_err(tv)?;
-            let turn = ff.u64("turn").map_err(tv)?;
-            let para = ff.u64("paragraph").map_err(tv)?;
-            let mut names = Vec::new();
-            if let Some(col) = &interview {
-                for ord in 0..col.num_terms() as u64 {
-                    let mut s = String::new();
-                    col.ord_to_str(ord, &mut s).map_err(io)?;
-                    names.push(s);
-                }
-            }
-            let keys: Keys = reader
-                .doc_ids_alive()
-                .map(|d| {
-                    let ord = interview
-                        .as_ref()
-                        .and_then(|c| c.term_ords(d).next())
-                        .unwrap_or(u64::MAX);
-                    (
-                        ord,
-                        turn.first(d).unwrap_or(0),
-                        para.first(d).unwrap_or(0),
-                        d,
-                    )
-                })
-                .collect();
-            all.extend(names.iter().cloned());
-            per_segment.push((names, keys));
-        }
-        // Interview ids ranked across segments (each segment's dictionary is its own).
-        let rank: HashMap<&str, u32> = all
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i as u32))
-            .collect();
-        let mut keys: Vec<(u32, u64, u64, u32, tantivy::DocId)> = Vec::new();
-        for (seg, (names, docs)) in per_segment.iter().enumerate() {
-            let ranks: Vec<u32> = names.iter().map(|n| rank[n.as_str()]).collect();
-            keys.extend(docs.iter().map(|&(o, t, p, d)| {
-                let r = if o == u64::MAX {
-                    u32::MAX
-                } else {
-                    ranks[o as usize]
-                };
-                (r, t, p, seg as u32, d)
-            }));
-        }
-        keys.par_sort_unstable();
-        Ok(keys
-            .into_iter()
-            .map(|(_, _, _, s, d)| DocAddress::new(s, d))
-            .collect())
-    }
-
-    /// The segments at `addrs` (from [`Self::ordered_addresses`]), in that order, read in
-    /// parallel and filtered as [`Self::segments`] says.
-    pub fn segments_at(
-        &self,
-        addrs: &[DocAddress],
-        load: Load,
-        keep: Option<&std::collections::HashSet<String>>,
-    ) -> Result<Vec<(Segment, Vec<Evidence>)>, IndexError> {
-        use rayon::prelude::*;
-        let searcher = self.reader.searcher();
-        let f = &self.fields;
-        let parts: Vec<Vec<(Segment, Vec<Evidence>)>> = addrs
-            .par_chunks(2048)
-            .map(|chunk| {
-                let mut stores: HashMap<u32, tantivy::store::StoreReader> = HashMap::new();
-                let mut out = Vec::with_capacity(chunk.len());
-                for a in chunk {
-                    let store = match stores.entry(a.segment_ord) {
-                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                            searcher
-                                .segment_reader(a.segment_ord)
-                                .get_store_reader(16)
-                                .map_err(|e| IndexError::io(self.dir(), e))?,
-                        ),
-                    };
-                    let doc: TantivyDocument = store
-                        .get(a.doc_id)
-                        .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-                    let num = |fl| {
-                        doc.get_first(fl)
-                            .and_then(|v| tantivy::schema::Value::as_u64(&v))
-                            .unwrap_or(0)
-                    };
-                    if load.respondents_only && num(f.interviewer) == 1 {
-                        continue;
-                    }
-                    if let Some(k) = keep {
-                        let id = doc
-                            .get_first(f.seg_id)
-                            .and_then(|v| tantivy::schema::Value::as_str(&v));
-                        if !id.is_some_and(|i| k.contains(i)) {
-                            continue;
-                        }
-                    }
-                    let codings = if load.evidence {
-                        f.codings(&doc)
-                    } else {
-                        f.codings_counted(&doc)
-                    };
-                    out.push((f.segment_with(&doc, load.text), codings));
-                }
-                Ok(out)
-            })
-            .collect::<Result<_, IndexError>>()?;
-        Ok(parts.into_iter().flatten().collect())
-    }
-
-    /// Ids of the segments a search request matches, all of them (no limit, no ranking).
-    pub fn matching_ids(
-        &self,
-        req: &SearchRequest,
-    ) -> Result<std::collections::HashSet<String>, IndexError> {
-        let (query, _) = self.query(req)?;
-        let searcher = self.reader.searcher();
-        let addrs = searcher
-            .search(&query, &DocSetCollector)
-            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-        let mut ids = std::collections::HashSet::with_capacity(addrs.len());
-        for a in addrs {
-            let doc: TantivyDocument = searcher
-                .doc(a)
-                .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-            if let Some(id) = doc
-                .get_first(self.fields.seg_id)
-                .and_then(|v| tantivy::schema::Value::as_str(&v))
-            {
-                ids.insert(id.to_string());
-            }
-        }
-        Ok(ids)
     }
 }

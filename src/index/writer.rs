@@ -86,23 +86,36 @@ impl IndexLock {
     }
 }
 
+/// Why an existing index is rebuilt rather than updated (said to the user, never an error).
+#[derive(Debug, thiserror::Error)]
+enum Rebuild {
+    #[error("the index could not be opened ({0})")]
+    Unopenable(tantivy::TantivyError),
+    #[error("the index was written by another version of qcode")]
+    OtherSchema,
+    #[error("the index could not be read ({0})")]
+    Unreadable(tantivy::TantivyError),
+    #[error("the index was written by qcode {qcode_version} (index format {schema_version})")]
+    OtherFormat {
+        qcode_version: String,
+        schema_version: u32,
+    },
+}
+
 /// Open the index in `dir`, or say why it must be rebuilt.
-fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), String> {
-    let index =
-        Index::open_in_dir(dir).map_err(|e| format!("the index could not be opened ({e})"))?;
+fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), Rebuild> {
+    let index = Index::open_in_dir(dir).map_err(Rebuild::Unopenable)?;
     if index.schema() != build_schema() {
-        return Err("the index was written by another version of qcode".into());
+        return Err(Rebuild::OtherSchema);
     }
-    let metas = index
-        .load_metas()
-        .map_err(|e| format!("the index could not be read ({e})"))?;
+    let metas = index.load_metas().map_err(Rebuild::Unreadable)?;
     let manifest = Manifest::from_payload(metas.payload.as_deref());
     if let Some(m) = &manifest {
         if m.schema_version != SCHEMA_VERSION {
-            return Err(format!(
-                "the index was written by qcode {} (index format {})",
-                m.qcode_version, m.schema_version
-            ));
+            return Err(Rebuild::OtherFormat {
+                qcode_version: m.qcode_version.clone(),
+                schema_version: m.schema_version,
+            });
         }
     }
     Ok((index, manifest))
@@ -154,7 +167,7 @@ pub fn update(
         }
         Ok((index, None)) => (index, None),
         Err(why) if dir.join("meta.json").exists() => {
-            report.rebuilt = Some(why);
+            report.rebuilt = Some(why.to_string());
             (create_fresh(&dir)?, None)
         }
         Err(_) => (create_fresh(&dir)?, None),
@@ -196,7 +209,7 @@ pub fn update(
     }
 
     // Compiled only now: a search that finds the index up to date never needs it.
-    let matcher = Matcher::new(&codebook);
+    let matcher = Matcher::new(&codebook)?;
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer(WRITER_BUDGET)
         .map_err(|e| IndexError::tantivy(&dir, e))?;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::{corpus_files, Project};
 use crate::codebook::{load, Codebook};
 use crate::coding::lint::{unused_patterns, UnusedPatterns};
+use crate::coding::{CompileError, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::roles::RoleTable;
 use crate::transcript::parse_file;
@@ -43,15 +44,28 @@ pub struct CodebookCheck {
     pub findings: Vec<Finding>,
 }
 
-/// Load the project's codebook and lint it against the corpus. `Err` holds every error, each
-/// located; the codebook is then unusable.
-pub fn check_codebook(project: &Project) -> Result<CodebookCheck, Vec<SourceError>> {
-    let (codebook, warnings) = load(&project.codebook_dir)?;
+/// Why a codebook cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Every error in the codebook's files, each located.
+    #[error("{} error(s) in the codebook", .0.len())]
+    Codebook(Vec<SourceError>),
+    /// Codes that load one by one but are too large to compile together; names the code.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+}
+
+/// Load the project's codebook, compile it, and lint it against the corpus. The codebook is
+/// compiled before the corpus is read, so a codebook too large to compile is reported whether
+/// or not there is a corpus.
+pub fn check_codebook(project: &Project) -> Result<CodebookCheck, CheckError> {
+    let (codebook, warnings) = load(&project.codebook_dir).map_err(CheckError::Codebook)?;
+    let matcher = Matcher::new(&codebook)?;
     let texts = respondent_texts(project, &codebook.roles);
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut findings: Vec<Finding> = warnings.into_iter().map(Finding::Codebook).collect();
     findings.extend(
-        unused_patterns(&codebook, &texts)
+        unused_patterns(&codebook, &matcher, &texts)
             .into_iter()
             .map(|unused| Finding::UnusedPatterns {
                 location: format!("{}:{}", project.relative(&unused.file), unused.line),
@@ -141,7 +155,9 @@ mod tests {
             "codebook/a.toml",
             "[codes.x]\nlabel = \"X\"\npaterns = []\n",
         )]);
-        let errors = check_codebook(&p).unwrap_err();
+        let Err(CheckError::Codebook(errors)) = check_codebook(&p) else {
+            panic!("a codebook error")
+        };
         assert_eq!((errors[0].line, errors[0].col), (3, 1), "{}", errors[0]);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diag::{line_col, SourceError};
 
@@ -24,10 +25,12 @@ pub struct RoleTable {
     by_alias: HashMap<String, String>,
 }
 
+/// Spans kept, so an error points at the role or alias itself, never at a comment or another
+/// table that happens to contain the same text.
 #[derive(Debug, Deserialize)]
 struct RawFile {
     #[serde(default)]
-    roles: BTreeMap<String, RawRole>,
+    roles: BTreeMap<Spanned<String>, Spanned<RawRole>>,
     // Other tables (codes, options) belong to other parts of the codebook.
     #[serde(flatten)]
     _rest: toml::Table,
@@ -36,9 +39,9 @@ struct RawFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRole {
-    label: String,
+    label: Spanned<String>,
     #[serde(default)]
-    aliases: Vec<String>,
+    aliases: Vec<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code)]
     description: Option<String>,
@@ -58,27 +61,29 @@ impl RoleTable {
                     "a role is written [roles.ID] with label = \"...\" and aliases = [\"...\"]",
                 )
         })?;
-        for (id, r) in raw.roles {
-            let locate = |needle: &str| {
-                text.find(needle)
-                    .map(|b| line_col(text, b))
-                    .unwrap_or((0, 0))
-            };
+        let at = |span: std::ops::Range<usize>| line_col(text, span.start);
+        for (key, table) in raw.roles {
+            let id = key.get_ref().clone();
             if self.roles.contains_key(&id) {
-                let (l, c) = locate(&format!("[roles.{id}]"));
+                let (l, c) = at(table.span());
                 return Err(
                     SourceError::new(path, l, c, format!("role `{id}` is defined twice"))
                         .with_source(text)
                         .with_help("role ids must be unique across all codebook files"),
                 );
             }
-            let mut names = vec![id.clone(), r.label.clone()];
-            names.extend(r.aliases.iter().cloned());
-            for name in &names {
-                let key = normalise_label(name);
+            let r = table.into_inner();
+            // The id, the label and each alias, each with where it is written.
+            let mut names = vec![
+                (id.clone(), key.span()),
+                (r.label.get_ref().clone(), r.label.span()),
+            ];
+            names.extend(r.aliases.iter().map(|a| (a.get_ref().clone(), a.span())));
+            for (name, span) in names {
+                let key = normalise_label(&name);
                 match self.by_alias.get(&key) {
                     Some(other) if other != &id => {
-                        let (l, c) = locate(&format!("\"{name}\""));
+                        let (l, c) = at(span);
                         return Err(SourceError::new(
                             path,
                             l,
@@ -97,8 +102,8 @@ impl RoleTable {
                 id.clone(),
                 Role {
                     id,
-                    label: r.label,
-                    aliases: r.aliases,
+                    label: r.label.into_inner(),
+                    aliases: r.aliases.into_iter().map(Spanned::into_inner).collect(),
                 },
             );
         }
@@ -190,7 +195,34 @@ aliases = ["Cllr", "Elected member"]
         let text = format!("{ROLES}\n[roles.member]\nlabel = \"Member\"\naliases = [\"Cllr\"]\n");
         let e = t.add_file(Path::new("r.toml"), &text).unwrap_err();
         assert!(e.message.contains("belongs to both"), "{e}");
-        assert!(e.line > 0);
+        // The second "Cllr", where the conflict is, not the first.
+        assert_eq!((e.line, e.col), (12, 12), "{e}");
+    }
+
+    #[test]
+    fn errors_point_past_comments_that_hold_the_same_text() {
+        // Each file is added after ROLES; a comment naming the alias (or the table) comes first.
+        let error = |text: &str| {
+            let mut t = RoleTable::default();
+            t.add_file(Path::new("a.toml"), ROLES).unwrap();
+            t.add_file(Path::new("r.toml"), text).unwrap_err()
+        };
+        let e = error("# \"Cllr\" is a councillor; see [roles.councillor]\n[roles.member]\nlabel = \"Member\"\naliases = [\"x\", \"Cllr\"]\n");
+        assert!(
+            e.message
+                .contains("alias \"Cllr\" belongs to both `councillor` and `member`"),
+            "{e}"
+        );
+        assert_eq!((e.line, e.col), (4, 17), "{e}");
+        // A label and an id are located too.
+        let e = error("# label = \"Councillor\"\n[roles.x]\nlabel = \"Councillor\"\n");
+        assert_eq!((e.line, e.col), (3, 9), "{e}");
+        let e = error("# roles.cllr\n[roles.cllr]\nlabel = \"C\"\n");
+        assert_eq!((e.line, e.col), (2, 8), "{e}");
+        // A role defined twice is located on its table, not on a comment naming it.
+        let e = error("# [roles.lto_rep]\n\n[roles.lto_rep]\nlabel = \"L\"\n");
+        assert!(e.message.contains("role `lto_rep` is defined twice"), "{e}");
+        assert_eq!((e.line, e.col), (3, 1), "{e}");
     }
 
     #[test]

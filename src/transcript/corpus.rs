@@ -58,8 +58,8 @@ pub fn source_text(
         .unwrap_or_default();
     let mut warnings = Vec::new();
     if ext == "docx" {
-        let paras = docx_paragraphs(bytes).map_err(|m| {
-            SourceError::whole_file(shown, m)
+        let paras = docx_paragraphs(bytes).map_err(|e| {
+            SourceError::whole_file(shown, e.to_string())
                 .with_help("save it as a .docx from Word or LibreOffice")
         })?;
         return Ok((

@@ -147,24 +147,33 @@ pub fn otter_turns(text: &str) -> Vec<MediaTurn> {
     merge(items)
 }
 
+/// Why a .docx could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DocxError {
+    #[error("not a Word document ({0})")]
+    NotAZip(zip::result::ZipError),
+    #[error("not a Word document (no word/document.xml)")]
+    NoDocument,
+    #[error("word/document.xml: {0}")]
+    Unreadable(std::io::Error),
+    #[error("word/document.xml: {0}")]
+    Xml(quick_xml::Error),
+}
+
 /// The paragraphs of a .docx (word/document.xml), as text.
-pub fn docx_paragraphs(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a Word document ({e})"))?;
+pub fn docx_paragraphs(bytes: &[u8]) -> Result<Vec<String>, DocxError> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(DocxError::NotAZip)?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
-        .map_err(|_| "not a Word document (no word/document.xml)".to_string())?
+        .map_err(|_| DocxError::NoDocument)?
         .read_to_string(&mut xml)
-        .map_err(|e| format!("word/document.xml: {e}"))?;
+        .map_err(DocxError::Unreadable)?;
     let mut reader = quick_xml::Reader::from_str(&xml);
     let mut paras = Vec::new();
     let mut cur = String::new();
     let mut in_text = false;
     loop {
-        match reader
-            .read_event()
-            .map_err(|e| format!("word/document.xml: {e}"))?
-        {
+        match reader.read_event().map_err(DocxError::Xml)? {
             quick_xml::events::Event::Start(e) if e.local_name().as_ref() == "t" => in_text = true,
             quick_xml::events::Event::Empty(e)
                 if matches!(e.local_name().as_ref(), "tab" | "br") =>

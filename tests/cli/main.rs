@@ -19,3 +19,4 @@ mod refi;
 mod report;
 mod robust;
 mod search;
+mod too_large;
