@@ -13,7 +13,7 @@ use qcode::transcript::parse_transcript;
 fuzz_target!(|data: &[u8]| {
     let Ok(d) = decode(data) else { return };
     let custom = TranscriptSettings {
-        speaker_pattern: regex::Regex::new(r"^\*\*(.+?)\*\*:\s*").unwrap(),
+        speaker_pattern: regex::Regex::new(r"^\*\*(.+?)\*\*:\s*").unwrap().into(),
         ..TranscriptSettings::default()
     };
     let roles = RoleTable::default();

@@ -40,14 +40,16 @@ enum Command {
     /// Exit 1 if any fails.
     #[command(after_help = "Example:\n  qcode codebook test")]
     Test,
-    /// Convert a dictionary (WordStat .cat, LIWC .dic, Lexicoder .lc3, quanteda YAML) into a
-    /// codebook file: categories become codes (hierarchy kept), entries become patterns.
+    /// Convert a dictionary (WordStat .cat, LIWC .dic, Lexicoder .lc3, quanteda YAML, JSON) into
+    /// a codebook file: categories become codes (hierarchy kept), entries become patterns. The
+    /// file is written only if it loads with the codebook it joins; else every problem is named
+    /// at its line in the dictionary.
     #[command(after_help = "Examples:
   qcode codebook import liwc2015.dic --dimension liwc
   qcode codebook import policy.yml -o codebook/policy.toml")]
     Import {
         file: PathBuf,
-        /// The dictionary's kind (default: from the extension: .cat .dic .lc3 .yml/.yaml).
+        /// The dictionary's kind (default: from the extension: .cat .dic .lc3 .yml/.yaml .json).
         #[arg(long, value_enum)]
         from: Option<DictArg>,
         /// The dimension the imported codes get.
@@ -105,53 +107,30 @@ fn import(
     dimension: &str,
     output: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
-    use qcode::codebook::dictionary::{read_dictionary, to_toml, DictFormat};
-    let format = match from {
-        Some(DictArg::Wordstat) => DictFormat::WordStat,
-        Some(DictArg::Liwc) => DictFormat::Liwc,
-        Some(DictArg::Lexicoder) => DictFormat::Lexicoder,
-        Some(DictArg::Yaml) => DictFormat::Yaml,
-        Some(DictArg::Json) => DictFormat::Json,
-        None => file
-            .extension()
-            .and_then(|e| e.to_str())
-            .and_then(DictFormat::from_extension)
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{}: say which kind of dictionary with --from",
-                    file.display()
-                )
-            })?,
-    };
-    let cats = read_dictionary(file, format)
-        .map_err(|e| anyhow::anyhow!("{}: {}", e.location(), e.message))?;
-    let toml = to_toml(&cats, &file.display().to_string(), format, dimension);
-    let out = match output {
-        Some(o) => o.to_path_buf(),
-        None => {
-            let stem = file
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_else(|| "imported".into());
-            ctx.project
-                .codebook_dir
-                .join(format!("{}.toml", qcode::roles::slug(&stem)))
-        }
-    };
-    if out.exists() {
-        anyhow::bail!(
-            "{} exists; choose another name with -o (it is never overwritten)",
-            out.display()
-        );
-    }
+    use qcode::codebook::dictionary::{import_dictionary, DictFormat, ImportRequest};
+    let format = from.map(|f| match f {
+        DictArg::Wordstat => DictFormat::WordStat,
+        DictArg::Liwc => DictFormat::Liwc,
+        DictArg::Lexicoder => DictFormat::Lexicoder,
+        DictArg::Yaml => DictFormat::Yaml,
+        DictArg::Json => DictFormat::Json,
+    });
+    let imported = import_dictionary(&ImportRequest {
+        dictionary: file,
+        format,
+        dimension,
+        codebook_dir: &ctx.project.codebook_dir,
+        output,
+    })?;
+    let out = &imported.path;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    write_atomically(&out, toml.as_bytes())?;
-    let patterns: usize = cats.iter().map(|c| c.patterns.len()).sum();
+    write_atomically(out, imported.converted.toml.as_bytes())?;
     ctx.note(format!(
-        "{} categories, {patterns} entries → {}; check it with `qcode codebook check`",
-        cats.len(),
+        "{} categories, {} entries → {}; check it with `qcode codebook check`",
+        imported.converted.categories,
+        imported.converted.entries,
         out.display()
     ));
     Ok(ExitCode::SUCCESS)
@@ -159,7 +138,7 @@ fn import(
 
 fn export_dictionary(ctx: &Context, output: Option<&std::path::Path>) -> Result<ExitCode> {
     let codebook = load_or_report(&ctx.project.codebook_dir)?;
-    let yaml = qcode::codebook::dictionary::to_yaml(&codebook);
+    let yaml = qcode::codebook::dictionary::to_yaml(&codebook)?;
     match output {
         Some(o) => write_atomically(o, yaml.as_bytes())?,
         None => std::io::stdout().lock().write_all(yaml.as_bytes())?,

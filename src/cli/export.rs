@@ -196,7 +196,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let common = match &args.kind {
         Kind::Qdc { output } => {
             let index = open_fresh_index(ctx)?;
-            let xml = qcode::refi::codebook_qdc(index.codebook());
+            let xml = qcode::refi::codebook_qdc(index.codebook())?;
             match output {
                 Some(p) => write_atomically(p, xml.as_bytes())?,
                 None => std::io::stdout().lock().write_all(xml.as_bytes())?,

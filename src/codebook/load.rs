@@ -72,28 +72,25 @@ pub fn load(dir: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
 /// Load a codebook from a folder of `*.toml` files or from one file: TOML, or a dictionary
 /// that `codebook import` reads (by its extension), converted in memory.
 pub fn load_path(path: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
-    use super::dictionary::{read_dictionary, to_toml, DictFormat};
-    let dict = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(DictFormat::from_extension);
-    if let (true, Some(format)) = (path.is_file(), dict) {
-        let cats = read_dictionary(path, format).map_err(|e| {
-            vec![e.with_help(
-                "check the file against the format `qcode codebook import --help` describes",
-            )]
-        })?;
-        let toml = to_toml(&cats, &path.display().to_string(), format, "code");
-        load_texts(path, vec![(path.to_path_buf(), toml)])
-    } else if path.is_file() {
-        load_files(path, vec![path.to_path_buf()])
-    } else if path.is_dir() {
-        load(path)
-    } else {
-        Err(vec![SourceError::whole_file(
+    use super::dictionary::{convert, DictFormat};
+    match DictFormat::from_path(path) {
+        Some(format) if path.is_file() => {
+            let converted = convert(path, format, "code", &Codebook::empty()).map_err(|e| {
+                let help =
+                    "check the file against the format `qcode codebook import --help` describes";
+                vec![match e.help {
+                    Some(_) => e,
+                    None => e.with_help(help),
+                }]
+            })?;
+            load_texts(path, vec![(path.to_path_buf(), converted.toml)])
+        }
+        _ if path.is_file() => load_files(path, vec![path.to_path_buf()]),
+        _ if path.is_dir() => load(path),
+        _ => Err(vec![SourceError::whole_file(
             path,
             "no such codebook file or folder",
-        )])
+        )]),
     }
 }
 

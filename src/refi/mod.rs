@@ -4,10 +4,15 @@
 //! source text as written to the package (LF line ends, no BOM), as the standard says. GUIDs are
 //! UUID v5 of stable names, so the same project exports the same package.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use quick_xml::escape::escape;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
+use quick_xml::Writer;
 
 pub mod assemble;
 pub mod import;
@@ -60,32 +65,98 @@ fn description(code: &Code) -> String {
     parts.join("\n\n")
 }
 
-fn codes_xml(cb: &Codebook, out: &mut String, parent: Option<&str>, depth: usize) {
-    for c in cb.codes.iter().filter(|c| c.parent.as_deref() == parent) {
-        let pad = "  ".repeat(depth);
-        out.push_str(&format!(
-            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\">\n{pad}  <Description>{}</Description>\n",
-            guid("code", &c.id),
-            escape(c.label.as_str()),
-            escape(description(c).as_str())
-        ));
-        codes_xml(cb, out, Some(&c.id), depth + 1);
-        out.push_str(&format!("{pad}</Code>\n"));
+/// Text as XML: markup escaped; `\r` as a character reference (a reader turns a bare one into
+/// `\n`), and in attribute values also line breaks and tabs (a reader turns those into spaces);
+/// characters XML 1.0 cannot hold at all (most control characters, U+FFFE, U+FFFF) as U+FFFD.
+fn xml_escape(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\r' => out.push_str("&#13;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' | '\t' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'.. => {
+                out.push(c)
+            }
+            _ => out.push('\u{FFFD}'),
+        }
     }
+    out
+}
+
+/// An element's start tag with its attributes, in the order given.
+fn start<'a>(name: &'a str, attributes: &[(&'a str, &str)]) -> BytesStart<'a> {
+    let mut tag = BytesStart::new(name);
+    for (key, value) in attributes {
+        tag.push_attribute(Attribute {
+            key: QName(key),
+            value: Cow::Owned(xml_escape(value, true)),
+        });
+    }
+    tag
+}
+
+/// The codes under `parent`, each with its description and, nested, its children.
+fn write_codes<W: Write>(
+    w: &mut Writer<W>,
+    cb: &Codebook,
+    parent: Option<&str>,
+) -> std::io::Result<()> {
+    for c in cb.codes.iter().filter(|c| c.parent.as_deref() == parent) {
+        let guid = guid("code", &c.id);
+        let attributes = [
+            ("guid", guid.as_str()),
+            ("name", c.label.as_str()),
+            ("isCodable", "true"),
+        ];
+        w.write_event(Event::Start(start("Code", &attributes)))?;
+        w.write_event(Event::Start(BytesStart::new("Description")))?;
+        let text = xml_escape(&description(c), false);
+        w.write_event(Event::Text(BytesText::from_escaped(text)))?;
+        w.write_event(Event::End(BytesEnd::new("Description")))?;
+        write_codes(w, cb, Some(&c.id))?;
+        w.write_event(Event::End(BytesEnd::new("Code")))?;
+    }
+    Ok(())
+}
+
+/// A `<CodeBook>` element with every code, nested as the hierarchy; `declared` for a document
+/// of its own (the XML declaration, the namespace and the origin).
+fn codebook_xml(cb: &Codebook, declared: bool) -> std::io::Result<String> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let origin = format!(
+        "qcode {} ({} {})",
+        env!("CARGO_PKG_VERSION"),
+        cb.name,
+        cb.version
+    );
+    let attributes = if declared {
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
+        vec![
+            ("xmlns", "urn:QDA-XML:codebook:1.0"),
+            ("origin", origin.as_str()),
+        ]
+    } else {
+        Vec::new()
+    };
+    w.write_event(Event::Start(start("CodeBook", &attributes)))?;
+    w.write_event(Event::Start(BytesStart::new("Codes")))?;
+    write_codes(&mut w, cb, None)?;
+    w.write_event(Event::End(BytesEnd::new("Codes")))?;
+    w.write_event(Event::End(BytesEnd::new("CodeBook")))?;
+    let mut xml = String::from_utf8(w.into_inner())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    xml.push('\n');
+    Ok(xml)
 }
 
 /// The codebook as a REFI-QDA `.qdc` document.
-pub fn codebook_qdc(cb: &Codebook) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    out.push_str(&format!(
-        "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"qcode {} ({} {})\">\n<Codes>\n",
-        env!("CARGO_PKG_VERSION"),
-        escape(cb.name.as_str()),
-        escape(cb.version.as_str())
-    ));
-    codes_xml(cb, &mut out, None, 1);
-    out.push_str("</Codes>\n</CodeBook>\n");
-    out
+pub fn codebook_qdc(cb: &Codebook) -> std::io::Result<String> {
+    codebook_xml(cb, true)
 }
 
 /// A coded stretch of a source: one segment and the codes it was given.
@@ -138,9 +209,7 @@ pub fn project_qdpx(
         escape(coder),
         escape(coder)
     ));
-    x.push_str("<CodeBook>\n<Codes>\n");
-    codes_xml(cb, &mut x, None, 1);
-    x.push_str("</Codes>\n</CodeBook>\n");
+    x.push_str(&codebook_xml(cb, false)?);
     let var_names: Vec<&String> = {
         let mut v: Vec<&String> = cases.iter().flat_map(|c| c.variables.keys()).collect();
         v.sort();
@@ -229,6 +298,136 @@ pub fn project_qdpx(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use quick_xml::events::Event as XmlEvent;
+
+    /// Every code's `Description` in a document, in order, as a reader gets it.
+    fn descriptions(xml: &str) -> Vec<String> {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut out, mut current) = (Vec::new(), None::<String>);
+        loop {
+            match reader.read_event().unwrap() {
+                XmlEvent::Start(e) if e.local_name().as_ref() == "Description" => {
+                    current = Some(String::new())
+                }
+                XmlEvent::End(e) if e.local_name().as_ref() == "Description" => {
+                    out.extend(current.take())
+                }
+                XmlEvent::Text(t) => {
+                    if let Some(c) = current.as_mut() {
+                        c.push_str(&t.xml10_content());
+                    }
+                }
+                XmlEvent::GeneralRef(r) => {
+                    if let Some(c) = current.as_mut() {
+                        let ch = match r.resolve_char_ref().unwrap() {
+                            Some(ch) => ch.to_string(),
+                            None => quick_xml::escape::resolve_predefined_entity(&r)
+                                .unwrap()
+                                .to_string(),
+                        };
+                        c.push_str(&ch);
+                    }
+                }
+                XmlEvent::Eof => return out,
+                _ => {}
+            }
+        }
+    }
+
+    /// What XML carries of a text: every character but those it cannot hold, which become
+    /// U+FFFD.
+    fn carried(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '\t'
+                | '\n'
+                | '\r'
+                | '\u{20}'..='\u{D7FF}'
+                | '\u{E000}'..='\u{FFFD}'
+                | '\u{10000}'.. => c,
+                _ => '\u{FFFD}',
+            })
+            .collect()
+    }
+
+    /// Codes in the order the document writes them: each followed by its children.
+    fn in_document_order<'a>(cb: &'a Codebook, parent: Option<&str>, out: &mut Vec<&'a Code>) {
+        for c in cb.codes.iter().filter(|c| c.parent.as_deref() == parent) {
+            out.push(c);
+            in_document_order(cb, Some(&c.id), out);
+        }
+    }
+
+    /// Labels and descriptions with markup, quotes, backslashes, line breaks, tabs, control
+    /// characters and any other Unicode.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z \"'<>&;#\\\n\r\t]{0,10}",
+            any::<String>().prop_map(|s| s.chars().take(10).collect()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Codebook → .qdc → read back: every code, its name, its place in the hierarchy and
+        /// its description as written.
+        #[test]
+        fn qdc_round_trip(
+            name in text(),
+            codes in prop::collection::vec(
+                (text(), text(), text(), text(), prop::collection::vec(text(), 0..3),
+                 any::<prop::sample::Index>(), any::<bool>()),
+                1..7,
+            ),
+        ) {
+            let mut cb = Codebook::empty();
+            cb.name = name;
+            for (i, (id, label, dimension, definition, examples, parent, has_parent)) in
+                codes.into_iter().enumerate()
+            {
+                let mut code = Code::new(&format!("c{i}{id}"), &label, &dimension);
+                code.definition = definition;
+                code.examples = examples;
+                code.parent = (i > 0 && has_parent).then(|| cb.codes[parent.index(i)].id.clone());
+                cb.codes.push(code);
+            }
+            let xml = codebook_qdc(&cb).unwrap();
+            let read = import::parse_qde(&xml).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+            let mut order = Vec::new();
+            in_document_order(&cb, None, &mut order);
+            prop_assert_eq!(read.codes.len(), order.len());
+            for (got, code) in read.codes.iter().zip(&order) {
+                prop_assert_eq!(&got.guid, &guid("code", &code.id));
+                prop_assert_eq!(&got.name, &carried(&code.label));
+                prop_assert_eq!(&got.parent, &code.parent.as_ref().map(|p| guid("code", p)));
+            }
+            let expected: Vec<String> = order.iter().map(|c| carried(&description(c))).collect();
+            prop_assert_eq!(descriptions(&xml), expected);
+        }
+    }
+
+    #[test]
+    fn qdc_is_indented_with_descriptions_inline() {
+        let mut cb = Codebook::empty();
+        cb.codes.push(Code::new("a", "A & \"B\"", "d"));
+        let mut child = Code::new("b", "B", "d");
+        child.parent = Some("a".into());
+        cb.codes.push(child);
+        let xml = codebook_qdc(&cb).unwrap();
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"qcode "), "{xml}");
+        assert!(xml.contains("\n  <Codes>\n    <Code guid=\""), "{xml}");
+        assert!(
+            xml.contains("name=\"A &amp; &quot;B&quot;\" isCodable=\"true\">"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<Description>qcode:\nid: a\ndimension: d\npatterns:</Description>"),
+            "{xml}"
+        );
+        assert!(xml.ends_with("</Codes>\n</CodeBook>\n"), "{xml}");
+    }
 
     #[test]
     fn guids_are_stable_and_well_formed() {

@@ -87,7 +87,7 @@ fn csv_input_and_an_imported_codebook_give_the_same_counts() {
     p.run(&["codebook", "import", "dict.json"], 0);
     let toml = std::fs::read_to_string(p.file("codebook/dict.toml")).unwrap();
     assert!(toml.contains("matching = \"dictionary\""), "{toml}");
-    assert!(toml.contains("[codes.'T.1']"), "{toml}");
+    assert!(toml.contains("[codes.\"T.1\"]"), "{toml}");
     // No --codebook: the project's, now the imported TOML.
     p.run(
         &["count", "responses.csv", "-o", "csv", "--summary-json"],

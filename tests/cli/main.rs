@@ -10,6 +10,7 @@ mod common;
 mod count;
 mod crash;
 mod demo;
+mod dictionary;
 mod export;
 mod formats;
 mod incremental;
