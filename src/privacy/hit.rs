@@ -30,20 +30,9 @@ mod tests {
 
     fn segment(text: &str) -> Segment {
         Segment {
-            id: "a:1.1".into(),
-            interview: "a".into(),
-            turn: 1,
-            paragraph: 1,
             speaker: "Dana".into(),
             speaker_name: Some("Dana Whitfield".into()),
-            role: "resident".into(),
-            role_label: "Resident".into(),
-            interviewer: false,
-            timestamp: None,
-            start: 0,
-            end: text.chars().count(),
-            text: text.into(),
-            meta: Default::default(),
+            ..Segment::for_test("a:1.1", "a", text)
         }
     }
 
