@@ -2,13 +2,13 @@
 //! pass over a segment's words, applied to segments in parallel. Every coding keeps its evidence:
 //! which pattern fired, on which characters.
 
+pub mod count;
 pub mod dictionary;
 pub mod diff;
 mod examples;
 mod matcher;
 #[cfg(test)]
 mod reference;
-pub mod stream;
 
 pub use examples::{test_examples, ExampleCheck};
 
