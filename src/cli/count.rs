@@ -11,8 +11,8 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
-use qcode::coding::stream::{
-    count, count_tsv_slice, output_paths, write_matrix, InputFormat, BLOCK_BYTES,
+use qcode::coding::count::{
+    count, count_tsv_slice, output_paths, write_matrix, Counter, InputFormat, BLOCK_BYTES,
 };
 use qcode::coding::Matcher;
 
@@ -31,8 +31,9 @@ enum CorpusFormat {
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Writes PREFIX.seg.tsv (segment_id, code_id, count: one row per segment and code that \
-occurs, in corpus order, codes in codebook order) and PREFIX.matrix.tsv (codes down, roles across, in \
-order of first appearance). Every row is coded, interviewer rows too. A code counts its own hits: a \
+occurs, in corpus order, codes in codebook order) and PREFIX.matrix.tsv (codes down, role ids across, in \
+order of first appearance: a label the codebook's [roles] maps gives its role id, any other label a \
+slug of itself, a row without one `unknown`). Every row is coded, interviewer rows too. A code counts its own hits: a \
 parent does not add up its children.
 
 Examples:
@@ -41,7 +42,8 @@ Examples:
   RAYON_NUM_THREADS=1 qcode count corpus.tsv -o single"
 )]
 pub struct Args {
-    /// The corpus: TSV (`segment_id`, `role`, `text`) or CSV (`id`, `text`, optional `role`).
+    /// The corpus: TSV or CSV with `id` (or `segment_id`) and `text` columns and optionally
+    /// `role` (else `speaker`), read as `qcode index` reads it.
     corpus: PathBuf,
     /// Output prefix: PREFIX.seg.tsv and PREFIX.matrix.tsv are written (atomically).
     #[arg(long, short, value_name = "PREFIX")]
@@ -77,6 +79,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let matcher = Matcher::new(&codebook)?;
     let code_ids: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
+    let counter = Counter {
+        matcher: &matcher,
+        code_ids: &code_ids,
+        roles: &codebook.roles,
+    };
     let format = match args.format {
         Some(CorpusFormat::Tsv) => InputFormat::Tsv,
         Some(CorpusFormat::Csv) => InputFormat::Csv,
@@ -105,8 +112,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             &map,
             &args.corpus,
             WINDOW,
-            &matcher,
-            &code_ids,
+            counter,
             &mut seg_out,
             // Windows already counted leave the process's memory (the page cache keeps them).
             &mut |r| {
@@ -128,8 +134,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             format,
             BLOCK_BYTES,
             &args.corpus,
-            &matcher,
-            &code_ids,
+            counter,
             &mut seg_out,
         )?
     };

@@ -24,18 +24,29 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let report = update_index(
-        ctx,
-        UpdateOptions {
-            rebuild: args.rebuild,
-        },
-    )?;
+    let report = update_index(ctx, update_options(args.rebuild))?;
     print_report(ctx, &report);
     Ok(if report.skipped.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The options of an update. `QCODE_STREAM_BYTES` sets the size from which table files stream
+/// (the tests set it to run the streaming path on small files).
+pub fn update_options(rebuild: bool) -> UpdateOptions {
+    let mut opts = UpdateOptions {
+        rebuild,
+        ..UpdateOptions::default()
+    };
+    if let Some(n) = std::env::var("QCODE_STREAM_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.stream_bytes = n;
+    }
+    opts
 }
 
 /// Run an update with a progress bar that appears only on a terminal, after a second.
@@ -130,7 +141,7 @@ pub fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a Strin
 /// first, so it always sees the current corpus. If another process is writing, read the last
 /// commit instead.
 pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
-    let codebook = match update_index(ctx, UpdateOptions::default()) {
+    let codebook = match update_index(ctx, update_options(false)) {
         Ok(r) => {
             if r.changed_anything() {
                 ctx.note(format!(

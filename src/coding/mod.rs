@@ -2,6 +2,7 @@
 //! pass over a segment's words, applied to segments in parallel. Every coding keeps its evidence:
 //! which pattern fired, on which characters.
 
+pub mod count;
 pub mod dictionary;
 pub mod diff;
 mod error;
@@ -11,7 +12,6 @@ pub mod lint;
 mod matcher;
 #[cfg(test)]
 mod reference;
-pub mod stream;
 
 pub use error::{CodeAt, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
 pub use examples::{test_examples, ExampleCheck};

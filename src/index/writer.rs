@@ -1,9 +1,14 @@
 //! Bringing the index up to date: find which corpus files were added, changed or removed since the
-//! last commit (size and mtime first, then content hash), parse only those in parallel, and commit
-//! the new segments together with the new manifest in one tantivy commit. One bad file is reported
-//! and skipped; the others are indexed.
+//! last commit (size and mtime first, then content hash), read only those, and commit the new
+//! segments together with the new manifest in one tantivy commit. One bad file is reported and
+//! skipped; the others are indexed.
+//!
+//! Every file goes through one loop: files are looked at in parallel, a chunk at a time (hashed,
+//! and parsed and coded unless they stream), then added in path order, batch by batch: a file read
+//! whole is one batch; a large table file ([`UpdateOptions::stream_bytes`]) is read and coded
+//! [`STREAM_BATCH`] rows at a time, so memory stays flat whatever its size.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, UNIX_EPOCH};
@@ -20,17 +25,33 @@ use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::project::corpus_files;
 use crate::project::Project;
-use crate::transcript::{parse_file, Parsed};
+use crate::transcript::{parse_file, table_delimiter, CsvRows, Parsed, Segment};
 
-/// Files parsed at once: bounds memory on large corpora while keeping both cores busy.
+/// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
 const CHUNK: usize = 32;
 /// tantivy's indexing memory budget (split across its threads).
 pub const WRITER_BUDGET: usize = 200_000_000;
+/// Table files at least this large (bytes) stream, by default.
+pub const STREAM_BYTES: u64 = 64 << 20;
+/// Rows coded and added per batch when streaming: bounds memory whatever the file's size.
+pub const STREAM_BATCH: usize = 20_000;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct UpdateOptions {
     /// Throw the index away and index every file again.
     pub rebuild: bool,
+    /// Table files (CSV, TSV) at least this large (bytes) are read and indexed in batches of
+    /// [`STREAM_BATCH`] rows instead of whole (they must then be UTF-8).
+    pub stream_bytes: u64,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        UpdateOptions {
+            rebuild: false,
+            stream_bytes: STREAM_BYTES,
+        }
+    }
 }
 
 /// What an update did.
@@ -129,12 +150,31 @@ fn create_fresh(dir: &Path) -> Result<Index, IndexError> {
     Index::create_in_dir(dir, build_schema()).map_err(|e| IndexError::tantivy(dir, e))
 }
 
-enum Outcome {
-    /// Same bytes as indexed; only the size/mtime record may need refreshing.
-    Unchanged(FileEntry),
-    /// Parsed and coded: the codings of each segment, in interview then segment order.
-    Parsed(FileEntry, Parsed, Vec<Vec<Evidence>>),
-    Failed(SourceError),
+/// The index to update, and its manifest when it can be updated file by file (`None`: every
+/// file is indexed again; `report.rebuilt` says why, when there is a reason to give).
+fn open_index(
+    dir: &Path,
+    settings: &str,
+    rebuild: bool,
+    report: &mut UpdateReport,
+) -> Result<(Index, Option<Manifest>), IndexError> {
+    Ok(match open_existing(dir) {
+        _ if rebuild => {
+            report.rebuilt = Some("--rebuild was asked for".into());
+            (create_fresh(dir)?, None)
+        }
+        Ok((index, Some(m))) if m.settings_hash == settings => (index, Some(m)),
+        Ok((index, Some(_))) => {
+            report.rebuilt = Some("qcode.toml or the codebook changed".into());
+            (index, None)
+        }
+        Ok((index, None)) => (index, None),
+        Err(why) if dir.join("meta.json").exists() => {
+            report.rebuilt = Some(why.to_string());
+            (create_fresh(dir)?, None)
+        }
+        Err(_) => (create_fresh(dir)?, None),
+    })
 }
 
 /// Bring the project's index up to date. `progress` is called with (files done, files to do).
@@ -150,55 +190,19 @@ pub fn update(
     let settings = settings_hash(project, &codebook);
     let files = corpus_files(project)?;
     let dir = data_dir.join(INDEX_DIR);
-
     let mut report = UpdateReport {
         files_total: files.len(),
         ..Default::default()
     };
-    let (index, old) = match open_existing(&dir) {
-        _ if opts.rebuild => {
-            report.rebuilt = Some("--rebuild was asked for".into());
-            (create_fresh(&dir)?, None)
-        }
-        Ok((index, Some(m))) if m.settings_hash == settings => (index, Some(m)),
-        Ok((index, Some(_))) => {
-            report.rebuilt = Some("qcode.toml or the codebook changed".into());
-            (index, None)
-        }
-        Ok((index, None)) => (index, None),
-        Err(why) if dir.join("meta.json").exists() => {
-            report.rebuilt = Some(why.to_string());
-            (create_fresh(&dir)?, None)
-        }
-        Err(_) => (create_fresh(&dir)?, None),
-    };
+    let (index, old) = open_index(&dir, &settings, opts.rebuild, &mut report)?;
     let full = old.is_none();
     let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
-    let fields = Fields::new(&index.schema());
-
-    // Which files need a look: new ones, and those whose size or mtime moved.
     let mut manifest = Manifest::new(settings);
     manifest.codebook_name = codebook.name.clone();
     manifest.codebook_version = codebook.version.clone();
     manifest.codebook_hash = codebook.hash.clone();
-    let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
-    report.removed = old
-        .files
-        .keys()
-        .filter(|k| !present.contains(String::as_str(k)))
-        .cloned()
-        .collect();
-    let mut todo: Vec<(String, PathBuf)> = Vec::new();
-    for (rel, path) in &files {
-        let (size, mtime_ns) = stat(path);
-        match old.files.get(rel) {
-            Some(e) if !full && e.size == size && e.mtime_ns == mtime_ns => {
-                manifest.files.insert(rel.clone(), e.clone());
-            }
-            _ => todo.push((rel.clone(), path.clone())),
-        }
-    }
-
+    let todo;
+    (todo, report.removed) = plan(&files, &old, full, &mut manifest);
     if todo.is_empty() && report.removed.is_empty() && !full {
         report.unchanged = files.len();
         report.segments = old.segment_count();
@@ -210,188 +214,474 @@ pub fn update(
 
     // Compiled only now: a search that finds the index up to date never needs it.
     let matcher = Matcher::new(&codebook)?;
-    let mut writer: IndexWriter<TantivyDocument> = index
-        .writer(WRITER_BUDGET)
-        .map_err(|e| IndexError::tantivy(&dir, e))?;
-    if full {
-        writer
-            .delete_all_documents()
-            .map_err(|e| IndexError::tantivy(&dir, e))?;
-    }
+    let mut run = Run::start(&index, &dir, &codebook, &matcher, &old, manifest, full)?;
     for rel in &report.removed {
-        writer.delete_term(Term::from_field_text(fields.file, rel));
+        run.delete(rel);
     }
-
-    // Interview ids (and CSV row ids) must be unique across the corpus; files kept as they were
-    // own theirs first, then files in path order.
-    let mut interview_owner: HashMap<String, String> = manifest
-        .files
-        .iter()
-        .flat_map(|(rel, e)| e.interviews.iter().map(move |i| (i.clone(), rel.clone())))
-        .collect();
-    let searcher = index
-        .reader()
-        .map_err(|e| IndexError::tantivy(&dir, e))?
-        .searcher();
-    let mut row_ids_this_run: HashMap<String, String> = HashMap::new();
-
-    // Large CSV corpora stream in batches (one at a time, after the rest) instead of being
-    // read whole.
-    let threshold = stream_threshold();
-    let (streamed, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(_, path)| {
-        crate::transcript::table_delimiter(path).is_some() && stat(path).0 >= threshold
-    });
-    let total = todo.len() + streamed.len();
     let mut done = 0;
     for chunk in todo.chunks(CHUNK) {
-        let outcomes: Vec<Outcome> = chunk
+        let looks: Vec<Look> = chunk
             .par_iter()
             .map(|(rel, path)| {
-                read_and_parse(
+                let reading = Reading {
                     project,
-                    &codebook,
-                    &matcher,
+                    codebook: &codebook,
+                    matcher: &matcher,
                     rel,
                     path,
-                    old.files.get(rel),
-                    full,
-                )
+                };
+                reading.look(old.files.get(rel), full, opts.stream_bytes)
             })
             .collect();
-        for ((rel, path), outcome) in chunk.iter().zip(outcomes) {
+        for ((rel, path), look) in chunk.iter().zip(looks) {
             done += 1;
-            progress(done, total);
-            match outcome {
-                Outcome::Unchanged(entry) => {
-                    manifest.files.insert(rel.clone(), entry);
-                }
-                Outcome::Failed(err) => {
-                    if old.files.contains_key(rel) {
-                        writer.delete_term(Term::from_field_text(fields.file, rel));
-                    }
-                    report.skipped.push(err);
-                }
-                Outcome::Parsed(mut entry, parsed, codings) => {
-                    let clash = unique_ids(
-                        path,
-                        rel,
-                        &parsed,
-                        &interview_owner,
-                        &mut row_ids_this_run,
-                        &searcher,
-                        &fields,
-                        &manifest,
-                    );
-                    if !full && old.files.contains_key(rel) {
-                        writer.delete_term(Term::from_field_text(fields.file, rel));
-                    }
-                    if let Err(e) = clash {
-                        report.skipped.push(e);
-                        continue;
-                    }
-                    let mut codings = codings.iter();
-                    for iv in &parsed.interviews {
-                        for r in &iv.unknown_roles {
-                            *report.unknown_roles.entry(r.clone()).or_default() += 1;
-                        }
-                        interview_owner.insert(iv.id.clone(), rel.clone());
-                        for seg in &iv.segments {
-                            let coded = codings.next().map(Vec::as_slice).unwrap_or(&[]);
-                            report.coded_segments += usize::from(!coded.is_empty());
-                            writer
-                                .add_document(fields.document(rel, seg, coded, &codebook))
-                                .map_err(|e| IndexError::tantivy(&dir, e))?;
-                        }
-                    }
-                    entry.interviews = parsed.interviews.iter().map(|i| i.id.clone()).collect();
-                    entry.segments = parsed.interviews.iter().map(|i| i.segments.len()).sum();
-                    let mut names: Vec<String> = parsed
-                        .interviews
-                        .iter()
-                        .flat_map(|iv| {
-                            let declared = iv.speakers.values().filter_map(|s| s.name.clone());
-                            declared
-                                .chain(iv.segments.iter().filter_map(|s| s.speaker_name.clone()))
-                        })
-                        .collect();
-                    names.sort();
-                    names.dedup();
-                    entry.names = names;
-                    let keys: std::collections::BTreeSet<&String> = parsed
-                        .interviews
-                        .iter()
-                        .flat_map(|iv| iv.segments.iter().flat_map(|s| s.meta.keys()))
-                        .collect();
-                    entry.meta_keys = keys.into_iter().cloned().collect();
-                    report.warnings.extend(parsed.warnings);
-                    report.indexed.push(rel.clone());
-                    manifest.files.insert(rel.clone(), entry);
-                }
-            }
+            progress(done, todo.len());
+            run.take(rel, path, look, &mut report)?;
         }
     }
-    for (rel, path) in &streamed {
-        done += 1;
-        progress(done, total);
-        let mut ctx = StreamCtx {
-            codebook: &codebook,
-            matcher: &matcher,
-            fields: &fields,
-            searcher: &searcher,
-            interview_owner: &mut interview_owner,
-            row_ids: &mut row_ids_this_run,
-            report: &mut report,
-        };
-        match stream_csv(
-            &mut ctx,
-            &mut writer,
-            &manifest,
-            rel,
-            path,
-            old.files.get(rel),
-            full,
-        ) {
-            Ok(Some(entry)) => {
-                report.indexed.push(rel.clone());
-                manifest.files.insert(rel.clone(), entry);
-            }
-            Ok(None) => {
-                if let Some(e) = old.files.get(rel) {
-                    let (size, mtime_ns) = stat(path);
-                    manifest.files.insert(
-                        rel.clone(),
-                        FileEntry {
-                            size,
-                            mtime_ns,
-                            ..e.clone()
-                        },
-                    );
-                }
-            }
-            Err(e) => {
-                // Whatever of this file was added is deleted with it.
-                writer.delete_term(Term::from_field_text(fields.file, rel));
-                report.skipped.push(e);
-            }
-        }
-    }
+    let manifest = run.commit()?;
     report.unchanged = files.len() - report.indexed.len() - report.skipped.len();
     report.segments = manifest.segment_count();
     report.interviews = manifest.interview_count();
-
-    if manifest != old || full {
-        let mut commit = writer
-            .prepare_commit()
-            .map_err(|e| IndexError::tantivy(&dir, e))?;
-        commit.set_payload(&manifest.to_payload());
-        commit.commit().map_err(|e| IndexError::tantivy(&dir, e))?;
-    }
-    writer
-        .wait_merging_threads()
-        .map_err(|e| IndexError::tantivy(&dir, e))?;
     report.elapsed = started.elapsed();
     report.codebook = Some(codebook);
     Ok(report)
+}
+
+/// What an update has to do: the files to look at (new ones, and those whose size or mtime
+/// moved) and the files gone since `old`. The files kept as they are go into `manifest`.
+fn plan(
+    files: &[(String, PathBuf)],
+    old: &Manifest,
+    full: bool,
+    manifest: &mut Manifest,
+) -> (Vec<(String, PathBuf)>, Vec<String>) {
+    let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    let removed = old
+        .files
+        .keys()
+        .filter(|k| !present.contains(String::as_str(k)))
+        .cloned()
+        .collect();
+    let mut todo = Vec::new();
+    for (rel, path) in files {
+        match old.files.get(rel) {
+            Some(e) if !full && (e.size, e.mtime_ns) == stat(path) => {
+                manifest.files.insert(rel.clone(), e.clone());
+            }
+            _ => todo.push((rel.clone(), path.clone())),
+        }
+    }
+    (todo, removed)
+}
+
+/// One corpus file to read, and what it is read with.
+struct Reading<'a> {
+    project: &'a Project,
+    codebook: &'a Codebook,
+    matcher: &'a Matcher,
+    rel: &'a str,
+    path: &'a Path,
+}
+
+/// What a look at one file found.
+enum Look {
+    /// Same content as indexed: its entry, with the size and mtime of now.
+    Unchanged(FileEntry),
+    /// Changed or new: its new entry (hash, size, mtime) and its segments to add.
+    Changed(FileEntry, Content),
+    Failed(SourceError),
+}
+
+/// A changed file's segments: parsed and coded already, or to be read in batches.
+enum Content {
+    Whole(Box<Batch>),
+    Streamed,
+}
+
+/// Part of a file, ready to add: segments, their codings, and what the file says besides.
+#[derive(Default)]
+struct Batch {
+    segments: Vec<Segment>,
+    codings: Vec<Vec<Evidence>>,
+    /// Interview ids the file declares (a transcript's, whatever its segments).
+    interviews: Vec<String>,
+    /// Participants' names declared in transcript headers.
+    names: Vec<String>,
+    unknown_roles: BTreeSet<String>,
+    warnings: Vec<Warning>,
+}
+
+impl Batch {
+    /// Segments coded with the codebook.
+    fn coded(segments: Vec<Segment>, codebook: &Codebook, matcher: &Matcher) -> Batch {
+        let codings = code_segments(matcher, &segments)
+            .into_par_iter()
+            .zip(&segments)
+            .map(|(c, s)| evidence(codebook, &s.text, &c))
+            .collect();
+        Batch {
+            segments,
+            codings,
+            ..Batch::default()
+        }
+    }
+
+    /// A whole file's interviews, as one batch.
+    fn whole(parsed: Parsed, codebook: &Codebook, matcher: &Matcher) -> Batch {
+        let mut interviews = Vec::new();
+        let mut names = Vec::new();
+        let mut unknown_roles = BTreeSet::new();
+        let mut segments = Vec::new();
+        for iv in parsed.interviews {
+            interviews.push(iv.id);
+            names.extend(iv.speakers.into_values().filter_map(|s| s.name));
+            unknown_roles.extend(iv.unknown_roles);
+            segments.extend(iv.segments);
+        }
+        Batch {
+            interviews,
+            names,
+            unknown_roles,
+            warnings: parsed.warnings,
+            ..Batch::coded(segments, codebook, matcher)
+        }
+    }
+}
+
+impl Reading<'_> {
+    /// Look at a file: hash it, and unless its content is as indexed, parse and code it (or, for
+    /// a table file of `stream_bytes` or more, leave that to [`Run::take`]).
+    fn look(&self, old: Option<&FileEntry>, full: bool, stream_bytes: u64) -> Look {
+        let (size, mtime_ns) = stat(self.path);
+        let streamed = table_delimiter(self.path).is_some() && size >= stream_bytes;
+        let shown = Path::new(self.rel);
+        let io = |e: std::io::Error| {
+            SourceError::whole_file(shown, format!("cannot read: {e}"))
+                .with_help("check the file's permissions")
+        };
+        let bytes = match streamed {
+            true => None,
+            false => match std::fs::read(self.path) {
+                Ok(b) => Some(b),
+                Err(e) => return Look::Failed(io(e)),
+            },
+        };
+        let hash = match content_hash(self.path, bytes.as_deref()) {
+            Ok(h) => h,
+            Err(e) => return Look::Failed(io(e)),
+        };
+        let entry = FileEntry {
+            hash,
+            size,
+            mtime_ns,
+            ..FileEntry::default()
+        };
+        if let Some(o) = old.filter(|o| o.hash == entry.hash && !full) {
+            return Look::Unchanged(FileEntry {
+                size,
+                mtime_ns,
+                ..o.clone()
+            });
+        }
+        let Some(bytes) = bytes else {
+            return Look::Changed(entry, Content::Streamed);
+        };
+        let roles = &self.codebook.roles;
+        match parse_file(&self.project.transcript, roles, self.rel, self.path, &bytes) {
+            Ok(parsed) => {
+                let batch = Batch::whole(parsed, self.codebook, self.matcher);
+                Look::Changed(entry, Content::Whole(Box::new(batch)))
+            }
+            Err(e) => Look::Failed(e),
+        }
+    }
+}
+
+/// A large table file, read and coded [`STREAM_BATCH`] rows at a time; the last batch carries
+/// what the file says besides its rows.
+fn stream<'a>(
+    rel: &'a str,
+    path: &Path,
+    codebook: &'a Codebook,
+    matcher: &'a Matcher,
+) -> Result<impl Iterator<Item = Result<Batch, SourceError>> + 'a, SourceError> {
+    let shown = Path::new(rel);
+    let file = File::open(path)
+        .map_err(|e| SourceError::whole_file(shown, format!("cannot read: {e}")))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
+        .unwrap_or_default();
+    let reader = std::io::BufReader::new(file);
+    let mut rows = Some(CsvRows::new(reader, shown, rel, &stem, None)?);
+    Ok(std::iter::from_fn(move || {
+        let r = rows.as_mut()?;
+        match r.next_batch(&codebook.roles, STREAM_BATCH) {
+            Ok(segments) if !segments.is_empty() => {
+                Some(Ok(Batch::coded(segments, codebook, matcher)))
+            }
+            Ok(_) => rows.take().map(|r| {
+                Ok(Batch {
+                    unknown_roles: r.unknown_roles,
+                    warnings: r.warnings,
+                    ..Batch::default()
+                })
+            }),
+            Err(e) => {
+                rows = None;
+                Some(Err(e))
+            }
+        }
+    }))
+}
+
+/// blake3 of a file's bytes (`bytes` when they are read already) and of its sidecar header.
+fn content_hash(path: &Path, bytes: Option<&[u8]>) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    match bytes {
+        Some(b) => {
+            hasher.update(b);
+        }
+        None => {
+            hasher.update_reader(File::open(path)?)?;
+        }
+    }
+    if let Some(side) = crate::transcript::sidecar_path(path) {
+        hasher.update(&std::fs::read(side).unwrap_or_default());
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Why a file was not added: its own fault (it is skipped) or the index's (the update stops).
+enum AddError {
+    File(SourceError),
+    Index(IndexError),
+}
+
+impl From<SourceError> for AddError {
+    fn from(e: SourceError) -> Self {
+        AddError::File(e)
+    }
+}
+
+/// An update in progress: the writer, and who owns which ids so far.
+struct Run<'a> {
+    dir: &'a Path,
+    codebook: &'a Codebook,
+    old: &'a Manifest,
+    full: bool,
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+    searcher: tantivy::Searcher,
+    /// The manifest being built: kept files first, then each file as it is added.
+    manifest: Manifest,
+    /// Interview ids (and table row ids) must be unique across the corpus; files kept as they
+    /// were own theirs first, then files in path order.
+    interview_owner: HashMap<String, String>,
+    row_ids: HashMap<String, String>,
+    matcher: &'a Matcher,
+}
+
+impl<'a> Run<'a> {
+    fn start(
+        index: &Index,
+        dir: &'a Path,
+        codebook: &'a Codebook,
+        matcher: &'a Matcher,
+        old: &'a Manifest,
+        manifest: Manifest,
+        full: bool,
+    ) -> Result<Run<'a>, IndexError> {
+        let writer: IndexWriter<TantivyDocument> = index
+            .writer(WRITER_BUDGET)
+            .map_err(|e| IndexError::tantivy(dir, e))?;
+        if full {
+            writer
+                .delete_all_documents()
+                .map_err(|e| IndexError::tantivy(dir, e))?;
+        }
+        let interview_owner = manifest
+            .files
+            .iter()
+            .flat_map(|(rel, e)| e.interviews.iter().map(move |i| (i.clone(), rel.clone())))
+            .collect();
+        let searcher = index
+            .reader()
+            .map_err(|e| IndexError::tantivy(dir, e))?
+            .searcher();
+        Ok(Run {
+            dir,
+            codebook,
+            old,
+            full,
+            writer,
+            fields: Fields::new(&index.schema()),
+            searcher,
+            manifest,
+            interview_owner,
+            row_ids: HashMap::new(),
+            matcher,
+        })
+    }
+
+    /// Delete a file's documents (those added so far in this run too).
+    fn delete(&mut self, rel: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.file, rel));
+    }
+
+    /// Act on what a look at a file found.
+    fn take(
+        &mut self,
+        rel: &str,
+        path: &Path,
+        look: Look,
+        report: &mut UpdateReport,
+    ) -> Result<(), IndexError> {
+        let (entry, content) = match look {
+            Look::Unchanged(entry) => {
+                self.manifest.files.insert(rel.to_string(), entry);
+                return Ok(());
+            }
+            Look::Failed(err) => {
+                if self.old.files.contains_key(rel) {
+                    self.delete(rel);
+                }
+                report.skipped.push(err);
+                return Ok(());
+            }
+            Look::Changed(entry, content) => (entry, content),
+        };
+        if !self.full && self.old.files.contains_key(rel) {
+            self.delete(rel);
+        }
+        let added = match content {
+            Content::Whole(batch) => {
+                self.add(rel, path, entry, std::iter::once(Ok(*batch)), report)
+            }
+            Content::Streamed => match stream(rel, path, self.codebook, self.matcher) {
+                Ok(batches) => self.add(rel, path, entry, batches, report),
+                Err(e) => Err(AddError::File(e)),
+            },
+        };
+        match added {
+            Ok(()) => Ok(()),
+            Err(AddError::File(e)) => {
+                // Whatever of this file was added goes with it, and its ids are free again.
+                self.delete(rel);
+                self.row_ids.retain(|_, owner| owner != rel);
+                report.skipped.push(e);
+                Ok(())
+            }
+            Err(AddError::Index(e)) => Err(e),
+        }
+    }
+
+    /// Add a file batch by batch, the one loop for files read whole (one batch) and streamed:
+    /// its interview ids and (for a table) row ids must be new to the corpus; its documents go
+    /// to the writer as each batch comes; the file's entry and report lines follow at the end.
+    fn add(
+        &mut self,
+        rel: &str,
+        path: &Path,
+        mut entry: FileEntry,
+        batches: impl Iterator<Item = Result<Batch, SourceError>>,
+        report: &mut UpdateReport,
+    ) -> Result<(), AddError> {
+        let table = table_delimiter(path).is_some();
+        // Interview ids in order of first appearance, and as a set (a streamed file may have
+        // many).
+        let mut interviews: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut names = BTreeSet::new();
+        let mut meta_keys = BTreeSet::new();
+        let mut unknown_roles = BTreeSet::new();
+        let mut warnings = Vec::new();
+        let mut coded = 0;
+        for batch in batches {
+            let batch = batch?;
+            let ids = batch.interviews.iter();
+            for iv in ids.chain(batch.segments.iter().map(|s| &s.interview)) {
+                if !seen.contains(iv) {
+                    if let Some(e) = interview_clash(iv, rel, &self.interview_owner) {
+                        return Err(e.into());
+                    }
+                    seen.insert(iv.clone());
+                    interviews.push(iv.clone());
+                }
+            }
+            if table {
+                for seg in &batch.segments {
+                    if let Some(e) = self.row_id_clash(&seg.id, rel) {
+                        return Err(e.into());
+                    }
+                }
+            }
+            for (seg, ev) in batch.segments.iter().zip(&batch.codings) {
+                coded += usize::from(!ev.is_empty());
+                self.writer
+                    .add_document(self.fields.document(rel, seg, ev, self.codebook))
+                    .map_err(|e| AddError::Index(IndexError::tantivy(self.dir, e)))?;
+                names.extend(seg.speaker_name.clone());
+                for k in seg.meta.keys() {
+                    if !meta_keys.contains(k) {
+                        meta_keys.insert(k.clone());
+                    }
+                }
+                if table {
+                    self.row_ids.insert(seg.id.clone(), rel.to_string());
+                }
+            }
+            entry.segments += batch.segments.len();
+            names.extend(batch.names);
+            unknown_roles.extend(batch.unknown_roles);
+            warnings.extend(batch.warnings);
+        }
+        for iv in &interviews {
+            self.interview_owner.insert(iv.clone(), rel.to_string());
+        }
+        for r in unknown_roles {
+            *report.unknown_roles.entry(r).or_default() += 1;
+        }
+        report.warnings.extend(warnings);
+        report.coded_segments += coded;
+        report.indexed.push(rel.to_string());
+        entry.interviews = interviews;
+        entry.names = names.into_iter().collect();
+        entry.meta_keys = meta_keys.into_iter().collect();
+        self.manifest.files.insert(rel.to_string(), entry);
+        Ok(())
+    }
+
+    /// A table row id another file already has (see [`row_id_clash`]).
+    fn row_id_clash(&self, id: &str, rel: &str) -> Option<SourceError> {
+        let kept = &self.manifest;
+        row_id_clash(id, rel, &self.row_ids, &self.searcher, &self.fields, kept)
+    }
+
+    /// Commit the documents with the manifest (when anything changed); returns the manifest.
+    fn commit(self) -> Result<Manifest, IndexError> {
+        let Run {
+            dir,
+            old,
+            full,
+            mut writer,
+            manifest,
+            ..
+        } = self;
+        if manifest != *old || full {
+            let mut commit = writer
+                .prepare_commit()
+                .map_err(|e| IndexError::tantivy(dir, e))?;
+            commit.set_payload(&manifest.to_payload());
+            commit.commit().map_err(|e| IndexError::tantivy(dir, e))?;
+        }
+        writer
+            .wait_merging_threads()
+            .map_err(|e| IndexError::tantivy(dir, e))?;
+        Ok(manifest)
+    }
 }
 
 /// Size and modification time of a corpus file, its sidecar header included (an edit to either
@@ -415,64 +705,6 @@ fn stat(path: &Path) -> (u64, u128) {
             (size + s2, mtime.max(m2))
         }
         None => (size, mtime),
-    }
-}
-
-fn read_and_parse(
-    project: &Project,
-    codebook: &Codebook,
-    matcher: &Matcher,
-    rel: &str,
-    path: &Path,
-    old: Option<&FileEntry>,
-    full: bool,
-) -> Outcome {
-    let (size, mtime_ns) = stat(path);
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Outcome::Failed(
-                SourceError::whole_file(Path::new(rel), format!("cannot read: {e}"))
-                    .with_help("check the file's permissions"),
-            )
-        }
-    };
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&bytes);
-    if let Some(side) = crate::transcript::sidecar_path(path) {
-        hasher.update(&std::fs::read(side).unwrap_or_default());
-    }
-    let hash = hasher.finalize().to_hex().to_string();
-    if let Some(o) = old.filter(|o| o.hash == hash && !full) {
-        return Outcome::Unchanged(FileEntry {
-            size,
-            mtime_ns,
-            ..o.clone()
-        });
-    }
-    match parse_file(&project.transcript, &codebook.roles, rel, path, &bytes) {
-        Ok(parsed) => {
-            let codings = parsed
-                .interviews
-                .iter()
-                .flat_map(|iv| {
-                    let coded = code_segments(matcher, &iv.segments);
-                    iv.segments
-                        .iter()
-                        .zip(coded)
-                        .map(|(s, c)| evidence(codebook, &s.text, &c))
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            let entry = FileEntry {
-                hash,
-                size,
-                mtime_ns,
-                ..FileEntry::default()
-            };
-            Outcome::Parsed(entry, parsed, codings)
-        }
-        Err(e) => Outcome::Failed(e),
     }
 }
 
@@ -519,149 +751,4 @@ fn row_id_clash(
         )
         .with_help("ids must be unique across the whole corpus")
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn unique_ids(
-    path: &Path,
-    rel: &str,
-    parsed: &Parsed,
-    interview_owner: &HashMap<String, String>,
-    row_ids: &mut HashMap<String, String>,
-    searcher: &tantivy::Searcher,
-    fields: &Fields,
-    kept: &Manifest,
-) -> Result<(), SourceError> {
-    for iv in &parsed.interviews {
-        if let Some(e) = interview_clash(&iv.id, rel, interview_owner) {
-            return Err(e);
-        }
-    }
-    if crate::transcript::table_delimiter(path).is_none() {
-        return Ok(());
-    }
-    for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
-        if let Some(e) = row_id_clash(&seg.id, rel, row_ids, searcher, fields, kept) {
-            return Err(e);
-        }
-    }
-    for seg in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
-        row_ids.insert(seg.id.clone(), rel.to_string());
-    }
-    Ok(())
-}
-
-/// CSV files at least this large (bytes) are streamed. `QCODE_STREAM_BYTES` overrides it (the
-/// tests use it to run the streaming path on small files).
-fn stream_threshold() -> u64 {
-    std::env::var("QCODE_STREAM_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64 << 20)
-}
-
-/// Rows coded and added per batch when streaming: bounds memory whatever the file's size.
-const STREAM_BATCH: usize = 20_000;
-
-struct StreamCtx<'a> {
-    codebook: &'a Codebook,
-    matcher: &'a Matcher,
-    fields: &'a Fields,
-    searcher: &'a tantivy::Searcher,
-    interview_owner: &'a mut HashMap<String, String>,
-    row_ids: &'a mut HashMap<String, String>,
-    report: &'a mut UpdateReport,
-}
-
-/// Index one large CSV file in batches. `Ok(None)`: its content did not change.
-fn stream_csv(
-    cx: &mut StreamCtx<'_>,
-    writer: &mut IndexWriter<TantivyDocument>,
-    kept: &Manifest,
-    rel: &str,
-    path: &Path,
-    old: Option<&FileEntry>,
-    full: bool,
-) -> Result<Option<FileEntry>, SourceError> {
-    let shown = Path::new(rel);
-    let io = |e: std::io::Error| SourceError::whole_file(shown, format!("cannot read: {e}"));
-    let (size, mtime_ns) = stat(path);
-    let mut hasher = blake3::Hasher::new();
-    hasher
-        .update_reader(File::open(path).map_err(io)?)
-        .map_err(io)?;
-    let hash = hasher.finalize().to_hex().to_string();
-    if old.is_some_and(|o| o.hash == hash) && !full {
-        return Ok(None);
-    }
-    if old.is_some() && !full {
-        writer.delete_term(Term::from_field_text(cx.fields.file, rel));
-    }
-    // Skip a UTF-8 byte-order mark; the rest must be UTF-8 (the csv reader checks each field).
-    let mut file = std::io::BufReader::new(File::open(path).map_err(io)?);
-    let mut head = [0u8; 3];
-    let n = std::io::Read::read(&mut file, &mut head).map_err(io)?;
-    let start: Vec<u8> = if head[..n] == [0xEF, 0xBB, 0xBF] {
-        Vec::new()
-    } else {
-        head[..n].to_vec()
-    };
-    let reader = std::io::Read::chain(std::io::Cursor::new(start), file);
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
-        .unwrap_or_default();
-    let mut rows = crate::transcript::CsvRows::new(reader, shown, rel, &stem, None)?;
-    let mut entry = FileEntry {
-        hash,
-        size,
-        mtime_ns,
-        ..FileEntry::default()
-    };
-    let mut interviews: std::collections::BTreeSet<String> = Default::default();
-    let mut names: std::collections::BTreeSet<String> = Default::default();
-    let mut meta_keys: std::collections::BTreeSet<String> = Default::default();
-    loop {
-        let batch = rows.next_batch(&cx.codebook.roles, STREAM_BATCH)?;
-        if batch.is_empty() {
-            break;
-        }
-        for seg in &batch {
-            if interviews.insert(seg.interview.clone()) {
-                if let Some(e) = interview_clash(&seg.interview, rel, cx.interview_owner) {
-                    return Err(e);
-                }
-            }
-            if let Some(e) = row_id_clash(&seg.id, rel, cx.row_ids, cx.searcher, cx.fields, kept) {
-                return Err(e);
-            }
-            names.extend(seg.speaker_name.clone());
-            for k in seg.meta.keys() {
-                if !meta_keys.contains(k) {
-                    meta_keys.insert(k.clone());
-                }
-            }
-        }
-        let coded = code_segments(cx.matcher, &batch);
-        for (seg, c) in batch.iter().zip(coded) {
-            let ev = evidence(cx.codebook, &seg.text, &c);
-            cx.report.coded_segments += usize::from(!ev.is_empty());
-            writer
-                .add_document(cx.fields.document(rel, seg, &ev, cx.codebook))
-                .map_err(|e| SourceError::whole_file(shown, format!("index: {e}")))?;
-            cx.row_ids.insert(seg.id.clone(), rel.to_string());
-        }
-        entry.segments += batch.len();
-    }
-    for iv in &interviews {
-        cx.interview_owner.insert(iv.clone(), rel.to_string());
-    }
-    for r in &rows.unknown_roles {
-        *cx.report.unknown_roles.entry(r.clone()).or_default() += 1;
-    }
-    cx.report.warnings.append(&mut rows.warnings);
-    entry.interviews = interviews.into_iter().collect();
-    entry.names = names.into_iter().collect();
-    entry.meta_keys = meta_keys.into_iter().collect();
-    Ok(Some(entry))
 }

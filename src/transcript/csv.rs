@@ -1,59 +1,23 @@
 //! A CSV corpus: one row per response or quote. A `.tsv` (or `.tab`) file is read the same way,
-//! tab-separated and without quoting. Required columns `id` (or `segment_id`) and `text`; optional `role`,
-//! `speaker`, `interview` (groups rows into one case) and `name` (kept out of the index); every
-//! other column becomes metadata. [`CsvRows`] reads rows in batches from any reader, so a very
-//! large file streams instead of being loaded whole; [`parse_csv`] reads a whole decoded file.
+//! tab-separated and without quoting. Which column is which, and what a row must hold, is the
+//! table's business ([`super::table`]); here rows become segments. [`CsvRows`] reads rows in
+//! batches from any reader, so a very large file streams instead of being loaded whole;
+//! [`parse_csv`] reads a whole decoded file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::table::{no_id_error, resolve_role, table_delimiter, RowKind, TableReader};
 use super::{valid_interview_id, Interview, Segment};
-use crate::diag::{line_col, SourceError, Warning};
-use crate::roles::{slug, RoleTable, INTERVIEWER_ROLE};
-
-const RESERVED: [&str; 7] = [
-    "id",
-    "segment_id",
-    "text",
-    "role",
-    "speaker",
-    "interview",
-    "name",
-];
-
-/// The field delimiter of a table corpus file, by extension: `Some` for `.csv` (comma) and
-/// `.tsv`/`.tab` (tab), `None` for anything else.
-pub fn table_delimiter(path: &Path) -> Option<u8> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => Some(b','),
-        "tsv" | "tab" => Some(b'\t'),
-        _ => None,
-    }
-}
-
-/// Which column is which.
-#[derive(Debug, Clone)]
-struct Layout {
-    id: usize,
-    text: usize,
-    role: Option<usize>,
-    speaker: Option<usize>,
-    interview: Option<usize>,
-    name: Option<usize>,
-    meta: Vec<(usize, String)>,
-}
+use crate::diag::{SourceError, Warning};
+use crate::roles::{RoleTable, INTERVIEWER_ROLE};
 
 /// Rows of a CSV corpus, read batch by batch. Row ids must be unique within the file.
 pub struct CsvRows<'t, R: Read> {
-    rdr: csv::Reader<R>,
-    layout: Layout,
-    path: PathBuf,
+    table: TableReader<'t, R>,
     rel: String,
     fallback_id: String,
-    /// The whole text when it is in memory, to show the offending line in errors.
-    text: Option<&'t str>,
     seen_ids: HashMap<String, u64>,
     turns: HashMap<String, u32>,
     /// Role labels the role table does not know.
@@ -71,70 +35,15 @@ impl<'t, R: Read> CsvRows<'t, R> {
         text: Option<&'t str>,
     ) -> Result<Self, SourceError> {
         let delimiter = table_delimiter(path).unwrap_or(b',');
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(false)
-            .delimiter(delimiter)
-            // IANA TSV has no quoting: a `"` in the text is just a character.
-            .quoting(delimiter != b'\t')
-            .from_reader(reader);
-        let headers = rdr
-            .headers()
-            .map_err(|e| csv_error(path, text, &e))?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect::<Vec<_>>();
-        let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-        let (id, text_col) = match (col("id").or_else(|| col("segment_id")), col("text")) {
-            (Some(i), Some(t)) => (i, t),
-            (i, _) => {
-                let missing = if i.is_none() { "id" } else { "text" };
-                let e = SourceError::new(path, 1, 1, format!("the CSV has no `{missing}` column"))
-                    .with_help(format!(
-                        "a CSV corpus needs a header row with `id` and `text` columns; found: {}",
-                        headers.join(", ")
-                    ));
-                return Err(match text {
-                    Some(t) => e.with_source(t),
-                    None => e,
-                });
-            }
-        };
-        let layout = Layout {
-            id,
-            text: text_col,
-            role: col("role"),
-            speaker: col("speaker"),
-            interview: col("interview"),
-            name: col("name"),
-            meta: headers
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| {
-                    !RESERVED.iter().any(|r| h.eq_ignore_ascii_case(r)) && !h.is_empty()
-                })
-                .map(|(i, h)| (i, h.to_lowercase()))
-                .collect(),
-        };
         Ok(CsvRows {
-            rdr,
-            layout,
-            path: path.to_path_buf(),
+            table: TableReader::new(reader, delimiter, path, text)?,
             rel: rel.to_string(),
             fallback_id: fallback_id.to_string(),
-            text,
             seen_ids: HashMap::new(),
             turns: HashMap::new(),
             unknown_roles: BTreeSet::new(),
             warnings: Vec::new(),
         })
-    }
-
-    fn error(&self, line: usize, message: String, help: &str) -> SourceError {
-        let e = SourceError::new(&self.path, line, 1, message).with_help(help);
-        match self.text {
-            Some(t) => e.with_source(t),
-            None => e,
-        }
     }
 
     /// Up to `max` segments; an empty batch means the end of the file.
@@ -146,11 +55,7 @@ impl<'t, R: Read> CsvRows<'t, R> {
         let mut out = Vec::new();
         let mut rec = csv::StringRecord::new();
         while out.len() < max {
-            let more = self
-                .rdr
-                .read_record(&mut rec)
-                .map_err(|e| csv_error(&self.path, self.text, &e))?;
-            if !more {
+            if !self.table.read(&mut rec)? {
                 break;
             }
             if let Some(seg) = self.segment(&rec, roles)? {
@@ -165,60 +70,73 @@ impl<'t, R: Read> CsvRows<'t, R> {
         rec: &csv::StringRecord,
         roles: &RoleTable,
     ) -> Result<Option<Segment>, SourceError> {
-        let l = &self.layout;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).unwrap_or("");
-        let id = get(Some(l.id)).to_string();
-        if id.is_empty() {
-            return Err(self.error(
-                line,
-                "this row has no id".into(),
-                "give every row a unique value in the `id` column",
-            ));
+        let field = |c: usize| rec.get(c).unwrap_or("").as_bytes();
+        let columns = self.table.header.columns;
+        let row = columns.row(field);
+        // The fields of a text record are text, and trimming keeps them so.
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let id = text(row.id);
+        if row.kind() == RowKind::NoId {
+            return Err(self.table.locate(no_id_error(self.table.path(), line)));
         }
         if let Some(first) = self.seen_ids.insert(id.clone(), line as u64) {
-            return Err(self.error(
+            return Err(self.table.error(
                 line,
                 format!("duplicate id `{id}` (first used on line {first})"),
                 "ids must be unique within the corpus",
             ));
         }
-        let body = rec.get(l.text).unwrap_or("");
-        if body.trim().is_empty() {
+        if row.kind() == RowKind::Blank {
             self.warnings.push(Warning {
                 location: format!("{}:{line}", self.rel),
                 message: format!("row `{id}` has no text; skipped"),
             });
             return Ok(None);
         }
-        let interview = match get(l.interview) {
+        let trimmed = |c: Option<usize>| c.map_or("", |c| rec.get(c).unwrap_or("").trim());
+        let interview = match trimmed(columns.interview) {
             "" => self.fallback_id.clone(),
             v => v.to_string(),
         };
         if !valid_interview_id(&interview) {
-            return Err(self.error(
+            return Err(self.table.error(
                 line,
                 format!("interview `{interview}` contains a space or a colon"),
                 "use letters, digits and hyphens in the `interview` column",
             ));
         }
-        let role_written = get(l.role);
-        let (role, role_label) = if role_written.is_empty() {
-            ("unknown".to_string(), "Unknown role".to_string())
-        } else {
-            match roles.resolve(role_written) {
-                Some(r) => (r.id.clone(), r.label.clone()),
-                None => {
-                    self.unknown_roles.insert(role_written.to_string());
-                    (slug(role_written), role_written.to_string())
-                }
-            }
-        };
-        let speaker = match get(l.speaker) {
-            "" => role_written.to_string(),
-            s => s.to_string(),
-        };
-        let meta: BTreeMap<String, String> = l
+        let role_label = text(row.role_label);
+        let role = resolve_role(roles, &role_label);
+        if role.undeclared {
+            self.unknown_roles.insert(role_label);
+        }
+        let speaker_name = Some(trimmed(columns.name).to_string()).filter(|n| !n.is_empty());
+        let body = text(row.text);
+        let turn = self.turns.entry(interview.clone()).or_default();
+        *turn += 1;
+        Ok(Some(Segment {
+            id,
+            interview,
+            turn: *turn,
+            paragraph: 1,
+            speaker: text(row.speaker),
+            speaker_name,
+            interviewer: role.id == INTERVIEWER_ROLE,
+            role: role.id,
+            role_label: role.label,
+            timestamp: None,
+            start: 0,
+            end: body.chars().count(),
+            text: body,
+            meta: self.meta(rec),
+        }))
+    }
+
+    /// A row's metadata: its non-empty values in the columns the header leaves to metadata.
+    fn meta(&self, rec: &csv::StringRecord) -> BTreeMap<String, String> {
+        self.table
+            .header
             .meta
             .iter()
             .filter_map(|(c, k)| {
@@ -227,26 +145,7 @@ impl<'t, R: Read> CsvRows<'t, R> {
                     .filter(|v| !v.is_empty())
                     .map(|v| (k.clone(), v.to_string()))
             })
-            .collect();
-        let speaker_name = Some(get(l.name).to_string()).filter(|n| !n.is_empty());
-        let turn = self.turns.entry(interview.clone()).or_default();
-        *turn += 1;
-        Ok(Some(Segment {
-            id,
-            interview,
-            turn: *turn,
-            paragraph: 1,
-            speaker,
-            speaker_name,
-            interviewer: role == INTERVIEWER_ROLE,
-            role,
-            role_label,
-            timestamp: None,
-            start: 0,
-            end: body.chars().count(),
-            text: body.to_string(),
-            meta,
-        }))
+            .collect()
     }
 }
 
@@ -302,36 +201,6 @@ pub fn parse_csv(
         out.push(iv);
     }
     Ok((out, rows.warnings))
-}
-
-fn csv_error(path: &Path, text: Option<&str>, e: &csv::Error) -> SourceError {
-    let (line, col) = match (e.position(), text) {
-        (Some(p), Some(t)) => line_col(t, p.byte() as usize),
-        (Some(p), None) => (p.line() as usize, 1),
-        (None, _) => (0, 0),
-    };
-    let help = match e.kind() {
-        csv::ErrorKind::UnequalLengths { .. } => {
-            "every row needs as many fields as the header; quote fields that contain commas"
-        }
-        csv::ErrorKind::Utf8 { .. } => {
-            "save the file as UTF-8 (large CSV files are read as UTF-8 only)"
-        }
-        _ => "check the quoting on this row",
-    };
-    let msg = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("this row has {len} fields but the header has {expected_len}")
-        }
-        _ => e.to_string(),
-    };
-    let err = SourceError::new(path, line, col, msg).with_help(help);
-    match text {
-        Some(t) => err.with_source(t),
-        None => err,
-    }
 }
 
 #[cfg(test)]

@@ -1,19 +1,21 @@
 //! Transcripts: the model (Interview, Turn, Segment) and one parser per input format. A file is
 //! decoded (UTF-8, BOM, CRLF, Windows-1252), parsed into interviews, and split into segments, the
-//! quotable unit: one paragraph of one speaker's turn, or one CSV row.
+//! quotable unit: one paragraph of one speaker's turn, or one CSV row (read by the rules of [`table`]).
 
 mod corpus;
 mod csv;
 mod header;
 pub mod media;
 mod settings;
+pub mod table;
 mod text;
 
 pub use corpus::{parse_file, sidecar_path, source_text, Parsed};
 pub use settings::{SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN};
 pub use text::parse_transcript;
 
-pub use self::csv::{parse_csv, table_delimiter, CsvRows};
+pub use self::csv::{parse_csv, CsvRows};
+pub use table::table_delimiter;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -195,3 +195,40 @@ fn a_tsv_corpus_is_indexed_searched_and_explained_with_a_dictionary_codebook() {
     assert!(out.contains("lack of trust"), "{out}");
     assert_eq!(out.matches("trust*").count(), 1, "{out}");
 }
+
+/// One table, one meaning: the same CSV (a `speaker` column and no `role`) gives the same role
+/// ids to `qcode count`'s matrix as to the index (search, export), mapped labels through the
+/// codebook's `[roles]`, other labels as slugs.
+#[test]
+fn count_and_the_index_read_a_table_alike() {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", crate::common::ROLES);
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    p.write(
+        "corpus/rows.csv",
+        "id,speaker,text\nr1,Cllr,We trust the council.\nr2,Councillor,Trust takes time.\n\
+         r3,Ward Officer,I trust them.\nr4,,Trust is earned.\nr5,Cllr,   \n",
+    );
+    p.run(&["index"], 0);
+    let hits = p.search_json(&["trust", "-n", "10"]);
+    let role = |id: &str| {
+        hits.iter().find(|h| h["segment_id"] == id).unwrap()["role"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let roles: Vec<String> = ["r1", "r2", "r3", "r4"].iter().map(|id| role(id)).collect();
+    assert_eq!(
+        roles,
+        ["councillor", "councillor", "ward_officer", "unknown"]
+    );
+    let (_, err) = p.run(&["count", "corpus/rows.csv", "-o", "out/c"], 0);
+    // r5 has no text: not a segment, for count as for the index.
+    assert!(err.contains("counted 4 segments (4 coded)"), "{err}");
+    let matrix = std::fs::read_to_string(p.file("out/c.matrix.tsv")).unwrap();
+    assert_eq!(
+        matrix.lines().next().unwrap(),
+        "code_id\tcouncillor\tward_officer\tunknown"
+    );
+    assert!(matrix.contains("\ntrust\t2\t1\t1\n"), "{matrix}");
+}
