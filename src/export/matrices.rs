@@ -242,6 +242,128 @@ pub fn crosstab(ds: &Dataset, opts: &CrosstabOptions) -> Result<Vec<Table>, Expo
         .collect())
 }
 
+/// One table's numbers, read from its accumulator as the unit counts them.
+struct Counts<'a> {
+    acc: &'a Acc,
+    unit: CountUnit,
+    row_vals: BTreeSet<&'a Val>,
+    col_vals: &'a BTreeSet<Val>,
+}
+
+impl<'a> Counts<'a> {
+    fn new(acc: &'a Acc, unit: CountUnit, col_vals: &'a BTreeSet<Val>) -> Counts<'a> {
+        Counts {
+            acc,
+            unit,
+            row_vals: acc.rows.keys().collect(),
+            col_vals,
+        }
+    }
+
+    /// A tally as the unit counts it; nothing counted is 0.
+    fn value(&self, t: Option<&Tally>) -> f64 {
+        t.map(|t| match self.unit {
+            CountUnit::Segments => t.segments as f64,
+            CountUnit::Interviews => t.interviews.len() as f64,
+            CountUnit::Hits => t.hits as f64,
+        })
+        .unwrap_or(0.0)
+    }
+
+    fn cell(&self, r: &Val, c: &Val) -> f64 {
+        self.value(self.acc.cells.get(&(r.clone(), c.clone())))
+    }
+
+    // Margins: distinct units (a segment in two cells of a row counts once in its total),
+    // except hits, which add up.
+    fn row_total(&self, r: &Val) -> f64 {
+        if self.unit == CountUnit::Hits {
+            self.col_vals.iter().map(|c| self.cell(r, c)).sum()
+        } else {
+            self.value(self.acc.rows.get(r))
+        }
+    }
+
+    fn col_total(&self, c: &Val) -> f64 {
+        if self.unit == CountUnit::Hits {
+            self.row_vals.iter().map(|r| self.cell(r, c)).sum()
+        } else {
+            self.value(self.acc.cols.get(c))
+        }
+    }
+
+    fn grand(&self) -> f64 {
+        if self.unit == CountUnit::Hits {
+            self.row_vals.iter().map(|r| self.row_total(r)).sum()
+        } else {
+            self.value(Some(&self.acc.all))
+        }
+    }
+}
+
+/// A count as shown: the count itself, or its share of the base `percent` names (the row's
+/// total, the column's or the grand total), to one decimal; a share of nothing is 0.
+fn shown(percent: Option<Percent>, x: f64, row_base: f64, col_base: f64, grand: f64) -> Cell {
+    let pct = |base: f64| Cell::Num(if base > 0.0 { 100.0 * x / base } else { 0.0 }, 1);
+    match percent {
+        None => Cell::Int(x as i64),
+        Some(Percent::Row) => pct(row_base),
+        Some(Percent::Col) => pct(col_base),
+        Some(Percent::Total) => pct(grand),
+    }
+}
+
+/// The table's rows: one per row value with its total, then the column totals.
+fn body(cb: &Codebook, counts: &Counts, percent: Option<Percent>) -> Vec<Vec<Cell>> {
+    let grand = counts.grand();
+    let show = |x: f64, row_base: f64, col_base: f64| shown(percent, x, row_base, col_base, grand);
+    let mut rows = Vec::new();
+    for r in &counts.row_vals {
+        let rt = counts.row_total(r);
+        let mut row = vec![Cell::text(label(r, cb))];
+        row.extend(
+            counts
+                .col_vals
+                .iter()
+                .map(|c| show(counts.cell(r, c), rt, counts.col_total(c))),
+        );
+        row.push(show(rt, rt, grand));
+        rows.push(row);
+    }
+    let mut total = vec![Cell::text("Total")];
+    total.extend(
+        counts
+            .col_vals
+            .iter()
+            .map(|c| show(counts.col_total(c), grand, counts.col_total(c))),
+    );
+    total.push(show(grand, grand, grand));
+    rows.push(total);
+    rows
+}
+
+/// The title: the two variables, what the cells count and, for a split table, its group.
+fn title(opts: &CrosstabOptions, by_title: &str) -> String {
+    let what = match opts.count {
+        CountUnit::Segments => "segments",
+        CountUnit::Interviews => "interviews",
+        CountUnit::Hits => "hits",
+    };
+    let pct = match opts.percent {
+        None => "",
+        Some(Percent::Row) => ", row %",
+        Some(Percent::Col) => ", column %",
+        Some(Percent::Total) => ", % of total",
+    };
+    format!(
+        "{} × {} ({what}{pct}{by_title})",
+        opts.rows.name(),
+        opts.cols.name()
+    )
+}
+
+/// One table (one group, when split) from its tally: the header, the rows with their totals,
+/// and a title saying what the cells count.
 fn render(
     cb: &Codebook,
     opts: &CrosstabOptions,
@@ -249,76 +371,11 @@ fn render(
     col_vals: &BTreeSet<Val>,
     acc: Acc,
 ) -> Table {
-    let row_vals: BTreeSet<&Val> = acc.rows.keys().collect();
-    let unit = opts.count;
-    let value = |t: Option<&Tally>| -> f64 {
-        t.map(|t| match unit {
-            CountUnit::Segments => t.segments as f64,
-            CountUnit::Interviews => t.interviews.len() as f64,
-            CountUnit::Hits => t.hits as f64,
-        })
-        .unwrap_or(0.0)
-    };
-    let cell = |r: &Val, c: &Val| value(acc.cells.get(&(r.clone(), c.clone())));
-    // Margins: distinct units, except hits, which add up.
-    let row_total = |r: &Val| {
-        if unit == CountUnit::Hits {
-            col_vals.iter().map(|c| cell(r, c)).sum()
-        } else {
-            value(acc.rows.get(r))
-        }
-    };
-    let col_total = |c: &Val| {
-        if unit == CountUnit::Hits {
-            row_vals.iter().map(|r| cell(r, c)).sum()
-        } else {
-            value(acc.cols.get(c))
-        }
-    };
-    let grand = if unit == CountUnit::Hits {
-        row_vals.iter().map(|r| row_total(r)).sum()
-    } else {
-        value(Some(&acc.all))
-    };
-    let show = |x: f64, row_base: f64, col_base: f64| -> Cell {
-        let pct = |base: f64| Cell::Num(if base > 0.0 { 100.0 * x / base } else { 0.0 }, 1);
-        match opts.percent {
-            None => Cell::Int(x as i64),
-            Some(Percent::Row) => pct(row_base),
-            Some(Percent::Col) => pct(col_base),
-            Some(Percent::Total) => pct(grand),
-        }
-    };
+    let counts = Counts::new(&acc, opts.count, col_vals);
     let mut header = vec![format!("{} \\ {}", opts.rows.name(), opts.cols.name())];
     header.extend(col_vals.iter().map(|c| label(c, cb)));
     header.push("Total".into());
-    let mut rows = Vec::new();
-    for r in &row_vals {
-        let rt = row_total(r);
-        let mut row = vec![Cell::text(label(r, cb))];
-        row.extend(col_vals.iter().map(|c| show(cell(r, c), rt, col_total(c))));
-        row.push(show(rt, rt, grand));
-        rows.push(row);
-    }
-    let mut total = vec![Cell::text("Total")];
-    total.extend(
-        col_vals
-            .iter()
-            .map(|c| show(col_total(c), grand, col_total(c))),
-    );
-    total.push(show(grand, grand, grand));
-    rows.push(total);
-    let what = match unit {
-        CountUnit::Segments => "segments",
-        CountUnit::Interviews => "interviews",
-        CountUnit::Hits => "hits",
-    };
-    let pct = match opts.percent {
-        None => String::new(),
-        Some(Percent::Row) => ", row %".into(),
-        Some(Percent::Col) => ", column %".into(),
-        Some(Percent::Total) => ", % of total".into(),
-    };
+    let rows = body(cb, &counts, opts.percent);
     let (name, by_title, group) = match (by, &opts.by) {
         (Some(v), Some(var)) => (
             label(v, cb),
@@ -329,11 +386,7 @@ fn render(
     };
     Table {
         name,
-        title: format!(
-            "{} × {} ({what}{pct}{by_title})",
-            opts.rows.name(),
-            opts.cols.name()
-        ),
+        title: title(opts, &by_title),
         header,
         rows,
         group,
@@ -371,56 +424,15 @@ pub fn cooccur(
                 .collect(),
         });
     }
-    let k = codes.len();
-    let pos: HashMap<usize, usize> = codes.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-    let counts = ds
-        .items
-        .par_iter()
-        .fold(
-            || vec![0u64; k * k],
-            |mut m, item| {
-                let here: Vec<usize> = item
-                    .reached
-                    .iter()
-                    .filter_map(|(c, _)| pos.get(c).copied())
-                    .collect();
-                for &a in &here {
-                    for &b in &here {
-                        m[a * k + b] += 1;
-                    }
-                }
-                m
-            },
-        )
-        .reduce(
-            || vec![0u64; k * k],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+    let pairs = PairCounts::count(ds, &codes);
     let mut header = vec!["code".to_string()];
     header.extend(codes.iter().map(|&c| cb.codes[c].id.clone()));
-    let rows = (0..k)
-        .map(|a| {
-            let mut row = vec![Cell::text(&cb.codes[codes[a]].id)];
-            row.extend((0..k).map(|b| {
-                let n12 = counts[a * k + b];
-                match measure {
-                    Measure::Count => Cell::Int(n12 as i64),
-                    Measure::Jaccard => {
-                        let union = counts[a * k + a] + counts[b * k + b] - n12;
-                        Cell::Num(
-                            if union == 0 {
-                                0.0
-                            } else {
-                                n12 as f64 / union as f64
-                            },
-                            3,
-                        )
-                    }
-                }
-            }));
+    let rows = codes
+        .iter()
+        .enumerate()
+        .map(|(a, &code)| {
+            let mut row = vec![Cell::text(&cb.codes[code].id)];
+            row.extend((0..codes.len()).map(|b| pairs.cell(a, b, measure)));
             row
         })
         .collect();
@@ -440,4 +452,72 @@ pub fn cooccur(
         rows,
         group: None,
     })
+}
+
+/// Segments coded with each pair of the chosen codes (by their place among them), the diagonal
+/// holding each code's own segments.
+struct PairCounts {
+    k: usize,
+    /// Row-major `k × k`.
+    n: Vec<u64>,
+}
+
+impl PairCounts {
+    /// A parallel fold over segments: each thread counts into its own matrix, and the matrices
+    /// add up, so the counts do not depend on the thread count.
+    fn count(ds: &Dataset, codes: &[usize]) -> PairCounts {
+        let k = codes.len();
+        let pos: HashMap<usize, usize> = codes.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        let n = ds
+            .items
+            .par_iter()
+            .fold(
+                || vec![0u64; k * k],
+                |mut m, item| {
+                    let here: Vec<usize> = item
+                        .reached
+                        .iter()
+                        .filter_map(|(c, _)| pos.get(c).copied())
+                        .collect();
+                    for &a in &here {
+                        for &b in &here {
+                            m[a * k + b] += 1;
+                        }
+                    }
+                    m
+                },
+            )
+            .reduce(
+                || vec![0u64; k * k],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        PairCounts { k, n }
+    }
+
+    fn get(&self, a: usize, b: usize) -> u64 {
+        self.n[a * self.k + b]
+    }
+
+    /// The cell for codes `a` × `b`: the count, or Jaccard to three decimals (0 when neither
+    /// code has a segment).
+    fn cell(&self, a: usize, b: usize, measure: Measure) -> Cell {
+        let n12 = self.get(a, b);
+        match measure {
+            Measure::Count => Cell::Int(n12 as i64),
+            Measure::Jaccard => {
+                let union = self.get(a, a) + self.get(b, b) - n12;
+                Cell::Num(
+                    if union == 0 {
+                        0.0
+                    } else {
+                        n12 as f64 / union as f64
+                    },
+                    3,
+                )
+            }
+        }
+    }
 }

@@ -164,13 +164,7 @@ pub fn read_qdpx(bytes: &[u8]) -> Result<ImportedProject, ImportError> {
 /// "\0path:NAME" until [`read_qdpx`] fills it in.
 pub fn parse_qde(xml: &str) -> Result<ImportedProject, ImportError> {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut p = ImportedProject::default();
-    let mut code_stack: Vec<String> = Vec::new();
-    let mut in_codebook = false;
-    let mut source: Option<ImportedSource> = None;
-    let mut selection: Option<ImportedSelection> = None;
-    let mut coding_user: Option<String> = None;
-    let mut in_content = false;
+    let mut qde = QdeReader::default();
     loop {
         let ev = reader
             .read_event()
@@ -179,120 +173,167 @@ pub fn parse_qde(xml: &str) -> Result<ImportedProject, ImportError> {
         match ev {
             Event::Start(e) | Event::Empty(e) => {
                 let name = e.local_name().as_ref().to_string();
-                let a = attrs(&e);
-                match name.as_str() {
-                    "Project" => p.origin = a.get("origin").cloned(),
-                    "User" => {
-                        if let Some(g) = a.get("guid") {
-                            p.users.insert(
-                                g.clone(),
-                                a.get("name")
-                                    .or(a.get("id"))
-                                    .cloned()
-                                    .unwrap_or_else(|| g.clone()),
-                            );
-                        }
-                    }
-                    "CodeBook" => in_codebook = true,
-                    "Code" if in_codebook => {
-                        let guid = a.get("guid").cloned().unwrap_or_default();
-                        p.codes.push(ImportedCode {
-                            guid: guid.clone(),
-                            name: a.get("name").cloned().unwrap_or_default(),
-                            parent: code_stack.last().cloned(),
-                        });
-                        if !empty {
-                            code_stack.push(guid);
-                        }
-                    }
-                    "TextSource" => {
-                        let text = a
-                            .get("plainTextPath")
-                            .and_then(|p| p.strip_prefix("internal://"))
-                            .map(|n| format!("\u{0}path:{n}"))
-                            .unwrap_or_default();
-                        let src = ImportedSource {
-                            guid: a.get("guid").cloned().unwrap_or_default(),
-                            name: a.get("name").cloned().unwrap_or_else(|| "source".into()),
-                            text,
-                            selections: Vec::new(),
-                        };
-                        if empty {
-                            p.sources.push(src);
-                        } else {
-                            source = Some(src);
-                        }
-                    }
-                    "PlainTextContent" if !empty => in_content = true,
-                    "PlainTextSelection" => {
-                        let num = |k: &str| a.get(k).and_then(|v| v.trim().parse::<usize>().ok());
-                        let (Some(start), Some(end)) = (num("startPosition"), num("endPosition"))
-                        else {
-                            return Err(ImportError::Xml(
-                                "a PlainTextSelection without numeric positions".into(),
-                            ));
-                        };
-                        selection = Some(ImportedSelection {
-                            guid: a.get("guid").cloned().unwrap_or_default(),
-                            start,
-                            end,
-                            codings: Vec::new(),
-                            user: a.get("creatingUser").cloned(),
-                        });
-                    }
-                    "Coding" => coding_user = a.get("creatingUser").cloned(),
-                    "CodeRef" => {
-                        if let (Some(sel), Some(t)) = (selection.as_mut(), a.get("targetGUID")) {
-                            sel.codings.push((t.clone(), coding_user.clone()));
-                        }
-                    }
-                    _ => {}
-                }
+                qde.element(&name, &attrs(&e), empty)?;
             }
-            Event::Text(t) if in_content => {
-                if let Some(s) = source.as_mut() {
-                    s.text.push_str(&t.xml10_content());
-                }
-            }
-            Event::GeneralRef(r) if in_content => {
+            Event::Text(t) if qde.in_content => qde.content(&t.xml10_content()),
+            Event::GeneralRef(r) if qde.in_content => {
                 let ch = if r.is_char_ref() {
                     r.resolve_char_ref().ok().flatten().map(|c| c.to_string())
                 } else {
                     quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string)
                 };
-                if let (Some(s), Some(c)) = (source.as_mut(), ch) {
-                    s.text.push_str(&c);
+                if let Some(c) = ch {
+                    qde.content(&c);
                 }
             }
-            Event::CData(c) if in_content => {
-                if let Some(s) = source.as_mut() {
-                    s.text.push_str(&c.xml10_content());
-                }
-            }
-            Event::End(e) => match e.local_name().as_ref() {
-                "CodeBook" => in_codebook = false,
-                "Code" if in_codebook => {
-                    code_stack.pop();
-                }
-                "PlainTextContent" => in_content = false,
-                "PlainTextSelection" => {
-                    if let (Some(s), Some(sel)) = (source.as_mut(), selection.take()) {
-                        s.selections.push(sel);
-                    }
-                }
-                "TextSource" => p.sources.extend(source.take()),
-                _ => {}
-            },
+            Event::CData(c) if qde.in_content => qde.content(&c.xml10_content()),
+            Event::End(e) => qde.end(e.local_name().as_ref()),
             Event::Eof => break,
             _ => {}
         }
     }
-    if p.sources.is_empty() && p.codes.is_empty() {
+    if qde.project.sources.is_empty() && qde.project.codes.is_empty() {
         return Err(ImportError::NotAProject(
             "project.qde has no sources and no codes".into(),
         ));
     }
-    Ok(p)
+    Ok(qde.project)
+}
+
+/// What [`parse_qde`] has read so far, and where in the document it is: the elements that
+/// matter nest (codes in codes, selections in a source, codings in a selection), so each is
+/// built while open and filed when it closes.
+#[derive(Default)]
+struct QdeReader {
+    project: ImportedProject,
+    /// GUIDs of the codes open around this point of the codebook: the last is the parent.
+    code_stack: Vec<String>,
+    in_codebook: bool,
+    source: Option<ImportedSource>,
+    selection: Option<ImportedSelection>,
+    /// The user of the `Coding` open now, for its `CodeRef`s.
+    coding_user: Option<String>,
+    /// Inside a `PlainTextContent`: text read here is the source's.
+    in_content: bool,
+}
+
+impl QdeReader {
+    /// An element opens (`empty`: and closes at once) with attributes `a`.
+    fn element(
+        &mut self,
+        name: &str,
+        a: &BTreeMap<String, String>,
+        empty: bool,
+    ) -> Result<(), ImportError> {
+        match name {
+            "Project" => self.project.origin = a.get("origin").cloned(),
+            "User" => self.user(a),
+            "CodeBook" => self.in_codebook = true,
+            "Code" if self.in_codebook => self.code(a, empty),
+            "TextSource" => self.text_source(a, empty),
+            "PlainTextContent" if !empty => self.in_content = true,
+            "PlainTextSelection" => self.selection = Some(selection(a)?),
+            "Coding" => self.coding_user = a.get("creatingUser").cloned(),
+            "CodeRef" => {
+                if let (Some(sel), Some(t)) = (self.selection.as_mut(), a.get("targetGUID")) {
+                    sel.codings.push((t.clone(), self.coding_user.clone()));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A user, named by its name, else its id, else its GUID; one without a GUID cannot be
+    /// referred to and is left out.
+    fn user(&mut self, a: &BTreeMap<String, String>) {
+        if let Some(g) = a.get("guid") {
+            self.project.users.insert(
+                g.clone(),
+                a.get("name")
+                    .or(a.get("id"))
+                    .cloned()
+                    .unwrap_or_else(|| g.clone()),
+            );
+        }
+    }
+
+    /// A code of the codebook, its parent the code it is nested in.
+    fn code(&mut self, a: &BTreeMap<String, String>, empty: bool) {
+        let guid = a.get("guid").cloned().unwrap_or_default();
+        self.project.codes.push(ImportedCode {
+            guid: guid.clone(),
+            name: a.get("name").cloned().unwrap_or_default(),
+            parent: self.code_stack.last().cloned(),
+        });
+        if !empty {
+            self.code_stack.push(guid);
+        }
+    }
+
+    /// A text source: its text is inline (read as `PlainTextContent`) or a file in the package
+    /// (`internal://NAME`, the placeholder until [`read_qdpx`] reads it).
+    fn text_source(&mut self, a: &BTreeMap<String, String>, empty: bool) {
+        let text = a
+            .get("plainTextPath")
+            .and_then(|p| p.strip_prefix("internal://"))
+            .map(|n| format!("\u{0}path:{n}"))
+            .unwrap_or_default();
+        let src = ImportedSource {
+            guid: a.get("guid").cloned().unwrap_or_default(),
+            name: a.get("name").cloned().unwrap_or_else(|| "source".into()),
+            text,
+            selections: Vec::new(),
+        };
+        if empty {
+            self.project.sources.push(src);
+        } else {
+            self.source = Some(src);
+        }
+    }
+
+    /// Text inside a `PlainTextContent`, added to the open source's.
+    fn content(&mut self, text: &str) {
+        if let Some(s) = self.source.as_mut() {
+            s.text.push_str(text);
+        }
+    }
+
+    /// An element closes: what was built inside it is filed.
+    fn end(&mut self, name: &str) {
+        match name {
+            "CodeBook" => self.in_codebook = false,
+            "Code" if self.in_codebook => {
+                self.code_stack.pop();
+            }
+            "PlainTextContent" => self.in_content = false,
+            "PlainTextSelection" => {
+                if let (Some(s), Some(sel)) = (self.source.as_mut(), self.selection.take()) {
+                    s.selections.push(sel);
+                }
+            }
+            "TextSource" => self.project.sources.extend(self.source.take()),
+            _ => {}
+        }
+    }
+}
+
+/// A selection with its positions as written (the caller maps them to the text); positions
+/// that are not numbers are refused.
+fn selection(a: &BTreeMap<String, String>) -> Result<ImportedSelection, ImportError> {
+    let num = |k: &str| a.get(k).and_then(|v| v.trim().parse::<usize>().ok());
+    let (Some(start), Some(end)) = (num("startPosition"), num("endPosition")) else {
+        return Err(ImportError::Xml(
+            "a PlainTextSelection without numeric positions".into(),
+        ));
+    };
+    Ok(ImportedSelection {
+        guid: a.get("guid").cloned().unwrap_or_default(),
+        start,
+        end,
+        codings: Vec::new(),
+        user: a.get("creatingUser").cloned(),
+    })
 }
 
 /// Map from a tool's position (index = the tool's unit count) to code points over the

@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::guid;
-use super::import::{lf_text, to_lf_offsets, ImportedProject, ImportedSelection, Positions};
+use super::import::{
+    lf_text, to_lf_offsets, ImportedProject, ImportedSelection, ImportedSource, Positions,
+};
 use crate::codebook::Codebook;
 use crate::diag::SourceError;
 use crate::project::Project;
@@ -183,54 +185,21 @@ pub fn plan_import(
     coder: Option<&str>,
     package: &Path,
 ) -> Result<ImportPlan, PositionsError> {
-    let mut maps = Vec::new();
-    for s in &imported.sources {
-        let map = to_lf_offsets(&s.text, mode);
-        if let Some(sel) = s
-            .selections
-            .iter()
-            .find(|sel| sel.start > sel.end || sel.end >= map.len())
-        {
-            return Err(PositionsError {
-                selection: sel.guid.clone(),
-                source_name: s.name.clone(),
-                start: sel.start,
-                end: sel.end,
-                positions: map.len() - 1,
-                mode,
-            });
-        }
-        maps.push(map);
-    }
+    let maps = position_maps(imported, mode)?;
     let mut sources: Vec<PlannedSource> = Vec::new();
     let mut unsegmented = Vec::new();
     let mut codings = Vec::new();
     for (s, map) in imported.sources.iter().zip(maps) {
-        let planned: Vec<(&Path, &str)> = sources
-            .iter()
-            .map(|p| (p.path.as_path(), p.text.as_str()))
-            .collect();
-        let (path, present) = free_path(
-            &project.corpus_dir,
-            &file_stem(&s.name),
-            "txt",
-            Some(&s.text),
-            &planned,
-        );
-        let rel = project.relative(&path);
+        let planned = place(project, s, &sources);
         let parsed = parse_file(
             &project.transcript,
             &codebook.roles,
-            &rel,
-            &path,
+            &planned.rel,
+            &planned.path,
             s.text.as_bytes(),
         );
-        sources.push(PlannedSource {
-            path,
-            rel: rel.clone(),
-            text: s.text.clone(),
-            present,
-        });
+        let rel = planned.rel.clone();
+        sources.push(planned);
         let parsed = match parsed {
             Ok(p) => p,
             Err(e) => {
@@ -245,14 +214,7 @@ pub fn plan_import(
             .flat_map(|iv| &iv.segments)
             .collect();
         for sel in &s.selections {
-            let who = |user: &Option<String>| match coder {
-                Some(c) => c.to_string(),
-                None => user
-                    .as_ref()
-                    .or(sel.user.as_ref())
-                    .and_then(|u| imported.users.get(u).cloned())
-                    .unwrap_or_else(|| "imported".into()),
-            };
+            let who = |user: &Option<String>| coder_name(coder, &imported.users, user, sel);
             let span = (map[sel.start], map[sel.end]);
             codings.extend(tie(sel, span, &segments, code_map, &who, &rel));
         }
@@ -274,6 +236,75 @@ pub fn plan_import(
         codings,
         codings_path,
     })
+}
+
+/// Each source's map from the tool's positions to LF code points, once every selection is
+/// known to fit its source (start before end, end within the text): the first that does not
+/// is refused.
+fn position_maps(
+    imported: &ImportedProject,
+    mode: Positions,
+) -> Result<Vec<Vec<usize>>, PositionsError> {
+    let mut maps = Vec::new();
+    for s in &imported.sources {
+        let map = to_lf_offsets(&s.text, mode);
+        if let Some(sel) = s
+            .selections
+            .iter()
+            .find(|sel| sel.start > sel.end || sel.end >= map.len())
+        {
+            return Err(PositionsError {
+                selection: sel.guid.clone(),
+                source_name: s.name.clone(),
+                start: sel.start,
+                end: sel.end,
+                positions: map.len() - 1,
+                mode,
+            });
+        }
+        maps.push(map);
+    }
+    Ok(maps)
+}
+
+/// Where source `s` goes in the corpus: a file named after it that neither exists nor is
+/// `planned` for an earlier source, or the one already holding its text.
+fn place(project: &Project, s: &ImportedSource, planned: &[PlannedSource]) -> PlannedSource {
+    let planned: Vec<(&Path, &str)> = planned
+        .iter()
+        .map(|p| (p.path.as_path(), p.text.as_str()))
+        .collect();
+    let (path, present) = free_path(
+        &project.corpus_dir,
+        &file_stem(&s.name),
+        "txt",
+        Some(&s.text),
+        &planned,
+    );
+    PlannedSource {
+        rel: project.relative(&path),
+        path,
+        text: s.text.clone(),
+        present,
+    }
+}
+
+/// Who gave a coding: the `coder` the caller named, else the coding's user, else the
+/// selection's, by their name in the package; "imported" when none is known.
+fn coder_name(
+    coder: Option<&str>,
+    users: &BTreeMap<String, String>,
+    user: &Option<String>,
+    sel: &ImportedSelection,
+) -> String {
+    match coder {
+        Some(c) => c.to_string(),
+        None => user
+            .as_ref()
+            .or(sel.user.as_ref())
+            .and_then(|u| users.get(u).cloned())
+            .unwrap_or_else(|| "imported".into()),
+    }
 }
 
 /// The codings of one selection, spanning LF code points `a..b`, on every segment it overlaps,

@@ -2,13 +2,14 @@
 //! codebook as `.qdc`, and a whole coded project as `.qdpx` — a zip of `project.qde` and one
 //! plain-text source per transcript under `sources/`. Positions count Unicode code points over the
 //! source text as written to the package (LF line ends, no BOM), as the standard says. GUIDs are
-//! UUID v5 of stable names, so the same project exports the same package.
+//! UUID v5 of stable names, so the same project exports the same package. Both documents are
+//! written through quick-xml's `Writer` with every attribute and text escaped here, so no name,
+//! case variable or description can make them invalid XML.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use quick_xml::escape::escape;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::QName;
@@ -100,6 +101,14 @@ fn start<'a>(name: &'a str, attributes: &[(&'a str, &str)]) -> BytesStart<'a> {
     tag
 }
 
+/// An element holding only text: `<name>text</name>`.
+fn text_element<W: Write>(w: &mut Writer<W>, name: &str, text: &str) -> std::io::Result<()> {
+    w.write_event(Event::Start(BytesStart::new(name)))?;
+    let text = xml_escape(text, false);
+    w.write_event(Event::Text(BytesText::from_escaped(text)))?;
+    w.write_event(Event::End(BytesEnd::new(name)))
+}
+
 /// The codes under `parent`, each with its description and, nested, its children.
 fn write_codes<W: Write>(
     w: &mut Writer<W>,
@@ -114,40 +123,35 @@ fn write_codes<W: Write>(
             ("isCodable", "true"),
         ];
         w.write_event(Event::Start(start("Code", &attributes)))?;
-        w.write_event(Event::Start(BytesStart::new("Description")))?;
-        let text = xml_escape(&description(c), false);
-        w.write_event(Event::Text(BytesText::from_escaped(text)))?;
-        w.write_event(Event::End(BytesEnd::new("Description")))?;
+        text_element(w, "Description", &description(c))?;
         write_codes(w, cb, Some(&c.id))?;
         w.write_event(Event::End(BytesEnd::new("Code")))?;
     }
     Ok(())
 }
 
-/// A `<CodeBook>` element with every code, nested as the hierarchy; `declared` for a document
-/// of its own (the XML declaration, the namespace and the origin).
-fn codebook_xml(cb: &Codebook, declared: bool) -> std::io::Result<String> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let origin = format!(
-        "qcode {} ({} {})",
-        env!("CARGO_PKG_VERSION"),
-        cb.name,
-        cb.version
-    );
-    let attributes = if declared {
-        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
-        vec![
-            ("xmlns", "urn:QDA-XML:codebook:1.0"),
-            ("origin", origin.as_str()),
-        ]
-    } else {
-        Vec::new()
-    };
-    w.write_event(Event::Start(start("CodeBook", &attributes)))?;
+/// A `<CodeBook>` element with `attributes` and every code, nested as the hierarchy.
+fn write_codebook<W: Write>(
+    w: &mut Writer<W>,
+    cb: &Codebook,
+    attributes: &[(&str, &str)],
+) -> std::io::Result<()> {
+    w.write_event(Event::Start(start("CodeBook", attributes)))?;
     w.write_event(Event::Start(BytesStart::new("Codes")))?;
-    write_codes(&mut w, cb, None)?;
+    write_codes(w, cb, None)?;
     w.write_event(Event::End(BytesEnd::new("Codes")))?;
-    w.write_event(Event::End(BytesEnd::new("CodeBook")))?;
+    w.write_event(Event::End(BytesEnd::new("CodeBook")))
+}
+
+/// A writer for a document of its own: indented by two spaces, its XML declaration written.
+fn document_writer() -> std::io::Result<Writer<Vec<u8>>> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
+    Ok(w)
+}
+
+/// The document a writer holds, ending with a line break like any text file.
+fn document(w: Writer<Vec<u8>>) -> std::io::Result<String> {
     let mut xml = String::from_utf8(w.into_inner())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     xml.push('\n');
@@ -156,7 +160,19 @@ fn codebook_xml(cb: &Codebook, declared: bool) -> std::io::Result<String> {
 
 /// The codebook as a REFI-QDA `.qdc` document.
 pub fn codebook_qdc(cb: &Codebook) -> std::io::Result<String> {
-    codebook_xml(cb, true)
+    let mut w = document_writer()?;
+    let origin = format!(
+        "qcode {} ({} {})",
+        env!("CARGO_PKG_VERSION"),
+        cb.name,
+        cb.version
+    );
+    let attributes = [
+        ("xmlns", "urn:QDA-XML:codebook:1.0"),
+        ("origin", origin.as_str()),
+    ];
+    write_codebook(&mut w, cb, &attributes)?;
+    document(w)
 }
 
 /// A coded stretch of a source: one segment and the codes it was given.
@@ -197,97 +213,14 @@ pub fn project_qdpx(
     sources: &[Source],
     cases: &[Case],
 ) -> zip::result::ZipResult<Vec<u8>> {
-    let user = guid("user", coder);
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    x.push_str(&format!(
-        "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"{}\" origin=\"qcode {}\">\n",
-        escape(project_name),
-        env!("CARGO_PKG_VERSION")
-    ));
-    x.push_str(&format!(
-        "<Users>\n  <User guid=\"{user}\" name=\"{}\" id=\"{}\"/>\n</Users>\n",
-        escape(coder),
-        escape(coder)
-    ));
-    x.push_str(&codebook_xml(cb, false)?);
-    let var_names: Vec<&String> = {
-        let mut v: Vec<&String> = cases.iter().flat_map(|c| c.variables.keys()).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    if !var_names.is_empty() {
-        x.push_str("<Variables>\n");
-        for v in &var_names {
-            x.push_str(&format!(
-                "  <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"Text\"/>\n",
-                guid("variable", v),
-                escape(v.as_str())
-            ));
-        }
-        x.push_str("</Variables>\n");
-    }
-    if !cases.is_empty() {
-        x.push_str("<Cases>\n");
-        for c in cases {
-            x.push_str(&format!(
-                "  <Case guid=\"{}\" name=\"{}\">\n",
-                guid("case", &c.name),
-                escape(c.name.as_str())
-            ));
-            for (k, v) in &c.variables {
-                x.push_str(&format!(
-                    "    <VariableValue><VariableRef targetGUID=\"{}\"/><TextValue>{}</TextValue></VariableValue>\n",
-                    guid("variable", k),
-                    escape(v.as_str())
-                ));
-            }
-            for s in &c.sources {
-                x.push_str(&format!(
-                    "    <SourceRef targetGUID=\"{}\"/>\n",
-                    guid("source", s)
-                ));
-            }
-            x.push_str("  </Case>\n");
-        }
-        x.push_str("</Cases>\n");
-    }
-    x.push_str("<Sources>\n");
-    for s in sources {
-        let sg = guid("source", &s.key);
-        x.push_str(&format!(
-            "  <TextSource guid=\"{sg}\" name=\"{}\" plainTextPath=\"internal://{sg}.txt\" creatingUser=\"{user}\">\n",
-            escape(s.name.as_str())
-        ));
-        for sel in &s.selections {
-            x.push_str(&format!(
-                "    <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{}\" endPosition=\"{}\" creatingUser=\"{user}\">\n      <Description>{}</Description>\n",
-                guid("selection", &sel.segment),
-                escape(sel.segment.as_str()),
-                sel.start,
-                sel.end,
-                escape(format!("{} ({})", sel.segment, sel.role_label).as_str())
-            ));
-            for c in &sel.codes {
-                x.push_str(&format!(
-                    "      <Coding guid=\"{}\" creatingUser=\"{user}\"><CodeRef targetGUID=\"{}\"/></Coding>\n",
-                    guid("coding", &format!("{}/{c}", sel.segment)),
-                    guid("code", c)
-                ));
-            }
-            x.push_str("    </PlainTextSelection>\n");
-        }
-        x.push_str("  </TextSource>\n");
-    }
-    x.push_str("</Sources>\n</Project>\n");
-
+    let qde = project_qde(project_name, cb, coder, sources, cases)?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     // A fixed time (the zip epoch) for every entry, so the same project gives the same bytes.
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
     zip.start_file("project.qde", opts)?;
-    zip.write_all(x.as_bytes())?;
+    zip.write_all(qde.as_bytes())?;
     for s in sources {
         zip.start_file(format!("sources/{}.txt", guid("source", &s.key)), opts)?;
         zip.write_all(s.text.as_bytes())?;
@@ -295,22 +228,165 @@ pub fn project_qdpx(
     Ok(zip.finish()?.into_inner())
 }
 
+/// `project.qde`: the coder as the one user, the codebook, the case variables, the cases and
+/// the sources with their coded selections, in the order the schema wants them.
+fn project_qde(
+    project_name: &str,
+    cb: &Codebook,
+    coder: &str,
+    sources: &[Source],
+    cases: &[Case],
+) -> std::io::Result<String> {
+    let mut w = document_writer()?;
+    let origin = format!("qcode {}", env!("CARGO_PKG_VERSION"));
+    let attributes = [
+        ("xmlns", "urn:QDA-XML:project:1.0"),
+        ("name", project_name),
+        ("origin", origin.as_str()),
+    ];
+    w.write_event(Event::Start(start("Project", &attributes)))?;
+    let user = guid("user", coder);
+    w.write_event(Event::Start(BytesStart::new("Users")))?;
+    let attributes = [("guid", user.as_str()), ("name", coder), ("id", coder)];
+    w.write_event(Event::Empty(start("User", &attributes)))?;
+    w.write_event(Event::End(BytesEnd::new("Users")))?;
+    write_codebook(&mut w, cb, &[])?;
+    write_variables(&mut w, cases)?;
+    write_cases(&mut w, cases)?;
+    write_sources(&mut w, sources, &user)?;
+    w.write_event(Event::End(BytesEnd::new("Project")))?;
+    document(w)
+}
+
+/// `<Variables>`: every variable any case has, once, by name (none: no element, which the
+/// schema would refuse empty).
+fn write_variables<W: Write>(w: &mut Writer<W>, cases: &[Case]) -> std::io::Result<()> {
+    let mut names: Vec<&String> = cases.iter().flat_map(|c| c.variables.keys()).collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return Ok(());
+    }
+    w.write_event(Event::Start(BytesStart::new("Variables")))?;
+    for v in names {
+        let guid = guid("variable", v);
+        let attributes = [
+            ("guid", guid.as_str()),
+            ("name", v.as_str()),
+            ("typeOfVariable", "Text"),
+        ];
+        w.write_event(Event::Empty(start("Variable", &attributes)))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("Variables")))
+}
+
+/// `<Cases>`: each case with its variables' values (as text) and its sources.
+fn write_cases<W: Write>(w: &mut Writer<W>, cases: &[Case]) -> std::io::Result<()> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    w.write_event(Event::Start(BytesStart::new("Cases")))?;
+    for c in cases {
+        let case_guid = guid("case", &c.name);
+        let attributes = [("guid", case_guid.as_str()), ("name", c.name.as_str())];
+        w.write_event(Event::Start(start("Case", &attributes)))?;
+        for (k, v) in &c.variables {
+            w.write_event(Event::Start(BytesStart::new("VariableValue")))?;
+            let target = guid("variable", k);
+            let attributes = [("targetGUID", target.as_str())];
+            w.write_event(Event::Empty(start("VariableRef", &attributes)))?;
+            text_element(w, "TextValue", v)?;
+            w.write_event(Event::End(BytesEnd::new("VariableValue")))?;
+        }
+        for s in &c.sources {
+            let target = guid("source", s);
+            let attributes = [("targetGUID", target.as_str())];
+            w.write_event(Event::Empty(start("SourceRef", &attributes)))?;
+        }
+        w.write_event(Event::End(BytesEnd::new("Case")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("Cases")))
+}
+
+/// `<Sources>`: each source as a file in the package (`internal://GUID.txt`), with its coded
+/// selections.
+fn write_sources<W: Write>(
+    w: &mut Writer<W>,
+    sources: &[Source],
+    user: &str,
+) -> std::io::Result<()> {
+    w.write_event(Event::Start(BytesStart::new("Sources")))?;
+    for s in sources {
+        let sg = guid("source", &s.key);
+        let path = format!("internal://{sg}.txt");
+        let attributes = [
+            ("guid", sg.as_str()),
+            ("name", s.name.as_str()),
+            ("plainTextPath", path.as_str()),
+            ("creatingUser", user),
+        ];
+        w.write_event(Event::Start(start("TextSource", &attributes)))?;
+        for sel in &s.selections {
+            write_selection(w, sel, user)?;
+        }
+        w.write_event(Event::End(BytesEnd::new("TextSource")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("Sources")))
+}
+
+/// One coded segment as a `<PlainTextSelection>`: named by its segment id, described with its
+/// speaker's role, and one `<Coding>` per code.
+fn write_selection<W: Write>(
+    w: &mut Writer<W>,
+    sel: &Selection,
+    user: &str,
+) -> std::io::Result<()> {
+    let sel_guid = guid("selection", &sel.segment);
+    let (start_pos, end_pos) = (sel.start.to_string(), sel.end.to_string());
+    let attributes = [
+        ("guid", sel_guid.as_str()),
+        ("name", sel.segment.as_str()),
+        ("startPosition", start_pos.as_str()),
+        ("endPosition", end_pos.as_str()),
+        ("creatingUser", user),
+    ];
+    w.write_event(Event::Start(start("PlainTextSelection", &attributes)))?;
+    let description = format!("{} ({})", sel.segment, sel.role_label);
+    text_element(w, "Description", &description)?;
+    for c in &sel.codes {
+        let coding = guid("coding", &format!("{}/{c}", sel.segment));
+        let attributes = [("guid", coding.as_str()), ("creatingUser", user)];
+        w.write_event(Event::Start(start("Coding", &attributes)))?;
+        let code = guid("code", c);
+        let attributes = [("targetGUID", code.as_str())];
+        w.write_event(Event::Empty(start("CodeRef", &attributes)))?;
+        w.write_event(Event::End(BytesEnd::new("Coding")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("PlainTextSelection")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
     use quick_xml::events::Event as XmlEvent;
+    use std::path::Path;
 
     /// Every code's `Description` in a document, in order, as a reader gets it.
     fn descriptions(xml: &str) -> Vec<String> {
+        texts(xml, "Description")
+    }
+
+    /// The text of every `element` in a document, in order, as a reader gets it.
+    fn texts(xml: &str, element: &str) -> Vec<String> {
         let mut reader = quick_xml::Reader::from_str(xml);
         let (mut out, mut current) = (Vec::new(), None::<String>);
         loop {
             match reader.read_event().unwrap() {
-                XmlEvent::Start(e) if e.local_name().as_ref() == "Description" => {
+                XmlEvent::Start(e) if e.local_name().as_ref() == element => {
                     current = Some(String::new())
                 }
-                XmlEvent::End(e) if e.local_name().as_ref() == "Description" => {
+                XmlEvent::End(e) if e.local_name().as_ref() == element => {
                     out.extend(current.take())
                 }
                 XmlEvent::Text(t) => {
@@ -405,6 +481,190 @@ mod tests {
             }
             let expected: Vec<String> = order.iter().map(|c| carried(&description(c))).collect();
             prop_assert_eq!(descriptions(&xml), expected);
+        }
+    }
+
+    /// The value of `attribute` on every `element` in a document, in order, as a reader gets it.
+    fn attribute_values(xml: &str, element: &str, attribute: &str) -> Vec<String> {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut out = Vec::new();
+        loop {
+            match reader.read_event().unwrap() {
+                XmlEvent::Start(e) | XmlEvent::Empty(e) if e.local_name().as_ref() == element => {
+                    for a in e.attributes() {
+                        let a = a.unwrap();
+                        if a.key.local_name().as_ref() == attribute {
+                            let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0);
+                            out.push(v.unwrap().into_owned());
+                        }
+                    }
+                }
+                XmlEvent::Eof => return out,
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether XML 1.0 can hold the character at all (its `Char` production).
+    fn xml_char(c: char) -> bool {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    }
+
+    /// A source and a case whose names, variable, segment id and role carry every character
+    /// that needs care in XML: markup, a quote, a line break, a tab, a carriage return and a
+    /// control character.
+    fn awkward_project() -> (Codebook, Vec<Source>, Vec<Case>) {
+        let awkward = "a<b>&\"c\nd\te\r\u{1}f";
+        let mut cb = Codebook::empty();
+        cb.codes.push(Code::new("trust", "Trust", "component"));
+        let source = Source {
+            key: "corpus/x.txt".into(),
+            name: awkward.into(),
+            text: "P1: we trust them\n".into(),
+            selections: vec![Selection {
+                segment: format!("x:1.1 {awkward}"),
+                start: 4,
+                end: 17,
+                codes: vec!["trust".into()],
+                role_label: awkward.into(),
+            }],
+        };
+        let case = Case {
+            name: awkward.into(),
+            variables: BTreeMap::from([(awkward.to_string(), awkward.to_string())]),
+            sources: vec!["corpus/x.txt".into()],
+        };
+        (cb, vec![source], vec![case])
+    }
+
+    #[test]
+    fn awkward_names_and_values_come_back_as_written() {
+        let (cb, sources, cases) = awkward_project();
+        let xml = project_qde("p<&>\"\n", &cb, "Ann\t\u{7}", &sources, &cases).unwrap();
+        assert!(xml.chars().all(xml_char), "{xml:?}");
+        let read = import::parse_qde(&xml).unwrap();
+        let carried = "a<b>&\"c\nd\te\r\u{FFFD}f";
+        assert_eq!(read.sources[0].name, carried);
+        let sel = &read.sources[0].selections[0];
+        assert_eq!((sel.start, sel.end), (4, 17));
+        let user = guid("user", "Ann\t\u{7}");
+        assert_eq!(sel.codings, [(guid("code", "trust"), Some(user.clone()))]);
+        assert_eq!(read.users[&user], "Ann\t\u{FFFD}");
+        assert_eq!(texts(&xml, "TextValue"), [carried]);
+        assert_eq!(attribute_values(&xml, "Variable", "name"), [carried]);
+        assert_eq!(attribute_values(&xml, "Case", "name"), [carried]);
+        assert_eq!(attribute_values(&xml, "Project", "name"), ["p<&>\"\n"]);
+        assert_eq!(
+            texts(&xml, "Description").last().unwrap(),
+            &format!("x:1.1 {carried} ({carried})")
+        );
+    }
+
+    /// The same project validates against the REFI-QDA schema (tests/cli/fixtures/refi), where
+    /// xmllint is installed (Debian: libxml2-utils; .ci/run installs it, and tests/cli/refi.rs
+    /// says when it is missing: the library's tests never print).
+    #[test]
+    fn awkward_project_validates_against_the_schema() {
+        let Ok(version) = std::process::Command::new("xmllint")
+            .arg("--version")
+            .output()
+        else {
+            return;
+        };
+        assert!(version.status.success());
+        let (cb, sources, cases) = awkward_project();
+        let xml = project_qde("p<&>\"\n", &cb, "Ann\t\u{7}", &sources, &cases).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("project.qde");
+        std::fs::write(&file, xml).unwrap();
+        let schema =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/fixtures/refi/Project.xsd");
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(schema)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        /// Any names, ids, role labels and case variables give a project.qde that holds only
+        /// characters XML can, and reads back as written (what XML cannot hold as U+FFFD):
+        /// sources with their names and positions, the user, case names and variables.
+        #[test]
+        fn project_qde_round_trip(
+            project_name in text(),
+            coder in text(),
+            sources in prop::collection::vec(
+                (text(), prop::collection::vec((text(), text(), 0usize..50, 0usize..50), 0..3)),
+                1..4,
+            ),
+            cases in prop::collection::vec(
+                (text(), prop::collection::btree_map(text(), text(), 0..3)),
+                0..3,
+            ),
+        ) {
+            let sources: Vec<Source> = sources
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, sels))| Source {
+                    key: format!("k{i}"),
+                    name,
+                    text: String::new(),
+                    selections: sels
+                        .into_iter()
+                        .enumerate()
+                        .map(|(j, (segment, role_label, start, end))| Selection {
+                            segment: format!("s{i}.{j}{segment}"),
+                            start,
+                            end,
+                            codes: vec!["a".into()],
+                            role_label,
+                        })
+                        .collect(),
+                })
+                .collect();
+            let cases: Vec<Case> = cases
+                .into_iter()
+                .map(|(name, variables)| Case { name, variables, sources: vec!["k0".into()] })
+                .collect();
+            let xml = project_qde(&project_name, &Codebook::empty(), &coder, &sources, &cases)
+                .unwrap();
+            prop_assert!(xml.chars().all(xml_char), "{:?}", xml);
+            let read = import::parse_qde(&xml)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+            prop_assert_eq!(&read.users[&guid("user", &coder)], &carried(&coder));
+            prop_assert_eq!(read.sources.len(), sources.len());
+            for (got, s) in read.sources.iter().zip(&sources) {
+                prop_assert_eq!(&got.guid, &guid("source", &s.key));
+                prop_assert_eq!(&got.name, &carried(&s.name));
+                let spans: Vec<(usize, usize)> = got.selections.iter().map(|x| (x.start, x.end)).collect();
+                let written: Vec<(usize, usize)> = s.selections.iter().map(|x| (x.start, x.end)).collect();
+                prop_assert_eq!(spans, written);
+            }
+            let descriptions: Vec<String> = sources
+                .iter()
+                .flat_map(|s| &s.selections)
+                .map(|x| carried(&format!("{} ({})", x.segment, x.role_label)))
+                .collect();
+            prop_assert_eq!(texts(&xml, "Description"), descriptions);
+            let values: Vec<String> = cases
+                .iter()
+                .flat_map(|c| c.variables.values())
+                .map(|v| carried(v))
+                .collect();
+            prop_assert_eq!(texts(&xml, "TextValue"), values);
+            let names: Vec<String> = cases.iter().map(|c| carried(&c.name)).collect();
+            prop_assert_eq!(attribute_values(&xml, "Case", "name"), names);
+            prop_assert_eq!(attribute_values(&xml, "Project", "name"), vec![carried(&project_name)]);
         }
     }
 
