@@ -81,6 +81,25 @@ fn qdc_and_qdpx_validate_against_the_schemas() {
     validate("Project.xsd", &p.file("project.qde"));
 }
 
+/// Names, metadata and roles with markup, quotes, tabs and control characters still give a
+/// project.qde the schema accepts (the writer escapes through quick-xml).
+#[test]
+fn awkward_names_and_metadata_give_a_valid_project() {
+    let p = project();
+    p.write(
+        "corpus/a<&>\"b.txt",
+        "---\nid: odd-01\narea: \"R&D <north> \\\"x\\\"\\t\\u0007\"\nspeakers:\n  P1: Tenant & owner\n---\nP1: We trust the council.\n",
+    );
+    p.run(&["export", "qdpx", "-o", "odd.qdpx"], 0);
+    let files = unzip(&p.file("odd.qdpx"));
+    assert!(files["project.qde"].contains("R&amp;D &lt;north&gt;"));
+    if !xmllint() {
+        return;
+    }
+    std::fs::write(p.file("project.qde"), &files["project.qde"]).unwrap();
+    validate("Project.xsd", &p.file("project.qde"));
+}
+
 #[test]
 fn selections_point_at_the_segment_text_in_code_points() {
     let p = project();
