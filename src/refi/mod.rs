@@ -370,7 +370,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use quick_xml::events::Event as XmlEvent;
-    use std::path::Path;
 
     /// Every code's `Description` in a document, in order, as a reader gets it.
     fn descriptions(xml: &str) -> Vec<String> {
