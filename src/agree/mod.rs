@@ -1,11 +1,16 @@
 //! Agreement between coders: human codings files (CSV: `segment_id`, `code`, optional `coder`)
 //! and the machine's codings, compared unit by unit — the unit is the segment — per code and
-//! overall. The statistics live in [`stats`]; this module reads codings and lines them up.
+//! overall. The statistics live in [`stats`] and gathering the coders (the machine, human coders
+//! kept to the index, the codes and gold coder asked for) in `coders`; this module reads codings
+//! and lines them up.
 
+mod coders;
 pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+pub use coders::{add_coder, AgreeError};
 
 use crate::codebook::Codebook;
 use crate::diag::{SourceError, Warning};
