@@ -82,7 +82,8 @@ fn read_header(
     text: &str,
     lines: &[Line<'_>],
 ) -> Result<(Header, usize), SourceError> {
-    if !lines.first().is_some_and(|l| l.text.trim_end() == "---") {
+    let opens = lines.first().is_some_and(|l| l.text.trim_end() == "---");
+    if !opens {
         return Ok((Header::default(), 0));
     }
     let close = lines
