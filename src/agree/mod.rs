@@ -1,11 +1,16 @@
 //! Agreement between coders: human codings files (CSV: `segment_id`, `code`, optional `coder`)
 //! and the machine's codings, compared unit by unit — the unit is the segment — per code and
-//! overall. The statistics live in [`stats`]; this module reads codings and lines them up.
+//! overall. The statistics live in [`stats`] and gathering the coders (the machine, human coders
+//! kept to the index, the codes and gold coder asked for) in `coders`; this module reads codings
+//! and lines them up.
 
+mod coders;
 pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+pub use coders::{add_coder, AgreeError};
 
 use crate::codebook::Codebook;
 use crate::diag::{SourceError, Warning};
@@ -138,146 +143,40 @@ fn reach(codebook: &Codebook, codes: &BTreeSet<String>) -> BTreeSet<String> {
 
 /// Compare coders code by code over the units each pair has in common.
 pub fn compare(codebook: &Codebook, coders: &[Coder], opts: &AgreeOptions) -> Agreement {
-    let mut warnings = Vec::new();
     let known: BTreeSet<&str> = codebook.codes.iter().map(|c| c.id.as_str()).collect();
     let used: BTreeSet<String> = coders
         .iter()
         .flat_map(|c| c.units.values().flatten().cloned())
         .collect();
-    for u in used.iter().filter(|u| !known.contains(u.as_str())) {
-        warnings.push(Warning {
+    let unknown: Vec<&String> = used
+        .iter()
+        .filter(|u| !known.contains(u.as_str()))
+        .collect();
+    let mut warnings: Vec<Warning> = unknown
+        .iter()
+        .map(|u| Warning {
             location: "codings".into(),
             message: format!("code `{u}` is not in the codebook"),
-        });
-    }
+        })
+        .collect();
     let codes: Vec<String> = match &opts.codes {
         Some(c) => c.clone(),
         None => codebook
             .codes
             .iter()
             .map(|c| c.id.clone())
-            .chain(used.iter().filter(|u| !known.contains(u.as_str())).cloned())
+            .chain(unknown.into_iter().cloned())
             .collect(),
     };
-    let reached: Vec<BTreeMap<&str, BTreeSet<String>>> = coders
-        .iter()
-        .map(|c| {
-            c.units
-                .iter()
-                .map(|(u, cs)| (u.as_str(), reach(codebook, cs)))
-                .collect()
-        })
-        .collect();
-    // Units seen by at least two coders, in id order.
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &reached {
-        for u in r.keys() {
-            *seen.entry(u).or_default() += 1;
-        }
-    }
-    let units: Vec<&str> = seen
-        .into_iter()
-        .filter(|(_, n)| *n >= 2)
-        .map(|(u, _)| u)
-        .collect();
-    let gold = opts
-        .gold
-        .as_ref()
-        .and_then(|g| coders.iter().position(|c| &c.name == g));
-
-    let judge = |code: Option<&str>| -> (CodeAgreement, Vec<Disagreement>) {
-        // For one code: every (unit, code) item; pooled: every unit × every compared code.
-        let items: Vec<(&str, &str)> = match code {
-            Some(c) => units.iter().map(|u| (*u, c)).collect(),
-            None => units
-                .iter()
-                .flat_map(|u| codes.iter().map(move |c| (*u, c.as_str())))
-                .collect(),
-        };
-        let value = |ci: usize, u: &str, c: &str| -> Option<u32> {
-            reached[ci].get(u).map(|cs| cs.contains(c) as u32)
-        };
-        let mut pct = Vec::new();
-        for a in 0..coders.len() {
-            for b in a + 1..coders.len() {
-                let pairs: Vec<(u32, u32)> = items
-                    .iter()
-                    .filter_map(|(u, c)| Some((value(a, u, c)?, value(b, u, c)?)))
-                    .collect();
-                pct.extend(percent_agreement(&pairs));
-            }
-        }
-        let kappa = (coders.len() == 2)
-            .then(|| {
-                let pairs: Vec<(u32, u32)> = items
-                    .iter()
-                    .filter_map(|(u, c)| Some((value(0, u, c)?, value(1, u, c)?)))
-                    .collect();
-                cohen_kappa(&pairs)
-            })
-            .flatten();
-        let alpha_units: Vec<Vec<u32>> = items
-            .iter()
-            .map(|(u, c)| (0..coders.len()).filter_map(|ci| value(ci, u, c)).collect())
-            .collect();
-        let prf = match gold {
-            None => Vec::new(),
-            Some(g) => (0..coders.len())
-                .filter(|&o| o != g)
-                .map(|o| {
-                    let pairs: Vec<(bool, bool)> = items
-                        .iter()
-                        .filter_map(|(u, c)| Some((value(g, u, c)? == 1, value(o, u, c)? == 1)))
-                        .collect();
-                    (coders[o].name.clone(), precision_recall(&pairs))
-                })
-                .collect(),
-        };
-        let applied = (0..coders.len())
-            .map(|ci| {
-                items
-                    .iter()
-                    .filter(|(u, c)| value(ci, u, c) == Some(1))
-                    .count()
-            })
-            .collect();
-        let mut dis = Vec::new();
-        if let Some(c) = code {
-            for u in &units {
-                let (with, without): (Vec<usize>, Vec<usize>) = (0..coders.len())
-                    .filter(|&ci| value(ci, u, c).is_some())
-                    .partition(|&ci| value(ci, u, c) == Some(1));
-                if !with.is_empty() && !without.is_empty() {
-                    dis.push(Disagreement {
-                        segment: u.to_string(),
-                        code: c.to_string(),
-                        with: with.iter().map(|&i| coders[i].name.clone()).collect(),
-                        without: without.iter().map(|&i| coders[i].name.clone()).collect(),
-                    });
-                }
-            }
-        }
-        let agreement = CodeAgreement {
-            code: code.map(str::to_string),
-            units: units.len(),
-            applied,
-            percent: (!pct.is_empty()).then(|| pct.iter().sum::<f64>() / pct.len() as f64),
-            kappa,
-            alpha: krippendorff_alpha_nominal(&alpha_units),
-            prf,
-        };
-        (agreement, dis)
-    };
-
+    let judge = Judge::new(codebook, coders, &codes, opts.gold.as_deref());
     let mut per_code = Vec::new();
     let mut disagreements = Vec::new();
     for c in &codes {
-        let (a, d) = judge(Some(c));
-        per_code.push(a);
-        disagreements.extend(d);
+        per_code.push(judge.agreement(Some(c)));
+        disagreements.extend(judge.disagreements(c));
     }
     disagreements.sort_by(|a, b| (&a.segment, &a.code).cmp(&(&b.segment, &b.code)));
-    let (overall, _) = judge(None);
+    let overall = judge.agreement(None);
     if coders.len() < 2 {
         warnings.push(Warning {
             location: "codings".into(),
@@ -290,6 +189,157 @@ pub fn compare(codebook: &Codebook, coders: &[Coder], opts: &AgreeOptions) -> Ag
         overall,
         disagreements,
         warnings,
+    }
+}
+
+/// What each code is judged on: every coder's codes per unit (with their ancestors), the
+/// units at least two coders saw, the codes compared and the gold coder.
+struct Judge<'a> {
+    coders: &'a [Coder],
+    /// For each coder, the codes it applied to each unit it saw, ancestors included.
+    reached: Vec<BTreeMap<&'a str, BTreeSet<String>>>,
+    /// Units seen by at least two coders, in id order.
+    units: Vec<&'a str>,
+    codes: &'a [String],
+    /// The gold coder's index.
+    gold: Option<usize>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(
+        codebook: &Codebook,
+        coders: &'a [Coder],
+        codes: &'a [String],
+        gold: Option<&str>,
+    ) -> Self {
+        let reached: Vec<BTreeMap<&str, BTreeSet<String>>> = coders
+            .iter()
+            .map(|c| {
+                c.units
+                    .iter()
+                    .map(|(u, cs)| (u.as_str(), reach(codebook, cs)))
+                    .collect()
+            })
+            .collect();
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &reached {
+            for u in r.keys() {
+                *seen.entry(u).or_default() += 1;
+            }
+        }
+        let units: Vec<&str> = seen
+            .into_iter()
+            .filter(|(_, n)| *n >= 2)
+            .map(|(u, _)| u)
+            .collect();
+        Judge {
+            coders,
+            reached,
+            units,
+            codes,
+            gold: gold.and_then(|g| coders.iter().position(|c| c.name == g)),
+        }
+    }
+
+    /// Coder `ci`'s judgement of code `c` on unit `u`: 1 applied, 0 not, None not seen.
+    fn value(&self, ci: usize, u: &str, c: &str) -> Option<u32> {
+        self.reached[ci].get(u).map(|cs| cs.contains(c) as u32)
+    }
+
+    /// The (unit, code) items judged: for one code, every unit with it; pooled (`None`), every
+    /// unit × every compared code.
+    fn items<'s>(&'s self, code: Option<&'s str>) -> Vec<(&'s str, &'s str)> {
+        match code {
+            Some(c) => self.units.iter().map(|u| (*u, c)).collect(),
+            None => self
+                .units
+                .iter()
+                .flat_map(|u| self.codes.iter().map(move |c| (*u, c.as_str())))
+                .collect(),
+        }
+    }
+
+    /// Both coders' values on the items both judged.
+    fn pairs(&self, items: &[(&str, &str)], a: usize, b: usize) -> Vec<(u32, u32)> {
+        items
+            .iter()
+            .filter_map(|(u, c)| Some((self.value(a, u, c)?, self.value(b, u, c)?)))
+            .collect()
+    }
+
+    /// Agreement on one code, or pooled over all compared codes (`None`).
+    fn agreement(&self, code: Option<&str>) -> CodeAgreement {
+        let n = self.coders.len();
+        let items = self.items(code);
+        let mut pct = Vec::new();
+        for a in 0..n {
+            for b in a + 1..n {
+                pct.extend(percent_agreement(&self.pairs(&items, a, b)));
+            }
+        }
+        let kappa = (n == 2)
+            .then(|| cohen_kappa(&self.pairs(&items, 0, 1)))
+            .flatten();
+        let alpha_units: Vec<Vec<u32>> = items
+            .iter()
+            .map(|(u, c)| (0..n).filter_map(|ci| self.value(ci, u, c)).collect())
+            .collect();
+        let applied = (0..n)
+            .map(|ci| {
+                items
+                    .iter()
+                    .filter(|(u, c)| self.value(ci, u, c) == Some(1))
+                    .count()
+            })
+            .collect();
+        CodeAgreement {
+            code: code.map(str::to_string),
+            units: self.units.len(),
+            applied,
+            percent: (!pct.is_empty()).then(|| pct.iter().sum::<f64>() / pct.len() as f64),
+            kappa,
+            alpha: krippendorff_alpha_nominal(&alpha_units),
+            prf: self.prf(&items),
+        }
+    }
+
+    /// Precision, recall and F1 of each other coder against gold (none without gold).
+    fn prf(&self, items: &[(&str, &str)]) -> Vec<(String, Prf)> {
+        let Some(g) = self.gold else {
+            return Vec::new();
+        };
+        (0..self.coders.len())
+            .filter(|&o| o != g)
+            .map(|o| {
+                let pairs: Vec<(bool, bool)> = self
+                    .pairs(items, g, o)
+                    .into_iter()
+                    .map(|(gv, ov)| (gv == 1, ov == 1))
+                    .collect();
+                (self.coders[o].name.clone(), precision_recall(&pairs))
+            })
+            .collect()
+    }
+
+    /// The units where some coders applied code `c` and others who saw the unit did not.
+    fn disagreements(&self, c: &str) -> Vec<Disagreement> {
+        let mut dis = Vec::new();
+        for u in &self.units {
+            let (with, without): (Vec<usize>, Vec<usize>) = (0..self.coders.len())
+                .filter(|&ci| self.value(ci, u, c).is_some())
+                .partition(|&ci| self.value(ci, u, c) == Some(1));
+            if !with.is_empty() && !without.is_empty() {
+                let names =
+                    |cs: Vec<usize>| cs.iter().map(|&i| self.coders[i].name.clone()).collect();
+                dis.push(Disagreement {
+                    segment: u.to_string(),
+                    code: c.to_string(),
+                    with: names(with),
+                    without: names(without),
+                });
+            }
+        }
+        dis
     }
 }
 

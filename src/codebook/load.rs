@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::pattern::{dictionary_entry, Elem, Pattern, PatternKind};
+use super::pattern::{dictionary_entry, Elem, Pattern, PatternError, PatternKind};
 use super::{codebook_files, Code, Codebook, Matching};
 use crate::diag::{line_col, SourceError, Warning};
 use crate::roles::RoleTable;
@@ -121,36 +121,114 @@ pub fn load_texts(
     dir: &Path,
     files: Vec<(std::path::PathBuf, String)>,
 ) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
+    let texts: Vec<FileText> = files
+        .into_iter()
+        .map(|(path, text)| FileText { path, text })
+        .collect();
+    let hash = content_hash(&texts);
+    let files: Vec<std::path::PathBuf> = texts.iter().map(|t| t.path.clone()).collect();
+    let mut problems = Problems::default();
+    // Pass 1 reads every header before any code: the options decide how patterns compile.
+    let first = read_tables(&texts, &mut problems.errors);
+    let (codes, parents) = read_codes(&texts, first.raws, first.compile, &mut problems);
+    check_hierarchy(&texts, &codes, &parents, &mut problems.errors);
+    let Problems {
+        errors,
+        mut warnings,
+    } = problems;
+    if errors.is_empty() && codes.is_empty() && first.roles.is_empty() && !files.is_empty() {
+        warnings.push(Warning {
+            location: dir.display().to_string(),
+            message: "the codebook has no codes and no roles".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let codebook = Codebook {
+        name: first.names.name.unwrap_or_else(|| "codebook".into()),
+        version: first.names.version.unwrap_or_else(|| "0".into()),
+        language: first.names.language.unwrap_or_else(|| "en".into()),
+        options: first.compile.options,
+        matching: first.compile.matching,
+        codes,
+        roles: first.roles,
+        hash,
+        files,
+    };
+    Ok((codebook, warnings))
+}
+
+/// Everything found wrong so far, in the order found: a researcher fixing a codebook sees all
+/// of it at once, not one problem per run.
+#[derive(Default)]
+struct Problems {
+    errors: Vec<SourceError>,
+    warnings: Vec<Warning>,
+}
+
+/// The codebook's hash: every file's name, length and text, in order, so renaming, reordering
+/// or editing any file changes it (an index built from another codebook is then stale).
+fn content_hash(texts: &[FileText]) -> String {
     let mut hasher = blake3::Hasher::new();
-    let mut texts = Vec::new();
-    for (path, text) in files {
+    for FileText { path, text } in texts {
         hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
         hasher.update(&(text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
-        texts.push(FileText { path, text });
     }
-    let files: Vec<std::path::PathBuf> = texts.iter().map(|t| t.path.clone()).collect();
+    hasher.finalize().to_hex().to_string()
+}
 
-    // Pass 1: TOML, the header options (they decide how patterns compile) and the roles.
+/// How patterns compile: the `[codebook]` options, the same for every file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Compile {
+    options: TokenOptions,
+    matching: Matching,
+}
+
+impl Default for Compile {
+    fn default() -> Self {
+        Compile {
+            options: TokenOptions {
+                stem: false,
+                case_sensitive: false,
+            },
+            matching: Matching::Rules,
+        }
+    }
+}
+
+/// The codebook's name, version and language: the first file that gives each wins.
+#[derive(Default)]
+struct Names {
+    name: Option<String>,
+    version: Option<String>,
+    language: Option<String>,
+}
+
+/// What pass 1 gives pass 2: the files that are valid TOML (by index into the texts), how
+/// their patterns compile, and the roles and names of all files.
+struct FirstPass {
+    raws: Vec<(usize, RawFile)>,
+    compile: Compile,
+    roles: RoleTable,
+    names: Names,
+}
+
+/// Pass 1: each file's TOML, its roles and its `[codebook]` header. A file that is not valid
+/// TOML is reported and left out of pass 2; the other files are still read.
+fn read_tables(texts: &[FileText], errors: &mut Vec<SourceError>) -> FirstPass {
     let mut roles = RoleTable::default();
-    let mut raws: Vec<(usize, RawFile)> = Vec::new();
-    let mut header: (Option<String>, Option<String>, Option<String>) = (None, None, None);
-    let mut opts: Option<((TokenOptions, Matching), usize)> = None;
+    let mut raws = Vec::new();
+    let mut names = Names::default();
+    // The first header's options, and the file that gave them (for the message when another
+    // file's differ).
+    let mut first_header: Option<(Compile, usize)> = None;
     for (i, f) in texts.iter().enumerate() {
         let raw: RawFile = match toml::from_str(&f.text) {
             Ok(r) => r,
             Err(e) => {
-                let (l, c) = e
-                    .span()
-                    .map(|s| line_col(&f.text, s.start))
-                    .unwrap_or((0, 0));
-                errors.push(
-                    SourceError::new(&f.path, l, c, e.message().trim().to_string())
-                        .with_source(&f.text)
-                        .with_help(toml_help(e.message())),
-                );
+                errors.push(toml_error(f, &e));
                 continue;
             }
         };
@@ -158,88 +236,121 @@ pub fn load_texts(
             errors.push(e);
         }
         if let Some(h) = &raw.codebook {
-            let span = h.span();
-            let h = h.get_ref();
-            let case_sensitive = match &h.case {
-                None => false,
-                Some(c) if c.get_ref() == "insensitive" => false,
-                Some(c) if c.get_ref() == "sensitive" => true,
-                Some(c) => {
-                    errors.push(at(
-                        f,
-                        c.span().start,
-                        format!("unknown case option `{}`", c.get_ref()),
-                        "write case = \"insensitive\" (the default) or \"sensitive\"",
-                    ));
-                    false
-                }
-            };
-            let matching = match &h.matching {
-                None => Matching::Rules,
-                Some(m) if m.get_ref() == "rules" => Matching::Rules,
-                Some(m) if m.get_ref() == "dictionary" => Matching::Dictionary,
-                Some(m) => {
-                    errors.push(at(
-                        f,
-                        m.span().start,
-                        format!("unknown matching `{}`", m.get_ref()),
-                        "write matching = \"rules\" (the default) or \"dictionary\"",
-                    ));
-                    Matching::Rules
-                }
-            };
-            let stem = h.stem.unwrap_or(false);
-            if stem && matching == Matching::Dictionary {
-                errors.push(at(
-                    f,
-                    span.start,
-                    "stem = true cannot be combined with matching = \"dictionary\"",
-                    "a dictionary counts its entries as written; use globs (`trust*`) or matching = \"rules\"",
-                ));
-            }
-            if stem && case_sensitive {
-                errors.push(at(
-                    f,
-                    span.start,
-                    "stem = true cannot be combined with case = \"sensitive\"",
-                    "stemming compares lowercase stems; drop one of the two",
-                ));
-            }
-            let these = (
-                TokenOptions {
-                    stem,
-                    case_sensitive,
-                },
-                matching,
-            );
-            match opts {
+            let these = header_options(f, h, errors);
+            match first_header {
                 Some((o, first)) if o != these => errors.push(at(
                     f,
-                    span.start,
+                    h.span().start,
                     format!("[codebook] options differ from those in {}", texts[first].path.display()),
                     "all codebook files are one codebook: give `stem`, `case` and `matching` once, or the same everywhere",
                 )),
                 Some(_) => {}
-                None => opts = Some((these, i)),
+                None => first_header = Some((these, i)),
             }
-            header.0 = header.0.take().or(h.name.clone());
-            header.1 = header.1.take().or(h.version.clone());
-            header.2 = header.2.take().or(h.language.clone());
+            let h = h.get_ref();
+            names.name = names.name.take().or(h.name.clone());
+            names.version = names.version.take().or(h.version.clone());
+            names.language = names.language.take().or(h.language.clone());
         }
         raws.push((i, raw));
     }
-    let (options, matching) = opts.map(|o| o.0).unwrap_or((
-        TokenOptions {
-            stem: false,
-            case_sensitive: false,
-        },
-        Matching::Rules,
-    ));
+    FirstPass {
+        raws,
+        compile: first_header.map(|o| o.0).unwrap_or_default(),
+        roles,
+        names,
+    }
+}
 
-    // Pass 2: codes, in file order then order of appearance.
+/// A TOML syntax or shape error, located where the parser stopped.
+fn toml_error(f: &FileText, e: &toml::de::Error) -> SourceError {
+    let (l, c) = e
+        .span()
+        .map(|s| line_col(&f.text, s.start))
+        .unwrap_or((0, 0));
+    SourceError::new(&f.path, l, c, e.message().trim().to_string())
+        .with_source(&f.text)
+        .with_help(toml_help(e.message()))
+}
+
+/// One `[codebook]` header's options; an unknown value is reported and read as the default,
+/// so the rest of the codebook is still checked.
+fn header_options(
+    f: &FileText,
+    header: &Spanned<RawHeader>,
+    errors: &mut Vec<SourceError>,
+) -> Compile {
+    let span = header.span();
+    let h = header.get_ref();
+    let case_sensitive = match &h.case {
+        None => false,
+        Some(c) if c.get_ref() == "insensitive" => false,
+        Some(c) if c.get_ref() == "sensitive" => true,
+        Some(c) => {
+            errors.push(at(
+                f,
+                c.span().start,
+                format!("unknown case option `{}`", c.get_ref()),
+                "write case = \"insensitive\" (the default) or \"sensitive\"",
+            ));
+            false
+        }
+    };
+    let matching = match &h.matching {
+        None => Matching::Rules,
+        Some(m) if m.get_ref() == "rules" => Matching::Rules,
+        Some(m) if m.get_ref() == "dictionary" => Matching::Dictionary,
+        Some(m) => {
+            errors.push(at(
+                f,
+                m.span().start,
+                format!("unknown matching `{}`", m.get_ref()),
+                "write matching = \"rules\" (the default) or \"dictionary\"",
+            ));
+            Matching::Rules
+        }
+    };
+    let stem = h.stem.unwrap_or(false);
+    if stem && matching == Matching::Dictionary {
+        errors.push(at(
+            f,
+            span.start,
+            "stem = true cannot be combined with matching = \"dictionary\"",
+            "a dictionary counts its entries as written; use globs (`trust*`) or matching = \"rules\"",
+        ));
+    }
+    if stem && case_sensitive {
+        errors.push(at(
+            f,
+            span.start,
+            "stem = true cannot be combined with case = \"sensitive\"",
+            "stemming compares lowercase stems; drop one of the two",
+        ));
+    }
+    Compile {
+        options: TokenOptions {
+            stem,
+            case_sensitive,
+        },
+        matching,
+    }
+}
+
+/// A code's `parent`, with the file (index into the texts) that names it: where an unknown
+/// parent or a cycle is reported.
+type ParentRef = Option<(usize, Spanned<String>)>;
+
+/// Pass 2: the codes, in file order then order of appearance, and beside each its parent as
+/// written. A code whose id is already taken is reported and left out.
+fn read_codes(
+    texts: &[FileText],
+    raws: Vec<(usize, RawFile)>,
+    compile: Compile,
+    problems: &mut Problems,
+) -> (Vec<Code>, Vec<ParentRef>) {
     let mut codes: Vec<Code> = Vec::new();
     let mut first_seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
-    let mut parents: Vec<Option<(usize, Spanned<String>)>> = Vec::new();
+    let mut parents: Vec<ParentRef> = Vec::new();
     for (i, raw) in raws {
         let f = &texts[i];
         let mut entries: Vec<(String, Spanned<RawCode>)> = raw.codes.into_iter().collect();
@@ -249,7 +360,7 @@ pub fn load_texts(
             let (line, _) = line_col(&f.text, start);
             if let Some((other, other_line)) = first_seen.get(&id) {
                 // The code's own table: its span, never a comment that mentions it.
-                errors.push(at(
+                problems.errors.push(at(
                     f,
                     start,
                     format!(
@@ -262,95 +373,135 @@ pub fn load_texts(
             }
             first_seen.insert(id.clone(), (f.path.clone(), line));
             let rc = spanned.into_inner();
-            let mut compile = |list: &[Spanned<String>]| -> Vec<Pattern> {
-                let mut out = Vec::new();
-                for p in list {
-                    let parsed = match matching {
-                        Matching::Rules => Pattern::parse(p.get_ref(), options),
-                        // The dictionary entry is what matches; the parsed pattern only
-                        // describes it (exports, `codebook export`), so it may fall back.
-                        Matching::Dictionary => dictionary_entry(p.get_ref()).map(|e| {
-                            Pattern::parse(p.get_ref(), options).unwrap_or_else(|_| Pattern {
-                                text: p.get_ref().clone(),
-                                kind: PatternKind::Seq(
-                                    e.key.split(' ').map(|w| Elem::Word(w.into())).collect(),
-                                ),
-                            })
-                        }),
-                    };
-                    match parsed {
-                        Ok(pat) => out.push(pat),
-                        Err(e) => {
-                            // +1: the opening quote of the TOML string.
-                            errors.push(at(
-                                f,
-                                p.span().start + 1 + e.at,
-                                format!("bad pattern {:?}: {}", shorten(p.get_ref()), e.message),
-                                &e.help,
-                            ));
-                        }
-                    }
-                }
-                out
-            };
-            let patterns = compile(&rc.patterns);
-            let exclude = compile(&rc.exclude);
-            if let (Matching::Dictionary, Some(x)) = (matching, rc.exclude.first()) {
-                errors.push(at(
-                    f,
-                    x.span().start,
-                    format!("code `{id}` has exclusions, which a dictionary does not apply"),
-                    "a dictionary counts every occurrence; drop `exclude` or use matching = \"rules\"",
-                ));
-            }
-            let min_hits = match &rc.min_hits {
-                None => 1,
-                Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
-                Some(m) => {
-                    errors.push(at(
-                        f,
-                        m.span().start,
-                        "min_hits must be 1 or more",
-                        "min_hits is how many hits a segment needs for the code to apply",
-                    ));
-                    1
-                }
-            };
-            if rc.patterns.is_empty() {
-                warnings.push(warn(
-                    f,
-                    start,
-                    format!("code `{id}` has no patterns: it is never applied automatically"),
-                ));
-            }
-            if rc.examples.is_empty() {
-                warnings.push(warn(
-                    f,
-                    start,
-                    format!("code `{id}` has no examples: `codebook test` cannot check it"),
-                ));
-            }
             parents.push(rc.parent.clone().map(|p| (i, p)));
-            codes.push(Code {
-                id,
-                label: rc.label,
-                dimension: rc.dimension.unwrap_or_else(|| "code".into()),
-                parent: rc.parent.map(Spanned::into_inner),
-                definition: rc.definition.unwrap_or_default(),
-                use_when: rc.use_when.unwrap_or_default(),
-                dont_use_when: rc.dont_use_when.unwrap_or_default(),
-                examples: rc.examples,
-                counterexamples: rc.counterexamples,
-                patterns,
-                exclude,
-                min_hits,
-                file: f.path.clone(),
-                line,
-            });
+            codes.push(read_code(f, id, (start, line), rc, compile, problems));
         }
     }
+    (codes, parents)
+}
 
-    // Hierarchy: parents exist, and following parents never comes back.
+/// One code from its table (which starts at byte `start`, on `line`, of `f`): its patterns
+/// compiled, its options checked, and warnings for what leaves it untested or never applied.
+fn read_code(
+    f: &FileText,
+    id: String,
+    (start, line): (usize, usize),
+    rc: RawCode,
+    compile: Compile,
+    problems: &mut Problems,
+) -> Code {
+    let patterns = compile.patterns(f, &rc.patterns, &mut problems.errors);
+    let exclude = compile.patterns(f, &rc.exclude, &mut problems.errors);
+    if let (Matching::Dictionary, Some(x)) = (compile.matching, rc.exclude.first()) {
+        problems.errors.push(at(
+            f,
+            x.span().start,
+            format!("code `{id}` has exclusions, which a dictionary does not apply"),
+            "a dictionary counts every occurrence; drop `exclude` or use matching = \"rules\"",
+        ));
+    }
+    let min_hits = min_hits(f, rc.min_hits.as_ref(), &mut problems.errors);
+    if rc.patterns.is_empty() {
+        problems.warnings.push(warn(
+            f,
+            start,
+            format!("code `{id}` has no patterns: it is never applied automatically"),
+        ));
+    }
+    if rc.examples.is_empty() {
+        problems.warnings.push(warn(
+            f,
+            start,
+            format!("code `{id}` has no examples: `codebook test` cannot check it"),
+        ));
+    }
+    Code {
+        id,
+        label: rc.label,
+        dimension: rc.dimension.unwrap_or_else(|| "code".into()),
+        parent: rc.parent.map(Spanned::into_inner),
+        definition: rc.definition.unwrap_or_default(),
+        use_when: rc.use_when.unwrap_or_default(),
+        dont_use_when: rc.dont_use_when.unwrap_or_default(),
+        examples: rc.examples,
+        counterexamples: rc.counterexamples,
+        patterns,
+        exclude,
+        min_hits,
+        file: f.path.clone(),
+        line,
+    }
+}
+
+/// `min_hits` as written, or 1; below 1 is reported (and read as 1).
+fn min_hits(f: &FileText, written: Option<&Spanned<i64>>, errors: &mut Vec<SourceError>) -> usize {
+    match written {
+        None => 1,
+        Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
+        Some(m) => {
+            errors.push(at(
+                f,
+                m.span().start,
+                "min_hits must be 1 or more",
+                "min_hits is how many hits a segment needs for the code to apply",
+            ));
+            1
+        }
+    }
+}
+
+impl Compile {
+    /// A code's `patterns` or `exclude` list compiled; each pattern that does not compile is
+    /// reported at the character where it goes wrong, and left out.
+    fn patterns(
+        self,
+        f: &FileText,
+        list: &[Spanned<String>],
+        errors: &mut Vec<SourceError>,
+    ) -> Vec<Pattern> {
+        let mut out = Vec::new();
+        for p in list {
+            match self.pattern(p.get_ref()) {
+                Ok(pat) => out.push(pat),
+                Err(e) => {
+                    // +1: the opening quote of the TOML string.
+                    errors.push(at(
+                        f,
+                        p.span().start + 1 + e.at,
+                        format!("bad pattern {:?}: {}", shorten(p.get_ref()), e.message),
+                        &e.help,
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// One pattern, as this codebook's matching reads it.
+    fn pattern(self, text: &str) -> Result<Pattern, PatternError> {
+        match self.matching {
+            Matching::Rules => Pattern::parse(text, self.options),
+            // The dictionary entry is what matches; the parsed pattern only describes it
+            // (exports, `codebook export`), so it may fall back.
+            Matching::Dictionary => dictionary_entry(text).map(|e| {
+                Pattern::parse(text, self.options).unwrap_or_else(|_| Pattern {
+                    text: text.to_string(),
+                    kind: PatternKind::Seq(
+                        e.key.split(' ').map(|w| Elem::Word(w.into())).collect(),
+                    ),
+                })
+            }),
+        }
+    }
+}
+
+/// The hierarchy: every parent exists, and following parents never comes back to the code.
+fn check_hierarchy(
+    texts: &[FileText],
+    codes: &[Code],
+    parents: &[ParentRef],
+    errors: &mut Vec<SourceError>,
+) {
     let index: HashMap<&str, usize> = codes
         .iter()
         .enumerate()
@@ -372,56 +523,48 @@ pub fn load_texts(
             ));
             continue;
         }
-        let mut seen = vec![ci];
-        let mut cur = ci;
-        while let Some(next) = codes[cur]
-            .parent
-            .as_deref()
-            .and_then(|p| index.get(p))
-            .copied()
-        {
-            if next == ci {
-                let chain: Vec<&str> = seen
-                    .iter()
-                    .map(|&i| codes[i].id.as_str())
-                    .chain([codes[ci].id.as_str()])
-                    .collect();
-                errors.push(at(
-                    f,
-                    parent.span().start,
-                    format!("codes form a cycle of parents: {}", chain.join(" → ")),
-                    "a code cannot be its own ancestor; remove one `parent`",
-                ));
-                break;
-            }
-            if seen.contains(&next) {
-                break; // a cycle not through ci: reported from its own codes
-            }
-            seen.push(next);
-            cur = next;
+        if let Some(chain) = cycle_through(codes, &index, ci) {
+            errors.push(at(
+                f,
+                parent.span().start,
+                format!("codes form a cycle of parents: {}", chain.join(" → ")),
+                "a code cannot be its own ancestor; remove one `parent`",
+            ));
         }
     }
-    if errors.is_empty() && codes.is_empty() && roles.is_empty() && !files.is_empty() {
-        warnings.push(Warning {
-            location: dir.display().to_string(),
-            message: "the codebook has no codes and no roles".into(),
-        });
+}
+
+/// The ids on the cycle of parents that comes back to code `ci` (starting and ending with
+/// it), if there is one. A cycle that `ci` only leads into is not its own: it is reported from
+/// its own codes.
+fn cycle_through<'a>(
+    codes: &'a [Code],
+    index: &HashMap<&str, usize>,
+    ci: usize,
+) -> Option<Vec<&'a str>> {
+    let mut seen = vec![ci];
+    let mut cur = ci;
+    while let Some(next) = codes[cur]
+        .parent
+        .as_deref()
+        .and_then(|p| index.get(p))
+        .copied()
+    {
+        if next == ci {
+            let chain = seen
+                .iter()
+                .map(|&i| codes[i].id.as_str())
+                .chain([codes[ci].id.as_str()])
+                .collect();
+            return Some(chain);
+        }
+        if seen.contains(&next) {
+            return None;
+        }
+        seen.push(next);
+        cur = next;
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let codebook = Codebook {
-        name: header.0.unwrap_or_else(|| "codebook".into()),
-        version: header.1.unwrap_or_else(|| "0".into()),
-        language: header.2.unwrap_or_else(|| "en".into()),
-        options,
-        matching,
-        codes,
-        roles,
-        hash: hasher.finalize().to_hex().to_string(),
-        files,
-    };
-    Ok((codebook, warnings))
+    None
 }
 
 fn at(

@@ -68,91 +68,105 @@ impl Pattern {
                 "write a word, a \"phrase\", a NEAR rule or a /regex/",
             ));
         }
-        if t.len() >= 2 && t.starts_with('/') && t.ends_with('/') {
-            let body = &t[1..t.len() - 1];
-            // The flag goes into the pattern text so a RegexSet built from it behaves the same.
-            let source = if opts.case_sensitive {
-                body.to_string()
-            } else {
-                format!("(?i){body}")
-            };
-            let re = RegexBuilder::new(&source)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| match e {
-                    regex::Error::CompiledTooBig(limit) => err(lead, format!("regex is too large (compiled size over {limit} bytes)"), "simplify it, or split it into several patterns"),
-                    e => err(lead + 1, format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")), "regex syntax is Rust's (docs.rs/regex); escape / as \\/ is not needed inside"),
-                })?;
-            if re.is_match("") {
-                return Err(err(
-                    lead,
-                    "this regex matches empty text",
-                    "a regex must match at least one character",
-                ));
-            }
-            return Ok(Pattern {
-                text: t.to_string(),
-                kind: PatternKind::Regex(re),
-            });
-        }
-        if t.starts_with('/') {
+        let kind = if t.len() >= 2 && t.starts_with('/') && t.ends_with('/') {
+            PatternKind::Regex(slashed_regex(&t[1..t.len() - 1], lead, opts)?)
+        } else if t.starts_with('/') {
             return Err(err(lead, "a regex must end with `/`", "write /regex/"));
-        }
-        if let Some(i) = t.find(" NEAR") {
-            let after = &t[i + 5..];
-            let rest = after.strip_prefix('/').ok_or_else(|| {
-                err(
-                    lead + i + 1,
-                    "NEAR needs a distance",
-                    "write NEAR/n, e.g. council* NEAR/5 listen*",
-                )
-            })?;
-            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-            let within: usize = digits.parse().map_err(|_| {
-                err(
-                    lead + i + 6,
-                    "NEAR needs a distance",
-                    "write NEAR/n, e.g. council* NEAR/5 listen*",
-                )
-            })?;
-            if within == 0 || within > 100 {
-                return Err(err(
-                    lead + i + 6,
-                    "NEAR distance must be between 1 and 100",
-                    "e.g. NEAR/5",
-                ));
-            }
-            let right_at = i + 5 + 1 + digits.len();
-            if !t[right_at..].starts_with(' ') {
-                return Err(err(
-                    lead + right_at,
-                    "NEAR/n must be followed by a space and a word",
-                    "e.g. council* NEAR/5 listen*",
-                ));
-            }
-            let left = seq(&t[..i], lead, opts)?;
-            let right = seq(&t[right_at..], lead + right_at, opts)?;
-            return Ok(Pattern {
-                text: t.to_string(),
-                kind: PatternKind::Near {
-                    left,
-                    right,
-                    within,
-                },
-            });
-        }
-        if t.contains("NEAR/") {
+        } else if let Some(i) = t.find(" NEAR") {
+            near(t, i, lead, opts)?
+        } else if t.contains("NEAR/") {
             return Err(err(
                 lead,
                 "NEAR needs a word on each side",
                 "e.g. council* NEAR/5 listen*",
             ));
-        }
+        } else {
+            PatternKind::Seq(seq(t, lead, opts)?)
+        };
         Ok(Pattern {
             text: t.to_string(),
-            kind: PatternKind::Seq(seq(t, lead, opts)?),
+            kind,
         })
     }
+}
+
+/// The regex between a pattern's slashes; `lead` is where the opening slash is in the pattern.
+fn slashed_regex(body: &str, lead: usize, opts: TokenOptions) -> Result<Regex, PatternError> {
+    // The flag goes into the pattern text so a RegexSet built from it behaves the same.
+    let source = if opts.case_sensitive {
+        body.to_string()
+    } else {
+        format!("(?i){body}")
+    };
+    let re = RegexBuilder::new(&source)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => err(
+                lead,
+                format!("regex is too large (compiled size over {limit} bytes)"),
+                "simplify it, or split it into several patterns",
+            ),
+            e => err(
+                lead + 1,
+                format!(
+                    "invalid regex: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ),
+                "regex syntax is Rust's (docs.rs/regex); escape / as \\/ is not needed inside",
+            ),
+        })?;
+    if re.is_match("") {
+        return Err(err(
+            lead,
+            "this regex matches empty text",
+            "a regex must match at least one character",
+        ));
+    }
+    Ok(re)
+}
+
+/// `left NEAR/n right`, where `t` is the trimmed pattern (at `lead` in what was written) and
+/// ` NEAR` starts at byte `i` of it.
+fn near(t: &str, i: usize, lead: usize, opts: TokenOptions) -> Result<PatternKind, PatternError> {
+    let after = &t[i + 5..];
+    let rest = after.strip_prefix('/').ok_or_else(|| {
+        err(
+            lead + i + 1,
+            "NEAR needs a distance",
+            "write NEAR/n, e.g. council* NEAR/5 listen*",
+        )
+    })?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let within: usize = digits.parse().map_err(|_| {
+        err(
+            lead + i + 6,
+            "NEAR needs a distance",
+            "write NEAR/n, e.g. council* NEAR/5 listen*",
+        )
+    })?;
+    if within == 0 || within > 100 {
+        return Err(err(
+            lead + i + 6,
+            "NEAR distance must be between 1 and 100",
+            "e.g. NEAR/5",
+        ));
+    }
+    let right_at = i + 5 + 1 + digits.len();
+    if !t[right_at..].starts_with(' ') {
+        return Err(err(
+            lead + right_at,
+            "NEAR/n must be followed by a space and a word",
+            "e.g. council* NEAR/5 listen*",
+        ));
+    }
+    let left = seq(&t[..i], lead, opts)?;
+    let right = seq(&t[right_at..], lead + right_at, opts)?;
+    Ok(PatternKind::Near {
+        left,
+        right,
+        within,
+    })
 }
 
 /// A word, glob or phrase (quoted or not: several words are always a phrase).

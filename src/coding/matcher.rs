@@ -265,47 +265,28 @@ impl RuleMatcher {
     pub fn raw_hits(&self, text: &str) -> Vec<(u32, bool, u32, u32, u32)> {
         let tokens = tokenize(text, self.opts);
         let (starts, elems) = self.token_elems(&tokens);
-        let has =
-            |i: usize, e: ElemId| elems[starts[i] as usize..starts[i + 1] as usize].contains(&e);
-        let seq_at = |i: usize, seq: &[ElemId]| {
-            i + seq.len() <= tokens.len() && seq.iter().enumerate().all(|(k, &e)| has(i + k, e))
-        };
-        // Where each element occurs, so a sequence is tried only where its first word is.
-        let mut at: HashMap<ElemId, Vec<u32>> = HashMap::new();
-        for i in 0..tokens.len() {
-            for &e in &elems[starts[i] as usize..starts[i + 1] as usize] {
-                at.entry(e).or_default().push(i as u32);
-            }
-        }
-        let occurrences = |seq: &[ElemId]| -> Vec<(usize, usize)> {
-            at.get(&seq[0])
-                .map(|ps| {
-                    ps.iter()
-                        .map(|&i| i as usize)
-                        .filter(|&i| seq_at(i, seq))
-                        .map(|i| (i, i + seq.len()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let seen = Seen::new(&tokens, starts, elems);
+        let mut found: Vec<(u32, bool, u32, u32, u32)> = Vec::new();
+        self.word_hits(&seen, &mut found);
+        self.regex_hits(text, &mut found);
+        found
+    }
 
-        // Rules that can fire: those starting with an element some token has.
+    /// The hits of the word rules (sequences and NEARs) that can fire: those starting with an
+    /// element some token has. Spans in characters.
+    fn word_hits(&self, seen: &Seen<'_>, found: &mut Vec<(u32, bool, u32, u32, u32)>) {
         let mut candidates: Vec<u32> = Vec::new();
-        for e in at.keys() {
+        for e in seen.at.keys() {
             candidates.extend_from_slice(&self.by_first[*e as usize]);
         }
         candidates.sort_unstable();
         candidates.dedup();
-
-        // (code, exclude) → spans; spans in characters.
-        let mut found: Vec<(u32, bool, u32, u32, u32)> = Vec::new();
-        let span = |s: usize, e: usize| (tokens[s].start as u32, tokens[e - 1].end as u32);
         for r in candidates {
             let rule = &self.rules[r as usize];
             match &rule.kind {
                 RuleKind::Seq(seq) => {
-                    for (s, e) in occurrences(seq) {
-                        let (a, b) = span(s, e);
+                    for (s, e) in seen.occurrences(seq) {
+                        let (a, b) = seen.span(s, e);
                         found.push((rule.code, rule.exclude, rule.pattern, a, b));
                     }
                 }
@@ -314,36 +295,101 @@ impl RuleMatcher {
                     right,
                     within,
                 } => {
-                    for (s, e) in near_pairs(&occurrences(left), &occurrences(right), *within) {
-                        let (a, b) = span(s, e);
+                    let pairs =
+                        near_pairs(&seen.occurrences(left), &seen.occurrences(right), *within);
+                    for (s, e) in pairs {
+                        let (a, b) = seen.span(s, e);
                         found.push((rule.code, rule.exclude, rule.pattern, a, b));
                     }
                 }
                 RuleKind::Regex => {}
             }
         }
-        if !self.regex_list.is_empty() {
-            let matched = self.regexes.matches(text);
-            if matched.matched_any() {
-                let char_at = byte_to_char(text);
-                for i in matched.iter() {
-                    let (r, re) = &self.regex_list[i];
-                    let rule = &self.rules[*r as usize];
-                    for m in re.find_iter(text) {
-                        if m.start() < m.end() {
-                            found.push((
-                                rule.code,
-                                rule.exclude,
-                                rule.pattern,
-                                char_at(m.start()),
-                                char_at(m.end()),
-                            ));
-                        }
-                    }
+    }
+
+    /// The hits of the regex rules, found over the raw text; empty matches are not hits.
+    fn regex_hits(&self, text: &str, found: &mut Vec<(u32, bool, u32, u32, u32)>) {
+        if self.regex_list.is_empty() {
+            return;
+        }
+        let matched = self.regexes.matches(text);
+        if !matched.matched_any() {
+            return;
+        }
+        let char_at = byte_to_char(text);
+        for i in matched.iter() {
+            let (r, re) = &self.regex_list[i];
+            let rule = &self.rules[*r as usize];
+            for m in re.find_iter(text) {
+                if m.start() < m.end() {
+                    found.push((
+                        rule.code,
+                        rule.exclude,
+                        rule.pattern,
+                        char_at(m.start()),
+                        char_at(m.end()),
+                    ));
                 }
             }
         }
-        found
+    }
+}
+
+/// One text's tokens, the elements each matches (a compressed row list, as
+/// [`RuleMatcher::token_elems`] gives it) and where each element occurs: what the word rules are
+/// tried against.
+struct Seen<'t> {
+    tokens: &'t [Token],
+    starts: Vec<u32>,
+    elems: Vec<ElemId>,
+    /// Where each element occurs, so a sequence is tried only where its first word is.
+    at: HashMap<ElemId, Vec<u32>>,
+}
+
+impl<'t> Seen<'t> {
+    fn new(tokens: &'t [Token], starts: Vec<u32>, elems: Vec<ElemId>) -> Self {
+        let mut at: HashMap<ElemId, Vec<u32>> = HashMap::new();
+        for i in 0..tokens.len() {
+            for &e in &elems[starts[i] as usize..starts[i + 1] as usize] {
+                at.entry(e).or_default().push(i as u32);
+            }
+        }
+        Seen {
+            tokens,
+            starts,
+            elems,
+            at,
+        }
+    }
+
+    /// Does token `i` match element `e`?
+    fn has(&self, i: usize, e: ElemId) -> bool {
+        self.elems[self.starts[i] as usize..self.starts[i + 1] as usize].contains(&e)
+    }
+
+    /// Does the sequence match the tokens from `i` on?
+    fn seq_at(&self, i: usize, seq: &[ElemId]) -> bool {
+        i + seq.len() <= self.tokens.len()
+            && seq.iter().enumerate().all(|(k, &e)| self.has(i + k, e))
+    }
+
+    /// Every match of the sequence, as token ranges, in text order.
+    fn occurrences(&self, seq: &[ElemId]) -> Vec<(usize, usize)> {
+        self.at
+            .get(&seq[0])
+            .map(|ps| {
+                ps.iter()
+                    .map(|&i| i as usize)
+                    .filter(|&i| self.seq_at(i, seq))
+                    .map(|i| (i, i + seq.len()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Tokens `s..e` as a span in characters.
+    fn span(&self, s: usize, e: usize) -> (u32, u32) {
+        (self.tokens[s].start as u32, self.tokens[e - 1].end as u32)
     }
 }
 

@@ -24,43 +24,20 @@ pub fn parse_header(
     first_line: usize,
     file_text: &str,
 ) -> Result<Header, SourceError> {
-    let err = |line: usize, col: usize, msg: String, help: &str| {
-        SourceError::new(path, line, col, msg)
-            .with_source(file_text)
-            .with_help(help.to_string())
-    };
-    // Where a key is written, for messages about its value.
-    let key_pos = |key: &str| -> (usize, usize) {
-        for (i, l) in yaml.split('\n').enumerate() {
-            let t = l.trim_start();
-            if t.starts_with(key) && t[key.len()..].trim_start().starts_with(':') {
-                return (first_line + i, l.len() - t.len() + 1);
-            }
-        }
-        (first_line, 1)
+    let src = HeaderSource {
+        path,
+        yaml,
+        first_line,
+        file_text,
     };
     if yaml.trim().is_empty() {
         return Ok(Header::default());
     }
-    let value: Value = serde_norway::from_str(yaml).map_err(|e| {
-        let (l, c) = e
-            .location()
-            .map(|loc| line_col(yaml, loc.index()))
-            .unwrap_or((1, 0));
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        err(
-            first_line + l - 1,
-            c,
-            format!("malformed metadata header: {msg}"),
-            "write one `key: value` per line; quote values that contain `: ` or start with a special character",
-        )
-    })?;
-    let map = match value {
+    let map = match src.value()? {
         Value::Mapping(m) => m,
         Value::Null => return Ok(Header::default()),
         _ => {
-            return Err(err(
+            return Err(src.err(
                 first_line,
                 1,
                 "the metadata header must be `key: value` lines".into(),
@@ -73,50 +50,15 @@ pub fn parse_header(
         let key = match scalar(&k) {
             Some(k) => k,
             None => {
-                return Err(err(
-                    first_line,
-                    1,
-                    "a header key must be plain text".into(),
-                    "",
-                ))
+                return Err(src.err(first_line, 1, "a header key must be plain text".into(), ""))
             }
         };
         match key.as_str() {
-            "speakers" => header.speakers = speakers(&v, &key_pos, &err)?,
-            "id" => match scalar(&v) {
-                Some(id) => header.id = Some(id),
-                None => {
-                    let (l, c) = key_pos("id");
-                    return Err(err(
-                        l,
-                        c,
-                        "`id` must be a single value".into(),
-                        "e.g. `id: northmoor-07`",
-                    ));
-                }
-            },
+            "speakers" => header.speakers = speakers(&v, &src)?,
+            "id" => header.id = Some(interview_id(&v, &src)?),
             _ => {
-                let text = match &v {
-                    Value::Null => continue,
-                    Value::Sequence(items) => {
-                        let parts: Option<Vec<String>> = items.iter().map(scalar).collect();
-                        parts.map(|p| p.join("; "))
-                    }
-                    other => scalar(other),
-                };
-                match text {
-                    Some(t) => {
-                        header.meta.insert(key, t);
-                    }
-                    None => {
-                        let (l, c) = key_pos(&key);
-                        return Err(err(
-                            l,
-                            c,
-                            format!("metadata `{key}` must be a single value or a list"),
-                            "nested tables are not metadata; write `key: value`",
-                        ));
-                    }
+                if let Some(text) = metadata(&key, &v, &src)? {
+                    header.meta.insert(key, text);
                 }
             }
         }
@@ -124,32 +66,104 @@ pub fn parse_header(
     Ok(header)
 }
 
-type ErrFn<'a> = dyn Fn(usize, usize, String, &str) -> SourceError + 'a;
+/// The header's YAML and where it sits in its file: what every error about it is located by.
+struct HeaderSource<'a> {
+    path: &'a Path,
+    yaml: &'a str,
+    first_line: usize,
+    file_text: &'a str,
+}
 
-fn speakers(
-    v: &Value,
-    key_pos: &dyn Fn(&str) -> (usize, usize),
-    err: &ErrFn<'_>,
-) -> Result<BTreeMap<String, Speaker>, SourceError> {
-    let (l, c) = key_pos("speakers");
+impl HeaderSource<'_> {
+    /// An error at a line and column of the file.
+    fn err(&self, line: usize, col: usize, msg: String, help: &str) -> SourceError {
+        SourceError::new(self.path, line, col, msg)
+            .with_source(self.file_text)
+            .with_help(help.to_string())
+    }
+
+    /// Where a key is written, for messages about its value.
+    fn key_pos(&self, key: &str) -> (usize, usize) {
+        for (i, l) in self.yaml.split('\n').enumerate() {
+            let t = l.trim_start();
+            if t.starts_with(key) && t[key.len()..].trim_start().starts_with(':') {
+                return (self.first_line + i, l.len() - t.len() + 1);
+            }
+        }
+        (self.first_line, 1)
+    }
+
+    /// The YAML as a value; a syntax error is located in the file.
+    fn value(&self) -> Result<Value, SourceError> {
+        serde_norway::from_str(self.yaml).map_err(|e| {
+            let (l, c) = e
+                .location()
+                .map(|loc| line_col(self.yaml, loc.index()))
+                .unwrap_or((1, 0));
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            self.err(
+                self.first_line + l - 1,
+                c,
+                format!("malformed metadata header: {msg}"),
+                "write one `key: value` per line; quote values that contain `: ` or start with a special character",
+            )
+        })
+    }
+}
+
+/// The value of `id:`: one scalar.
+fn interview_id(v: &Value, src: &HeaderSource<'_>) -> Result<String, SourceError> {
+    scalar(v).ok_or_else(|| {
+        let (l, c) = src.key_pos("id");
+        src.err(
+            l,
+            c,
+            "`id` must be a single value".into(),
+            "e.g. `id: northmoor-07`",
+        )
+    })
+}
+
+/// A metadata value as text: a scalar, or a list of scalars joined with `; `; None when the
+/// key is given no value (it is then left out).
+fn metadata(key: &str, v: &Value, src: &HeaderSource<'_>) -> Result<Option<String>, SourceError> {
+    let text = match v {
+        Value::Null => return Ok(None),
+        Value::Sequence(items) => {
+            let parts: Option<Vec<String>> = items.iter().map(scalar).collect();
+            parts.map(|p| p.join("; "))
+        }
+        other => scalar(other),
+    };
+    match text {
+        Some(t) => Ok(Some(t)),
+        None => {
+            let (l, c) = src.key_pos(key);
+            Err(src.err(
+                l,
+                c,
+                format!("metadata `{key}` must be a single value or a list"),
+                "nested tables are not metadata; write `key: value`",
+            ))
+        }
+    }
+}
+
+/// The `speakers:` map: each label with its role label, and a name when given.
+fn speakers(v: &Value, src: &HeaderSource<'_>) -> Result<BTreeMap<String, Speaker>, SourceError> {
+    let (l, c) = src.key_pos("speakers");
     let help = "write one speaker per line under `speakers:`, e.g. `P1: Council officer` or `P2: {role: LTO rep, name: Dana}`";
     let map = match v {
         Value::Mapping(m) => m,
         Value::Null => return Ok(BTreeMap::new()),
-        _ => {
-            return Err(err(
-                l,
-                c,
-                "`speakers` must map labels to roles".into(),
-                help,
-            ))
-        }
+        _ => return Err(src.err(l, c, "`speakers` must map labels to roles".into(), help)),
     };
     let mut out = BTreeMap::new();
     for (label, spec) in map {
         let label = scalar(label)
-            .ok_or_else(|| err(l, c, "a speaker label must be plain text".into(), help))?;
-        let (sl, sc) = key_pos(&label);
+            .ok_or_else(|| src.err(l, c, "a speaker label must be plain text".into(), help))?;
+        let (sl, sc) = src.key_pos(&label);
         let speaker = match spec {
             Value::Mapping(m) => {
                 let mut role = None;
@@ -159,7 +173,7 @@ fn speakers(
                         Some("role") => role = scalar(v),
                         Some("name") => name = scalar(v),
                         other => {
-                            return Err(err(
+                            return Err(src.err(
                                 sl,
                                 sc,
                                 format!(
@@ -171,8 +185,9 @@ fn speakers(
                         }
                     }
                 }
-                let role_label = role
-                    .ok_or_else(|| err(sl, sc, format!("speaker `{label}` has no `role`"), help))?;
+                let role_label = role.ok_or_else(|| {
+                    src.err(sl, sc, format!("speaker `{label}` has no `role`"), help)
+                })?;
                 Speaker { role_label, name }
             }
             other => match scalar(other) {
@@ -180,7 +195,9 @@ fn speakers(
                     role_label,
                     name: None,
                 },
-                None => return Err(err(sl, sc, format!("speaker `{label}` needs a role"), help)),
+                None => {
+                    return Err(src.err(sl, sc, format!("speaker `{label}` needs a role"), help))
+                }
             },
         };
         out.insert(label, speaker);

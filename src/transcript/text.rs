@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 use super::header::{parse_header, Header};
 use super::TranscriptSettings;
-use super::{valid_interview_id, Interview, Paragraph, Segment, Turn};
+use super::{valid_interview_id, Interview, Paragraph, Segment, Speaker, Turn};
 use crate::diag::{SourceError, Warning};
 use crate::roles::{slug, RoleTable};
 
@@ -51,30 +51,67 @@ pub fn parse_transcript(
     roles: &RoleTable,
 ) -> Result<(Interview, Vec<Warning>), SourceError> {
     let lines = lines(text);
-    let mut warnings = Vec::new();
-
-    // The header: `---` on the first line, up to the next `---` (or `...`).
-    let mut body_from = 0;
-    let mut header = Header::default();
-    if lines.first().is_some_and(|l| l.text.trim_end() == "---") {
-        let close = lines
-            .iter()
-            .skip(1)
-            .position(|l| matches!(l.text.trim_end(), "---" | "..."))
-            .map(|i| i + 1)
-            .ok_or_else(|| {
-                SourceError::new(path, 1, 1, "the metadata header is not closed")
-                    .with_source(text)
-                    .with_help("end the header with a line containing only `---`")
-            })?;
-        let yaml = lines[1..close]
-            .iter()
-            .map(|l| l.text)
-            .collect::<Vec<_>>()
-            .join("\n");
-        header = parse_header(path, &yaml, 2, text)?;
-        body_from = close + 1;
+    let (header, body_from) = read_header(path, text, &lines)?;
+    let id = interview_id(path, text, &header, fallback_id)?;
+    let (turns, first_body_line) = read_turns(text, &lines, body_from, settings);
+    if turns.is_empty() {
+        let at = first_body_line.unwrap_or(body_from + 1);
+        return Err(SourceError::new(path, at, 1, "no speaker turns found")
+            .with_source(text)
+            .with_help("a turn starts with `LABEL:` at the start of a line (e.g. `P1: ...`); for other styles set [transcript] speaker_pattern in qcode.toml"));
     }
+    let mut warnings = Vec::new();
+    let (segments, unknown_roles) = segments(&id, rel, &header, &turns, roles, &mut warnings);
+    Ok((
+        Interview {
+            id,
+            source: rel.to_string(),
+            meta: header.meta,
+            speakers: header.speakers,
+            segments,
+            unknown_roles,
+        },
+        warnings,
+    ))
+}
+
+/// The header: `---` on the first line, up to the next `---` (or `...`); with the index of
+/// the body's first line (0 when there is no header).
+fn read_header(
+    path: &Path,
+    text: &str,
+    lines: &[Line<'_>],
+) -> Result<(Header, usize), SourceError> {
+    let opens = lines.first().is_some_and(|l| l.text.trim_end() == "---");
+    if !opens {
+        return Ok((Header::default(), 0));
+    }
+    let close = lines
+        .iter()
+        .skip(1)
+        .position(|l| matches!(l.text.trim_end(), "---" | "..."))
+        .map(|i| i + 1)
+        .ok_or_else(|| {
+            SourceError::new(path, 1, 1, "the metadata header is not closed")
+                .with_source(text)
+                .with_help("end the header with a line containing only `---`")
+        })?;
+    let yaml = lines[1..close]
+        .iter()
+        .map(|l| l.text)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok((parse_header(path, &yaml, 2, text)?, close + 1))
+}
+
+/// The interview's id: the header's, else the fallback (the file stem); it must be one that
+/// segment ids (`id:turn.paragraph`) can be read back from.
+fn interview_id(
+    path: &Path,
+    text: &str,
+    header: &Header,
+    fallback_id: &str,
+) -> Result<String, SourceError> {
     let id = header.id.clone().unwrap_or_else(|| fallback_id.to_string());
     if !valid_interview_id(&id) {
         return Err(SourceError::new(
@@ -86,93 +123,150 @@ pub fn parse_transcript(
         .with_source(text)
         .with_help("use letters, digits and hyphens, e.g. `northmoor-07`"));
     }
+    Ok(id)
+}
 
-    // The body: turns and paragraphs.
-    let mut turns: Vec<Turn> = Vec::new();
-    let mut open_para: Option<(usize, usize, usize, usize)> = None; // start byte/char, end byte/char
-    let close_para = |turns: &mut Vec<Turn>, open: &mut Option<(usize, usize, usize, usize)>| {
-        if let (Some((sb, sc, eb, ec)), Some(turn)) = (open.take(), turns.last_mut()) {
-            turn.paragraphs.push(Paragraph {
-                text: text[sb..eb].to_string(),
-                start: sc,
-                end: ec,
-            });
-        }
+/// The body, from line index `body_from`: its turns, each with its paragraphs, and the 1-based
+/// line of its first line that is neither blank nor skipped (where a body with no turns is
+/// reported).
+fn read_turns(
+    text: &str,
+    lines: &[Line<'_>],
+    body_from: usize,
+    settings: &TranscriptSettings,
+) -> (Vec<Turn>, Option<usize>) {
+    let mut body = Body {
+        text,
+        turns: Vec::new(),
+        open: None,
     };
     let mut first_body_line = None;
     for (i, line) in lines.iter().enumerate().skip(body_from) {
         let l = line.text;
         if settings.skip_lines.iter().any(|re| re.is_match(l)) || l.trim().is_empty() {
-            close_para(&mut turns, &mut open_para);
+            body.close_para();
             continue;
         }
         first_body_line.get_or_insert(i + 1);
         if let Some(caps) = settings.speaker_pattern.captures(l) {
-            close_para(&mut turns, &mut open_para);
-            let label = caps
-                .get(1)
-                .map(|m| m.as_str().trim())
-                .unwrap_or("")
-                .to_string();
-            let mut rest_at = caps.get(0).map(|m| m.end()).unwrap_or(0);
-            let mut timestamp = None;
-            let after = &l[rest_at..];
-            let lead = after.len() - after.trim_start().len();
-            if let Some(ts) = TIMESTAMP.captures(&after[lead..]) {
-                timestamp = Some(ts[1].to_string());
-                rest_at += lead + ts.get(0).map(|m| m.end()).unwrap_or(0);
-            }
-            turns.push(Turn {
-                number: turns.len() as u32 + 1,
-                label,
-                timestamp,
-                line: i + 1,
-                paragraphs: Vec::new(),
-            });
-            let rest = &l[rest_at..];
-            let content = rest.trim();
-            if !content.is_empty() {
-                let sb = line.byte + rest_at + (rest.len() - rest.trim_start().len());
-                let eb = sb + content.len();
-                let sc = line.char + l[..sb - line.byte].chars().count();
-                open_para = Some((sb, sc, eb, sc + content.chars().count()));
-            }
-            continue;
-        }
-        if turns.is_empty() {
+            body.close_para();
+            body.start_turn(i + 1, line, &caps);
+        } else if !body.turns.is_empty() {
             // Text before the first turn (titles, notes) is not a quote.
-            continue;
+            body.continue_para(line);
         }
+    }
+    body.close_para();
+    (body.turns, first_body_line)
+}
+
+/// Where a paragraph being read lies in the text so far: start and end, in bytes (to cut its
+/// text) and in characters (its offsets).
+struct OpenPara {
+    start_byte: usize,
+    start_char: usize,
+    end_byte: usize,
+    end_char: usize,
+}
+
+/// The turns read so far and the paragraph being read, if any (it belongs to the last turn).
+struct Body<'a> {
+    text: &'a str,
+    turns: Vec<Turn>,
+    open: Option<OpenPara>,
+}
+
+impl Body<'_> {
+    /// End the paragraph being read, adding it to the last turn.
+    fn close_para(&mut self) {
+        if let (Some(p), Some(turn)) = (self.open.take(), self.turns.last_mut()) {
+            turn.paragraphs.push(Paragraph {
+                text: self.text[p.start_byte..p.end_byte].to_string(),
+                start: p.start_char,
+                end: p.end_char,
+            });
+        }
+    }
+
+    /// A new turn at 1-based line `number`, whose speaker pattern matched as `caps`: its label,
+    /// the timestamp after the label if any, and the text after that opens its first paragraph.
+    fn start_turn(&mut self, number: usize, line: &Line<'_>, caps: &Captures<'_>) {
+        let l = line.text;
+        let label = caps
+            .get(1)
+            .map(|m| m.as_str().trim())
+            .unwrap_or("")
+            .to_string();
+        let mut rest_at = caps.get(0).map(|m| m.end()).unwrap_or(0);
+        let mut timestamp = None;
+        let after = &l[rest_at..];
+        let lead = after.len() - after.trim_start().len();
+        if let Some(ts) = TIMESTAMP.captures(&after[lead..]) {
+            timestamp = Some(ts[1].to_string());
+            rest_at += lead + ts.get(0).map(|m| m.end()).unwrap_or(0);
+        }
+        self.turns.push(Turn {
+            number: self.turns.len() as u32 + 1,
+            label,
+            timestamp,
+            line: number,
+            paragraphs: Vec::new(),
+        });
+        let rest = &l[rest_at..];
+        let content = rest.trim();
+        if !content.is_empty() {
+            let sb = line.byte + rest_at + (rest.len() - rest.trim_start().len());
+            let eb = sb + content.len();
+            let sc = line.char + l[..sb - line.byte].chars().count();
+            self.open = Some(OpenPara {
+                start_byte: sb,
+                start_char: sc,
+                end_byte: eb,
+                end_char: sc + content.chars().count(),
+            });
+        }
+    }
+
+    /// A line that is not a turn's first: it extends the paragraph being read (its end moves
+    /// to the line's trimmed end), or opens one.
+    fn continue_para(&mut self, line: &Line<'_>) {
+        let l = line.text;
         let content = l.trim();
         let lead = l.len() - l.trim_start().len();
         let eb = line.byte + lead + content.len();
         let ec = line.char + l[..lead].chars().count() + content.chars().count();
-        match &mut open_para {
+        match &mut self.open {
             Some(p) => {
-                p.2 = eb;
-                p.3 = ec;
+                p.end_byte = eb;
+                p.end_char = ec;
             }
             None => {
-                let sb = line.byte + lead;
-                let sc = line.char + l[..lead].chars().count();
-                open_para = Some((sb, sc, eb, ec));
+                self.open = Some(OpenPara {
+                    start_byte: line.byte + lead,
+                    start_char: line.char + l[..lead].chars().count(),
+                    end_byte: eb,
+                    end_char: ec,
+                });
             }
         }
     }
-    close_para(&mut turns, &mut open_para);
+}
 
-    if turns.is_empty() {
-        let at = first_body_line.unwrap_or(body_from + 1);
-        return Err(SourceError::new(path, at, 1, "no speaker turns found")
-            .with_source(text)
-            .with_help("a turn starts with `LABEL:` at the start of a line (e.g. `P1: ...`); for other styles set [transcript] speaker_pattern in qcode.toml"));
-    }
-
-    // Turns → segments, resolving each speaker's role once.
+/// Turns → segments, resolving each turn's role once; warns of turns with no text (skipped)
+/// and, once each, of speakers the header does not declare. Also gives the role labels the
+/// role table does not know.
+fn segments(
+    id: &str,
+    rel: &str,
+    header: &Header,
+    turns: &[Turn],
+    roles: &RoleTable,
+    warnings: &mut Vec<Warning>,
+) -> (Vec<Segment>, BTreeSet<String>) {
     let mut undeclared = BTreeSet::new();
     let mut unknown_roles = BTreeSet::new();
     let mut segments = Vec::new();
-    for turn in &turns {
+    for turn in turns {
         if turn.paragraphs.is_empty() {
             warnings.push(Warning {
                 location: format!("{rel}:{}", turn.line),
@@ -196,27 +290,12 @@ pub fn parse_transcript(
                 ),
             });
         }
-        let role_label = declared
-            .map(|s| s.role_label.as_str())
-            .unwrap_or(&turn.label);
-        let (role, label) = match roles
-            .resolve(role_label)
-            .or_else(|| roles.resolve(&turn.label))
-        {
-            Some(r) => (r.id.clone(), r.label.clone()),
-            None => {
-                // An undeclared speaker has been warned about already.
-                if declared.is_some() || header.speakers.is_empty() {
-                    unknown_roles.insert(role_label.to_string());
-                }
-                (slug(role_label), role_label.to_string())
-            }
-        };
+        let (role, label) = role_of(turn, declared, header, roles, &mut unknown_roles);
         for (p, para) in turn.paragraphs.iter().enumerate() {
             let paragraph = p as u32 + 1;
             segments.push(Segment {
                 id: format!("{id}:{}.{paragraph}", turn.number),
-                interview: id.clone(),
+                interview: id.to_string(),
                 turn: turn.number,
                 paragraph,
                 speaker: turn.label.clone(),
@@ -232,17 +311,35 @@ pub fn parse_transcript(
             });
         }
     }
-    Ok((
-        Interview {
-            id,
-            source: rel.to_string(),
-            meta: header.meta,
-            speakers: header.speakers,
-            segments,
-            unknown_roles,
-        },
-        warnings,
-    ))
+    (segments, unknown_roles)
+}
+
+/// A turn's role, as (id, label): its declared role label, else its speaker label, looked up
+/// in the role table; one the table does not know becomes its slug, and goes in
+/// `unknown_roles` unless the speaker was warned about as undeclared.
+fn role_of(
+    turn: &Turn,
+    declared: Option<&Speaker>,
+    header: &Header,
+    roles: &RoleTable,
+    unknown_roles: &mut BTreeSet<String>,
+) -> (String, String) {
+    let role_label = declared
+        .map(|s| s.role_label.as_str())
+        .unwrap_or(&turn.label);
+    match roles
+        .resolve(role_label)
+        .or_else(|| roles.resolve(&turn.label))
+    {
+        Some(r) => (r.id.clone(), r.label.clone()),
+        None => {
+            // An undeclared speaker has been warned about already.
+            if declared.is_some() || header.speakers.is_empty() {
+                unknown_roles.insert(role_label.to_string());
+            }
+            (slug(role_label), role_label.to_string())
+        }
+    }
 }
 
 #[cfg(test)]
