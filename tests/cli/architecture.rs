@@ -8,7 +8,8 @@
 //!
 //! Each library module (a folder or file directly under `src/`) may use only the modules this
 //! table allows; the command line (`src/cli`, `src/main.rs`) may use everything. And the library
-//! never prints: only the command line decides what the user sees. The table is written once,
+//! never prints: only the command line decides what the user sees; nor does it use the crates
+//! only the binary needs (clap, anyhow, indicatif, …). The table is written once,
 //! here; the README's "Architecture" section describes it.
 
 use std::collections::BTreeSet;
@@ -253,7 +254,30 @@ fn prints(code: &str) -> Option<&'static str> {
     })
 }
 
-/// Every breach of the table and of "the library never prints", as messages.
+/// Crates only the binary uses: the library's API must not depend on them (a library user gets
+/// typed errors, not anyhow's; no command-line parser; no progress bars; no global allocator).
+const BINARY_ONLY: &[&str] = &[
+    "anyhow",
+    "clap",
+    "clap_complete",
+    "clap_mangen",
+    "indicatif",
+    "mimalloc",
+];
+
+fn binary_only_crate(code: &str) -> Option<&'static str> {
+    BINARY_ONLY.iter().copied().find(|c| {
+        code.match_indices(&format!("{c}::")).any(|(i, _)| {
+            !code[..i]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        })
+    })
+}
+
+/// Every breach of the table, of "the library never prints" and of "binary-only crates stay in
+/// the binary", as messages.
 fn violations(files: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (file, text) in files {
@@ -281,6 +305,11 @@ fn violations(files: &[(String, String)]) -> Vec<String> {
                      (data flows one way; see tests/cli/architecture.rs)"
                 ));
             }
+        }
+        if let Some(c) = binary_only_crate(&code) {
+            out.push(format!(
+                "{file}: the library uses `{c}`, a crate only the binary may use"
+            ));
         }
         if let Some(m) = prints(&code) {
             out.push(format!(
@@ -344,6 +373,15 @@ fn the_checker_catches_what_it_must() {
     // Printing from the library.
     assert_eq!(
         violations(&f("src/index/mod.rs", "fn f() { eprintln!(\"hi\"); }")).len(),
+        1
+    );
+    // A binary-only crate in the library.
+    assert_eq!(
+        violations(&f(
+            "src/index/mod.rs",
+            "fn f() -> anyhow::Result<()> { Ok(()) }"
+        ))
+        .len(),
         1
     );
     // A module nobody placed in the table.
