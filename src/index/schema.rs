@@ -16,7 +16,8 @@ use crate::roles::normalise_label;
 use crate::transcript::Segment;
 
 /// Bump when the schema or what goes into it changes: older indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: tantivy without zstd, which format 4 may have used in string fast-field dictionaries.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Tokenizer names (both built into tantivy).
 pub const STEMMED: &str = "en_stem";

@@ -3,10 +3,13 @@
 //! searches, exports, the results table), so the harness cannot rot. It checks that the harness
 //! works and that qcode's counts equal pyahocorasick's; it never judges a time.
 //! Needs ../shared/bench, /usr/bin/time and a Python with numpy, wordfreq and pyahocorasick
-//! (BENCH_PYTHON; .ci/run sets one up); without them it says it skipped.
+//! (BENCH_PYTHON; .ci/run sets one up). Without ../shared/bench it says it skipped; with it,
+//! a missing tool fails the test under CI=true and elsewhere makes it say it skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::common;
 
 fn python() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -27,27 +30,36 @@ fn python() -> Option<PathBuf> {
 fn harness_smoke_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared");
-    if !shared.join("bench/run_bench.py").exists() {
-        println!("skipped: ../shared/bench is not here (it is not part of the repository)");
+    if !common::data(
+        shared.join("bench/run_bench.py").exists(),
+        "../shared/bench is not here (it is not part of the repository)",
+    ) {
         return;
     }
-    if !Path::new("/usr/bin/time").exists() {
-        println!("skipped: /usr/bin/time is missing (Debian package `time`)");
+    // With ../shared/bench here, every tool the harness needs must be too when CI=true.
+    if !common::tool(
+        Path::new("/usr/bin/time").exists(),
+        "/usr/bin/time is missing (Debian package `time`; .ci/run installs it)",
+    ) {
         return;
     }
-    let Some(py) = python() else {
-        println!(
-            "skipped: no Python with numpy, wordfreq and pyahocorasick; set BENCH_PYTHON (.ci/run makes target/bench-venv)"
-        );
+    let py = python();
+    if !common::tool(
+        py.is_some(),
+        "no Python with numpy, wordfreq and pyahocorasick; set BENCH_PYTHON (.ci/run makes target/bench-venv)",
+    ) {
         return;
-    };
+    }
+    let py = py.expect("found above");
     let qcode = assert_cmd::cargo::cargo_bin("qcode");
     let bare = qcode.parent().unwrap().join("examples/bare_tantivy");
-    if !bare.exists() {
-        println!(
-            "skipped: {} is not built (cargo test builds examples)",
+    if !common::tool(
+        bare.exists(),
+        &format!(
+            "{} is not built (cargo test builds examples)",
             bare.display()
-        );
+        ),
+    ) {
         return;
     }
     let work = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! Calibration of the default codebook against real quotes from the published study, with the
 //! report's own component as the gold label. The quotes live in ../shared/data (licensed for
-//! evaluation only, never in this repository): without them this test says so and skips.
+//! evaluation only, never in this repository): without them this test says it skipped
+//! (crate::common::data), in CI too.
 //! Run with `cargo test --test cli calibration -- --nocapture` to see the figures.
 
 use std::path::Path;
@@ -13,11 +14,13 @@ const COMPONENTS: [&str; 5] = ["recognise", "trust", "dialogue", "flexibility", 
 fn default_codebook_against_report_quotes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let quotes = root.join("../shared/data/report_quotes_dev.csv");
-    if !quotes.exists() {
-        println!(
-            "skipped: {} is not here (it is not part of the repository)",
+    if !crate::common::data(
+        quotes.exists(),
+        &format!(
+            "{} is not here (it is not part of the repository)",
             quotes.display()
-        );
+        ),
+    ) {
         return;
     }
     let p = Project::empty();

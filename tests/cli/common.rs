@@ -196,3 +196,45 @@ impl Project {
         p
     }
 }
+
+/// Whether these tests run in CI (`CI=true`, as GitHub Actions and GitLab set it and `.ci/run`
+/// sets it unless told otherwise), where every tool a test needs has been installed.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Whether a tool the calling test needs is here. When it is not: under `CI=true` the test
+/// fails, since `.ci/run` installs it; elsewhere the test says it skipped (see [`skipped`]) and
+/// the caller returns. `found` is the caller's check; `missing` says what is missing and how to
+/// get it.
+#[track_caller]
+pub fn tool(found: bool, missing: &str) -> bool {
+    if !found {
+        assert!(
+            !in_ci(),
+            "{missing}. This fails rather than skips because CI=true (CI=false lets it skip)."
+        );
+        skipped(missing);
+    }
+    found
+}
+
+/// Whether data the calling test needs (../shared, which is not part of the repository) is here;
+/// when it is not, the test says it skipped and the caller returns, in CI too.
+pub fn data(found: bool, missing: &str) -> bool {
+    if !found {
+        skipped(missing);
+    }
+    found
+}
+
+/// Say that the running test skipped its checks. libtest captures `print!` and `eprint!` of a
+/// passing test and throws the text away, so this writes to the process's stderr directly,
+/// past the capture: plain `cargo test` shows the line (as `SKIPPED test: why`) beside the test's
+/// `ok`.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
+}
