@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{line_col, SourceError};
-use crate::transcript::TranscriptSettings;
+use crate::transcript::{Format, TranscriptSettings, FORMAT_HELP};
 
 mod check;
 pub use check::{check_codebook, CheckError, CodebookCheck, Finding};
@@ -46,6 +46,8 @@ struct RawTranscript {
     #[serde(default)]
     skip_lines: Vec<Spanned<String>>,
     extensions: Option<Vec<String>>,
+    format: Option<Spanned<String>>,
+    join_split_paragraphs: Option<bool>,
 }
 
 /// A project folder and its settings.
@@ -88,7 +90,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions")
+                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -260,6 +262,22 @@ fn settings_from(
             .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
             .collect();
     }
+    if let Some(f) = &raw.format {
+        s.format = Format::parse(f.get_ref()).ok_or_else(|| {
+            let (l, c) = in_string(text, f);
+            SourceError::new(
+                path,
+                l,
+                c,
+                format!("unknown transcript format `{}`", f.get_ref()),
+            )
+            .with_source(text)
+            .with_help(FORMAT_HELP)
+        })?;
+    }
+    if let Some(join) = raw.join_split_paragraphs {
+        s.join_split_paragraphs = join;
+    }
     Ok(s)
 }
 
@@ -334,6 +352,41 @@ mod tests {
             "{e}"
         );
         assert_eq!((e.line, e.col), (3, 21), "{e}");
+    }
+
+    #[test]
+    fn format_and_joining_are_read_and_an_unknown_format_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = |text: &str| {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+            Project::open(dir.path())
+        };
+        let p = config("").unwrap();
+        assert_eq!(p.transcript.format, Format::Paragraph);
+        assert!(p.transcript.join_split_paragraphs);
+        let p =
+            config("[transcript]\nformat = 'document'\njoin_split_paragraphs = false\n").unwrap();
+        assert_eq!(p.transcript.format, Format::Document);
+        assert!(!p.transcript.join_split_paragraphs);
+        assert_eq!(
+            config("[transcript]\nformat = 'turn'\n")
+                .unwrap()
+                .transcript
+                .format,
+            Format::Turn
+        );
+        let e = config("# format = 'prose'\n[transcript]\nformat = 'prose'\n").unwrap_err();
+        assert_eq!(e.message, "unknown transcript format `prose`");
+        assert_eq!((e.line, e.col), (3, 11), "{e}");
+        let help = e.help.unwrap_or_default();
+        assert!(
+            ["paragraph", "turn", "document"]
+                .iter()
+                .all(|v| help.contains(v)),
+            "{help}"
+        );
+        let e = config("[transcript]\njoin_split_paragraphs = 'no'\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

@@ -121,10 +121,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     .as_deref()
                     .map(|t| format!(" [{t}]"))
                     .unwrap_or_default();
+                // A document's segments have no speaker to show.
+                let speaker = match s.speaker.as_str() {
+                    "" => String::new(),
+                    label => format!(" ({label})"),
+                };
                 writeln!(
                     out,
-                    "{}  {} ({}){ts}  chars {}..{}",
-                    s.id, s.role_label, s.speaker, s.start, s.end
+                    "{}  {}{speaker}{ts}  chars {}..{}",
+                    s.id, s.role_label, s.start, s.end
                 )?;
                 writeln!(out, "   {}\n", s.text.replace('\n', "\n   "))?;
             } else {

@@ -96,7 +96,7 @@ pub fn assemble(project: &Project, index: &SearchIndex) -> Result<QdpxProject, A
             source,
         })?;
         // The text segment offsets refer to (for VTT, SRT, otter.ai and Word files, their rendering).
-        let text = source_text(rel, &path, &bytes)?.0;
+        let text = source_text(rel, &path, &bytes, &project.transcript)?.0;
         let (sources, file_cases) = file_sources(rel, text, entry, &by_interview);
         files.push(FileSources {
             rel: rel.clone(),

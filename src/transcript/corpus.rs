@@ -1,10 +1,13 @@
 //! One corpus file, whatever its format: its source text (decoded, or rendered from a recording's
 //! or a Word file's format) and its interviews. Which files make up the corpus is the project's
-//! business ([`crate::project::corpus_files`]).
+//! business ([`crate::project::corpus_files`]). A file's reading mode ([`Format`]) is its
+//! header's, else its sidecar's, else qcode.toml's; recordings are always read turn by turn.
 
 use std::path::Path;
 
-use super::{parse_csv, parse_transcript, Interview, TranscriptSettings};
+use super::header::sidecar_format;
+use super::text::parse_transcript_as;
+use super::{parse_csv, Format, Interview, TranscriptSettings};
 use crate::diag::{SourceError, Warning};
 use crate::roles::RoleTable;
 use crate::text::decode;
@@ -24,32 +27,56 @@ pub fn sidecar_path(path: &Path) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The sidecar header of a media transcript: `NAME.yml` (or `.yaml`) beside it, or nothing.
-fn sidecar(path: &Path, shown: &Path) -> Result<serde_norway::Value, SourceError> {
+/// A sidecar header as read: its YAML (the header of a rendered transcript) and its `format`.
+struct Sidecar {
+    value: serde_norway::Value,
+    format: Option<Format>,
+}
+
+/// The sidecar header of a transcript: `NAME.yml` (or `.yaml`) beside it, or nothing.
+fn sidecar(path: &Path, shown: &Path) -> Result<Sidecar, SourceError> {
     for ext in ["yml", "yaml"] {
         let p = path.with_extension(ext);
         if let Ok(text) = std::fs::read_to_string(&p) {
             let shown = shown.with_extension(ext);
-            return serde_norway::from_str(&text).map_err(|e| {
+            let value = serde_norway::from_str(&text).map_err(|e| {
                 let line = e.location().map(|l| l.line()).unwrap_or(0);
                 SourceError::new(&shown, line, 1, format!("malformed sidecar header: {e}"))
                     .with_source(&text)
                     .with_help("write `id: ...`, metadata keys, and `speakers:` mapping each name to a role")
-            });
+            })?;
+            let format = sidecar_format(&shown, &text)?;
+            return Ok(Sidecar { value, format });
         }
     }
-    Ok(serde_norway::Value::Null)
+    Ok(Sidecar {
+        value: serde_norway::Value::Null,
+        format: None,
+    })
 }
 
 /// The text a transcript is parsed from, and that its segment offsets refer to: the decoded file
-/// for qcode's own format and CSV, the rendering for WebVTT, SRT, otter.ai and Word files.
+/// for qcode's own format and CSV, the rendering for WebVTT, SRT, otter.ai and Word files (a
+/// Word file's depends on its reading mode, hence `settings`).
 pub fn source_text(
     rel: &str,
     path: &Path,
     bytes: &[u8],
+    settings: &TranscriptSettings,
 ) -> Result<(String, Vec<Warning>), SourceError> {
+    read_source(rel, path, bytes, settings).map(|(text, warnings, _)| (text, warnings))
+}
+
+/// [`source_text`], and the mode it is to be read in unless its own header says otherwise.
+fn read_source(
+    rel: &str,
+    path: &Path,
+    bytes: &[u8],
+    settings: &TranscriptSettings,
+) -> Result<(String, Vec<Warning>, Format), SourceError> {
     use super::media::{
-        docx_paragraphs, docx_turns, looks_like_otter, otter_turns, render, subtitle_turns,
+        docx_paragraphs, docx_turns, looks_like_otter, otter_turns, render, render_document,
+        subtitle_turns,
     };
     let shown = Path::new(rel);
     let ext = path
@@ -62,10 +89,13 @@ pub fn source_text(
             SourceError::whole_file(shown, e.to_string())
                 .with_help("save it as a .docx from Word or LibreOffice")
         })?;
-        return Ok((
-            render(&docx_turns(&paras), &sidecar(path, shown)?),
-            warnings,
-        ));
+        let side = sidecar(path, shown)?;
+        let format = side.format.unwrap_or(settings.format);
+        let text = match format {
+            Format::Document => render_document(&paras, &side.value),
+            _ => render(&docx_turns(&paras), &side.value),
+        };
+        return Ok((text, warnings, format));
     }
     let decoded = decode(bytes).map_err(|e| {
         SourceError::whole_file(shown, e.to_string())
@@ -77,14 +107,24 @@ pub fn source_text(
             message: w,
         });
     }
-    let text = match ext.as_str() {
-        "vtt" | "srt" => render(&subtitle_turns(&decoded.text), &sidecar(path, shown)?),
-        "txt" if !decoded.text.starts_with("---") && looks_like_otter(&decoded.text) => {
-            render(&otter_turns(&decoded.text), &sidecar(path, shown)?)
+    // A recording's rendering is one paragraph per turn: every mode but `document` reads it
+    // alike, and `document` would lose its speakers, so recordings keep the default.
+    let (text, format) = match ext.as_str() {
+        "vtt" | "srt" => (
+            render(&subtitle_turns(&decoded.text), &sidecar(path, shown)?.value),
+            Format::Paragraph,
+        ),
+        "txt" if !decoded.text.starts_with("---") && looks_like_otter(&decoded.text) => (
+            render(&otter_turns(&decoded.text), &sidecar(path, shown)?.value),
+            Format::Paragraph,
+        ),
+        _ if super::table_delimiter(path).is_some() => (decoded.text, settings.format),
+        _ => {
+            let format = sidecar(path, shown)?.format.unwrap_or(settings.format);
+            (decoded.text, format)
         }
-        _ => decoded.text,
     };
-    Ok((text, warnings))
+    Ok((text, warnings, format))
 }
 
 /// Decode and parse one corpus file's bytes.
@@ -97,7 +137,7 @@ pub fn parse_file(
 ) -> Result<Parsed, SourceError> {
     // Messages name the file as the user knows it: relative to the project.
     let shown = Path::new(rel);
-    let (text, mut warnings) = source_text(rel, path, bytes)?;
+    let (text, mut warnings, format) = read_source(rel, path, bytes, settings)?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
@@ -107,7 +147,7 @@ pub fn parse_file(
         warnings.extend(w);
         ivs
     } else {
-        let (iv, w) = parse_transcript(shown, rel, &text, &stem, settings, roles)?;
+        let (iv, w) = parse_transcript_as(shown, rel, &text, &stem, settings, format, roles)?;
         warnings.extend(w);
         vec![iv]
     };

@@ -1,12 +1,14 @@
 //! The metadata header of a transcript: YAML between `---` fences. Flat keys become metadata;
-//! `id` names the interview; `speakers:` maps labels to role labels (and optional names).
+//! `id` names the interview; `speakers:` maps labels to role labels (and optional names); `format`
+//! sets how this file is cut into segments (see [`Format`]). A sidecar header's `format` is read
+//! here too ([`sidecar_format`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_norway::Value;
 
-use super::Speaker;
+use super::{Format, Speaker, FORMAT_HELP};
 use crate::diag::{line_col, SourceError};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub struct Header {
     pub id: Option<String>,
     pub meta: BTreeMap<String, String>,
     pub speakers: BTreeMap<String, Speaker>,
+    /// The reading mode this file asks for, over its sidecar's and qcode.toml's.
+    pub format: Option<Format>,
 }
 
 /// Parse the header's YAML. `first_line` is the 1-based line of the header's first line in the
@@ -56,6 +60,7 @@ pub fn parse_header(
         match key.as_str() {
             "speakers" => header.speakers = speakers(&v, &src)?,
             "id" => header.id = Some(interview_id(&v, &src)?),
+            "format" => header.format = Some(format(&v, &src)?),
             _ => {
                 if let Some(text) = metadata(&key, &v, &src)? {
                     header.meta.insert(key, text);
@@ -123,6 +128,40 @@ fn interview_id(v: &Value, src: &HeaderSource<'_>) -> Result<String, SourceError
             "e.g. `id: northmoor-07`",
         )
     })
+}
+
+/// The value of `format:`: one of the reading modes, else an error at the key.
+fn format(v: &Value, src: &HeaderSource<'_>) -> Result<Format, SourceError> {
+    let name = scalar(v);
+    name.as_deref().and_then(Format::parse).ok_or_else(|| {
+        let (l, c) = src.key_pos("format");
+        let shown = name.map_or_else(|| "that".to_string(), |n| format!("`{n}`"));
+        src.err(
+            l,
+            c,
+            format!("unknown transcript format {shown}"),
+            FORMAT_HELP,
+        )
+    })
+}
+
+/// The `format:` of a sidecar header (`yaml`, the whole file at `path`), if it sets one; other
+/// keys are the renderers' business. A malformed sidecar is reported by whoever reads it whole,
+/// so a syntax error here reads as no format.
+pub fn sidecar_format(path: &Path, yaml: &str) -> Result<Option<Format>, SourceError> {
+    let src = HeaderSource {
+        path,
+        yaml,
+        first_line: 1,
+        file_text: yaml,
+    };
+    match serde_norway::from_str::<Value>(yaml) {
+        Ok(Value::Mapping(m)) => match m.get("format") {
+            Some(v) => format(v, &src).map(Some),
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
 }
 
 /// A metadata value as text: a scalar, or a list of scalars joined with `; `; None when the
@@ -238,6 +277,43 @@ mod tests {
         let e = parse_header(Path::new("a.txt"), yaml, 2, &file).unwrap_err();
         assert!(e.message.starts_with("malformed metadata header"), "{e}");
         assert!(e.line >= 3, "{e}");
+    }
+
+    #[test]
+    fn format_is_a_setting_not_metadata() {
+        let h = parse_header(Path::new("a.txt"), "area: X\nformat: document\n", 2, "").unwrap();
+        assert_eq!(h.format, Some(Format::Document));
+        assert!(!h.meta.contains_key("format"), "{:?}", h.meta);
+        let h = parse_header(Path::new("a.txt"), "format: turn\n", 2, "").unwrap();
+        assert_eq!(h.format, Some(Format::Turn));
+    }
+
+    #[test]
+    fn an_unknown_format_is_located_with_the_three_values() {
+        let yaml = "id: x\nformat: prose\n";
+        let file = format!("---\n{yaml}---\n");
+        let e = parse_header(Path::new("a.txt"), yaml, 2, &file).unwrap_err();
+        assert_eq!(e.message, "unknown transcript format `prose`");
+        assert_eq!((e.line, e.col), (3, 1), "{e}");
+        let help = e.help.clone().unwrap_or_default();
+        for value in ["paragraph", "turn", "document"] {
+            assert!(help.contains(value), "{help}");
+        }
+        let e = parse_header(Path::new("a.txt"), "format: [a, b]\n", 2, "").unwrap_err();
+        assert_eq!(e.message, "unknown transcript format that");
+    }
+
+    #[test]
+    fn a_sidecar_format_is_read_and_checked() {
+        let p = Path::new("a.yml");
+        assert_eq!(sidecar_format(p, "area: X\n").unwrap(), None);
+        assert_eq!(
+            sidecar_format(p, "area: X\nformat: document\n").unwrap(),
+            Some(Format::Document)
+        );
+        let e = sidecar_format(p, "area: X\nformat: docs\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 1), "{e}");
+        assert!(e.message.contains("`docs`"), "{e}");
     }
 
     #[test]

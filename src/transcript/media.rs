@@ -226,6 +226,39 @@ fn yaml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
+/// The start of a rendering's header: `---`, then the sidecar's scalar keys but `speakers`
+/// (each renderer writes its own) and `format` (already applied: the rendering is read as is).
+fn header_keys(sidecar: &serde_norway::Value) -> String {
+    let mut out = String::from("---\n");
+    if let Some(m) = sidecar.as_mapping() {
+        for (k, v) in m {
+            let Some(k) = k.as_str() else { continue };
+            if k == "speakers" || k == "format" {
+                continue;
+            }
+            let v = match v {
+                serde_norway::Value::String(s) => s.clone(),
+                serde_norway::Value::Number(n) => n.to_string(),
+                serde_norway::Value::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            out.push_str(&format!("{k}: {}\n", yaml_str(&v)));
+        }
+    }
+    out
+}
+
+/// Render a Word file's paragraphs as a document-format transcript: the sidecar's header, then
+/// every non-empty paragraph as a block of its own, `Name:` and all (a document has no speakers).
+pub fn render_document(paras: &[String], sidecar: &serde_norway::Value) -> String {
+    let mut out = header_keys(sidecar);
+    out.push_str("---\n");
+    for p in paras.iter().filter(|p| !p.trim().is_empty()) {
+        out.push_str(&format!("\n{p}\n"));
+    }
+    out
+}
+
 /// Render turns as a qcode transcript. `sidecar` is the YAML of the sidecar header (or empty):
 /// its keys become the header, its `speakers:` maps names as written to role labels.
 pub fn render(turns: &[MediaTurn], sidecar: &serde_norway::Value) -> String {
@@ -250,22 +283,7 @@ pub fn render(turns: &[MediaTurn], sidecar: &serde_norway::Value) -> String {
             names.push(n);
         }
     }
-    let mut out = String::from("---\n");
-    if let Some(m) = sidecar.as_mapping() {
-        for (k, v) in m {
-            let Some(k) = k.as_str() else { continue };
-            if k == "speakers" {
-                continue;
-            }
-            let v = match v {
-                serde_norway::Value::String(s) => s.clone(),
-                serde_norway::Value::Number(n) => n.to_string(),
-                serde_norway::Value::Bool(b) => b.to_string(),
-                _ => continue,
-            };
-            out.push_str(&format!("{k}: {}\n", yaml_str(&v)));
-        }
-    }
+    let mut out = header_keys(sidecar);
     out.push_str("speakers:\n");
     for (i, n) in names.iter().enumerate() {
         let role = roles

@@ -1,6 +1,8 @@
 //! Transcripts: the model (Interview, Turn, Segment) and one parser per input format. A file is
 //! decoded (UTF-8, BOM, CRLF, Windows-1252), parsed into interviews, and split into segments, the
-//! quotable unit: one paragraph of one speaker's turn, or one CSV row (read by the rules of [`table`]).
+//! quotable unit: one paragraph of one speaker's turn (a whole turn, or a paragraph of a document
+//! without speakers, in the other reading modes: [`Format`]), or one CSV row (read by the rules of
+//! [`table`]).
 
 mod corpus;
 mod csv;
@@ -11,7 +13,9 @@ pub mod table;
 mod text;
 
 pub use corpus::{parse_file, sidecar_path, source_text, Parsed};
-pub use settings::{SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN};
+pub use settings::{
+    Format, SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN, DOCUMENT_ROLE, FORMAT_HELP,
+};
 pub use text::parse_transcript;
 
 pub use self::csv::{parse_csv, CsvRows};

@@ -1,6 +1,8 @@
 //! How transcripts are read, as qcode.toml's `[transcript]` table sets it: what a speaker label
-//! looks like, which lines are markup to skip, which file extensions are transcripts. The
-//! settings live here, beside the parsers that use them; the project reads them from qcode.toml.
+//! looks like, which lines are markup to skip, which file extensions are transcripts, the reading
+//! mode ([`Format`]: a segment per paragraph, per turn, or per paragraph of a document without
+//! speakers) and whether a paragraph split mid-sentence is joined. The settings live here, beside
+//! the parsers that use them; the project reads them from qcode.toml.
 
 use regex::Regex;
 
@@ -13,6 +15,42 @@ pub struct TranscriptSettings {
     pub skip_lines: Vec<Regex>,
     /// File extensions read as speaker-labelled transcripts (lowercase, no dot).
     pub extensions: Vec<String>,
+    /// How a text transcript is cut into segments, unless its header or sidecar says otherwise.
+    pub format: Format,
+    /// Whether a block that starts in lower case after one that ends mid-sentence continues it
+    /// (a paragraph split by a stray blank line, as exports and hand-typed transcripts often do).
+    pub join_split_paragraphs: bool,
+}
+
+/// How a speaker-labelled text transcript (.txt, .md, .docx) is cut into segments. Tables and
+/// recordings are not affected: their rows and turns are already one segment each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One segment per paragraph of a speaker's turn.
+    #[default]
+    Paragraph,
+    /// One segment per speaker's turn, its paragraphs together.
+    Turn,
+    /// No speakers: every paragraph of the body is a segment; `Label:` is just text.
+    Document,
+}
+
+/// The role of every segment of a [`Format::Document`] transcript, which has no speakers.
+pub const DOCUMENT_ROLE: &str = "document";
+
+/// The help shown with an unknown format, wherever it was written.
+pub const FORMAT_HELP: &str = "format is one of `paragraph` (a segment per paragraph of a turn, the default), `turn` (a segment per turn) or `document` (no speakers: a segment per paragraph)";
+
+impl Format {
+    /// The format a setting names (`paragraph`, `turn`, `document`; case and spaces ignored).
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "paragraph" => Some(Format::Paragraph),
+            "turn" => Some(Format::Turn),
+            "document" => Some(Format::Document),
+            _ => None,
+        }
+    }
 }
 
 /// The default speaker label: one to four capitalised words (or `P1`, `I`, `Cllr`), then a colon.
@@ -51,6 +89,25 @@ impl Default for TranscriptSettings {
             extensions: ["txt", "md", "vtt", "srt", "docx"]
                 .map(String::from)
                 .to_vec(),
+            format: Format::default(),
+            join_split_paragraphs: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_read_by_name_and_nothing_else() {
+        assert_eq!(Format::parse("paragraph"), Some(Format::Paragraph));
+        assert_eq!(Format::parse(" Turn "), Some(Format::Turn));
+        assert_eq!(Format::parse("document"), Some(Format::Document));
+        assert_eq!(Format::parse("paragraphs"), None);
+        assert_eq!(Format::parse(""), None);
+        let d = TranscriptSettings::default();
+        assert_eq!(d.format, Format::Paragraph);
+        assert!(d.join_split_paragraphs);
     }
 }

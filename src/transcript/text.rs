@@ -1,6 +1,9 @@
 //! Speaker-labelled text transcripts (.txt, .md, and whatever qcode.toml adds): an optional
 //! metadata header, then turns that start with `LABEL:` (or the project's speaker pattern),
-//! continuation lines, and blank lines between paragraphs.
+//! continuation lines, and blank lines between paragraphs. How the body is cut into segments is
+//! the file's [`Format`]: a segment per paragraph of a turn, per turn, or — with no speakers at
+//! all — per paragraph of a document; a block split off mid-sentence continues the one before it
+//! when [`TranscriptSettings::join_split_paragraphs`] is on.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,8 +12,8 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::header::{parse_header, Header};
-use super::TranscriptSettings;
 use super::{valid_interview_id, Interview, Paragraph, Segment, Speaker, Turn};
+use super::{Format, TranscriptSettings, DOCUMENT_ROLE};
 use crate::diag::{SourceError, Warning};
 use crate::roles::{slug, RoleTable};
 
@@ -41,7 +44,8 @@ fn lines(text: &str) -> Vec<Line<'_>> {
 }
 
 /// Parse one transcript. `text` is decoded, LF-only text; `fallback_id` (the file stem) names
-/// the interview when the header has no `id`; `rel` is the file path shown to users.
+/// the interview when the header has no `id`; `rel` is the file path shown to users. It is read
+/// in `settings.format` unless its header sets `format`.
 pub fn parse_transcript(
     path: &Path,
     rel: &str,
@@ -50,18 +54,46 @@ pub fn parse_transcript(
     settings: &TranscriptSettings,
     roles: &RoleTable,
 ) -> Result<(Interview, Vec<Warning>), SourceError> {
+    parse_transcript_as(
+        path,
+        rel,
+        text,
+        fallback_id,
+        settings,
+        settings.format,
+        roles,
+    )
+}
+
+/// [`parse_transcript`] in `format` (what the file's sidecar or qcode.toml asks for), unless
+/// the header sets its own.
+pub(super) fn parse_transcript_as(
+    path: &Path,
+    rel: &str,
+    text: &str,
+    fallback_id: &str,
+    settings: &TranscriptSettings,
+    format: Format,
+    roles: &RoleTable,
+) -> Result<(Interview, Vec<Warning>), SourceError> {
     let lines = lines(text);
     let (header, body_from) = read_header(path, text, &lines)?;
     let id = interview_id(path, text, &header, fallback_id)?;
-    let (turns, first_body_line) = read_turns(text, &lines, body_from, settings);
+    let format = header.format.unwrap_or(format);
+    let (turns, first_body_line) = read_turns(text, &lines, body_from, settings, format);
     if turns.is_empty() {
         let at = first_body_line.unwrap_or(body_from + 1);
-        return Err(SourceError::new(path, at, 1, "no speaker turns found")
-            .with_source(text)
-            .with_help("a turn starts with `LABEL:` at the start of a line (e.g. `P1: ...`); for other styles set [transcript] speaker_pattern in qcode.toml"));
+        return Err(no_turns(path, text, at, format));
     }
     let mut warnings = Vec::new();
-    let (segments, unknown_roles) = segments(&id, rel, &header, &turns, roles, &mut warnings);
+    let (segments, unknown_roles) = if format == Format::Document {
+        (
+            document_segments(&id, &header, &turns, roles),
+            BTreeSet::new(),
+        )
+    } else {
+        segments(&id, rel, &header, &turns, roles, &mut warnings)
+    };
     Ok((
         Interview {
             id,
@@ -73,6 +105,17 @@ pub fn parse_transcript(
         },
         warnings,
     ))
+}
+
+/// A body with nothing to quote, at 1-based line `at`.
+fn no_turns(path: &Path, text: &str, at: usize, format: Format) -> SourceError {
+    let (message, help) = match format {
+        Format::Document => ("no text found after the header", "a document-format transcript needs at least one paragraph of text"),
+        _ => ("no speaker turns found", "a turn starts with `LABEL:` at the start of a line (e.g. `P1: ...`); for other styles set [transcript] speaker_pattern in qcode.toml, and for text without speakers set `format: document`"),
+    };
+    SourceError::new(path, at, 1, message)
+        .with_source(text)
+        .with_help(help)
 }
 
 /// The header: `---` on the first line, up to the next `---` (or `...`); with the index of
@@ -126,7 +169,8 @@ fn interview_id(
     Ok(id)
 }
 
-/// The body, from line index `body_from`: its turns, each with its paragraphs, and the 1-based
+/// The body, from line index `body_from`: its turns, each with its paragraphs (a whole turn is
+/// one paragraph in [`Format::Turn`]; a document is one turn with no label), and the 1-based
 /// line of its first line that is neither blank nor skipped (where a body with no turns is
 /// reported).
 fn read_turns(
@@ -134,26 +178,48 @@ fn read_turns(
     lines: &[Line<'_>],
     body_from: usize,
     settings: &TranscriptSettings,
+    format: Format,
 ) -> (Vec<Turn>, Option<usize>) {
     let mut body = Body {
         text,
         turns: Vec::new(),
         open: None,
+        last: None,
+        join: settings.join_split_paragraphs && format != Format::Turn,
     };
+    let document = format == Format::Document;
     let mut first_body_line = None;
     for (i, line) in lines.iter().enumerate().skip(body_from) {
         let l = line.text;
         if settings.skip_lines.iter().any(|re| re.is_match(l)) || l.trim().is_empty() {
-            body.close_para();
+            // A turn read whole runs on past blank lines, to its last text.
+            if format != Format::Turn {
+                body.close_para();
+            }
             continue;
         }
         first_body_line.get_or_insert(i + 1);
-        if let Some(caps) = settings.speaker_pattern.captures(l) {
+        let caps = match document {
+            true => None,
+            false => settings.speaker_pattern.captures(l),
+        };
+        if let Some(caps) = caps {
             body.close_para();
             body.start_turn(i + 1, line, &caps);
-        } else if !body.turns.is_empty() {
+        } else {
+            if document && body.turns.is_empty() {
+                body.turns.push(Turn {
+                    number: 1,
+                    label: String::new(),
+                    timestamp: None,
+                    line: i + 1,
+                    paragraphs: Vec::new(),
+                });
+            }
             // Text before the first turn (titles, notes) is not a quote.
-            body.continue_para(line);
+            if !body.turns.is_empty() {
+                body.continue_para(line);
+            }
         }
     }
     body.close_para();
@@ -174,6 +240,11 @@ struct Body<'a> {
     text: &'a str,
     turns: Vec<Turn>,
     open: Option<OpenPara>,
+    /// Where the last turn's last paragraph lies, while no other has been opened: the one a
+    /// block split off mid-sentence continues.
+    last: Option<OpenPara>,
+    /// Whether such a block continues it ([`TranscriptSettings::join_split_paragraphs`]).
+    join: bool,
 }
 
 impl Body<'_> {
@@ -185,12 +256,31 @@ impl Body<'_> {
                 start: p.start_char,
                 end: p.end_char,
             });
+            self.last = Some(p);
         }
+    }
+
+    /// Reopen the last paragraph if a block starting with `content` continues it: the block
+    /// starts in lower case and the paragraph does not end a sentence.
+    fn reopen_split(&mut self, content: &str) {
+        if !self.join || !content.chars().next().is_some_and(char::is_lowercase) {
+            return;
+        }
+        let Some(last) = self.last.take() else { return };
+        if ends_sentence(&self.text[last.start_byte..last.end_byte]) {
+            self.last = Some(last);
+            return;
+        }
+        if let Some(turn) = self.turns.last_mut() {
+            turn.paragraphs.pop();
+        }
+        self.open = Some(last);
     }
 
     /// A new turn at 1-based line `number`, whose speaker pattern matched as `caps`: its label,
     /// the timestamp after the label if any, and the text after that opens its first paragraph.
     fn start_turn(&mut self, number: usize, line: &Line<'_>, caps: &Captures<'_>) {
+        self.last = None;
         let l = line.text;
         let label = caps
             .get(1)
@@ -235,6 +325,9 @@ impl Body<'_> {
         let lead = l.len() - l.trim_start().len();
         let eb = line.byte + lead + content.len();
         let ec = line.char + l[..lead].chars().count() + content.chars().count();
+        if self.open.is_none() {
+            self.reopen_split(content);
+        }
         match &mut self.open {
             Some(p) => {
                 p.end_byte = eb;
@@ -250,6 +343,45 @@ impl Body<'_> {
             }
         }
     }
+}
+
+/// Does `text` end a sentence: with `. ! ? … : ;`, or with closing quotes or brackets after one?
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end()
+        .trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', '}'])
+        .ends_with(['.', '!', '?', '…', ':', ';'])
+}
+
+/// A document's one turn → segments: no speaker, the role `document` (or the role table's
+/// role of that name or alias, for its label), never the interviewer's.
+fn document_segments(id: &str, header: &Header, turns: &[Turn], roles: &RoleTable) -> Vec<Segment> {
+    let (role, role_label) = roles
+        .resolve(DOCUMENT_ROLE)
+        .map(|r| (r.id.clone(), r.label.clone()))
+        .unwrap_or_else(|| (DOCUMENT_ROLE.to_string(), "Document".to_string()));
+    let mut segments = Vec::new();
+    for turn in turns {
+        for (p, para) in turn.paragraphs.iter().enumerate() {
+            let paragraph = p as u32 + 1;
+            segments.push(Segment {
+                id: format!("{id}:{}.{paragraph}", turn.number),
+                interview: id.to_string(),
+                turn: turn.number,
+                paragraph,
+                speaker: String::new(),
+                speaker_name: None,
+                role: role.clone(),
+                role_label: role_label.clone(),
+                interviewer: false,
+                timestamp: None,
+                start: para.start,
+                end: para.end,
+                text: para.text.clone(),
+                meta: header.meta.clone(),
+            });
+        }
+    }
+    segments
 }
 
 /// Turns → segments, resolving each turn's role once; warns of turns with no text (skipped)
@@ -479,6 +611,171 @@ mod tests {
         assert_eq!(iv.segments[0].speaker, "Sir Ann Lee");
         assert_eq!(iv.segments[0].role, "sir_ann_lee");
         assert_eq!(iv.segments[1].text, "Hello.\nMore.");
+    }
+
+    fn parse_with(text: &str, settings: &TranscriptSettings) -> Interview {
+        let (iv, _) =
+            parse_transcript(Path::new("t.txt"), "t.txt", text, "t", settings, &roles()).unwrap();
+        // Every segment's text is exactly its slice of the source, whatever the mode.
+        let chars: Vec<char> = text.chars().collect();
+        for seg in &iv.segments {
+            assert_eq!(
+                chars[seg.start..seg.end].iter().collect::<String>(),
+                seg.text
+            );
+        }
+        iv
+    }
+
+    fn texts(iv: &Interview) -> Vec<&str> {
+        iv.segments.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    fn in_format(format: Format) -> TranscriptSettings {
+        TranscriptSettings {
+            format,
+            ..TranscriptSettings::default()
+        }
+    }
+
+    #[test]
+    fn turn_format_is_one_segment_per_turn() {
+        let iv = parse_with(SAMPLE, &in_format(Format::Turn));
+        let ids: Vec<&str> = iv.segments.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["nm-07:1.1", "nm-07:2.1", "nm-07:3.1", "nm-07:4.1"]);
+        assert_eq!(
+            iv.segments[1].text,
+            "At the start we only heard from them.\nIt got better.\n\nSecond paragraph."
+        );
+        assert_eq!(iv.segments[1].role, "council_officer");
+        assert_eq!(iv.segments[2].timestamp.as_deref(), Some("00:12:31"));
+    }
+
+    #[test]
+    fn document_format_has_no_speakers() {
+        let text = "---\nid: sub-01\narea: Eastbrook\n---\nA written submission\n\nP1: this is text, not a turn.\nI: Nor this.\n\n\nLast paragraph.\n";
+        let iv = parse_with(text, &in_format(Format::Document));
+        assert_eq!(
+            texts(&iv),
+            [
+                "A written submission",
+                "P1: this is text, not a turn.\nI: Nor this.",
+                "Last paragraph."
+            ]
+        );
+        let ids: Vec<&str> = iv.segments.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["sub-01:1.1", "sub-01:1.2", "sub-01:1.3"]);
+        for s in &iv.segments {
+            assert_eq!(
+                (s.role.as_str(), s.role_label.as_str()),
+                ("document", "Document")
+            );
+            assert_eq!((s.speaker.as_str(), s.interviewer), ("", false));
+            assert_eq!(s.meta["area"], "Eastbrook");
+        }
+        assert!(iv.unknown_roles.is_empty());
+        // The role table may name the document role.
+        let mut roles = roles();
+        roles
+            .add_file(
+                Path::new("r.toml"),
+                "[roles.submission]\nlabel = \"Written submission\"\naliases = [\"document\"]\n",
+            )
+            .unwrap();
+        let (iv, _) = parse_transcript(
+            Path::new("t.txt"),
+            "t.txt",
+            text,
+            "t",
+            &in_format(Format::Document),
+            &roles,
+        )
+        .unwrap();
+        assert_eq!(iv.segments[0].role_label, "Written submission");
+    }
+
+    #[test]
+    fn an_empty_document_is_an_error() {
+        let e = parse_transcript(
+            Path::new("t.txt"),
+            "t.txt",
+            "---\nid: x\n---\n\n",
+            "t",
+            &in_format(Format::Document),
+            &roles(),
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "no text found after the header");
+    }
+
+    #[test]
+    fn the_header_format_wins_over_the_settings() {
+        let text = "---\nformat: document\n---\nP1: one\n\nP2: two\n";
+        let iv = parse_with(text, &TranscriptSettings::default());
+        assert_eq!(iv.segments[0].role, "document");
+        assert!(!iv.meta.contains_key("format"));
+        let text = "---\nformat: paragraph\n---\nP1: One.\n\nMore.\n";
+        let iv = parse_with(text, &in_format(Format::Document));
+        assert_eq!(texts(&iv), ["One.", "More."]);
+        assert_eq!(iv.segments[0].speaker, "P1");
+    }
+
+    #[test]
+    fn a_paragraph_split_mid_sentence_is_joined() {
+        let text = "P1: we went down to the\n\nshop and bought bread.\n\nand then? We left.\n\nThe Shop was\n\nShut. It was\n\n(so they said)\n\nclosed\n\nP2: it was\n";
+        let iv = parse_with(text, &TranscriptSettings::default());
+        assert_eq!(
+            texts(&iv),
+            [
+                "we went down to the\n\nshop and bought bread.",
+                // After a full stop: not joined.
+                "and then? We left.",
+                // A capitalised block: not joined.
+                "The Shop was",
+                // A block that starts with a bracket is not lower case; the one after the
+                // bracket (which ends no sentence) continues it.
+                "Shut. It was",
+                "(so they said)\n\nclosed",
+                "it was"
+            ]
+        );
+        let ids: Vec<&str> = iv.segments.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["t:1.1", "t:1.2", "t:1.3", "t:1.4", "t:1.5", "t:2.1"]);
+    }
+
+    #[test]
+    fn a_sentence_ends_at_closing_punctuation_even_inside_quotes() {
+        for end in [
+            "done.",
+            "done!",
+            "why?",
+            "so…",
+            "as follows:",
+            "one;",
+            "he said “stop.”",
+            "(as agreed.)",
+        ] {
+            let text = format!("P1: {end}\n\nnext bit\n");
+            let iv = parse_with(&text, &TranscriptSettings::default());
+            assert_eq!(iv.segments.len(), 2, "{end}: {:?}", texts(&iv));
+        }
+        for end in ["the", "a “quote”", "(aside)", "3"] {
+            let text = format!("P1: {end}\n\nnext bit\n");
+            let iv = parse_with(&text, &TranscriptSettings::default());
+            assert_eq!(iv.segments.len(), 1, "{end}: {:?}", texts(&iv));
+        }
+    }
+
+    #[test]
+    fn joining_can_be_turned_off_and_applies_to_documents() {
+        let text = "P1: we went to the\n\nshop\n";
+        let off = TranscriptSettings {
+            join_split_paragraphs: false,
+            ..TranscriptSettings::default()
+        };
+        assert_eq!(texts(&parse_with(text, &off)), ["we went to the", "shop"]);
+        let iv = parse_with("Notes on the\n\nmeeting\n", &in_format(Format::Document));
+        assert_eq!(texts(&iv), ["Notes on the\n\nmeeting"]);
     }
 
     #[test]

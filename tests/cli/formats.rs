@@ -322,3 +322,181 @@ fn csv_row_ids_must_be_unique_across_files_and_present() {
         "{err}"
     );
 }
+
+/// A transcript with a title, a two-paragraph turn, and a paragraph split mid-sentence.
+const MODES: &str = "---\nid: modes-01\narea: Northmoor\n---\nNotes from the visit\n\nI: How did it go?\n\nP1: We met monthly.\n\nThe council listened to the\n\nresidents in the end.\n";
+
+/// The segments `qcode segments` reads from one file, as (id, role, text).
+fn segments_of(p: &Project, file: &str) -> Vec<(String, String, String)> {
+    let (out, _) = p.run(
+        &[
+            "segments",
+            "--format",
+            "json",
+            "--include-interviewer",
+            file,
+        ],
+        0,
+    );
+    let segs: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    segs.iter()
+        .map(|s| {
+            let field = |k: &str| s[k].as_str().unwrap().to_string();
+            (field("segment_id"), field("role"), field("text"))
+        })
+        .collect()
+}
+
+#[test]
+fn qcode_toml_sets_the_reading_mode() {
+    let p = Project::new();
+    p.write("corpus/modes.txt", MODES);
+    let seg =
+        |id: &str, role: &str, text: &str| (id.to_string(), role.to_string(), text.to_string());
+    // paragraph (the default): a segment per paragraph; the split sentence is one.
+    assert_eq!(
+        segments_of(&p, "corpus/modes.txt"),
+        [
+            seg("modes-01:1.1", "interviewer", "How did it go?"),
+            seg("modes-01:2.1", "p1", "We met monthly."),
+            seg(
+                "modes-01:2.2",
+                "p1",
+                "The council listened to the\n\nresidents in the end."
+            ),
+        ]
+    );
+    assert_eq!(
+        ids(&p.search_json(&["residents", "--interview", "modes-01"])),
+        ["modes-01:2.2"]
+    );
+    p.write(
+        "qcode.toml",
+        "[transcript]\njoin_split_paragraphs = false\n",
+    );
+    assert_eq!(segments_of(&p, "corpus/modes.txt").len(), 4);
+    assert_eq!(
+        ids(&p.search_json(&["residents", "--interview", "modes-01"])),
+        ["modes-01:2.3"]
+    );
+    // turn: a segment per turn.
+    p.write("qcode.toml", "[transcript]\nformat = \"turn\"\n");
+    let turns = segments_of(&p, "corpus/modes.txt");
+    assert_eq!(turns.len(), 2);
+    assert_eq!(
+        turns[1],
+        seg(
+            "modes-01:2.1",
+            "p1",
+            "We met monthly.\n\nThe council listened to the\n\nresidents in the end."
+        )
+    );
+    assert_eq!(
+        ids(&p.search_json(&["residents", "--interview", "modes-01"])),
+        ["modes-01:2.1"]
+    );
+    // document: no speakers; the title and the labels are text.
+    p.write("qcode.toml", "[transcript]\nformat = \"document\"\n");
+    let doc = segments_of(&p, "corpus/modes.txt");
+    assert_eq!(
+        doc.iter().map(|s| s.2.as_str()).collect::<Vec<_>>(),
+        [
+            "Notes from the visit",
+            "I: How did it go?",
+            "P1: We met monthly.",
+            "The council listened to the\n\nresidents in the end."
+        ]
+    );
+    assert!(doc.iter().all(|s| s.1 == "document"));
+    let hits = p.search_json(&["residents", "--interview", "modes-01"]);
+    assert_eq!(ids(&hits), ["modes-01:1.4"]);
+    assert_eq!(hits[0]["speaker"], "");
+    assert_eq!(hits[0]["meta"]["area"], "Northmoor");
+    // Offsets slice the source in every mode.
+    let chars: Vec<char> = MODES.chars().collect();
+    let (out, _) = p.run(&["segments", "--format", "json", "corpus/modes.txt"], 0);
+    for s in serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap() {
+        let (a, b) = (
+            s["start"].as_u64().unwrap() as usize,
+            s["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            s["text"].as_str().unwrap()
+        );
+    }
+    let (out, _) = p.run(&["segments", "--format", "table", "corpus/modes.txt"], 0);
+    assert!(out.contains("modes-01:1.1  Document  chars"), "{out}");
+}
+
+#[test]
+fn a_header_or_a_sidecar_sets_one_files_mode_over_qcode_toml() {
+    let p = Project::new();
+    p.write("qcode.toml", "[transcript]\nformat = \"turn\"\n");
+    let body = "I: Hello?\n\nP1: One.\n\nTwo.\n";
+    p.write(
+        "corpus/header.txt",
+        &format!("---\nformat: document\n---\n{body}"),
+    );
+    p.write("corpus/side.txt", body);
+    p.write("corpus/side.yml", "format: paragraph\n");
+    p.write(
+        "corpus/both.txt",
+        &format!("---\nformat: document\n---\n{body}"),
+    );
+    p.write("corpus/both.yml", "format: paragraph\n");
+    p.write("corpus/toml.txt", body);
+    let count = |f: &str| segments_of(&p, f).len();
+    assert_eq!(count("corpus/header.txt"), 3, "header: document");
+    assert_eq!(count("corpus/side.txt"), 3, "sidecar: paragraph");
+    assert_eq!(
+        segments_of(&p, "corpus/both.txt")[0].1,
+        "document",
+        "the header wins"
+    );
+    assert_eq!(count("corpus/toml.txt"), 2, "qcode.toml: turn");
+    // `format` is a setting, not metadata; a sidecar edit re-indexes its transcript.
+    let hits = p.search_json(&["two", "--interview", "side"]);
+    assert_eq!(ids(&hits), ["side:2.2"]);
+    assert!(hits[0]["meta"].get("format").is_none(), "{}", hits[0]);
+    p.write("corpus/side.yml", "format: turn\n");
+    assert_eq!(
+        ids(&p.search_json(&["two", "--interview", "side"])),
+        ["side:2.1"]
+    );
+}
+
+#[test]
+fn an_unknown_format_is_located_wherever_it_is_written() {
+    let p = Project::new();
+    p.write(
+        "corpus/h.txt",
+        "---\nid: h-01\nformat: prose\n---\nP1: Hello.\n",
+    );
+    p.write("corpus/s.txt", "P1: Hello.\n");
+    p.write("corpus/s.yml", "area: X\nformat: turns\n");
+    p.write("corpus/n.txt", "P1: Hello.\n");
+    p.write("corpus/n.yml", "id: [broken\n");
+    let (_, err) = p.run(&["index"], 1);
+    assert!(err.contains("corpus/n.yml:"), "{err}");
+    assert!(err.contains("malformed sidecar header"), "{err}");
+    assert!(
+        err.contains("corpus/h.txt:3:1: unknown transcript format `prose`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("corpus/s.yml:2:1: unknown transcript format `turns`"),
+        "{err}"
+    );
+    assert!(err.contains("help: format is one of `paragraph`"), "{err}");
+    p.write("qcode.toml", "[transcript]\nformat = 'speech'\n");
+    let (_, err) = p.run(&["index"], 2);
+    assert!(
+        err.contains("qcode.toml:2:11: unknown transcript format `speech`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`turn`") && err.contains("`document`"),
+        "{err}"
+    );
+}

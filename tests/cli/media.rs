@@ -117,3 +117,41 @@ fn speakers_names_are_masked_and_offsets_hold() {
     let (_, err) = p.run(&["index"], 1);
     assert!(err.contains("corpus/zoom.yml:"), "{err}");
 }
+
+#[test]
+fn a_word_file_can_be_read_as_a_document_but_a_recording_keeps_its_turns() {
+    let p = project();
+    p.write(
+        "corpus/word.yml",
+        "id: media-word\narea: Westfold\nformat: document\n",
+    );
+    let zoom_sidecar = std::fs::read_to_string(p.file("corpus/zoom.yml")).unwrap();
+    p.write(
+        "corpus/zoom.yml",
+        &format!("{zoom_sidecar}format: document\n"),
+    );
+    p.run(&["index"], 0);
+    let (out, _) = p.run(&["segments", "--format", "json", "corpus/word.docx"], 0);
+    let word: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let texts: Vec<&str> = word.iter().map(|h| h["text"].as_str().unwrap()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Interview, Westfold",
+            "Priya Raman: We trust the council & the officers.",
+            "It took a while.",
+            "Owen Hale: Regular meetings."
+        ]
+    );
+    assert_eq!(word[3]["segment_id"], "media-word:1.4");
+    assert!(word.iter().all(|h| h["role"] == "document"));
+    assert_eq!(word[0]["meta"]["area"], "Westfold");
+    assert!(word[0]["meta"].get("format").is_none());
+    // Names the rest of the corpus declares are still masked in what is searched.
+    let hits = p.search_json(&["meetings", "--interview", "media-word"]);
+    assert_eq!(hits[0]["text"], "[REDACTED]: Regular meetings.");
+    // A recording's rendering is read turn by turn whatever its sidecar says.
+    let zoom = p.search_json(&["", "--interview", "media-zoom", "-n", "10"]);
+    assert_eq!(zoom[0]["role"], "council_officer");
+    assert_eq!(zoom.len(), 3);
+}

@@ -11,7 +11,7 @@ use qcode::roles::RoleTable;
 use qcode::text::decode;
 use qcode::text::tokens::TokenOptions;
 use qcode::transcript::TranscriptSettings;
-use qcode::transcript::{parse_csv, parse_transcript};
+use qcode::transcript::{parse_csv, parse_transcript, Format};
 
 const TRANSCRIPT: &str = "---\nid: nm-07\narea: Northmoor\nspeakers:\n  I: interviewer\n  P1: Council officer\n  P2: {role: LTO rep, name: Dana}\n---\nI: How has it worked?\n\nP1: [00:01:02] We met monthly.\nIt got better.\n\nP2: Café – £5 😀.\n";
 const CSV: &str = "id,interview,role,area,text\nws-1,t1,Resident,North,\"We met, finally.\"\nws-2,t1,Cllr,East,Fine.\n";
@@ -82,7 +82,11 @@ proptest! {
                 skip_lines: vec![regex::Regex::new(r"^\.\. ").unwrap()],
                 ..TranscriptSettings::default()
             };
-            for settings in [TranscriptSettings::default(), custom] {
+            // Every reading mode, with and without joining split paragraphs.
+            let turn = TranscriptSettings { format: Format::Turn, ..TranscriptSettings::default() };
+            let document = TranscriptSettings { format: Format::Document, join_split_paragraphs: false, ..TranscriptSettings::default() };
+            let joined = TranscriptSettings { format: Format::Document, ..TranscriptSettings::default() };
+            for settings in [TranscriptSettings::default(), custom, turn, document, joined] {
                 if let Ok((iv, _)) = parse_transcript(Path::new("t.txt"), "t.txt", &d.text, "t", &settings, &roles()) {
                     // Offsets always slice the text they claim to.
                     let chars: Vec<char> = d.text.chars().collect();
