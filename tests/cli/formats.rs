@@ -446,6 +446,10 @@ fn a_header_or_a_sidecar_sets_one_files_mode_over_qcode_toml() {
     );
     p.write("corpus/both.yml", "format: paragraph\n");
     p.write("corpus/toml.txt", body);
+    p.write(
+        "corpus/named.txt",
+        "---\nformat: document\nspeakers:\n  P1: {role: Resident, name: Dana Whitfield}\n---\nP1: Dana Whitfield wrote this note.\n",
+    );
     let count = |f: &str| segments_of(&p, f).len();
     assert_eq!(count("corpus/header.txt"), 3, "header: document");
     assert_eq!(count("corpus/side.txt"), 3, "sidecar: paragraph");
@@ -455,6 +459,9 @@ fn a_header_or_a_sidecar_sets_one_files_mode_over_qcode_toml() {
         "the header wins"
     );
     assert_eq!(count("corpus/toml.txt"), 2, "qcode.toml: turn");
+    // A document has no speakers, but the names its header declares are still masked.
+    let hits = p.search_json(&["note", "--interview", "named"]);
+    assert_eq!(hits[0]["text"], "P1: [REDACTED] wrote this note.");
     // `format` is a setting, not metadata; a sidecar edit re-indexes its transcript.
     let hits = p.search_json(&["two", "--interview", "side"]);
     assert_eq!(ids(&hits), ["side:2.2"]);
