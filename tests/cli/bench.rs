@@ -56,7 +56,7 @@ fn harness_smoke_run() {
     if !common::tool(
         bare.exists(),
         &format!(
-            "{} is not built (cargo test builds examples)",
+            "{} is not built (plain `cargo test` builds the examples, `cargo test --test cli` does not)",
             bare.display()
         ),
     ) {
