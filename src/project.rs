@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{line_col, SourceError};
-use crate::transcript::{Format, TranscriptSettings, FORMAT_HELP};
+use crate::transcript::{interviewer_key, Format, TranscriptSettings, FORMAT_HELP};
 
 mod check;
 pub use check::{check_codebook, CheckError, CodebookCheck, Finding};
@@ -48,6 +48,8 @@ struct RawTranscript {
     extensions: Option<Vec<String>>,
     format: Option<Spanned<String>>,
     join_split_paragraphs: Option<bool>,
+    #[serde(default)]
+    interviewer: Vec<Spanned<String>>,
 }
 
 /// A project folder and its settings.
@@ -90,7 +92,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs")
+                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, interviewer")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -278,6 +280,18 @@ fn settings_from(
     if let Some(join) = raw.join_split_paragraphs {
         s.join_split_paragraphs = join;
     }
+    for label in &raw.interviewer {
+        let key = interviewer_key(label.get_ref());
+        if key.is_empty() {
+            let (l, c) = in_string(text, label);
+            return Err(
+                SourceError::new(path, l, c, "interviewer entry is empty")
+                    .with_source(text)
+                    .with_help("write each interviewer's speaker label or name as the files write it, e.g. interviewer = [\"I\", \"Jane Smith\"]"),
+            );
+        }
+        s.interviewer.push(key);
+    }
     Ok(s)
 }
 
@@ -386,6 +400,25 @@ mod tests {
             "{help}"
         );
         let e = config("[transcript]\njoin_split_paragraphs = 'no'\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn interviewers_are_read_and_an_empty_one_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = |text: &str| {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+            Project::open(dir.path())
+        };
+        assert!(config("").unwrap().transcript.interviewer.is_empty());
+        let p = config("[transcript]\ninterviewer = [' Jane Smith ', 'INT']\n").unwrap();
+        assert_eq!(p.transcript.interviewer, ["jane smith", "int"]);
+        assert!(p.transcript.is_interviewer("Int"));
+        let e = config("# interviewer = ['  ']\n[transcript]\ninterviewer = ['I', '  ']\n")
+            .unwrap_err();
+        assert_eq!(e.message, "interviewer entry is empty");
+        assert_eq!((e.line, e.col), (3, 22), "{e}");
+        let e = config("[transcript]\ninterviewer = 'I'\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
     }
 

@@ -93,7 +93,7 @@ fn read_source(
         let format = side.format.unwrap_or(settings.format);
         let text = match format {
             Format::Document => render_document(&paras, &side.value),
-            _ => render(&docx_turns(&paras), &side.value),
+            _ => render(&docx_turns(&paras), &side.value, settings),
         };
         return Ok((text, warnings, format));
     }
@@ -111,11 +111,19 @@ fn read_source(
     // alike, and `document` would lose its speakers, so recordings keep the default.
     let (text, format) = match ext.as_str() {
         "vtt" | "srt" => (
-            render(&subtitle_turns(&decoded.text), &sidecar(path, shown)?.value),
+            render(
+                &subtitle_turns(&decoded.text),
+                &sidecar(path, shown)?.value,
+                settings,
+            ),
             Format::Paragraph,
         ),
         "txt" if !decoded.text.starts_with("---") && looks_like_otter(&decoded.text) => (
-            render(&otter_turns(&decoded.text), &sidecar(path, shown)?.value),
+            render(
+                &otter_turns(&decoded.text),
+                &sidecar(path, shown)?.value,
+                settings,
+            ),
             Format::Paragraph,
         ),
         _ if super::table_delimiter(path).is_some() => (decoded.text, settings.format),

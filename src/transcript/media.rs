@@ -6,12 +6,17 @@
 //! `Sn: [hh:mm:ss] text` turn per speaker change — and parsed from that rendering, which is also
 //! the text that segment offsets (and REFI-QDA exports) refer to. Speakers' names become declared
 //! names (so they are masked like any participant's); their roles come from a sidecar header
-//! (`NAME.yml` beside the file: `id`, metadata, and `speakers:` mapping each name to a role).
+//! (`NAME.yml` beside the file: `id`, metadata, and `speakers:` mapping each name to a role), and
+//! a name the sidecar does not map is the interviewer when qcode.toml's `[transcript]
+//! interviewer` names it.
 
 use std::io::Read;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+use super::TranscriptSettings;
+use crate::roles::INTERVIEWER_ROLE;
 
 /// One speaker turn read from a media transcript.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,8 +265,13 @@ pub fn render_document(paras: &[String], sidecar: &serde_norway::Value) -> Strin
 }
 
 /// Render turns as a qcode transcript. `sidecar` is the YAML of the sidecar header (or empty):
-/// its keys become the header, its `speakers:` maps names as written to role labels.
-pub fn render(turns: &[MediaTurn], sidecar: &serde_norway::Value) -> String {
+/// its keys become the header, its `speakers:` maps names as written to role labels; a name it
+/// does not map is the interviewer if `settings` names it so, else an unknown speaker.
+pub fn render(
+    turns: &[MediaTurn],
+    sidecar: &serde_norway::Value,
+    settings: &TranscriptSettings,
+) -> String {
     let roles: std::collections::BTreeMap<String, String> = sidecar
         .get("speakers")
         .and_then(|s| s.as_mapping())
@@ -286,10 +296,11 @@ pub fn render(turns: &[MediaTurn], sidecar: &serde_norway::Value) -> String {
     let mut out = header_keys(sidecar);
     out.push_str("speakers:\n");
     for (i, n) in names.iter().enumerate() {
-        let role = roles
-            .get(n)
-            .cloned()
-            .unwrap_or_else(|| "Unknown speaker".into());
+        let role = match roles.get(n) {
+            Some(role) => role.clone(),
+            None if settings.is_interviewer(n) => INTERVIEWER_ROLE.into(),
+            None => "Unknown speaker".into(),
+        };
         if n == "Unknown" {
             out.push_str(&format!("  S{}: {}\n", i + 1, yaml_str(&role)));
         } else {
@@ -346,5 +357,31 @@ mod tests {
         let t = otter_turns(otter);
         assert_eq!(t[1].start.as_deref(), Some("01:02:07"));
         assert_eq!(t[1].text, "Good.");
+    }
+
+    #[test]
+    fn a_name_qcode_toml_calls_the_interviewer_is_one_unless_the_sidecar_says_otherwise() {
+        let turns = subtitle_turns("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nJane Smith: Why?\n\n00:00:02.000 --> 00:00:03.000\nAl Khan: Because.\n");
+        let settings = TranscriptSettings {
+            interviewer: vec!["jane smith".into(), "al khan".into()],
+            ..TranscriptSettings::default()
+        };
+        let none = serde_norway::Value::Null;
+        let out = render(&turns, &none, &settings);
+        assert!(
+            out.contains("S1: {role: \"interviewer\", name: \"Jane Smith\"}"),
+            "{out}"
+        );
+        let side = serde_norway::from_str("speakers:\n  Al Khan: Resident\n").unwrap();
+        let out = render(&turns, &side, &settings);
+        assert!(
+            out.contains("S2: {role: \"Resident\", name: \"Al Khan\"}"),
+            "{out}"
+        );
+        let out = render(&turns, &none, &TranscriptSettings::default());
+        assert!(
+            out.contains("S1: {role: \"Unknown speaker\", name: \"Jane Smith\"}"),
+            "{out}"
+        );
     }
 }

@@ -14,7 +14,8 @@ mod text;
 
 pub use corpus::{parse_file, sidecar_path, source_text, Parsed};
 pub use settings::{
-    Format, SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN, DOCUMENT_ROLE, FORMAT_HELP,
+    interviewer_key, Format, SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN,
+    DOCUMENT_ROLE, FORMAT_HELP,
 };
 pub use text::parse_transcript;
 

@@ -1,7 +1,8 @@
 //! How transcripts are read, as qcode.toml's `[transcript]` table sets it: what a speaker label
 //! looks like, which lines are markup to skip, which file extensions are transcripts, the reading
 //! mode ([`Format`]: a segment per paragraph, per turn, or per paragraph of a document without
-//! speakers) and whether a paragraph split mid-sentence is joined. The settings live here, beside
+//! speakers), whether a paragraph split mid-sentence is joined, and which speakers are the
+//! interviewer when a file does not say. The settings live here, beside
 //! the parsers that use them; the project reads them from qcode.toml.
 
 use regex::Regex;
@@ -20,6 +21,15 @@ pub struct TranscriptSettings {
     /// Whether a block that starts in lower case after one that ends mid-sentence continues it
     /// (a paragraph split by a stray blank line, as exports and hand-typed transcripts often do).
     pub join_split_paragraphs: bool,
+    /// Speaker labels (or, in recordings and Word files, names as written) that are the
+    /// interviewer wherever a file does not declare that speaker's role itself: a Zoom or Teams
+    /// file has no header to say so. Kept trimmed and lowercased ([`interviewer_key`]).
+    pub interviewer: Vec<String>,
+}
+
+/// How a speaker is compared with `[transcript] interviewer`: trimmed, case ignored.
+pub fn interviewer_key(label: &str) -> String {
+    label.trim().to_lowercase()
 }
 
 /// How a speaker-labelled text transcript (.txt, .md, .docx) is cut into segments. Tables and
@@ -91,7 +101,16 @@ impl Default for TranscriptSettings {
                 .to_vec(),
             format: Format::default(),
             join_split_paragraphs: true,
+            interviewer: Vec::new(),
         }
+    }
+}
+
+impl TranscriptSettings {
+    /// Is `label` (a speaker label or a name as written) one qcode.toml names as the interviewer?
+    pub fn is_interviewer(&self, label: &str) -> bool {
+        let key = interviewer_key(label);
+        !key.is_empty() && self.interviewer.contains(&key)
     }
 }
 
@@ -109,5 +128,18 @@ mod tests {
         let d = TranscriptSettings::default();
         assert_eq!(d.format, Format::Paragraph);
         assert!(d.join_split_paragraphs);
+    }
+
+    #[test]
+    fn interviewers_match_trimmed_and_whatever_the_case() {
+        let mut s = TranscriptSettings::default();
+        assert!(!s.is_interviewer("I"));
+        s.interviewer = vec![interviewer_key(" Jane Smith "), interviewer_key("Int")];
+        assert!(s.is_interviewer("jane smith"));
+        assert!(s.is_interviewer("  JANE SMITH"));
+        assert!(s.is_interviewer("INT"));
+        assert!(!s.is_interviewer("Jane"));
+        assert!(!s.is_interviewer("Jane  Smith"));
+        assert!(!s.is_interviewer(""));
     }
 }

@@ -92,7 +92,10 @@ pub(super) fn parse_transcript_as(
             BTreeSet::new(),
         )
     } else {
-        segments(&id, rel, &header, &turns, roles, &mut warnings)
+        let (segments, unknown) =
+            segments(&id, rel, &header, &turns, settings, roles, &mut warnings);
+        warnings.extend(no_interviewer(rel, &segments));
+        (segments, unknown)
     };
     Ok((
         Interview {
@@ -384,17 +387,50 @@ fn document_segments(id: &str, header: &Header, turns: &[Turn], roles: &RoleTabl
     segments
 }
 
+/// The warning for a conversation in which nobody is the interviewer (so the questions would be
+/// searched and coded as answers), naming its speakers; none for a single speaker's file.
+fn no_interviewer(rel: &str, segments: &[Segment]) -> Option<Warning> {
+    let mut speakers: Vec<&str> = Vec::new();
+    for s in segments {
+        if s.interviewer {
+            return None;
+        }
+        if !speakers.contains(&s.speaker.as_str()) {
+            speakers.push(&s.speaker);
+        }
+    }
+    if speakers.len() < 2 {
+        return None;
+    }
+    let listed: Vec<String> = speakers.iter().map(|s| format!("`{s}`")).collect();
+    Some(Warning {
+        location: rel.to_string(),
+        message: format!(
+            "no interviewer among the {} speakers ({}), so the questions are read as answers; declare one under `speakers:` in the header or sidecar (e.g. `I: interviewer`), or list the label or name as written under qcode.toml's `[transcript] interviewer`",
+            speakers.len(),
+            listed.join(", ")
+        ),
+    })
+}
+
 /// Turns → segments, resolving each turn's role once; warns of turns with no text (skipped)
-/// and, once each, of speakers the header does not declare. Also gives the role labels the
-/// role table does not know.
+/// and, once each, of speakers the header does not declare. A speaker the header leaves out but
+/// qcode.toml names as the interviewer is declared the interviewer. Also gives the role labels
+/// the role table does not know.
 fn segments(
     id: &str,
     rel: &str,
     header: &Header,
     turns: &[Turn],
+    settings: &TranscriptSettings,
     roles: &RoleTable,
     warnings: &mut Vec<Warning>,
 ) -> (Vec<Segment>, BTreeSet<String>) {
+    // Not a name: a label such as `I` would otherwise be masked wherever the word occurs.
+    let configured = Speaker {
+        role_label: crate::roles::INTERVIEWER_ROLE.to_string(),
+        name: None,
+    };
     let mut undeclared = BTreeSet::new();
     let mut unknown_roles = BTreeSet::new();
     let mut segments = Vec::new();
@@ -409,7 +445,10 @@ fn segments(
             });
             continue;
         }
-        let declared = header.speakers.get(&turn.label);
+        let declared = header
+            .speakers
+            .get(&turn.label)
+            .or_else(|| settings.is_interviewer(&turn.label).then_some(&configured));
         if declared.is_none()
             && !header.speakers.is_empty()
             && undeclared.insert(turn.label.clone())
@@ -557,6 +596,78 @@ mod tests {
             w.iter().any(|w| w.message.contains("`P3` is not declared")),
             "{w:?}"
         );
+    }
+
+    fn parse_warned(text: &str, settings: &TranscriptSettings) -> (Interview, Vec<Warning>) {
+        parse_transcript(Path::new("t.txt"), "t.txt", text, "t", settings, &roles()).unwrap()
+    }
+
+    fn interviewers(interviewer: &[&str]) -> TranscriptSettings {
+        TranscriptSettings {
+            interviewer: interviewer
+                .iter()
+                .map(|l| super::super::interviewer_key(l))
+                .collect(),
+            ..TranscriptSettings::default()
+        }
+    }
+
+    #[test]
+    fn qcode_toml_names_the_interviewer_unless_the_header_declares_the_speaker() {
+        let text = "Moderator: What changed?\n\nP1: Everything.\n\nModerator: How?\n";
+        let (iv, w) = parse_warned(text, &interviewers(&[" moderator "]));
+        assert!(w.is_empty(), "{w:?}");
+        let flags: Vec<bool> = iv.segments.iter().map(|s| s.interviewer).collect();
+        assert_eq!(flags, [true, false, true]);
+        assert_eq!(iv.segments[0].role, crate::roles::INTERVIEWER_ROLE);
+        assert_eq!(iv.segments[0].role_label, "Interviewer");
+        // A label, not a name: nothing to mask.
+        assert_eq!(iv.segments[0].speaker_name, None);
+        // The header's own declaration wins; an undeclared match is not warned about.
+        let header = "---\nspeakers:\n  Moderator: Council officer\n  P1: Resident\n---\n";
+        let (iv, w) = parse_warned(
+            &format!("{header}{text}"),
+            &interviewers(&["Moderator", "P1"]),
+        );
+        assert_eq!(iv.segments[0].role, "council_officer");
+        assert!(!iv.segments[1].interviewer);
+        assert!(
+            w.iter().all(|w| !w.message.contains("not declared")),
+            "{w:?}"
+        );
+        let header = "---\nspeakers:\n  P1: Resident\n---\n";
+        let (iv, w) = parse_warned(&format!("{header}{text}"), &interviewers(&["moderator"]));
+        assert!(iv.segments[0].interviewer);
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn a_conversation_without_an_interviewer_is_warned_about_once() {
+        let text =
+            "Moderator: What changed?\n\nP1: Everything.\n\nModerator: How?\n\nP2: Slowly.\n";
+        let (_, w) = parse_warned(text, &TranscriptSettings::default());
+        let about: Vec<&Warning> = w
+            .iter()
+            .filter(|w| w.message.contains("no interviewer"))
+            .collect();
+        assert_eq!(about.len(), 1, "{w:?}");
+        assert_eq!(about[0].location, "t.txt");
+        let m = &about[0].message;
+        assert!(m.contains("3 speakers (`Moderator`, `P1`, `P2`)"), "{m}");
+        assert!(
+            m.contains("speakers:") && m.contains("[transcript] interviewer"),
+            "{m}"
+        );
+        // One speaker, a document, or an interviewer found by the role table: no warning.
+        let (_, w) = parse_warned("P1: Alone.\n\nP1: Still.\n", &TranscriptSettings::default());
+        assert!(w.is_empty(), "{w:?}");
+        let (_, w) = parse_warned(text, &in_format(Format::Document));
+        assert!(w.is_empty(), "{w:?}");
+        let (_, w) = parse_warned(
+            &text.replace("Moderator", "I"),
+            &TranscriptSettings::default(),
+        );
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]
