@@ -507,3 +507,55 @@ fn an_unknown_format_is_located_wherever_it_is_written() {
         "{err}"
     );
 }
+
+#[test]
+fn qcode_toml_names_the_interviewer_of_a_text_transcript_and_none_is_warned_about() {
+    let p = Project::new();
+    let focus = "Moderator: What changed?\n\nP1: The officers started listening.\n\nModerator: Anything else?\n\nP2: Regular meetings.\n";
+    p.write("corpus/focus.txt", focus);
+    let (_, err) = p.run(&["index"], 0);
+    let warned: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("no interviewer"))
+        .collect();
+    assert_eq!(warned.len(), 1, "only focus.txt, once: {err}");
+    assert!(
+        warned[0].contains(
+            "corpus/focus.txt: no interviewer among the 3 speakers (`Moderator`, `P1`, `P2`)"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        p.search_json(&["changed"]).len(),
+        1,
+        "a question read as an answer"
+    );
+
+    p.write(
+        "qcode.toml",
+        "[transcript]\ninterviewer = [\"moderator\"]\n",
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(!err.contains("no interviewer"), "{err}");
+    assert!(p.search_json(&["changed"]).is_empty());
+    let roles: Vec<String> = segments_of(&p, "corpus/focus.txt")
+        .into_iter()
+        .map(|s| s.1)
+        .collect();
+    assert_eq!(roles, ["interviewer", "p1", "interviewer", "p2"]);
+
+    // The file's own declaration wins over qcode.toml.
+    p.write(
+        "corpus/focus.txt",
+        &format!("---\nspeakers:\n  Moderator: local resident\n  P1: Officer\n  P2: Officer\n---\n{focus}"),
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("corpus/focus.txt: no interviewer"), "{err}");
+    assert_eq!(p.search_json(&["changed"]).len(), 1);
+
+    // A document has no speakers, so no interviewer to miss.
+    p.write("qcode.toml", "[transcript]\nformat = \"document\"\n");
+    p.write("corpus/focus.txt", focus);
+    let (_, err) = p.run(&["index"], 0);
+    assert!(!err.contains("no interviewer"), "{err}");
+}

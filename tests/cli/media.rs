@@ -155,3 +155,95 @@ fn a_word_file_can_be_read_as_a_document_but_a_recording_keeps_its_turns() {
     assert_eq!(zoom[0]["role"], "council_officer");
     assert_eq!(zoom.len(), 3);
 }
+
+/// A Zoom recording with no sidecar: who asks is written nowhere but in qcode.toml.
+const CALL: &str = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nSam Reid: What changed after the first meeting?\n\n2\n00:00:03.500 --> 00:00:06.000\nPriya Raman: Well, Sam Reid, the council listened.\n\n3\n00:00:06.500 --> 00:00:08.000\nSam Reid: And since then?\n\n4\n00:00:08.500 --> 00:00:11.000\nPriya Raman: Meetings every month.\n";
+
+#[test]
+fn a_recording_without_a_sidecar_takes_its_interviewer_from_qcode_toml() {
+    let p = Project::coded();
+    p.write("corpus/call.vtt", CALL);
+    let (_, err) = p.run(&["index"], 0);
+    let warned: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("no interviewer"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{err}");
+    assert!(
+        warned[0].contains("corpus/call.vtt: no interviewer among the 2 speakers (`S1`, `S2`)")
+            && warned[0].contains("`speakers:`")
+            && warned[0].contains("[transcript] interviewer"),
+        "{err}"
+    );
+    let all = p.search_json(&["", "--interview", "call", "-n", "10"]);
+    assert_eq!(all.len(), 4, "the questions are read as answers");
+
+    p.write(
+        "qcode.toml",
+        "[transcript]\ninterviewer = [\"  sam REID \"]\n",
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(!err.contains("no interviewer"), "{err}");
+    let answers = p.search_json(&["", "--interview", "call", "-n", "10"]);
+    assert_eq!(ids(&answers), ["call:2.1", "call:4.1"]);
+    let all = p.search_json(&[
+        "",
+        "--interview",
+        "call",
+        "-n",
+        "10",
+        "--include-interviewer",
+    ]);
+    assert_eq!(all.len(), 4);
+    let question = all.iter().find(|h| h["segment_id"] == "call:1.1").unwrap();
+    assert_eq!(question["role"], "interviewer");
+    assert_eq!(question["interviewer"], true);
+    // The interviewer's name is a declared name like any other speaker's: masked in the text.
+    let named = all.iter().find(|h| h["segment_id"] == "call:2.1").unwrap();
+    assert_eq!(named["text"], "Well, [REDACTED], the council listened.");
+    assert!(
+        all.iter().all(|h| !h.to_string().contains("Sam Reid")),
+        "{all:?}"
+    );
+}
+
+#[test]
+fn a_sidecar_that_declares_the_speaker_wins_over_qcode_toml() {
+    let p = Project::coded();
+    p.write("corpus/call.vtt", CALL);
+    p.write(
+        "corpus/call.yml",
+        "id: call\nspeakers:\n  Sam Reid: local resident\n  Priya Raman: Council officer\n",
+    );
+    p.write("qcode.toml", "[transcript]\ninterviewer = [\"Sam Reid\"]\n");
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("corpus/call.vtt: no interviewer"), "{err}");
+    let hits = p.search_json(&["", "--interview", "call", "-n", "10"]);
+    assert_eq!(hits.len(), 4);
+    let question = hits.iter().find(|h| h["segment_id"] == "call:1.1").unwrap();
+    assert_eq!(question["role"], "resident");
+}
+
+#[test]
+fn tables_and_documents_are_not_warned_about_having_no_interviewer() {
+    let p = project();
+    p.write(
+        "corpus/rows.csv",
+        "id,role,text\nr-1,Council officer,We listened.\nr-2,local resident,We were heard.\n",
+    );
+    let (_, err) = p.run(&["index"], 0);
+    let warned = |file: &str| {
+        err.lines()
+            .any(|l| l.contains(&format!("corpus/{file}: no interviewer")))
+    };
+    // Rows of a table are not a conversation; the Word file, read turn by turn, is one.
+    assert!(!warned("rows.csv"), "{err}");
+    assert!(warned("word.docx"), "{err}");
+    p.write(
+        "corpus/word.yml",
+        "id: media-word\narea: Westfold\nformat: document\n",
+    );
+    let (_, err) = p.run(&["index"], 0);
+    assert!(!err.contains("word.docx"), "{err}");
+    assert!(!err.contains("rows.csv"), "{err}");
+}
