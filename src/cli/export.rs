@@ -226,6 +226,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         privacy,
         index: open_fresh_index(ctx)?,
     };
+    // A typo in a filter is an error with a hint, not an empty export.
+    job.filter.check(&job.index)?;
+    if let Kind::Cooccur { of: Some(of), .. } = &args.kind {
+        job.index.check_dimension(of, "--of")?;
+    }
     match &args.kind {
         Kind::Quotes { .. } => listing(ctx, &job, Listing::Quotes, false)?,
         Kind::Wide { counts, .. } => listing(ctx, &job, Listing::Wide, *counts)?,

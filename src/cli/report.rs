@@ -24,9 +24,9 @@ use super::Context;
 pub struct Args {
     #[arg(long, short = 'o', default_value = "report.html")]
     output: PathBuf,
-    /// The code dimension on the heatmap's rows.
-    #[arg(long, default_value = "component")]
-    dimension: String,
+    /// The code dimension on the heatmap's rows [default: component].
+    #[arg(long)]
+    dimension: Option<String>,
     /// Top quotes shown per code.
     #[arg(long, default_value_t = 3)]
     quotes: usize,
@@ -40,6 +40,10 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
+    // Only a dimension asked for must exist: a codebook without `component` still reports.
+    if let Some(dim) = &args.dimension {
+        index.check_dimension(dim, "--dimension")?;
+    }
     let redactor = privacy.redactor_for_index(&index)?;
     let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?);
     let title = args.title.unwrap_or_else(|| {
@@ -49,7 +53,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let html = render(
         &dataset,
         &ReportOptions {
-            dimension: args.dimension,
+            dimension: args.dimension.unwrap_or_else(|| "component".into()),
             quotes_per_code: args.quotes,
             title,
             redactor,

@@ -60,6 +60,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         bail!("--limit must be at least 1");
     }
     let index = open_fresh_index(ctx)?;
+    // A typo in a filter is an error with a hint, not "no matching segments".
+    filter.check(&index)?;
     let started = std::time::Instant::now();
     let mut results = index.search(&filter.request(args.limit, args.context))?;
     ctx.detail(format!(

@@ -3,6 +3,7 @@
 //! [`search`]), and read in bulk, in transcript order, for exports (see [`read`]). Everything
 //! here is derived from the corpus and codebook and can be rebuilt.
 
+mod check;
 mod filter;
 mod manifest;
 mod query;
@@ -11,6 +12,7 @@ mod schema;
 mod search;
 mod writer;
 
+pub use check::{FilterError, Hint, Kind, Unknown};
 pub use filter::{Filter, WhereError};
 pub use manifest::{FileEntry, Manifest};
 pub use query::{parse_query, QueryError, QueryNode};
@@ -52,6 +54,8 @@ pub enum IndexError {
     Missing(PathBuf),
     #[error(transparent)]
     Query(#[from] QueryError),
+    #[error(transparent)]
+    Filter(#[from] FilterError),
     #[error("unknown code `{0}`; `qcode codes` lists the codebook's codes")]
     UnknownCode(String),
     #[error(transparent)]

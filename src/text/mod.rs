@@ -1,10 +1,12 @@
 //! Text as every other module sees it: bytes decoded to UTF-8 with LF line endings
-//! ([`decode`]), and words with their normalised forms and stems ([`tokens`]). A leaf: it uses
-//! nothing of the crate, so transcripts and codebooks read words the same way without depending
-//! on each other.
+//! ([`decode`]), words with their normalised forms and stems ([`tokens`]), and how far apart two
+//! words are, for "did you mean" hints ([`distance`]). A leaf: it uses nothing of the crate,
+//! so transcripts and codebooks read words the same way without depending on each other.
 
 pub mod decode;
+pub mod distance;
 pub mod tokens;
 
 pub use decode::{decode, DecodeError, Decoded};
+pub use distance::{closest, edit_distance};
 pub use tokens::{normalise_word, stem, tokenize, Token, TokenOptions};

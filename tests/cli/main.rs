@@ -14,6 +14,7 @@ mod crash;
 mod demo;
 mod dictionary;
 mod export;
+mod filters;
 mod formats;
 mod incremental;
 mod media;
