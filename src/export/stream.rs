@@ -157,11 +157,8 @@ pub fn stream_framework(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codebook::load_codebook;
     use crate::export::write_csv;
-    use crate::index::{update, UpdateOptions};
     use crate::privacy::Privacy;
-    use crate::project::Project;
 
     const CODES: &str = r#"
 [codebook]
@@ -181,28 +178,13 @@ patterns = ["council"]
 
     /// A small indexed project: two interviews, several paragraphs each, one declared name.
     fn indexed() -> (tempfile::TempDir, SearchIndex) {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let p = dir.path().join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        write("codebook/codes.toml", CODES);
-        write(
-            "corpus/a.txt",
-            "---\nid: a\narea: Westfold\nspeakers:\n  I: interviewer\n  P1: {role: Resident, name: Maya Okafor}\n---\n\
+        crate::index::testing::indexed(&[
+            ("codebook/codes.toml", CODES),
+            ("corpus/a.txt", "---\nid: a\narea: Westfold\nspeakers:\n  I: interviewer\n  P1: {role: Resident, name: Maya Okafor}\n---\n\
              I: Tell me about the council.\n\nP1: Maya here: we trust the council.\n\nWe trust them less now.\n\n\
-             P1: The council listened once.\n",
-        );
-        write(
-            "corpus/b.txt",
-            "---\nid: b\narea: Eastbrook\n---\nP1: Nothing to say.\n\nP2: Trust is earned, council or not.\n",
-        );
-        let project = Project::open(dir.path()).unwrap();
-        update(&project, UpdateOptions::default(), &|_, _| {}).unwrap();
-        let codebook = load_codebook(&project.codebook_dir).unwrap();
-        let index = SearchIndex::open(&project, codebook).unwrap();
-        (dir, index)
+             P1: The council listened once.\n"),
+            ("corpus/b.txt", "---\nid: b\narea: Eastbrook\n---\nP1: Nothing to say.\n\nP2: Trust is earned, council or not.\n"),
+        ])
     }
 
     fn streamed(index: &SearchIndex, filter: &Filter, listing: Listing, window: usize) -> String {

@@ -281,9 +281,6 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codebook::load_codebook;
-    use crate::index::{update, UpdateOptions};
-    use crate::project::Project;
 
     const CODES: &str = r#"
 [roles.resident]
@@ -308,27 +305,19 @@ patterns = ["zzzz"]
 
     /// Two interviews: a declared role, a role nobody declared, an `area` on each.
     fn indexed() -> (tempfile::TempDir, SearchIndex) {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |rel: &str, text: &str| {
-            let p = dir.path().join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        write("codebook/codes.toml", CODES);
-        write(
-            "corpus/a.txt",
-            "---\nid: a\narea: Westfold\nspeakers:\n  P1: {role: Resident}\n---\n\
+        crate::index::testing::indexed(&[
+            ("codebook/codes.toml", CODES),
+            (
+                "corpus/a.txt",
+                "---\nid: a\narea: Westfold\nspeakers:\n  P1: {role: Resident}\n---\n\
              P1: We trust the council.\n",
-        );
-        write(
-            "corpus/b.txt",
-            "---\nid: b\nArea: Eastbrook\nspeakers:\n  W: {role: Ward Clerk}\n---\n\
+            ),
+            (
+                "corpus/b.txt",
+                "---\nid: b\nArea: Eastbrook\nspeakers:\n  W: {role: Ward Clerk}\n---\n\
              W: The council listened.\n",
-        );
-        let project = Project::open(dir.path()).unwrap();
-        update(&project, UpdateOptions::default(), &|_, _| {}).unwrap();
-        let codebook = load_codebook(&project.codebook_dir).unwrap();
-        (dir, SearchIndex::open(&project, codebook).unwrap())
+            ),
+        ])
     }
 
     /// The problems `filter` has, one line each.

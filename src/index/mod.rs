@@ -10,6 +10,8 @@ mod query;
 mod read;
 mod schema;
 mod search;
+#[cfg(test)]
+pub(crate) mod testing;
 mod writer;
 
 pub use check::{FilterError, Hint, Kind, Unknown};
