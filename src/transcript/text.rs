@@ -362,29 +362,52 @@ fn document_segments(id: &str, header: &Header, turns: &[Turn], roles: &RoleTabl
         .resolve(DOCUMENT_ROLE)
         .map(|r| (r.id.clone(), r.label.clone()))
         .unwrap_or_else(|| (DOCUMENT_ROLE.to_string(), "Document".to_string()));
+    let nobody = Speech {
+        speaker: String::new(),
+        speaker_name: None,
+        role,
+        role_label,
+        interviewer: false,
+        timestamp: None,
+    };
     let mut segments = Vec::new();
     for turn in turns {
-        for (p, para) in turn.paragraphs.iter().enumerate() {
-            let paragraph = p as u32 + 1;
-            segments.push(Segment {
-                id: format!("{id}:{}.{paragraph}", turn.number),
-                interview: id.to_string(),
-                turn: turn.number,
-                paragraph,
-                speaker: String::new(),
-                speaker_name: None,
-                role: role.clone(),
-                role_label: role_label.clone(),
-                interviewer: false,
-                timestamp: None,
-                start: para.start,
-                end: para.end,
-                text: para.text.clone(),
-                meta: header.meta.clone(),
-            });
-        }
+        push_paragraphs(id, turn, &nobody, header, &mut segments);
     }
     segments
+}
+
+/// Who speaks a turn, as each of its segments carries it.
+struct Speech {
+    speaker: String,
+    speaker_name: Option<String>,
+    role: String,
+    role_label: String,
+    interviewer: bool,
+    timestamp: Option<String>,
+}
+
+/// One segment per paragraph of `turn`, each with `who` and the interview's metadata.
+fn push_paragraphs(id: &str, turn: &Turn, who: &Speech, header: &Header, out: &mut Vec<Segment>) {
+    for (p, para) in turn.paragraphs.iter().enumerate() {
+        let paragraph = p as u32 + 1;
+        out.push(Segment {
+            id: format!("{id}:{}.{paragraph}", turn.number),
+            interview: id.to_string(),
+            turn: turn.number,
+            paragraph,
+            speaker: who.speaker.clone(),
+            speaker_name: who.speaker_name.clone(),
+            role: who.role.clone(),
+            role_label: who.role_label.clone(),
+            interviewer: who.interviewer,
+            timestamp: who.timestamp.clone(),
+            start: para.start,
+            end: para.end,
+            text: para.text.clone(),
+            meta: header.meta.clone(),
+        });
+    }
 }
 
 /// The warning for a conversation in which nobody is the interviewer (so the questions would be
@@ -461,26 +484,16 @@ fn segments(
                 ),
             });
         }
-        let (role, label) = role_of(turn, declared, header, roles, &mut unknown_roles);
-        for (p, para) in turn.paragraphs.iter().enumerate() {
-            let paragraph = p as u32 + 1;
-            segments.push(Segment {
-                id: format!("{id}:{}.{paragraph}", turn.number),
-                interview: id.to_string(),
-                turn: turn.number,
-                paragraph,
-                speaker: turn.label.clone(),
-                speaker_name: declared.and_then(|s| s.name.clone()),
-                role: role.clone(),
-                role_label: label.clone(),
-                interviewer: role == crate::roles::INTERVIEWER_ROLE,
-                timestamp: turn.timestamp.clone(),
-                start: para.start,
-                end: para.end,
-                text: para.text.clone(),
-                meta: header.meta.clone(),
-            });
-        }
+        let (role, role_label) = role_of(turn, declared, header, roles, &mut unknown_roles);
+        let who = Speech {
+            speaker: turn.label.clone(),
+            speaker_name: declared.and_then(|s| s.name.clone()),
+            interviewer: role == crate::roles::INTERVIEWER_ROLE,
+            role,
+            role_label,
+            timestamp: turn.timestamp.clone(),
+        };
+        push_paragraphs(id, turn, &who, header, &mut segments);
     }
     (segments, unknown_roles)
 }
