@@ -48,6 +48,7 @@ struct RawTranscript {
     extensions: Option<Vec<String>>,
     format: Option<Spanned<String>>,
     join_split_paragraphs: Option<bool>,
+    non_speech: Option<bool>,
     #[serde(default)]
     interviewer: Vec<Spanned<String>>,
 }
@@ -92,7 +93,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, interviewer")
+                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -280,6 +281,9 @@ fn settings_from(
     if let Some(join) = raw.join_split_paragraphs {
         s.join_split_paragraphs = join;
     }
+    if let Some(rules) = raw.non_speech {
+        s.non_speech = rules;
+    }
     for label in &raw.interviewer {
         let key = interviewer_key(label.get_ref());
         if key.is_empty() {
@@ -378,10 +382,12 @@ mod tests {
         let p = config("").unwrap();
         assert_eq!(p.transcript.format, Format::Paragraph);
         assert!(p.transcript.join_split_paragraphs);
+        assert!(p.transcript.non_speech);
         let p =
-            config("[transcript]\nformat = 'document'\njoin_split_paragraphs = false\n").unwrap();
+            config("[transcript]\nformat = 'document'\njoin_split_paragraphs = false\nnon_speech = false\n").unwrap();
         assert_eq!(p.transcript.format, Format::Document);
         assert!(!p.transcript.join_split_paragraphs);
+        assert!(!p.transcript.non_speech);
         assert_eq!(
             config("[transcript]\nformat = 'turn'\n")
                 .unwrap()

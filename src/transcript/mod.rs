@@ -8,6 +8,7 @@ mod corpus;
 mod csv;
 mod header;
 pub mod media;
+mod nonspeech;
 mod settings;
 pub mod table;
 mod text;
@@ -68,6 +69,8 @@ pub struct Paragraph {
     /// Offsets in Unicode scalar values (characters), end exclusive.
     pub start: usize,
     pub end: usize,
+    /// The heading it lies under, if the file has headings (its segments' `section`).
+    pub section: Option<String>,
 }
 
 /// The quotable, codable unit.

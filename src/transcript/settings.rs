@@ -21,6 +21,9 @@ pub struct TranscriptSettings {
     /// Whether a block that starts in lower case after one that ends mid-sentence continues it
     /// (a paragraph split by a stray blank line, as exports and hand-typed transcripts often do).
     pub join_split_paragraphs: bool,
+    /// Whether the built-in rules for lines that are not speech (headings, oaths, bare times,
+    /// stage directions) keep them out of every turn; `skip_lines` applies either way.
+    pub non_speech: bool,
     /// Speaker labels (or, in recordings and Word files, names as written) that are the
     /// interviewer wherever a file does not declare that speaker's role itself: a Zoom or Teams
     /// file has no header to say so. Kept trimmed and lowercased ([`interviewer_key`]).
@@ -101,6 +104,7 @@ impl Default for TranscriptSettings {
                 .to_vec(),
             format: Format::default(),
             join_split_paragraphs: true,
+            non_speech: true,
             interviewer: Vec::new(),
         }
     }
@@ -128,6 +132,7 @@ mod tests {
         let d = TranscriptSettings::default();
         assert_eq!(d.format, Format::Paragraph);
         assert!(d.join_split_paragraphs);
+        assert!(d.non_speech);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::header::{parse_header, Header};
+use super::nonspeech::{marked_heading, unmarked, NonSpeech};
 use super::{valid_interview_id, Interview, Paragraph, Segment, Speaker, Turn};
 use super::{Format, TranscriptSettings, DOCUMENT_ROLE};
 use crate::diag::{SourceError, Warning};
@@ -20,6 +21,9 @@ use crate::roles::{slug, RoleTable};
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\][ \t]*").expect("valid")
 });
+
+/// The metadata key of the heading a segment lies under.
+const SECTION: &str = "section";
 
 /// A line of the text with its byte and character offsets.
 struct Line<'a> {
@@ -80,12 +84,17 @@ pub(super) fn parse_transcript_as(
     let (header, body_from) = read_header(path, text, &lines)?;
     let id = interview_id(path, text, &header, fallback_id)?;
     let format = header.format.unwrap_or(format);
-    let (turns, first_body_line) = read_turns(text, &lines, body_from, settings, format);
+    let BodyRead {
+        turns,
+        first_body_line,
+        first_heading,
+    } = read_turns(text, &lines, body_from, settings, format);
     if turns.is_empty() {
         let at = first_body_line.unwrap_or(body_from + 1);
         return Err(no_turns(path, text, at, format));
     }
     let mut warnings = Vec::new();
+    warnings.extend(section_overridden(rel, &header, &turns, first_heading));
     let (segments, unknown_roles) = if format == Format::Document {
         (
             document_segments(&id, &header, &turns, roles),
@@ -108,6 +117,28 @@ pub(super) fn parse_transcript_as(
         },
         warnings,
     ))
+}
+
+/// The warning, once per file, that the header's `section` wins over the headings that would
+/// name the section of some of its segments.
+fn section_overridden(
+    rel: &str,
+    header: &Header,
+    turns: &[Turn],
+    first_heading: Option<usize>,
+) -> Option<Warning> {
+    let value = header.meta.get(SECTION)?;
+    let line = first_heading?;
+    let shadowed = turns
+        .iter()
+        .flat_map(|t| &t.paragraphs)
+        .any(|p| p.section.is_some());
+    shadowed.then(|| Warning {
+        location: format!("{rel}:{line}"),
+        message: format!(
+            "the header sets `section: {value}`, so it is every segment's section and the file's headings name none; remove it from the header to have the headings name them"
+        ),
+    })
 }
 
 /// A body with nothing to quote, at 1-based line `at`.
@@ -172,50 +203,95 @@ fn interview_id(
     Ok(id)
 }
 
-/// The body, from line index `body_from`: its turns, each with its paragraphs (a whole turn is
-/// one paragraph in [`Format::Turn`]; a document is one turn with no label), and the 1-based
-/// line of its first line that is neither blank nor skipped (where a body with no turns is
-/// reported).
+/// What the body holds: its turns, each with its paragraphs (a whole turn is one paragraph in
+/// [`Format::Turn`]; a document is one turn with no label); the 1-based line of its first line
+/// that is neither blank nor skipped (where a body with no turns is reported); and that of its
+/// first heading, if any.
+struct BodyRead {
+    turns: Vec<Turn>,
+    first_body_line: Option<usize>,
+    first_heading: Option<usize>,
+}
+
+/// The body, from line index `body_from`. Lines that are not speech ([`nonspeech`]) end the
+/// paragraph being read and join none; a heading names the section of what follows it. A heading
+/// marked up as one is read before the speaker pattern (an underlined `Questions From Counsel:`
+/// is a title); the other rules only where no turn starts.
 fn read_turns(
     text: &str,
     lines: &[Line<'_>],
     body_from: usize,
     settings: &TranscriptSettings,
     format: Format,
-) -> (Vec<Turn>, Option<usize>) {
+) -> BodyRead {
     let mut body = Body {
         text,
         turns: Vec::new(),
         open: None,
         last: None,
         join: settings.join_split_paragraphs && format != Format::Turn,
+        section: None,
     };
     let document = format == Format::Document;
-    let mut first_body_line = None;
-    for (i, line) in lines.iter().enumerate().skip(body_from) {
+    let (mut first_body_line, mut first_heading) = (None, None);
+    // Whether the line follows a break (a blank, skipped or non-speech line, or the header).
+    let mut after_break = true;
+    let mut i = body_from;
+    while i < lines.len() {
+        let line = &lines[i];
         let l = line.text;
+        i += 1;
         if settings.skip_lines.iter().any(|re| re.is_match(l)) || l.trim().is_empty() {
             // A turn read whole runs on past blank lines, to its last text.
             if format != Format::Turn {
                 body.close_para();
             }
+            after_break = true;
             continue;
         }
-        first_body_line.get_or_insert(i + 1);
+        first_body_line.get_or_insert(i);
+        let heading = match settings.non_speech {
+            true => marked_heading(
+                l,
+                lines.get(i).map(|n| n.text),
+                lines.get(i + 1).map(|n| n.text),
+            ),
+            false => None,
+        };
+        if let Some((title, used)) = heading {
+            first_heading.get_or_insert(i);
+            body.not_speech(Some(title));
+            after_break = true;
+            i += used - 1;
+            continue;
+        }
         let caps = match document {
             true => None,
             false => settings.speaker_pattern.captures(l),
         };
         if let Some(caps) = caps {
             body.close_para();
-            body.start_turn(i + 1, line, &caps);
+            body.start_turn(i, line, &caps);
+        } else if let Some(what) = settings
+            .non_speech
+            .then(|| unmarked(l, after_break))
+            .flatten()
+        {
+            if let NonSpeech::Heading(title) = what {
+                first_heading.get_or_insert(i);
+                body.not_speech(Some(title));
+            } else {
+                body.not_speech(None);
+            }
+            after_break = true;
+            continue;
         } else {
             if document && body.turns.is_empty() {
                 body.turns.push(Turn {
                     number: 1,
                     label: String::new(),
                     timestamp: None,
-                    line: i + 1,
+                    line: i,
                     paragraphs: Vec::new(),
                 });
             }
@@ -224,9 +300,14 @@ fn read_turns(
                 body.continue_para(line);
             }
         }
+        after_break = false;
     }
     body.close_para();
-    (body.turns, first_body_line)
+    BodyRead {
+        turns: body.turns,
+        first_body_line,
+        first_heading,
+    }
 }
 
 /// Where a paragraph being read lies in the text so far: start and end, in bytes (to cut its
@@ -248,9 +329,21 @@ struct Body<'a> {
     last: Option<OpenPara>,
     /// Whether such a block continues it ([`TranscriptSettings::join_split_paragraphs`]).
     join: bool,
+    /// The text of the last heading: the section of the paragraphs after it.
+    section: Option<String>,
 }
 
 impl Body<'_> {
+    /// A line that is not speech: it ends the paragraph being read, and none continues across
+    /// it (its text would be in the slice). A heading (`Some`, its text) starts a section.
+    fn not_speech(&mut self, heading: Option<&str>) {
+        self.close_para();
+        self.last = None;
+        if let Some(title) = heading {
+            self.section = (!title.is_empty()).then(|| title.to_string());
+        }
+    }
+
     /// End the paragraph being read, adding it to the last turn.
     fn close_para(&mut self) {
         if let (Some(p), Some(turn)) = (self.open.take(), self.turns.last_mut()) {
@@ -258,6 +351,7 @@ impl Body<'_> {
                 text: self.text[p.start_byte..p.end_byte].to_string(),
                 start: p.start_char,
                 end: p.end_char,
+                section: self.section.clone(),
             });
             self.last = Some(p);
         }
@@ -405,9 +499,20 @@ fn push_paragraphs(id: &str, turn: &Turn, who: &Speech, header: &Header, out: &m
             start: para.start,
             end: para.end,
             text: para.text.clone(),
-            meta: header.meta.clone(),
+            meta: segment_meta(header, para),
         });
     }
+}
+
+/// The interview's metadata, with the heading `para` lies under as its `section` unless the
+/// header sets one ([`section_overridden`] says so).
+fn segment_meta(header: &Header, para: &Paragraph) -> std::collections::BTreeMap<String, String> {
+    let mut meta = header.meta.clone();
+    if let Some(section) = &para.section {
+        meta.entry(SECTION.to_string())
+            .or_insert_with(|| section.clone());
+    }
+    meta
 }
 
 /// The warning for a conversation in which nobody is the interviewer (so the questions would be
@@ -847,7 +952,12 @@ mod tests {
     #[test]
     fn a_paragraph_split_mid_sentence_is_joined() {
         let text = "P1: we went down to the\n\nshop and bought bread.\n\nand then? We left.\n\nThe Shop was\n\nShut. It was\n\n(so they said)\n\nclosed\n\nP2: it was\n";
-        let iv = parse_with(text, &TranscriptSettings::default());
+        // `(so they said)` alone is a stage direction by default (below); read as text here.
+        let plain = TranscriptSettings {
+            non_speech: false,
+            ..TranscriptSettings::default()
+        };
+        let iv = parse_with(text, &plain);
         assert_eq!(
             texts(&iv),
             [
@@ -865,6 +975,9 @@ mod tests {
         );
         let ids: Vec<&str> = iv.segments.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["t:1.1", "t:1.2", "t:1.3", "t:1.4", "t:1.5", "t:2.1"]);
+        // As a stage direction it joins nothing, and nothing continues across it.
+        let iv = parse_with(text, &TranscriptSettings::default());
+        assert_eq!(texts(&iv)[3..], ["Shut. It was", "closed", "it was"]);
     }
 
     #[test]
@@ -908,5 +1021,106 @@ mod tests {
         assert_eq!(iv.segments.len(), 1);
         assert_eq!(iv.segments[0].id, "t:2.1");
         assert!(w.iter().any(|w| w.message.contains("has no text")));
+    }
+
+    /// A made-up hearing: a reST title, an oath, a time, a stage direction and a heading with a
+    /// colon that the default speaker pattern would read as a label.
+    const HEARING: &str = "Day One\n=======\n\n*(10.00 am)*\n\nChair: Good morning.\nLet us begin.\n(Short break)\nWe resume.\n\n*ANNA KOWAL (sworn).*\n\nQuestions From Counsel:\n-----------------------\n\nCounsel: Your name?\n\n[Laughter]\n\nWitness: Anna.\nNO NO NO\n11:02\n\nI SAID NO.\n\n## Closing ##\n\nChair: Thank you.\n";
+
+    #[test]
+    fn lines_that_are_not_speech_join_no_turn() {
+        let iv = parse_with(HEARING, &TranscriptSettings::default());
+        assert_eq!(
+            texts(&iv),
+            [
+                "Good morning.\nLet us begin.",
+                "We resume.",
+                "Your name?",
+                "Anna.\nNO NO NO",
+                "I SAID NO.",
+                "Thank you."
+            ]
+        );
+        let speakers: Vec<&str> = iv.segments.iter().map(|s| s.speaker.as_str()).collect();
+        assert_eq!(
+            speakers,
+            ["Chair", "Chair", "Counsel", "Witness", "Witness", "Chair"]
+        );
+        // `NO NO NO` continues a paragraph: speech. Standing alone, it would be a heading.
+        let alone = HEARING.replace("Anna.\nNO NO NO", "Anna.\n\nNO NO NO");
+        let iv = parse_with(&alone, &TranscriptSettings::default());
+        assert_eq!(texts(&iv)[3..5], ["Anna.", "I SAID NO."]);
+        assert_eq!(iv.segments[4].meta["section"], "NO NO NO");
+    }
+
+    #[test]
+    fn a_heading_names_the_section_of_the_segments_under_it() {
+        let iv = parse_with(HEARING, &TranscriptSettings::default());
+        let sections: Vec<Option<&str>> = iv
+            .segments
+            .iter()
+            .map(|s| s.meta.get("section").map(String::as_str))
+            .collect();
+        let (day, questions) = (Some("Day One"), Some("Questions From Counsel:"));
+        assert_eq!(
+            sections,
+            [day, day, questions, questions, questions, Some("Closing")]
+        );
+        assert!(
+            !iv.meta.contains_key("section"),
+            "the interview's own metadata has none"
+        );
+    }
+
+    #[test]
+    fn the_headers_section_wins_with_one_warning() {
+        let text = format!("---\nsection: Evidence\n---\n{HEARING}");
+        let (iv, w) = parse(&text);
+        assert!(iv.segments.iter().all(|s| s.meta["section"] == "Evidence"));
+        let about: Vec<&Warning> = w.iter().filter(|w| w.message.contains("section")).collect();
+        assert_eq!(about.len(), 1, "{w:?}");
+        assert_eq!(about[0].location, "t.txt:4");
+        // No heading, no warning.
+        let (_, w) = parse("---\nsection: Evidence\n---\nP1: text\n");
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn the_rules_can_be_turned_off_and_apply_in_every_format() {
+        let off = TranscriptSettings {
+            non_speech: false,
+            ..TranscriptSettings::default()
+        };
+        let iv = parse_with(HEARING, &off);
+        assert!(iv
+            .segments
+            .iter()
+            .any(|s| s.speaker == "Questions From Counsel"));
+        assert!(texts(&iv)[0].contains("(Short break)"));
+        assert!(iv.segments.iter().all(|s| !s.meta.contains_key("section")));
+        // A turn read whole is cut where a stage direction interrupts it.
+        let iv = parse_with(HEARING, &in_format(Format::Turn));
+        assert_eq!(
+            texts(&iv)[..2],
+            ["Good morning.\nLet us begin.", "We resume."]
+        );
+        let ids: Vec<&str> = iv.segments.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids[..2], ["t:1.1", "t:1.2"]);
+        let iv = parse_with(
+            "# Notes\n\nFirst point.\n\n(aside)\n\nSecond.\n",
+            &in_format(Format::Document),
+        );
+        assert_eq!(texts(&iv), ["First point.", "Second."]);
+        assert_eq!(iv.segments[1].meta["section"], "Notes");
+    }
+
+    #[test]
+    fn a_bare_label_line_is_still_a_speaker() {
+        // Without an underline `Questions From Counsel:` cannot be told from `Interviewer:`.
+        let iv = parse_with(
+            "Questions From Counsel:\nWhere were you?\n",
+            &TranscriptSettings::default(),
+        );
+        assert_eq!(iv.segments[0].speaker, "Questions From Counsel");
     }
 }
