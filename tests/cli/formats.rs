@@ -559,3 +559,89 @@ fn qcode_toml_names_the_interviewer_of_a_text_transcript_and_none_is_warned_abou
     let (_, err) = p.run(&["index"], 0);
     assert!(!err.contains("no interviewer"), "{err}");
 }
+
+/// A made-up hearing in Markdown with a reST title: headings, an oath, times and stage
+/// directions between the turns.
+const HEARING: &str = "---
+id: hearing
+speakers:
+  Counsel: interviewer
+  Witness: resident
+---
+# Day One
+
+*(10.00 am)*
+
+*ANNA KOWAL (sworn).*
+
+Examined by Ms Rowe
+===================
+
+Counsel: Where did the grant money go?
+
+Witness: Into the hall roof.
+(Short break)
+[11:02]
+
+Witness: The roof leaked regardless.
+
+## Closing Remarks
+
+Witness: Nothing more about the roof.
+";
+
+#[test]
+fn headings_oaths_times_and_directions_are_not_speech_and_headings_name_sections() {
+    let p = Project::new();
+    p.write("corpus/hearing.md", HEARING);
+    p.write(
+        "corpus/other.md",
+        "---\nid: other\nsection: Evidence\n---\nP1: Before any heading.\n\n# Part Two\n\nP1: After it.\n",
+    );
+    let (_, err) = p.run(&["index"], 0);
+    let warned: Vec<&str> = err.lines().filter(|l| l.contains("section")).collect();
+    assert_eq!(warned.len(), 1, "{err}");
+    assert!(
+        warned[0].starts_with("warning: corpus/other.md:7: the header sets `section: Evidence`"),
+        "{err}"
+    );
+    let hits = p.search_json(&["roof", "--where", "section=examined by ms rowe"]);
+    assert_eq!(ids(&hits), ["hearing:2.1", "hearing:3.1"]);
+    assert_eq!(hits[0]["text"], "Into the hall roof.");
+    let hits = p.search_json(&["roof", "--where", "section=Closing Remarks"]);
+    assert_eq!(ids(&hits), ["hearing:4.1"]);
+    for word in ["sworn", "break", "am", "examined", "closing"] {
+        assert!(p.search_json(&[word]).is_empty(), "{word} is not speech");
+    }
+    // The header's section wins over the file's heading.
+    let hits = p.search_json(&["after", "--where", "section=Evidence"]);
+    assert_eq!(ids(&hits), ["other:2.1"]);
+    // Text and offsets are the source's, as without the lines around them.
+    let (out, _) = p.run(
+        &[
+            "segments",
+            "--format",
+            "json",
+            "--include-interviewer",
+            "corpus/hearing.md",
+        ],
+        0,
+    );
+    let segs: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let chars: Vec<char> = HEARING.chars().collect();
+    for s in &segs {
+        let (a, b) = (
+            s["start"].as_u64().unwrap() as usize,
+            s["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            s["text"].as_str().unwrap()
+        );
+    }
+    assert_eq!(segs.len(), 4);
+    // Turned off, they are speech again.
+    p.write("qcode.toml", "[transcript]\nnon_speech = false\n");
+    p.run(&["index"], 0);
+    assert_eq!(ids(&p.search_json(&["break"])), ["hearing:2.1"]);
+}
