@@ -15,8 +15,11 @@ use crate::coding::Evidence;
 use crate::roles::normalise_label;
 use crate::transcript::Segment;
 
-/// Bump when the schema or what goes into it changes: older indexes are rebuilt.
-/// 5: tantivy without zstd, which format 4 may have used in string fast-field dictionaries.
+/// Bump when the schema or what goes into it changes (how files are cut into segments included):
+/// older indexes are rebuilt.
+/// 5: tantivy without zstd, which format 4 may have used in string fast-field dictionaries; and
+/// the segments of one table reader, reading modes, lines that are not speech and the
+/// configured interviewer (all landed with it, so one rebuild covers them).
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// Tokenizer names (both built into tantivy).
