@@ -294,24 +294,18 @@ examples = ["money"]
     #[test]
     fn uncoded_segments_are_counted_and_the_first_few_kept_cut() {
         let mut segs: Vec<_> = (1..=25).map(|n| seg(n, "Resident", &[])).collect();
-        segs.push(seg(26, "Resident", &[("money", 1)]));
-        let mut long = seg(27, "Resident", &[]);
-        long.0.text = "x".repeat(SAMPLE_CHARS + 5);
-        segs.insert(0, long);
+        segs.insert(0, seg(26, "Resident", &[("money", 1)]));
         let s = Summary::of(&Dataset::new(codebook(), segs), limits(3, 4));
-        assert_eq!((s.uncoded, s.coded, s.segments), (26, 1, 27));
-        // Corpus order is interview, turn, paragraph: paragraph 27 comes last.
+        assert_eq!((s.uncoded, s.coded, s.segments), (25, 1, 26));
+        // The first four in corpus order (interview, turn, paragraph), not in the order given.
         let sample: Vec<&str> = s.uncoded_sample.iter().map(|u| u.id.as_str()).collect();
         assert_eq!(sample, ["i1:1.1", "i1:1.2", "i1:1.3", "i1:1.4"]);
-        let s = Summary::of(&Dataset::new(codebook(), vec![long_one()]), limits(3, 4));
-        assert_eq!(s.uncoded_sample[0].text.chars().count(), SAMPLE_CHARS + 1);
-        assert!(s.uncoded_sample[0].text.ends_with('…'));
-    }
-
-    fn long_one() -> (Segment, Vec<Evidence>) {
+        // A long segment is cut to its first characters, with an ellipsis.
         let mut long = seg(1, "Resident", &[]);
         long.0.text = "x".repeat(SAMPLE_CHARS + 5);
-        long
+        let s = Summary::of(&Dataset::new(codebook(), vec![long]), limits(3, 4));
+        assert_eq!(s.uncoded_sample[0].text.chars().count(), SAMPLE_CHARS + 1);
+        assert!(s.uncoded_sample[0].text.ends_with('…'));
     }
 
     #[test]

@@ -124,6 +124,8 @@ fn report_caps_quotes_and_counts_uncoded_segments() {
     // The role-emphasis heatmap is there with ids of its own.
     assert!(html.contains("id=\"role-emphasis\"") && html.contains("id=\"role-emphasis-scale\""));
     assert_eq!(html.matches("id=\"colour-scale\"").count(), 1);
+    // A role's emphasis is of its coded segments: the Residents' three uncoded ones do not count.
+    assert!(html.contains("Resident × trust: 2 segments, 100.0% of the role's coded segments"));
     p.run(
         &["report", "--quotes", "1", "--uncoded", "1", "-o", "r2.html"],
         0,
