@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use qcode::export::Dataset;
-use qcode::report::{render, ReportOptions};
+use qcode::report::{render, Limits, ReportOptions, Summary};
 
 use super::flags::PrivacyArgs;
 use super::index::open_fresh_index;
@@ -15,7 +14,7 @@ use super::Context;
 
 /// Write a self-contained HTML report (no network, no scripts): corpus summary, a heatmap of a
 /// code dimension × speaker role, code frequencies, each code's definition with its top quotes,
-/// and the respondent segments no code reached. Participants' names are masked unless
+/// and how many respondent segments no code reached, with the first few of them. Participants' names are masked unless
 /// --with-names is given.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -27,9 +26,12 @@ pub struct Args {
     /// The code dimension on the heatmap's rows [default: component].
     #[arg(long)]
     dimension: Option<String>,
-    /// Top quotes shown per code.
+    /// Top quotes shown per code: the segments with the most hits of it, ties in corpus order.
     #[arg(long, default_value_t = 3)]
     quotes: usize,
+    /// Uncoded segments shown (the first ones in corpus order); all are counted.
+    #[arg(long, default_value_t = 10)]
+    uncoded: usize,
     /// The page's title (default: the project folder's name).
     #[arg(long)]
     title: Option<String>,
@@ -45,20 +47,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         index.check_dimension(dim, "--dimension")?;
     }
     let redactor = privacy.redactor_for_index(&index)?;
-    let dataset = Dataset::new(index.codebook().clone(), index.all_segments()?);
+    let limits = Limits {
+        dimension: args.dimension.unwrap_or_else(|| "component".into()),
+        quotes_per_code: args.quotes,
+        uncoded_sample: args.uncoded,
+    };
+    let summary = Summary::read(&index, limits)?;
     let title = args.title.unwrap_or_else(|| {
         let name = ctx.project.folder_name();
         format!("qcode report: {}", name.unwrap_or_else(|| "project".into()))
     });
-    let html = render(
-        &dataset,
-        &ReportOptions {
-            dimension: args.dimension.unwrap_or_else(|| "component".into()),
-            quotes_per_code: args.quotes,
-            title,
-            redactor,
-        },
-    );
+    let html = render(&summary, &ReportOptions { title, redactor });
     write_atomically(&args.output, html.as_bytes())?;
     ctx.note(format!("wrote {}", args.output.display()));
     Ok(ExitCode::SUCCESS)

@@ -1,22 +1,25 @@
 //! The visual report: one self-contained HTML file (no network, no scripts) with the corpus
 //! summary, a heatmap of codes of one dimension × speaker role (counts and row %, with its colour
-//! scale), code frequencies as bars, each code's definition with its top quotes (by hits,
-//! attributed by role and linked to their segment ids) and the respondent segments no code
-//! reached. Charts are inline SVG built here. The same data give the same bytes.
+//! scale), the same counts as each role's emphasis (% of the role's coded segments), code
+//! frequencies as bars, each code's definition with its top quotes (capped: most hits, then
+//! corpus order; attributed by role and linked to their segment ids) and the count of respondent
+//! segments no code reached with the first few of them. Charts are inline SVG built here. What it
+//! shows is aggregated as the corpus streams past ([`Summary`]), so a corpus of any size renders
+//! as a page of bounded size. The same data give the same bytes.
 
-use std::collections::BTreeMap;
+mod summary;
+
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use crate::export::{crosstab, Cell, CountUnit, CrosstabOptions, Dataset, Item, Table, Var};
 use crate::privacy::Redactor;
 
+pub use summary::{Limits, Quote, Shown, Summary, SAMPLE_CHARS};
+
+/// How the report is written (what it shows is in the [`Summary`]'s [`Limits`]).
 pub struct ReportOptions {
-    /// The dimension on the heatmap's rows (e.g. `component`).
-    pub dimension: String,
-    /// Quotes shown per code.
-    pub quotes_per_code: usize,
     pub title: String,
     pub redactor: Redactor,
 }
@@ -44,61 +47,139 @@ const CELL_H: f64 = 34.0;
 const LEFT: f64 = 150.0;
 const TOP: f64 = 120.0;
 
-/// Segments coded with each code of `dimension` × speaker role, with totals; none when the
-/// dimension has no codes.
-fn dimension_by_role(ds: &Dataset, dimension: &str) -> Option<Table> {
-    let opts = CrosstabOptions {
-        rows: Var::Dimension(dimension.to_string()),
-        cols: Var::Role,
-        by: None,
-        count: CountUnit::Segments,
-        percent: None,
-    };
-    crosstab(ds, &opts).ok()?.into_iter().next()
+/// A table drawn as a heatmap: each cell's count and its share (percent) of its row's
+/// denominator, which colours it.
+struct Grid {
+    /// The SVG's id; its colour scale's and gradient's ids derive from it (unique in the page).
+    id: &'static str,
+    label: String,
+    rows: Vec<String>,
+    cols: Vec<String>,
+    /// (count, share in percent) per row and column.
+    cells: Vec<Vec<(u64, f64)>>,
+    /// What the share is of, for the tooltips and the scale.
+    of: &'static str,
 }
 
-/// A cell's share of its row's total (the row's last cell), in percent; 0 for an empty row.
-fn share(row: &[Cell], cell: &Cell) -> f64 {
-    match (row.last(), cell) {
-        (Some(Cell::Int(t)), Cell::Int(n)) if *t > 0 => 100.0 * *n as f64 / *t as f64,
-        _ => 0.0,
+/// The codes of the dimension that some segment reaches (codebook order) and the roles of the
+/// segments that reach one (by label).
+fn axes(s: &Summary) -> (Vec<usize>, Vec<String>) {
+    let codes: BTreeSet<usize> = s.cells.keys().map(|(c, _)| *c).collect();
+    (
+        codes.into_iter().collect(),
+        s.role_coded.keys().cloned().collect(),
+    )
+}
+
+/// Codes × roles, each cell's share of the code's segments (a row: which roles it comes from).
+fn code_grid(s: &Summary) -> Grid {
+    let (codes, roles) = axes(s);
+    let cells = codes
+        .iter()
+        .map(|&c| {
+            let row: Vec<u64> = roles
+                .iter()
+                .map(|r| s.cells.get(&(c, r.clone())).copied().unwrap_or(0))
+                .collect();
+            let total: u64 = row.iter().sum();
+            row.iter()
+                .map(|&n| {
+                    (
+                        n,
+                        if total > 0 {
+                            100.0 * n as f64 / total as f64
+                        } else {
+                            0.0
+                        },
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    Grid {
+        id: "heatmap",
+        label: format!("{} by speaker role", s.limits.dimension),
+        rows: codes
+            .iter()
+            .map(|&c| s.codebook.codes[c].id.clone())
+            .collect(),
+        cols: roles,
+        cells,
+        of: "of the row",
     }
 }
 
-/// The heatmap of `dimension` × speaker role as inline SVG, with its colour scale; empty when
-/// the dimension has no codes.
-fn heatmap(ds: &Dataset, dimension: &str) -> String {
-    let Some(t) = dimension_by_role(ds, dimension) else {
-        return String::new();
-    };
-    let cols: Vec<&String> = t.header[1..t.header.len() - 1].iter().collect();
-    let rows: Vec<&Vec<Cell>> = t
-        .rows
+/// Roles × codes, each cell's share of the role's coded segments (a row: the role's emphasis).
+fn role_grid(s: &Summary) -> Grid {
+    let (codes, roles) = axes(s);
+    let cells = roles
         .iter()
-        .filter(|r| r[0] != Cell::text("Total"))
+        .map(|r| {
+            codes
+                .iter()
+                .map(|&c| {
+                    let n = s.cells.get(&(c, r.clone())).copied().unwrap_or(0);
+                    (n, s.role_share(r, c))
+                })
+                .collect()
+        })
         .collect();
-    // The colour runs from 0 to the largest row share in the table, so differences show.
-    let top_share = rows
+    Grid {
+        id: "role-emphasis",
+        label: format!("speaker role by {}", s.limits.dimension),
+        rows: roles.clone(),
+        cols: codes
+            .iter()
+            .map(|&c| s.codebook.codes[c].id.clone())
+            .collect(),
+        cells,
+        of: "of the role's coded segments",
+    }
+}
+
+/// A grid as inline SVG, with its colour scale; empty when it has no rows.
+fn heatmap(g: &Grid) -> String {
+    if g.rows.is_empty() {
+        return String::new();
+    }
+    // The colour runs from 0 to the largest share in the table, so differences show.
+    let top_share = g
+        .cells
         .iter()
-        .flat_map(|r| r[1..r.len() - 1].iter().map(move |c| share(r, c)))
+        .flatten()
+        .map(|c| c.1)
         .fold(0.0f64, f64::max)
         .max(1.0);
-    let width = LEFT + CELL_W * cols.len() as f64 + 20.0;
-    let height = TOP + CELL_H * rows.len() as f64 + 70.0;
+    let width = LEFT + CELL_W * g.cols.len() as f64 + 20.0;
+    let height = TOP + CELL_H * g.rows.len() as f64 + 70.0;
     let mut s = format!(
-        r##"<svg id="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{dimension} by speaker role">"##
+        r##"<svg id="{}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{}">"##,
+        g.id,
+        esc(&g.label)
     );
-    column_labels(&mut s, &cols);
-    for (i, r) in rows.iter().enumerate() {
-        heatmap_row(&mut s, TOP + CELL_H * i as f64, r, &cols, top_share);
+    column_labels(&mut s, &g.cols);
+    for (i, row) in g.rows.iter().enumerate() {
+        heatmap_row(
+            &mut s,
+            TOP + CELL_H * i as f64,
+            g,
+            row,
+            &g.cells[i],
+            top_share,
+        );
     }
-    colour_scale(&mut s, TOP + CELL_H * rows.len() as f64 + 25.0, top_share);
+    colour_scale(
+        &mut s,
+        g,
+        TOP + CELL_H * g.rows.len() as f64 + 25.0,
+        top_share,
+    );
     s.push_str("</svg>");
     s
 }
 
-/// The role names above the columns, slanted so long ones fit.
-fn column_labels(s: &mut String, cols: &[&String]) {
+/// The column names above the columns, slanted so long ones fit.
+fn column_labels(s: &mut String, cols: &[String]) {
     for (j, c) in cols.iter().enumerate() {
         let x = LEFT + CELL_W * j as f64 + CELL_W / 2.0;
         let _ = write!(
@@ -111,23 +192,25 @@ fn column_labels(s: &mut String, cols: &[&String]) {
     }
 }
 
-/// One code's row at height `y`: its label, then a cell per role coloured by its share of the
-/// row (against `top_share`), with the count and the share written in it and in its tooltip.
-fn heatmap_row(s: &mut String, y: f64, r: &[Cell], cols: &[&String], top_share: f64) {
+/// One row at height `y`: its label, then a cell per column coloured by its share (against
+/// `top_share`), with the count and the share written in it and in its tooltip.
+fn heatmap_row(
+    s: &mut String,
+    y: f64,
+    g: &Grid,
+    label: &str,
+    cells: &[(u64, f64)],
+    top_share: f64,
+) {
     let (cw, ch) = (CELL_W, CELL_H);
     let _ = write!(
         s,
         r##"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>"##,
         LEFT - 8.0,
         y + ch / 2.0 + 4.0,
-        esc(&r[0].render())
+        esc(label)
     );
-    for (j, cell) in r[1..r.len() - 1].iter().enumerate() {
-        let n = match cell {
-            Cell::Int(n) => *n as f64,
-            _ => 0.0,
-        };
-        let pct = share(r, cell);
+    for (j, &(n, pct)) in cells.iter().enumerate() {
         let x = LEFT + cw * j as f64;
         // Light text on the darker cells, so the numbers stay readable.
         let fg = if pct / top_share > 0.6 {
@@ -137,9 +220,10 @@ fn heatmap_row(s: &mut String, y: f64, r: &[Cell], cols: &[&String], top_share: 
         };
         let _ = write!(
             s,
-            r##"<rect x="{x}" y="{y}" width="{cw}" height="{ch}" fill="{}" stroke="#fff"><title>{}: {n} segments, {pct:.1}% of the row</title></rect><text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{fg}">{n} · {pct:.0}%</text>"##,
+            r##"<rect x="{x}" y="{y}" width="{cw}" height="{ch}" fill="{}" stroke="#fff"><title>{}: {n} segments, {pct:.1}% {}</title></rect><text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{fg}">{n} · {pct:.0}%</text>"##,
             colour(pct / top_share),
-            esc(&format!("{} × {}", r[0].render(), cols[j])),
+            esc(&format!("{label} × {}", g.cols[j])),
+            g.of,
             x + cw / 2.0,
             y + ch / 2.0 + 4.0
         );
@@ -147,75 +231,84 @@ fn heatmap_row(s: &mut String, y: f64, r: &[Cell], cols: &[&String], top_share: 
 }
 
 /// The colour scale at height `sy`: the gradient from 0% to `top_share`, labelled at both ends.
-fn colour_scale(s: &mut String, sy: f64, top_share: f64) {
+fn colour_scale(s: &mut String, g: &Grid, sy: f64, top_share: f64) {
     let left = LEFT;
-    s.push_str(r##"<defs><linearGradient id="scale"><stop offset="0" stop-color=""##);
-    s.push_str(&colour(0.0));
-    s.push_str(r##""/><stop offset="1" stop-color=""##);
-    s.push_str(&colour(1.0));
-    s.push_str(r##""/></linearGradient></defs>"##);
+    // The first heatmap keeps the ids it always had; others get their own.
+    let (scale, gradient) = if g.id == "heatmap" {
+        ("colour-scale".to_string(), "scale".to_string())
+    } else {
+        (format!("{}-scale", g.id), format!("{}-gradient", g.id))
+    };
     let _ = write!(
         s,
-        r##"<g id="colour-scale"><rect x="{left}" y="{sy}" width="200" height="12" fill="url(#scale)" stroke="#999"/><text x="{left}" y="{}" font-size="11">0%</text><text x="{}" y="{}" font-size="11" text-anchor="end">{top_share:.0}% of the row</text></g>"##,
+        r##"<defs><linearGradient id="{gradient}"><stop offset="0" stop-color="{}"/><stop offset="1" stop-color="{}"/></linearGradient></defs>"##,
+        colour(0.0),
+        colour(1.0)
+    );
+    let _ = write!(
+        s,
+        r##"<g id="{scale}"><rect x="{left}" y="{sy}" width="200" height="12" fill="url(#{gradient})" stroke="#999"/><text x="{left}" y="{}" font-size="11">0%</text><text x="{}" y="{}" font-size="11" text-anchor="end">{top_share:.0}% {}</text></g>"##,
         sy + 26.0,
         left + 200.0,
-        sy + 26.0
+        sy + 26.0,
+        g.of
     );
 }
 
-fn bars(ds: &Dataset) -> String {
-    let counts: Vec<(String, usize)> = (0..ds.codebook.codes.len())
-        .map(|c| {
-            (
-                ds.codebook.codes[c].id.clone(),
-                ds.items.iter().filter(|i| i.reaches(c)).count(),
-            )
-        })
-        .collect();
-    let max = counts.iter().map(|c| c.1).max().unwrap_or(0).max(1) as f64;
+/// Segments per code as horizontal bars.
+fn bars(s: &Summary) -> String {
+    let max = s.per_code.iter().copied().max().unwrap_or(0).max(1) as f64;
     let (left, bh, w) = (190.0, 18.0, 420.0);
-    let height = bh * counts.len() as f64 + 10.0;
-    let mut s = format!(
+    let height = bh * s.per_code.len() as f64 + 10.0;
+    let mut out = format!(
         r##"<svg id="frequencies" xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" role="img" aria-label="segments per code">"##,
         left + w + 60.0
     );
-    for (i, (id, n)) in counts.iter().enumerate() {
+    for (i, (code, n)) in s.codebook.codes.iter().zip(&s.per_code).enumerate() {
         let y = bh * i as f64 + 4.0;
         let bw = w * *n as f64 / max;
         let _ = write!(
-            s,
+            out,
             r##"<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text><rect x="{left}" y="{y}" width="{bw:.1}" height="{}" fill="#4a6fa5"/><text x="{}" y="{}" font-size="11">{n}</text>"##,
             left - 6.0,
             y + 12.0,
-            esc(id),
+            esc(&code.id),
             bh - 4.0,
             left + bw + 4.0,
             y + 12.0
         );
     }
-    s.push_str("</svg>");
-    s
+    out.push_str("</svg>");
+    out
 }
 
-/// The whole report.
-pub fn render(ds: &Dataset, opts: &ReportOptions) -> String {
+/// The whole report of `s` (see [`Summary::read`] and [`Summary::of`]).
+pub fn render(s: &Summary, opts: &ReportOptions) -> String {
+    let dim = esc(&s.limits.dimension);
     let mut h = String::new();
     head(&mut h, &opts.title);
-    summary(&mut h, ds, &opts.title);
+    summary(&mut h, s, &opts.title);
     let _ = writeln!(
         h,
-        "<section><h2>{} × speaker role</h2><p>Segments coded with each {} code, by who spoke; the percentage is of the row (a segment with two codes counts in both rows).</p><div style=\"overflow-x:auto\">{}</div></section>",
-        esc(&opts.dimension),
-        esc(&opts.dimension),
-        heatmap(ds, &opts.dimension)
+        "<section><h2>{dim} × speaker role</h2><p>Segments coded with each {dim} code, by who spoke; the percentage is of the row (a segment with two codes counts in both rows).</p><div style=\"overflow-x:auto\">{}</div></section>",
+        heatmap(&code_grid(s))
     );
-    let _ = writeln!(h, "<section><h2>Code frequencies</h2><p>Respondent segments per code (a parent counts its children's).</p>{}</section>", bars(ds));
-    h.push_str("<section id=\"codes\"><h2>Codes and their top quotes</h2>\n");
-    for ci in 0..ds.codebook.codes.len() {
-        code_article(&mut h, ds, ci, opts);
+    let _ = writeln!(
+        h,
+        "<section id=\"emphasis\"><h2>Each role's emphasis</h2><p>The same counts by role: the percentage is of the role's segments coded with any {dim} code, so a row shows what that role talks about (a segment with two codes counts in both columns, so a row can add up to more than 100%).</p><div style=\"overflow-x:auto\">{}</div></section>",
+        heatmap(&role_grid(s))
+    );
+    let _ = writeln!(h, "<section><h2>Code frequencies</h2><p>Respondent segments per code (a parent counts its children's).</p>{}</section>", bars(s));
+    let _ = writeln!(
+        h,
+        "<section id=\"codes\"><h2>Codes and their top quotes</h2><p>At most {} quotes per code: the segments with the most hits of the code (its children's included), ties in corpus order.</p>",
+        s.limits.quotes_per_code
+    );
+    for ci in 0..s.codebook.codes.len() {
+        code_article(&mut h, s, ci, &opts.redactor);
     }
     h.push_str("</section>\n");
-    uncoded(&mut h, ds, &opts.redactor);
+    uncoded(&mut h, s, &opts.redactor);
     h.push_str("</body></html>\n");
     h
 }
@@ -235,47 +328,31 @@ fn head(h: &mut String, title: &str) {
 
 /// The heading and the corpus summary: interviews, segments, the share coded, the codebook
 /// (with its hash, so a reader can tell which version coded it) and segments per role.
-fn summary(h: &mut String, ds: &Dataset, title: &str) {
-    let cb = &ds.codebook;
-    let interviews = ds.interviews();
-    let coded = ds.items.iter().filter(|i| !i.codings.is_empty()).count();
+fn summary(h: &mut String, s: &Summary, title: &str) {
+    let cb = &s.codebook;
     let _ = write!(
         h,
         "<h1>{}</h1>\n<section id=\"summary\"><h2>Corpus</h2><p>{} interviews, {} respondent segments, {} coded ({:.0}%), by the codebook <b>{}</b> {} (blake3 {}).</p>\n",
         esc(title),
-        interviews,
-        ds.items.len(),
-        coded,
-        if ds.items.is_empty() { 0.0 } else { 100.0 * coded as f64 / ds.items.len() as f64 },
+        s.interviews.len(),
+        s.segments,
+        s.coded,
+        if s.segments == 0 { 0.0 } else { 100.0 * s.coded as f64 / s.segments as f64 },
         esc(&cb.name),
         esc(&cb.version),
         &cb.hash[..12.min(cb.hash.len())]
     );
-    let mut roles: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in &ds.items {
-        *roles.entry(i.segment.role_label.as_str()).or_default() += 1;
-    }
     h.push_str("<table><tr><th>Speaker role</th><th>Segments</th></tr>");
-    for (role, n) in &roles {
+    for (role, n) in &s.roles {
         let _ = write!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(role));
     }
     h.push_str("</table></section>\n");
 }
 
-/// One code's article: its label, id, dimension and definition, then its top quotes (most hits
-/// first, ties by segment id), masked, each attributed and linked to its own anchor.
-fn code_article(h: &mut String, ds: &Dataset, ci: usize, opts: &ReportOptions) {
-    let code = &ds.codebook.codes[ci];
-    let mut quotes: Vec<(u32, &Item)> = ds
-        .items
-        .iter()
-        .filter(|i| i.reaches(ci))
-        .map(|i| (i.hits(ci), i))
-        .collect();
-    quotes.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1.segment.id.cmp(&b.1.segment.id))
-    });
+/// One code's article: its label, id, dimension and definition, then its top quotes (already
+/// ranked and capped), masked, each attributed and linked to its own anchor.
+fn code_article(h: &mut String, s: &Summary, ci: usize, r: &Redactor) {
+    let code = &s.codebook.codes[ci];
     let _ = write!(
         h,
         "<article id=\"code-{}\"><h3>{} <small>({}, {})</small></h3><p>{}</p>",
@@ -285,42 +362,51 @@ fn code_article(h: &mut String, ds: &Dataset, ci: usize, opts: &ReportOptions) {
         esc(&code.dimension),
         esc(&code.definition)
     );
-    if quotes.is_empty() {
+    if s.per_code[ci] == 0 {
         h.push_str("<p><i>No segment is coded with it.</i></p>");
-    }
-    for (hits, item) in quotes.iter().take(opts.quotes_per_code) {
-        let s = &item.segment;
+    } else if s.per_code[ci] > s.quotes[ci].len() as u64 {
         let _ = write!(
             h,
-            "<blockquote id=\"q-{}-{}\">{}<div class=\"attr\">{} · <a href=\"#q-{}-{}\">{}</a> · {hits} hit(s)</div></blockquote>",
+            "<p class=\"attr\">{} of {} segments shown.</p>",
+            s.quotes[ci].len(),
+            s.per_code[ci]
+        );
+    }
+    for q in &s.quotes[ci] {
+        let seg = &q.segment;
+        let _ = write!(
+            h,
+            "<blockquote id=\"q-{}-{}\">{}<div class=\"attr\">{} · <a href=\"#q-{}-{}\">{}</a> · {} hit(s)</div></blockquote>",
             esc(&code.id),
-            esc(&s.id),
-            esc(&opts.redactor.apply(&s.text)).replace('\n', "<br>"),
-            esc(&s.attribution()),
+            esc(&seg.id),
+            esc(&r.apply(&seg.text)).replace('\n', "<br>"),
+            esc(&seg.attribution),
             esc(&code.id),
-            esc(&s.id),
-            esc(&s.id)
+            esc(&seg.id),
+            esc(&seg.id),
+            q.hits
         );
     }
     h.push_str("</article>\n");
 }
 
-/// The respondent segments no code reached, each cut to its first 240 characters and masked.
-fn uncoded(h: &mut String, ds: &Dataset, r: &Redactor) {
-    h.push_str("<section id=\"uncoded\"><h2>Respondent segments no code reached</h2><table><tr><th>Segment</th><th>Speaker</th><th>Text</th></tr>");
-    for i in ds.items.iter().filter(|i| i.codings.is_empty()) {
-        let text: String = i.segment.text.chars().take(240).collect();
-        let more = if i.segment.text.chars().count() > 240 {
-            "…"
-        } else {
-            ""
-        };
+/// How many respondent segments no code reached, and the first few of them in corpus order,
+/// each cut to its first 240 characters and masked.
+fn uncoded(h: &mut String, s: &Summary, r: &Redactor) {
+    let _ = write!(
+        h,
+        "<section id=\"uncoded\"><h2>Respondent segments no code reached</h2><p><b id=\"uncoded-count\">{}</b> of {} respondent segments are uncoded; the first {} in corpus order:</p><table><tr><th>Segment</th><th>Speaker</th><th>Text</th></tr>",
+        s.uncoded,
+        s.segments,
+        s.uncoded_sample.len()
+    );
+    for seg in &s.uncoded_sample {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}{more}</td></tr>",
-            esc(&i.segment.id),
-            esc(&i.segment.attribution()),
-            esc(&r.apply(&text))
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&seg.id),
+            esc(&seg.attribution),
+            esc(&r.apply(&seg.text))
         );
     }
     h.push_str("</table></section>\n");

@@ -94,3 +94,41 @@ fn report_is_self_contained_and_complete() {
         "console errors: {log}"
     );
 }
+
+/// At scale the report caps each code's quotes and shows uncoded segments as a count with the
+/// first few of them, and it still gives the same bytes twice.
+#[test]
+fn report_caps_quotes_and_counts_uncoded_segments() {
+    let p = Project::coded();
+    p.write(
+        "corpus/quiet.txt",
+        "---\nid: quiet-01\nspeakers:\n  P1: {role: Resident}\n---\nP1: Nothing here.\n\nP1: Nor here.\n\nP1: Still nothing.\n",
+    );
+    p.run(
+        &["report", "--quotes", "1", "--uncoded", "1", "-o", "r.html"],
+        0,
+    );
+    let html = std::fs::read_to_string(p.file("r.html")).unwrap();
+    // trust reaches 3 segments; one is quoted, and the page says so.
+    let trust = &html[html.find("<article id=\"code-trust\"").unwrap()..];
+    let trust = &trust[..trust.find("</article>").unwrap()];
+    assert_eq!(trust.matches("<blockquote").count(), 1, "{trust}");
+    assert!(trust.contains("1 of 3 segments shown"), "{trust}");
+    // Three uncoded segments counted, the first in corpus order shown, the others not.
+    assert!(html.contains("<b id=\"uncoded-count\">3</b> of 8 respondent segments are uncoded; the first 1 in corpus order"));
+    assert!(
+        html.contains("quiet-01:1.1")
+            && !html.contains("quiet-01:2.1")
+            && !html.contains("Nor here")
+    );
+    // The role-emphasis heatmap is there with ids of its own.
+    assert!(html.contains("id=\"role-emphasis\"") && html.contains("id=\"role-emphasis-scale\""));
+    assert_eq!(html.matches("id=\"colour-scale\"").count(), 1);
+    // A role's emphasis is of its coded segments: the Residents' three uncoded ones do not count.
+    assert!(html.contains("Resident × trust: 2 segments, 100.0% of the role's coded segments"));
+    p.run(
+        &["report", "--quotes", "1", "--uncoded", "1", "-o", "r2.html"],
+        0,
+    );
+    assert_eq!(html, std::fs::read_to_string(p.file("r2.html")).unwrap());
+}
