@@ -391,7 +391,7 @@ fn code_article(h: &mut String, s: &Summary, ci: usize, r: &Redactor) {
 }
 
 /// How many respondent segments no code reached, and the first few of them in corpus order,
-/// each cut to its first 240 characters and masked.
+/// each masked, then cut to its first 240 characters.
 fn uncoded(h: &mut String, s: &Summary, r: &Redactor) {
     let _ = write!(
         h,
@@ -406,7 +406,8 @@ fn uncoded(h: &mut String, s: &Summary, r: &Redactor) {
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&seg.id),
             esc(&seg.attribution),
-            esc(&r.apply(&seg.text))
+            // Masked first, then cut: a cut must never leave the start of a name.
+            esc(&summary::cut(&r.apply(&seg.text)))
         );
     }
     h.push_str("</table></section>\n");

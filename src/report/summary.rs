@@ -63,7 +63,8 @@ pub struct Summary {
     pub quotes: Vec<Vec<Quote>>,
     /// Respondent segments no code reached.
     pub uncoded: u64,
-    /// The first `uncoded_sample` of them in corpus order, text cut to [`SAMPLE_CHARS`].
+    /// The first `uncoded_sample` of them in corpus order, whole (the page cuts them to
+    /// [`SAMPLE_CHARS`] after masking: [`cut`]).
     pub uncoded_sample: Vec<Shown>,
 }
 
@@ -118,9 +119,9 @@ impl Summary {
             if item.codings.is_empty() {
                 self.uncoded += 1;
                 if self.uncoded_sample.len() < self.limits.uncoded_sample {
-                    let mut shown = shown(item);
-                    shown.text = cut(&item.segment.text);
-                    self.uncoded_sample.push(shown);
+                    // Whole: it is cut when shown, after masking, so no part of a name
+                    // survives a cut (there are at most `uncoded_sample` of them).
+                    self.uncoded_sample.push(shown(item));
                 }
                 continue;
             }
@@ -196,7 +197,7 @@ fn shown(item: &Item) -> Shown {
 }
 
 /// The first [`SAMPLE_CHARS`] characters of `text`, with an ellipsis when there was more.
-fn cut(text: &str) -> String {
+pub fn cut(text: &str) -> String {
     let mut out: String = text.chars().take(SAMPLE_CHARS).collect();
     if text.chars().nth(SAMPLE_CHARS).is_some() {
         out.push('…');
@@ -300,12 +301,30 @@ examples = ["money"]
         // The first four in corpus order (interview, turn, paragraph), not in the order given.
         let sample: Vec<&str> = s.uncoded_sample.iter().map(|u| u.id.as_str()).collect();
         assert_eq!(sample, ["i1:1.1", "i1:1.2", "i1:1.3", "i1:1.4"]);
-        // A long segment is cut to its first characters, with an ellipsis.
+        // A long segment is kept whole, and cut to its first characters (with an ellipsis)
+        // when shown.
         let mut long = seg(1, "Resident", &[]);
         long.0.text = "x".repeat(SAMPLE_CHARS + 5);
         let s = Summary::of(&Dataset::new(codebook(), vec![long]), limits(3, 4));
-        assert_eq!(s.uncoded_sample[0].text.chars().count(), SAMPLE_CHARS + 1);
-        assert!(s.uncoded_sample[0].text.ends_with('…'));
+        assert_eq!(s.uncoded_sample[0].text.chars().count(), SAMPLE_CHARS + 5);
+        let shown = cut(&s.uncoded_sample[0].text);
+        assert_eq!(shown.chars().count(), SAMPLE_CHARS + 1);
+        assert!(shown.ends_with('…'));
+    }
+
+    /// The sample is masked before it is cut: a name the cut would split never shows in part.
+    #[test]
+    fn a_name_at_the_cut_is_masked_whole() {
+        let mut long = seg(1, "Resident", &[]);
+        long.0.text = format!("{} Okafor spoke at length.", "x".repeat(SAMPLE_CHARS - 4));
+        let s = Summary::of(&Dataset::new(codebook(), vec![long]), limits(3, 4));
+        let opts = crate::report::ReportOptions {
+            title: "t".into(),
+            redactor: crate::privacy::Redactor::new("", &["Maya Okafor".to_string()]).unwrap(),
+        };
+        let page = crate::report::render(&s, &opts);
+        assert!(!page.contains("Oka"), "part of a name survived the cut");
+        assert!(page.contains("[RE"), "the mask is what was cut");
     }
 
     #[test]
