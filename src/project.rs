@@ -219,32 +219,7 @@ fn settings_from(
 ) -> Result<TranscriptSettings, SourceError> {
     let mut s = TranscriptSettings::default();
     if let Some(p) = &raw.speaker_pattern {
-        let locate = || key_before(text, p, "speaker_pattern");
-        let re = Regex::new(p.get_ref()).map_err(|e| {
-            let (l, c) = locate();
-            SourceError::new(
-                path,
-                l,
-                c,
-                format!("speaker_pattern is not a valid regex: {e}"),
-            )
-            .with_source(text)
-        })?;
-        if re.captures_len() != 2 {
-            let (l, c) = locate();
-            return Err(SourceError::new(
-                path,
-                l,
-                c,
-                format!(
-                    "speaker_pattern must have exactly one capture group (the label), it has {}",
-                    re.captures_len() - 1
-                ),
-            )
-            .with_source(text)
-            .with_help(r"e.g. speaker_pattern = '^\*\*(.+?)\*\*:\s*' for `**Name**: text`; use (?:...) for other groups"));
-        }
-        s.speaker_pattern = re.into();
+        s.speaker_pattern = speaker_pattern(p, path, text)?.into();
     }
     for p in &raw.skip_lines {
         let re = Regex::new(p.get_ref()).map_err(|e| {
@@ -297,6 +272,37 @@ fn settings_from(
         s.interviewer.push(key);
     }
     Ok(s)
+}
+
+/// `[transcript] speaker_pattern`, compiled: a valid regex with exactly one capture group (the
+/// label), or an error at the key.
+fn speaker_pattern(p: &Spanned<String>, path: &Path, text: &str) -> Result<Regex, SourceError> {
+    let locate = || key_before(text, p, "speaker_pattern");
+    let re = Regex::new(p.get_ref()).map_err(|e| {
+        let (l, c) = locate();
+        SourceError::new(
+            path,
+            l,
+            c,
+            format!("speaker_pattern is not a valid regex: {e}"),
+        )
+        .with_source(text)
+    })?;
+    if re.captures_len() != 2 {
+        let (l, c) = locate();
+        return Err(SourceError::new(
+            path,
+            l,
+            c,
+            format!(
+                "speaker_pattern must have exactly one capture group (the label), it has {}",
+                re.captures_len() - 1
+            ),
+        )
+        .with_source(text)
+        .with_help(r"e.g. speaker_pattern = '^\*\*(.+?)\*\*:\s*' for `**Name**: text`; use (?:...) for other groups"));
+    }
+    Ok(re)
 }
 
 /// Line and column of the first character inside a TOML string value (after its quote).

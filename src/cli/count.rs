@@ -64,6 +64,10 @@ pub struct Args {
 /// Bytes of a mapped TSV coded between two merges.
 const WINDOW: usize = 64 << 20;
 
+// Long (about 110 lines): flags to values, the codebook and role table loaded, the two output
+// files opened as temporaries, the mapped or read path chosen and run, then both files renamed
+// into place and the summary printed, in that order so nothing half-written is left behind; the
+// counting itself is the library's (qcode::coding::count).
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let t0 = Instant::now();
     let cb_path = args

@@ -217,6 +217,9 @@ struct BodyRead {
 /// paragraph being read and join none; a heading names the section of what follows it. A heading
 /// marked up as one is read before the speaker pattern (an underlined `Questions From Counsel:`
 /// is a title); the other rules only where no turn starts.
+// Long (about 90 lines): one pass over the lines deciding, in a fixed order of precedence, what
+// each line is (skipped, non-speech, heading, a new turn, text); the order is the rule, and
+// splitting it would scatter that order across functions sharing the same state (`Body`).
 fn read_turns(
     text: &str,
     lines: &[Line<'_>],
