@@ -20,7 +20,7 @@ use super::{IndexError, Manifest, INDEX_DIR};
 use crate::codebook::Codebook;
 use crate::coding::Evidence;
 use crate::project::Project;
-use crate::roles::{normalise_label, slug};
+use crate::roles::normalise_label;
 use crate::transcript::Segment;
 
 /// What to search for, as plain values parsed from the command line.
@@ -244,15 +244,7 @@ impl SearchIndex {
             let ids: Vec<Box<dyn Query>> = req
                 .roles
                 .iter()
-                .map(|r| {
-                    let id = self
-                        .codebook
-                        .roles
-                        .resolve(r)
-                        .map(|r| r.id.clone())
-                        .unwrap_or_else(|| slug(r));
-                    term(f.role, &id)
-                })
+                .map(|r| term(f.role, &self.codebook.roles.assign(r).id))
                 .collect();
             clauses.push((Occur::Must, any_of(ids)));
         }

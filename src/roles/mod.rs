@@ -50,6 +50,15 @@ struct RawRole {
 /// The id of the role whose speakers ask the questions: kept as context, not coded or searched.
 pub const INTERVIEWER_ROLE: &str = "interviewer";
 
+/// A role given to a label ([`RoleTable::assign`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assigned {
+    pub id: String,
+    pub label: String,
+    /// The role table knows the label (else the role was made from it).
+    pub known: bool,
+}
+
 impl RoleTable {
     /// Add the `[roles]` of one codebook file. An alias claimed by two roles is an error.
     pub fn add_file(&mut self, path: &Path, text: &str) -> Result<(), SourceError> {
@@ -115,6 +124,24 @@ impl RoleTable {
         self.by_alias
             .get(&normalise_label(label))
             .and_then(|id| self.roles.get(id))
+    }
+
+    /// The role id and label `label` is given: the table's role when it knows the label, else a
+    /// role made from it (its [`slug`], the label as written). The one rule every reader and
+    /// filter follows, so how labels map to roles changes here and nowhere else.
+    pub fn assign(&self, label: &str) -> Assigned {
+        match self.resolve(label) {
+            Some(r) => Assigned {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                known: true,
+            },
+            None => Assigned {
+                id: slug(label),
+                label: label.to_string(),
+                known: false,
+            },
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Role> {
@@ -187,6 +214,21 @@ aliases = ["Cllr", "Elected member"]
         assert_eq!(t.resolve("cllr").unwrap().id, "councillor");
         assert_eq!(t.resolve("councillor").unwrap().label, "Councillor");
         assert!(t.resolve("Resident").is_none());
+    }
+
+    #[test]
+    fn a_label_is_assigned_the_tables_role_or_one_made_from_it() {
+        let mut t = RoleTable::default();
+        t.add_file(Path::new("roles.toml"), ROLES).unwrap();
+        let known = t.assign("Cllr");
+        assert_eq!((known.id.as_str(), known.known), ("councillor", true));
+        assert_eq!(known.label, "Councillor");
+        let made = t.assign("Ward Officer");
+        assert_eq!(
+            (made.id.as_str(), made.label.as_str()),
+            ("ward_officer", "Ward Officer")
+        );
+        assert!(!made.known);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{line_col, SourceError};
-use crate::roles::{slug, RoleTable};
+use crate::roles::RoleTable;
 
 /// A column qcode gives a meaning to; every other named column is metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,7 +215,7 @@ pub fn no_id_error(path: &Path, line: usize) -> SourceError {
 pub struct RowRole {
     pub id: String,
     pub label: String,
-    /// The role table does not know the label: its id was made from it ([`slug`]).
+    /// The role table does not know the label: its id was made from it ([`crate::roles::slug`]).
     pub undeclared: bool,
 }
 
@@ -229,17 +229,11 @@ pub fn resolve_role(roles: &RoleTable, label: &str) -> RowRole {
             undeclared: false,
         };
     }
-    match roles.resolve(label) {
-        Some(r) => RowRole {
-            id: r.id.clone(),
-            label: r.label.clone(),
-            undeclared: false,
-        },
-        None => RowRole {
-            id: slug(label),
-            label: label.to_string(),
-            undeclared: true,
-        },
+    let a = roles.assign(label);
+    RowRole {
+        id: a.id,
+        label: a.label,
+        undeclared: !a.known,
     }
 }
 

@@ -16,7 +16,7 @@ use super::nonspeech::{marked_heading, unmarked, NonSpeech};
 use super::{valid_interview_id, Interview, Paragraph, Segment, Speaker, Turn};
 use super::{Format, TranscriptSettings, DOCUMENT_ROLE};
 use crate::diag::{SourceError, Warning};
-use crate::roles::{slug, RoleTable};
+use crate::roles::RoleTable;
 
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\][ \t]*").expect("valid")
@@ -619,19 +619,18 @@ fn role_of(
     let role_label = declared
         .map(|s| s.role_label.as_str())
         .unwrap_or(&turn.label);
-    match roles
-        .resolve(role_label)
-        .or_else(|| roles.resolve(&turn.label))
-    {
-        Some(r) => (r.id.clone(), r.label.clone()),
-        None => {
-            // An undeclared speaker has been warned about already.
-            if declared.is_some() || header.speakers.is_empty() {
-                unknown_roles.insert(role_label.to_string());
-            }
-            (slug(role_label), role_label.to_string())
-        }
+    let assigned = roles.assign(role_label);
+    if assigned.known {
+        return (assigned.id, assigned.label);
     }
+    if let Some(r) = roles.resolve(&turn.label) {
+        return (r.id.clone(), r.label.clone());
+    }
+    // An undeclared speaker has been warned about already.
+    if declared.is_some() || header.speakers.is_empty() {
+        unknown_roles.insert(role_label.to_string());
+    }
+    (assigned.id, assigned.label)
 }
 
 #[cfg(test)]
