@@ -7,6 +7,7 @@
 pub mod agree;
 pub mod codebook;
 pub mod coding;
+pub mod codings;
 pub mod diag;
 pub mod export;
 pub mod index;
