@@ -134,7 +134,7 @@ mod tests {
         let silent = Segment::for_test("iv:3.1", "iv", "Nothing.");
         let evidence = |code: &str| Evidence {
             code: code.into(),
-            hits: Vec::new(),
+            ..Evidence::default()
         };
         let m = Coder::machine(&[
             (asked, vec![evidence("trust")]),

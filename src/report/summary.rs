@@ -248,6 +248,7 @@ examples = ["money"]
             .map(|&(c, hits)| Evidence {
                 code: c.into(),
                 hits: vec![EvidenceHit::default(); hits],
+                ..Evidence::default()
             })
             .collect();
         (s, ev)
