@@ -172,15 +172,21 @@ pub fn read_rows(path: &Path, text: &str) -> Result<Vec<CodingRow>, SourceError>
             match field(i).trim() {
                 "" => Ok(None),
                 s => s.parse().map(Some).map_err(|_| {
-                    at(i, format!("`{s}` is not a character offset in `{}`", COLUMNS[i]))
+                    at(
+                        i,
+                        format!("`{s}` is not a character offset in `{}`", COLUMNS[i]),
+                    )
                 }),
             }
         };
         let overlap = match field(3).trim() {
             "" => None,
-            s => Some(s.parse::<f64>().ok().filter(|o| (0.0..=1.0).contains(o)).ok_or_else(
-                || at(3, format!("`{s}` is not an overlap between 0 and 1")),
-            )?),
+            s => Some(
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|o| (0.0..=1.0).contains(o))
+                    .ok_or_else(|| at(3, format!("`{s}` is not an overlap between 0 and 1")))?,
+            ),
         };
         let status = Status::parse(field(11)).ok_or_else(|| {
             at(11, format!("`{}` is not a status", field(11).trim()))
@@ -207,9 +213,13 @@ pub fn read_rows(path: &Path, text: &str) -> Result<Vec<CodingRow>, SourceError>
         if row.segment_id.is_empty()
             && (row.interview.is_empty() || (row.text.trim().is_empty() && row.start.is_none()))
         {
-            return Err(SourceError::new(path, line, 1, "this row has no segment_id")
-                .with_source(text)
-                .with_help("give a segment_id, or an interview with the coded text to find it by"));
+            return Err(
+                SourceError::new(path, line, 1, "this row has no segment_id")
+                    .with_source(text)
+                    .with_help(
+                        "give a segment_id, or an interview with the coded text to find it by",
+                    ),
+            );
         }
         rows.push(row);
     }
