@@ -266,7 +266,11 @@ fn diff(
 }
 
 fn check(ctx: &Context) -> Result<ExitCode> {
-    let CodebookCheck { codebook, findings } = match check_codebook(&ctx.project) {
+    let CodebookCheck {
+        codebook,
+        findings,
+        unpatterned,
+    } = match check_codebook(&ctx.project) {
         Ok(check) => check,
         Err(CheckError::Codebook(errors)) => {
             for e in &errors {
@@ -280,6 +284,11 @@ fn check(ctx: &Context) -> Result<ExitCode> {
     };
     for f in &findings {
         ctx.note(format!("warning: {f}"));
+    }
+    if unpatterned > 0 {
+        ctx.note(format!(
+            "note: {unpatterned} code(s) have no patterns: only people apply them"
+        ));
     }
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -55,6 +55,8 @@ struct RawCode {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     min_hits: Option<Spanned<i64>>,
+    color: Option<Spanned<String>>,
+    codable: Option<Spanned<bool>>,
 }
 
 struct FileText {
@@ -401,14 +403,11 @@ fn read_code(
         ));
     }
     let min_hits = min_hits(f, rc.min_hits.as_ref(), &mut problems.errors);
-    if rc.patterns.is_empty() {
-        problems.warnings.push(warn(
-            f,
-            start,
-            format!("code `{id}` has no patterns: it is never applied automatically"),
-        ));
-    }
-    if rc.examples.is_empty() {
+    let color = color(f, rc.color.as_ref(), &mut problems.errors);
+    let codable = codable(f, &id, &rc, &mut problems.errors);
+    // A code without patterns is valid (only people apply it; `codebook check` counts them),
+    // and examples only test patterns: a code without any has nothing to warn about.
+    if !rc.patterns.is_empty() && rc.examples.is_empty() {
         problems.warnings.push(warn(
             f,
             start,
@@ -428,9 +427,53 @@ fn read_code(
         patterns,
         exclude,
         min_hits,
+        color,
+        codable,
         file: f.path.clone(),
         line,
     }
+}
+
+/// `color` as written when it is `#RRGGBB`; anything else is reported where it is written.
+fn color(
+    f: &FileText,
+    written: Option<&Spanned<String>>,
+    errors: &mut Vec<SourceError>,
+) -> Option<String> {
+    let c = written?;
+    if is_color(c.get_ref()) {
+        return Some(c.get_ref().clone());
+    }
+    // +1: the opening quote of the TOML string.
+    errors.push(at(
+        f,
+        c.span().start + 1,
+        format!("`{}` is not a colour", shorten(c.get_ref())),
+        "write a colour as `#RRGGBB` in hex, e.g. color = \"#1F77B4\"",
+    ));
+    None
+}
+
+/// Whether `s` is a colour as the codebook takes it: `#` and six hex digits.
+pub fn is_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// `codable` as written (true when not): a grouping code (`codable = false`) gathers its
+/// children and is never applied, so patterns on it are reported.
+fn codable(f: &FileText, id: &str, rc: &RawCode, errors: &mut Vec<SourceError>) -> bool {
+    let Some(c) = &rc.codable else { return true };
+    if !*c.get_ref() {
+        if let Some(p) = rc.patterns.first() {
+            errors.push(at(
+                f,
+                p.span().start,
+                format!("code `{id}` is a grouping code (codable = false) but has patterns"),
+                "a grouping code is never applied: move the patterns to a child code, or drop `codable = false`",
+            ));
+        }
+    }
+    *c.get_ref()
 }
 
 /// `min_hits` as written, or 1; below 1 is reported (and read as 1).
@@ -589,7 +632,7 @@ fn warn(f: &FileText, byte: usize, message: String) -> Warning {
 
 fn toml_help(message: &str) -> &'static str {
     if message.contains("unknown field") {
-        "a code takes: label, dimension, parent, definition, use_when, dont_use_when, examples, counterexamples, patterns, exclude, min_hits"
+        "a code takes: label, dimension, parent, definition, use_when, dont_use_when, examples, counterexamples, patterns, exclude, min_hits, color, codable"
     } else if message.contains("missing field") {
         "every code needs at least a label"
     } else {

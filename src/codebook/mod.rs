@@ -6,8 +6,9 @@
 pub mod dictionary;
 mod load;
 pub mod pattern;
+pub mod tree;
 
-pub use load::{load, load_path, load_texts};
+pub use load::{is_color, load, load_path, load_texts};
 pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,11 @@ pub struct Code {
     pub exclude: Vec<Pattern>,
     /// Hits a segment needs for the code to apply.
     pub min_hits: usize,
+    /// `#RRGGBB`, as written (other tools show the code in it; REFI-QDA carries it).
+    pub color: Option<String>,
+    /// False for a grouping code (`codable = false`): it only gathers its children, has no
+    /// patterns, and nobody applies it.
+    pub codable: bool,
     /// Where the code is defined.
     pub file: PathBuf,
     pub line: usize,
@@ -69,6 +75,8 @@ impl Code {
             patterns: Vec::new(),
             exclude: Vec::new(),
             min_hits: 1,
+            color: None,
+            codable: true,
             file: PathBuf::new(),
             line: 0,
         }
@@ -276,12 +284,49 @@ examples = ["an officer"]
     }
 
     #[test]
-    fn warnings_for_codes_without_examples_or_patterns() {
+    fn a_code_without_patterns_is_valid_and_one_with_patterns_needs_examples() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "a.toml", "[codes.x]\nlabel = \"X\"\n");
+        write(
+            d.path(),
+            "a.toml",
+            "[codes.x]\nlabel = \"X\"\n[codes.y]\nlabel = \"Y\"\npatterns = [\"y\"]\n",
+        );
         let (_, w) = load(d.path()).unwrap();
-        assert!(w.iter().any(|w| w.message.contains("no patterns")));
-        assert!(w.iter().any(|w| w.message.contains("no examples")));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].message.contains("`y` has no examples"), "{w:?}");
+    }
+
+    #[test]
+    fn colours_and_grouping_codes() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "a.toml",
+            "[codes.g]\nlabel = \"G\"\ncodable = false\ncolor = \"#1f77B4\"\n[codes.x]\nlabel = \"X\"\nparent = \"g\"\n",
+        );
+        let (cb, _) = load(d.path()).unwrap();
+        assert!(!cb.codes[0].codable);
+        assert_eq!(cb.codes[0].color.as_deref(), Some("#1f77B4"));
+        assert!(cb.codes[1].codable);
+        assert_eq!(cb.codes[1].color, None);
+
+        for bad in ["red", "#12345", "#1234567", "#GGGGGG", "1F77B4"] {
+            let e = errors(&[(
+                "a.toml",
+                &format!("[codes.x]\nlabel = \"X\"\ncolor = \"{bad}\"\n"),
+            )]);
+            assert_eq!((e[0].line, e[0].col), (3, 10), "{}", e[0]);
+            assert!(e[0].message.contains("is not a colour"), "{}", e[0]);
+        }
+        let e = errors(&[("a.toml", "[codes.x]\nlabel = \"X\"\ncolor = 3\n")]);
+        assert_eq!(e[0].line, 3, "{}", e[0]);
+
+        let e = errors(&[(
+            "a.toml",
+            "[codes.g]\nlabel = \"G\"\ncodable = false\npatterns = [\"g\"]\n",
+        )]);
+        assert_eq!((e[0].line, e[0].col), (4, 13), "{}", e[0]);
+        assert!(e[0].message.contains("grouping code"), "{}", e[0]);
     }
 
     #[test]

@@ -117,11 +117,14 @@ fn write_codes<W: Write>(
 ) -> std::io::Result<()> {
     for c in cb.codes.iter().filter(|c| c.parent.as_deref() == parent) {
         let guid = guid("code", &c.id);
-        let attributes = [
+        let mut attributes = vec![
             ("guid", guid.as_str()),
             ("name", c.label.as_str()),
-            ("isCodable", "true"),
+            ("isCodable", if c.codable { "true" } else { "false" }),
         ];
+        if let Some(color) = &c.color {
+            attributes.push(("color", color.as_str()));
+        }
         w.write_event(Event::Start(start("Code", &attributes)))?;
         text_element(w, "Description", &description(c))?;
         write_codes(w, cb, Some(&c.id))?;

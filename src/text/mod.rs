@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod distance;
+pub mod locate;
 pub mod tokens;
 
 pub use decode::{decode, DecodeError, Decoded};

@@ -64,6 +64,16 @@ fn project() -> Project {
 #[test]
 fn qdc_and_qdpx_validate_against_the_schemas() {
     let p = project();
+    // A grouping code with a colour over a coloured code only people apply.
+    p.write(
+        "codebook/groups.toml",
+        "[codes.themes]\nlabel = \"Themes\"\ncodable = false\ncolor = \"#1F77B4\"\n\n[codes.by_hand]\nlabel = \"By hand\"\nparent = \"themes\"\ncolor = \"#ff7f0e\"\n",
+    );
+    let (_, err) = p.run(&["codebook", "check"], 0);
+    assert!(
+        err.contains("1 code(s) have no patterns: only people apply them"),
+        "{err}"
+    );
     p.run(&["export", "qdc", "-o", "book.qdc"], 0);
     p.run(&["export", "qdpx", "-o", "project.qdpx"], 0);
     let files = unzip(&p.file("project.qdpx"));
@@ -77,6 +87,12 @@ fn qdc_and_qdpx_validate_against_the_schemas() {
         return;
     }
     validate("Codebook.xsd", &p.file("book.qdc"));
+    let qdc = std::fs::read_to_string(p.file("book.qdc")).unwrap();
+    assert!(
+        qdc.contains("name=\"Themes\" isCodable=\"false\" color=\"#1F77B4\""),
+        "{qdc}"
+    );
+    assert!(files["project.qde"].contains("name=\"By hand\" isCodable=\"true\" color=\"#ff7f0e\""));
     std::fs::write(p.file("project.qde"), &files["project.qde"]).unwrap();
     validate("Project.xsd", &p.file("project.qde"));
 }
