@@ -12,6 +12,7 @@ mod flags;
 mod import;
 mod index;
 mod output;
+mod record;
 mod refi;
 mod report;
 mod search;

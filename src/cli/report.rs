@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use qcode::report::{render, Limits, ReportOptions, Summary};
 
-use super::flags::PrivacyArgs;
+use super::flags::{CoderArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::write_atomically;
 use super::Context;
@@ -37,11 +37,14 @@ pub struct Args {
     title: Option<String>,
     #[command(flatten)]
     privacy: PrivacyArgs,
+    #[command(flatten)]
+    coder: CoderArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
-    let index = open_fresh_index(ctx)?;
+    let mut index = open_fresh_index(ctx)?;
+    args.coder.apply(&ctx.project.coding_use, &mut index)?;
     // Only a dimension asked for must exist: a codebook without `component` still reports.
     if let Some(dim) = &args.dimension {
         index.check_dimension(dim, "--dimension")?;

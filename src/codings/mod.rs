@@ -4,6 +4,8 @@
 //! that exists now, is [`store`]; whose codings a command reads, and how a person's review
 //! replaces the machine's codes, is [`view`].
 
+pub mod anchor;
+pub mod edit;
 pub mod row;
 pub mod store;
 pub mod view;

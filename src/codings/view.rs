@@ -118,6 +118,12 @@ impl CoderView {
         Ok(CoderView { coders })
     }
 
+    /// The coders' tags as codings carry them (empty for the machine), in order: the rows a
+    /// listing gives each segment when several coders are read.
+    pub fn tags(&self) -> Vec<String> {
+        self.coders.iter().map(Coder::tag).collect()
+    }
+
     /// Only the machine: what the index holds, with nothing to change.
     pub fn machine_only(&self) -> bool {
         self.coders == [Coder::Machine]
@@ -192,6 +198,16 @@ impl CoderView {
             }
         }
         ids
+    }
+
+    /// Whether a person the view reads has rows for segment `id`.
+    pub fn touched_by(&self, store: &Store, id: &str) -> bool {
+        store.for_segment(id).any(|r| {
+            self.coders.iter().any(|c| match c {
+                Coder::Person(n) | Coder::Reviewed(n) => &r.coder == n,
+                Coder::Machine => false,
+            })
+        })
     }
 
     /// Whether the machine's codes count where no person's codings change them.
