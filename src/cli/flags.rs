@@ -88,7 +88,8 @@ impl CoderArgs {
     /// asks for it): a person's name, not a reserved one.
     pub fn single(&self, what: &str) -> Result<String, anyhow::Error> {
         match self.coder.as_slice() {
-            [one] if !is_reserved(one) && !one.trim().is_empty() => Ok(one.trim().to_string()),
+            [one] if !is_reserved(one) && is_file_name(one) => Ok(one.trim().to_string()),
+            [one] if !is_reserved(one) => anyhow::bail!("`{one}` cannot name a coder: a coder's codings go to codings/NAME.csv, so use letters, digits, spaces, `-`, `_` or `.` (not first)"),
             [one] => anyhow::bail!("{what} records codings as a person: `{one}` is a reserved coder name; give your own name with --coder NAME"),
             _ => anyhow::bail!("{what} needs one --coder NAME: the person whose codings these are"),
         }
@@ -109,4 +110,15 @@ fn is_reserved(name: &str) -> bool {
     n == qcode::codings::MACHINE
         || n == qcode::codings::ALL
         || n.starts_with(qcode::codings::REVIEWED)
+}
+
+/// A coder's name is a file name too (codings/NAME.csv, memos/NAME.md): nothing that could
+/// leave the folder or hide the file.
+fn is_file_name(name: &str) -> bool {
+    let n = name.trim();
+    !n.is_empty()
+        && n.chars().count() <= 64
+        && !n.starts_with('.')
+        && n.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
 }

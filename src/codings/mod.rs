@@ -6,6 +6,7 @@
 
 pub mod anchor;
 pub mod edit;
+pub mod memo;
 pub mod row;
 pub mod store;
 pub mod view;
