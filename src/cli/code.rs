@@ -199,10 +199,22 @@ fn code_by_hand(ctx: &Context, by_hand: ByHand) -> Result<ExitCode> {
     }
     let (reject, remove, nothing) = removals(&index, &segs, &a.code, &coder)?;
     let done = record(ctx, &coder, &reject, &remove)?;
-    ctx.note(format!(
-        "{} coding(s) of `{}` by {coder} removed, {} machine coding(s) rejected, in {file}",
-        done.removed, a.code, done.added
-    ));
+    let mut did = Vec::new();
+    if done.removed > 0 {
+        did.push(format!(
+            "{} coding(s) of `{}` by {coder} removed",
+            done.removed, a.code
+        ));
+    }
+    if done.added > 0 {
+        did.push(format!(
+            "{} machine coding(s) of `{}` rejected by {coder}",
+            done.added, a.code
+        ));
+    }
+    if !did.is_empty() {
+        ctx.note(format!("{} in {file}", did.join(", ")));
+    }
     if !nothing.is_empty() {
         ctx.note(format!(
             "warning: `{}` is not applied to {} by {coder} nor by the machine: nothing to remove",

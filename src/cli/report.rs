@@ -60,7 +60,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let name = ctx.project.folder_name();
         format!("qcode report: {}", name.unwrap_or_else(|| "project".into()))
     });
-    let html = render(&summary, &ReportOptions { title, redactor });
+    let view = index.view();
+    let coders = (!view.machine_only()).then(|| {
+        view.tags()
+            .iter()
+            .map(|t| qcode::codings::view::label(t).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let html = render(
+        &summary,
+        &ReportOptions {
+            title,
+            redactor,
+            coders,
+        },
+    );
     write_atomically(&args.output, html.as_bytes())?;
     ctx.note(format!("wrote {}", args.output.display()));
     Ok(ExitCode::SUCCESS)

@@ -322,6 +322,7 @@ examples = ["money"]
         let opts = crate::report::ReportOptions {
             title: "t".into(),
             redactor: crate::privacy::Redactor::new("", &["Maya Okafor".to_string()]).unwrap(),
+            coders: None,
         };
         let page = crate::report::render(&s, &opts);
         assert!(!page.contains("Oka"), "part of a name survived the cut");

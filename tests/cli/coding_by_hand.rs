@@ -190,7 +190,10 @@ fn removing_a_machine_code_records_a_rejection_that_a_review_applies() {
         ],
         0,
     );
-    assert!(err.contains("1 machine coding(s) rejected"), "{err}");
+    assert!(
+        err.contains("1 machine coding(s) of `dialogue` rejected by ann"),
+        "{err}"
+    );
     let rows = csv_rows(&file(&p, "codings/ann.csv"));
     assert_eq!(rows[0]["status"], "rejected");
     let reviewed = ids(&p.search_json(&["", "--code", "dialogue", "--coder", "reviewed:ann"]));
