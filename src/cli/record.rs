@@ -47,12 +47,15 @@ pub fn record(ctx: &Context, coder: &str, add: &[CodingRow], remove: &[Removal])
 
 /// A code a person may apply: in the codebook, and not a grouping code.
 pub fn check_code(codebook: &Codebook, code: &str) -> Result<()> {
-    if codebook.code(code).is_none() {
-        bail!(
+    match codebook.code(code) {
+        None => bail!(
             "unknown code `{code}`; `qcode codes` lists the codebook's codes (add a new one to a file in codebook/ first)"
-        );
+        ),
+        Some(c) if !c.codable => bail!(
+            "`{code}` is a grouping code (codable = false): it gathers its children and is not applied itself; code one of them"
+        ),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// The segments `ids` names, each checked to exist.

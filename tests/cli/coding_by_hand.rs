@@ -97,6 +97,15 @@ fn a_coding_added_by_hand_is_read_under_its_coder_only() {
 #[test]
 fn unknown_codes_segments_and_coders_are_errors_with_hints() {
     let p = Project::coded();
+    p.write(
+        "codebook/groups.toml",
+        "[codes.themes]\nlabel = \"Themes\"\ncodable = false\n",
+    );
+    let (_, err) = p.run(
+        &["code", "add", "northmoor-01:2.2", "--code", "themes", "--coder", "ann"],
+        2,
+    );
+    assert!(err.contains("grouping code"), "{err}");
     let (_, err) = p.run(
         &[
             "code",
