@@ -12,7 +12,7 @@ use super::pattern::{dictionary_entry, Elem, Pattern, PatternError, PatternKind}
 use super::{codebook_files, Code, Codebook, Matching};
 use crate::diag::{line_col, SourceError, Warning};
 use crate::roles::RoleTable;
-use crate::text::tokens::TokenOptions;
+use crate::text::tokens::{Language, TokenOptions};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +31,7 @@ struct RawFile {
 struct RawHeader {
     name: Option<String>,
     version: Option<String>,
-    language: Option<String>,
+    language: Option<Spanned<String>>,
     stem: Option<bool>,
     case: Option<Spanned<String>>,
     matching: Option<Spanned<String>>,
@@ -194,6 +194,7 @@ impl Default for Compile {
             options: TokenOptions {
                 stem: false,
                 case_sensitive: false,
+                language: crate::text::Language::English,
             },
             matching: Matching::Rules,
         }
@@ -244,7 +245,7 @@ fn read_tables(texts: &[FileText], errors: &mut Vec<SourceError>) -> FirstPass {
                     f,
                     h.span().start,
                     format!("[codebook] options differ from those in {}", texts[first].path.display()),
-                    "all codebook files are one codebook: give `stem`, `case` and `matching` once, or the same everywhere",
+                    "all codebook files are one codebook: give `stem`, `case`, `matching` and `language` once, or the same everywhere",
                 )),
                 Some(_) => {}
                 None => first_header = Some((these, i)),
@@ -252,7 +253,10 @@ fn read_tables(texts: &[FileText], errors: &mut Vec<SourceError>) -> FirstPass {
             let h = h.get_ref();
             names.name = names.name.take().or(h.name.clone());
             names.version = names.version.take().or(h.version.clone());
-            names.language = names.language.take().or(h.language.clone());
+            names.language = names
+                .language
+                .take()
+                .or(h.language.as_ref().map(|l| l.get_ref().clone()));
         }
         raws.push((i, raw));
     }
@@ -329,10 +333,26 @@ fn header_options(
             "stemming compares lowercase stems; drop one of the two",
         ));
     }
+    let language = match &h.language {
+        None => Language::English,
+        Some(l) => Language::parse(l.get_ref()).unwrap_or_else(|| {
+            errors.push(at(
+                f,
+                l.span().start,
+                format!("unknown language `{}`", l.get_ref()),
+                &format!(
+                    "language picks the stemmer for coding and search; write one of {} (or its English name)",
+                    Language::codes()
+                ),
+            ));
+            Language::English
+        }),
+    };
     Compile {
         options: TokenOptions {
             stem,
             case_sensitive,
+            language,
         },
         matching,
     }

@@ -110,6 +110,7 @@ impl Codebook {
             options: TokenOptions {
                 stem: false,
                 case_sensitive: false,
+                language: crate::text::Language::English,
             },
             matching: Matching::Rules,
             codes: Vec::new(),

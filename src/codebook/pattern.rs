@@ -238,7 +238,7 @@ fn seq(s: &str, offset: usize, opts: TokenOptions) -> Result<Vec<Elem>, PatternE
 fn word_elem(w: &str, opts: TokenOptions) -> Elem {
     let norm = normalise_word(w, opts.case_sensitive);
     if opts.stem {
-        Elem::Word(stem(&norm.to_lowercase()))
+        Elem::Word(stem(&norm.to_lowercase(), opts.language))
     } else {
         Elem::Word(norm)
     }
@@ -324,6 +324,7 @@ mod tests {
     const O: TokenOptions = TokenOptions {
         stem: true,
         case_sensitive: false,
+        language: crate::text::Language::English,
     };
 
     fn elems(p: &str) -> Vec<Elem> {

@@ -234,6 +234,7 @@ mod tests {
                         TokenOptions {
                             stem: false,
                             case_sensitive: false,
+                            language: crate::text::Language::English,
                         },
                     )
                     .unwrap()

@@ -262,6 +262,7 @@ mod tests {
             let opts = TokenOptions {
                 stem,
                 case_sensitive: false,
+                language: crate::text::Language::English,
             };
             let mut cb = Codebook::empty();
             cb.options = opts;
@@ -308,6 +309,7 @@ mod tests {
             let opts = TokenOptions {
                 stem: false,
                 case_sensitive,
+                language: crate::text::Language::English,
             };
             let mut cb = Codebook::empty();
             cb.options = opts;
@@ -376,6 +378,7 @@ mod tests {
         let opts = TokenOptions {
             stem: true,
             case_sensitive: false,
+            language: crate::text::Language::English,
         };
         let mut cb = Codebook::empty();
         cb.options = opts;

@@ -1,4 +1,5 @@
-//! The tantivy schema: one document per segment. Text is indexed twice: stemmed (`en_stem`) for
+//! The tantivy schema: one document per segment. Text is indexed twice: stemmed (in the
+//! codebook's language) for
 //! word and phrase search, and lowercased but unstemmed for prefixes (a prefix like `abili*` meets
 //! nothing in a stemmed field). Filters (role, speaker, interview, metadata) are raw terms.
 
@@ -20,11 +21,49 @@ use crate::transcript::Segment;
 /// 5: tantivy without zstd, which format 4 may have used in string fast-field dictionaries; and
 /// the segments of one table reader, reading modes, lines that are not speech and the
 /// configured interviewer (all landed with it, so one rebuild covers them).
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: the stemmed field stems in the codebook's language (tokenizer `qcode_stem`).
+pub const SCHEMA_VERSION: u32 = 6;
 
-/// Tokenizer names (both built into tantivy).
-pub const STEMMED: &str = "en_stem";
+/// Tokenizer names: the stemmed one is registered with the codebook's language
+/// ([`register_tokenizers`]) wherever the index is opened; `default` is tantivy's.
+pub const STEMMED: &str = "qcode_stem";
 pub const UNSTEMMED: &str = "default";
+
+/// Register the stemmed tokenizer in `language` on `index`: tantivy's `en_stem` chain (simple
+/// tokenizer, long words dropped, lowercased) with that language's Snowball stemmer, the one the
+/// codebook's patterns stem with, so search and coding agree.
+pub fn register_tokenizers(index: &tantivy::Index, language: crate::text::Language) {
+    use crate::text::Language as Q;
+    use tantivy::tokenizer::{
+        Language as L, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+    };
+    let lang = match language {
+        Q::Arabic => L::Arabic,
+        Q::Danish => L::Danish,
+        Q::Dutch => L::Dutch,
+        Q::English => L::English,
+        Q::Finnish => L::Finnish,
+        Q::French => L::French,
+        Q::German => L::German,
+        Q::Greek => L::Greek,
+        Q::Hungarian => L::Hungarian,
+        Q::Italian => L::Italian,
+        Q::Norwegian => L::Norwegian,
+        Q::Portuguese => L::Portuguese,
+        Q::Romanian => L::Romanian,
+        Q::Russian => L::Russian,
+        Q::Spanish => L::Spanish,
+        Q::Swedish => L::Swedish,
+        Q::Tamil => L::Tamil,
+        Q::Turkish => L::Turkish,
+    };
+    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(lang))
+        .build();
+    index.tokenizers().register(STEMMED, analyzer);
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {

@@ -15,7 +15,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Score, Searcher, TantivyDocument, Term};
 
 use super::query::{parse_query, QueryNode};
-use super::schema::{build_schema, meta_term, Fields, STEMMED, UNSTEMMED};
+use super::schema::{build_schema, meta_term, register_tokenizers, Fields, STEMMED, UNSTEMMED};
 use super::{IndexError, Manifest, INDEX_DIR};
 use crate::codebook::Codebook;
 use crate::coding::Evidence;
@@ -108,6 +108,7 @@ impl SearchIndex {
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()
             .map_err(|e| IndexError::tantivy(&dir, e))?;
+        register_tokenizers(&index, codebook.options.language);
         let fields = Fields::new(&index.schema());
         let analyzer = |name: &str| index.tokenizers().get(name).expect("built-in tokenizer");
         let (stemmer, plain) = (analyzer(STEMMED), analyzer(UNSTEMMED));

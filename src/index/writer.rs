@@ -18,7 +18,7 @@ use tantivy::schema::Value;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{FileEntry, Manifest};
-use super::schema::{build_schema, Fields, SCHEMA_VERSION};
+use super::schema::{build_schema, register_tokenizers, Fields, SCHEMA_VERSION};
 use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
 use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
@@ -195,6 +195,7 @@ pub fn update(
         ..Default::default()
     };
     let (index, old) = open_index(&dir, &settings, opts.rebuild, &mut report)?;
+    register_tokenizers(&index, codebook.options.language);
     let full = old.is_none();
     let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
     let mut manifest = Manifest::new(settings);

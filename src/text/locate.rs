@@ -88,6 +88,7 @@ struct Alignment {
 const WORDS: TokenOptions = TokenOptions {
     stem: false,
     case_sensitive: false,
+    language: crate::text::Language::English,
 };
 
 /// How many haystack positions of anchor words are looked at per needle: the rarest words are

@@ -10,4 +10,4 @@ pub mod tokens;
 
 pub use decode::{decode, DecodeError, Decoded};
 pub use distance::{closest, edit_distance};
-pub use tokens::{normalise_word, stem, tokenize, Token, TokenOptions};
+pub use tokens::{normalise_word, stem, tokenize, Language, Token, TokenOptions};

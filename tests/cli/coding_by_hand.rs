@@ -102,7 +102,15 @@ fn unknown_codes_segments_and_coders_are_errors_with_hints() {
         "[codes.themes]\nlabel = \"Themes\"\ncodable = false\n",
     );
     let (_, err) = p.run(
-        &["code", "add", "northmoor-01:2.2", "--code", "themes", "--coder", "ann"],
+        &[
+            "code",
+            "add",
+            "northmoor-01:2.2",
+            "--code",
+            "themes",
+            "--coder",
+            "ann",
+        ],
         2,
     );
     assert!(err.contains("grouping code"), "{err}");

@@ -18,6 +18,7 @@ mod export;
 mod filters;
 mod formats;
 mod incremental;
+mod languages;
 mod media;
 mod privacy;
 mod refi;

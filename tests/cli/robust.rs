@@ -124,7 +124,7 @@ proptest! {
         }
         for line in text.lines() {
             for stem in [true, false] {
-                let _ = Pattern::parse(line, TokenOptions { stem, case_sensitive: !stem });
+                let _ = Pattern::parse(line, TokenOptions { stem, case_sensitive: !stem, language: qcode::text::Language::English });
             }
         }
     }

@@ -84,6 +84,7 @@ fn reads_as_words(pattern: &str) -> Result<(), PatternError> {
     let options = TokenOptions {
         stem: false,
         case_sensitive: false,
+        language: crate::text::Language::English,
     };
     match Pattern::parse(pattern, options)?.kind {
         PatternKind::Seq(_) => Ok(()),

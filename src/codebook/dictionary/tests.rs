@@ -152,6 +152,7 @@ fn dictionary_pattern() -> impl Strategy<Value = String> {
 const OPTS: TokenOptions = TokenOptions {
     stem: false,
     case_sensitive: false,
+    language: crate::text::Language::English,
 };
 
 /// Categories with their ids, each parent before its child.
