@@ -20,6 +20,7 @@ mod incremental;
 mod media;
 mod privacy;
 mod refi;
+mod refi_import;
 mod report;
 mod robust;
 mod search;
