@@ -186,6 +186,13 @@ fn an_nvivo_project_of_plain_documents_imports_every_selection() {
     assert!(sidecar.ends_with("format: document\n"), "{sidecar}");
     let text = std::fs::read_to_string(p.file("corpus/Interjú-A.txt")).unwrap();
     assert_eq!(text, DOC_A);
+    // The index reads it as the sidecar says: the text before the first title is a segment.
+    let hits = p.search_json(&["", "-n", "100"]);
+    let first = hits
+        .iter()
+        .find(|h| h["segment_id"] == "Interjú-A:1.1")
+        .unwrap();
+    assert_eq!(first["text"], "Bevezető gondolatok a kutatásról.");
 
     // The code tree: three levels, colours, descriptions, a grouping code, shared names by path.
     let toml = std::fs::read_to_string(p.file("codebook/nvivo.toml")).unwrap();
