@@ -1,6 +1,8 @@
 //! `qcode import qdpx FILE`: a project from another QDA tool becomes corpus documents (new files,
-//! never overwriting) and a human codings file tied to our segments, ready for `qcode agree`.
+//! never overwriting, each read as turns or as a document), a codebook file of its code tree, and
+//! a codings file of its selections tied to our segments, ready for `qcode agree`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +10,8 @@ use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
 use qcode::refi::import::{read_qdpx, Positions};
-use qcode::refi::import_plan::{plan_import, CodeMap};
+use qcode::refi::import_plan::{plan_import, positions_name, ImportPlan, ImportRequest};
+use qcode::refi::reading::Reading;
 
 use super::output::write_atomically;
 use super::Context;
@@ -23,11 +26,14 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Kind {
-    /// Write the project's text sources into the corpus (as new files) and its codings into
-    /// codings/NAME.csv, each selection tied to every segment it overlaps (the overlap recorded).
+    /// Write the project's text sources into the corpus (as new files), its code tree into
+    /// codebook/NAME.toml (new codes only) and its codings into codings/NAME.csv, each selection
+    /// tied to every segment it overlaps (the overlap recorded). Exit 1 when a selection ties to
+    /// no segment (each is named, with why).
     #[command(after_help = "Examples:
   qcode import qdpx coded-in-nvivo.qdpx            # positions read as NVivo counts them (detected)
   qcode import qdpx team.qdpx --positions crlf     # say how the tool counted, when detection cannot
+  qcode import qdpx notes.qdpx --reading document  # every source a document, whatever it looks like
   qcode agree codings/team.csv                     # then compare with the machine")]
     Qdpx {
         file: PathBuf,
@@ -36,6 +42,10 @@ enum Kind {
         /// crlf (code points, CRLF counting two), utf16 (UTF-16 units, CRLF kept).
         #[arg(long, value_enum, default_value_t = PositionsArg::Auto)]
         positions: PositionsArg,
+        /// Read every source as speaker turns or as a document (default: turns when 80% of a
+        /// source's paragraphs open with a speaker label and two labels occur, else a document).
+        #[arg(long, value_enum)]
+        reading: Option<ReadingArg>,
         /// Name every coding's coder this (default: the project's user names).
         #[arg(long)]
         coder: Option<String>,
@@ -50,10 +60,20 @@ enum PositionsArg {
     Utf16,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReadingArg {
+    Turns,
+    Document,
+}
+
+/// How many selections that tie to nothing are named one by one.
+const LISTED: usize = 10;
+
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let Kind::Qdpx {
         file,
         positions,
+        reading,
         coder,
     } = args.kind;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -65,50 +85,129 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         PositionsArg::Auto => Positions::from_origin(project.origin.as_deref()),
     };
     ctx.note(format!(
-        "{}: {} sources, {} codes, origin {:?}; positions read as {mode:?}",
+        "{}: {} sources, {} codes, {} selections, origin {:?}; positions read as {}",
         file.display(),
         project.sources.len(),
         project.codes.len(),
-        project.origin.as_deref().unwrap_or("not given")
+        project
+            .sources
+            .iter()
+            .map(|s| s.selections.len())
+            .sum::<usize>(),
+        project.origin.as_deref().unwrap_or("not given"),
+        positions_name(mode)
     ));
     let codebook = load_codebook(&ctx.project.codebook_dir)?;
-    let code_map = CodeMap::new(&project, &codebook);
-    for unknown in &code_map.unknown {
-        ctx.note(format!("warning: {unknown}"));
-    }
-    // Every selection is checked before anything is written.
-    let plan = plan_import(
-        &ctx.project,
-        &codebook,
-        &project,
-        &code_map,
+    let request = ImportRequest {
+        project: &ctx.project,
+        codebook: &codebook,
         mode,
-        coder.as_deref(),
-        &file,
-    )
-    .with_context(|| format!("{}", file.display()))?;
-    for w in &plan.unsegmented {
-        ctx.note(format!("warning: {w}"));
+        reading: reading.map(|r| match r {
+            ReadingArg::Turns => Reading::Turns,
+            ReadingArg::Document => Reading::Document,
+        }),
+        coder: coder.as_deref(),
+        package: &file,
+    };
+    // Everything is planned (and the code tree checked against the codebook) before anything
+    // is written.
+    let plan = plan_import(&request, &project).with_context(|| {
+        format!(
+            "{}: its code tree would not load with the codebook",
+            file.display()
+        )
+    })?;
+    report_plan(ctx, &plan);
+    write_plan(ctx, &plan)?;
+    Ok(summary(ctx, &plan))
+}
+
+/// How each source is read, and what does not fit: before anything is written.
+fn report_plan(ctx: &Context, plan: &ImportPlan) {
+    for s in &plan.sources {
+        ctx.note(format!("{}: {}", s.rel, s.reading));
     }
+    for m in &plan.misfits {
+        ctx.note(format!("warning: {m}"));
+    }
+    for e in &plan.unread {
+        ctx.note(format!(
+            "warning: {e}\n  (its selections cannot be tied to segments; try --reading document)"
+        ));
+    }
+    let tree = &plan.codes.tree;
+    let rel = ctx.project.relative(&plan.codes.path);
+    match (tree.new_codes.len(), tree.reused.len()) {
+        (0, 0) => ctx.note("codebook: the package has no codes"),
+        (0, reused) => ctx.note(format!(
+            "codebook: all {reused} codes of the package are already in the codebook"
+        )),
+        (new, 0) => ctx.note(format!(
+            "{rel}: {new} new codes (the package's tree, colours and descriptions; no patterns: people apply them)"
+        )),
+        (new, reused) => ctx.note(format!(
+            "{rel}: {new} new codes (the package's tree, colours and descriptions; no patterns: people apply them); {reused} already in the codebook reused"
+        )),
+    }
+}
+
+/// Write the sources (and their sidecars), the codebook file and the codings file, each
+/// atomically; nothing existing is overwritten (the plan chose free names).
+fn write_plan(ctx: &Context, plan: &ImportPlan) -> Result<()> {
     std::fs::create_dir_all(&ctx.project.corpus_dir)?;
-    let new: Vec<_> = plan.sources.iter().filter(|s| !s.present).collect();
-    for s in &new {
+    for s in plan.sources.iter().filter(|s| !s.present) {
         write_atomically(&s.path, s.text.as_bytes())?;
+    }
+    for (path, text) in plan.sources.iter().filter_map(|s| s.sidecar.as_ref()) {
+        write_atomically(path, text.as_bytes())?;
+    }
+    if let Some(toml) = &plan.codes.tree.toml {
+        std::fs::create_dir_all(&ctx.project.codebook_dir)?;
+        write_atomically(&plan.codes.path, toml.as_bytes())?;
     }
     let out = &plan.codings_path;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    write_atomically(out, &plan.codings_csv()?)?;
-    let unsegmented = plan.unsegmented.len();
+    write_atomically(out, &plan.codings_csv())?;
+    Ok(())
+}
+
+/// The closing lines: selections imported and not (with why, the first few named), what was
+/// written; exit 1 when a selection ties to nothing.
+fn summary(ctx: &Context, plan: &ImportPlan) -> ExitCode {
+    if !plan.not_tied.is_empty() {
+        let mut why: BTreeMap<String, usize> = BTreeMap::new();
+        for n in &plan.not_tied {
+            *why.entry(n.why.to_string()).or_default() += 1;
+        }
+        let reasons: Vec<String> = why.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        ctx.note(format!(
+            "warning: {} of {} selections not tied to any segment: {}",
+            plan.not_tied.len(),
+            plan.selections,
+            reasons.join("; ")
+        ));
+        for n in plan.not_tied.iter().take(LISTED) {
+            ctx.note(format!("  {n}"));
+        }
+        if plan.not_tied.len() > LISTED {
+            ctx.note(format!("  … and {} more", plan.not_tied.len() - LISTED));
+        }
+    }
+    let new = plan.sources.iter().filter(|s| !s.present).count();
+    let sidecars = plan.sources.iter().filter(|s| s.sidecar.is_some()).count();
+    let out = ctx.project.relative(&plan.codings_path);
     ctx.note(format!(
-        "{} source(s) written to the corpus, {} already there{}; {} coding row(s) in {}; compare with `qcode agree {}`",
-        new.len(),
-        plan.sources.len() - new.len(),
-        if unsegmented > 0 { format!(", {unsegmented} without speaker turns") } else { String::new() },
-        plan.codings.len(),
-        ctx.project.relative(out),
-        ctx.project.relative(out)
+        "{} of {} selections imported; {new} source(s) written to the corpus, {} already there, {sidecars} sidecar(s) saying how a source is read; {} coding row(s) in {out}; compare with `qcode agree {out}`",
+        plan.imported,
+        plan.selections,
+        plan.sources.len() - new,
+        plan.rows.len(),
     ));
-    Ok(ExitCode::SUCCESS)
+    if plan.not_tied.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

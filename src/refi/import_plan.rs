@@ -1,150 +1,169 @@
 //! What `qcode import qdpx` will do with a project read from another tool, decided before
-//! anything is written: which of its codes are ours, where each text source goes in the corpus
-//! (a new file, never overwriting one; or the file already holding that text), which segments
-//! each coded selection ties to and by how much, and where the codings file goes. The library
-//! only reads (the corpus and codings folders, to find free names); the caller writes the plan.
+//! anything is written: how each text source is read (turns or a document: [`super::reading`]),
+//! where it goes in the corpus (a new file, never overwriting one, with a sidecar recording its
+//! reading where the project would read it otherwise; or the file already holding that text,
+//! read that way), the codebook file its code tree becomes ([`super::import_codes`]), which
+//! segments each coded selection ties to and by how much, as rows of the codings store, and
+//! which selections tie to nothing, and why. The library only reads (the corpus, codebook and
+//! codings folders, to find free names); the caller writes the plan.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::guid;
 use super::import::{
-    lf_text, to_lf_offsets, ImportedProject, ImportedSelection, ImportedSource, Positions,
+    fit, fitting_mode, lf_text, to_lf_offsets, Fit, ImportedCoding, ImportedProject,
+    ImportedSelection, ImportedSource, Positions,
 };
-use crate::codebook::Codebook;
+use super::import_codes::{plan_codes, CodesPlan};
+use super::reading::{choose_reading, Reading, ReadingChoice};
+use crate::codebook::{Codebook, CodebookErrors};
+use crate::codings::{write_rows, CodingRow, Status};
 use crate::diag::SourceError;
 use crate::project::Project;
-use crate::roles::slug;
-use crate::transcript::{parse_file, Segment};
+use crate::transcript::{parse_file, sidecar_format, sidecar_path, Format, Segment};
 
-/// Their codes mapped to ours: by qcode's GUID (a qcode export), else by label or id (any case),
-/// else a new id made from their name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeMap {
-    /// Their code GUID → our code id.
-    pub ids: BTreeMap<String, String>,
-    /// Their codes the codebook does not have, in their order.
-    pub unknown: Vec<UnknownCode>,
-}
-
-/// A code of theirs that is not in the codebook, and the id its codings are recorded under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownCode {
-    pub name: String,
-    pub recorded_as: String,
-}
-
-impl fmt::Display for UnknownCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "code `{}` is not in the codebook; recorded as `{}`",
-            self.name, self.recorded_as
-        )
-    }
-}
-
-impl CodeMap {
-    pub fn new(imported: &ImportedProject, codebook: &Codebook) -> CodeMap {
-        let mut map = CodeMap {
-            ids: BTreeMap::new(),
-            unknown: Vec::new(),
-        };
-        for c in &imported.codes {
-            let ours = codebook
-                .codes
-                .iter()
-                .find(|k| guid("code", &k.id).eq_ignore_ascii_case(&c.guid))
-                .or_else(|| {
-                    codebook.codes.iter().find(|k| {
-                        k.label.eq_ignore_ascii_case(&c.name) || k.id.eq_ignore_ascii_case(&c.name)
-                    })
-                })
-                .map(|k| k.id.clone());
-            let id = ours.unwrap_or_else(|| {
-                let recorded_as = slug(&c.name);
-                map.unknown.push(UnknownCode {
-                    name: c.name.clone(),
-                    recorded_as: recorded_as.clone(),
-                });
-                recorded_as
-            });
-            map.ids.insert(c.guid.clone(), id);
-        }
-        map
-    }
-}
-
-/// A selection whose positions do not fit its source: the positions were counted another way.
-#[derive(Debug, thiserror::Error)]
-#[error("selection {selection} of source `{source_name}` runs from {start} to {end}, past the end of its text ({positions} positions as {mode:?}); try another --positions")]
-pub struct PositionsError {
-    pub selection: String,
-    pub source_name: String,
-    pub start: usize,
-    pub end: usize,
-    /// The last position the source has, counted as `mode` says.
-    pub positions: usize,
+/// What the caller asks of an import.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRequest<'a> {
+    pub project: &'a Project,
+    pub codebook: &'a Codebook,
+    /// How the tool counted positions.
     pub mode: Positions,
+    /// `--reading`: every source read so, whatever its text looks like.
+    pub reading: Option<Reading>,
+    /// Every coding's coder (default: the package's user names, else "imported").
+    pub coder: Option<&'a str>,
+    /// The package, whose file stem names the codebook and codings files.
+    pub package: &'a Path,
 }
 
 /// A text source's place in the corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedSource {
+    /// The source's name in the package.
+    pub name: String,
     pub path: PathBuf,
     /// `path` relative to the project, as segment sources and messages name it.
     pub rel: String,
     pub text: String,
-    /// The corpus already holds this text at `path`: nothing to write.
+    /// The corpus already holds this text at `path`, read the chosen way: nothing to write.
     pub present: bool,
+    /// How it is read, and why.
+    pub reading: ReadingChoice,
+    /// The sidecar to write beside it (path, text): where the project would read it another
+    /// way. Never in the text itself, which would move every position.
+    pub sidecar: Option<(PathBuf, String)>,
 }
 
-/// A source whose text has no speaker turns: it is written, but its codings tie to nothing.
-#[derive(Debug, Clone)]
-pub struct Unsegmented(pub SourceError);
+/// Why a selection ties to no segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Untied {
+    /// Its positions do not fit its text as counted (`positions`: the last position there is).
+    PastEnd {
+        start: usize,
+        end: usize,
+        positions: usize,
+    },
+    /// It covers no text.
+    Empty,
+    /// Its source could not be read the chosen way (the error is in [`ImportPlan::unread`]).
+    Unread,
+    /// It lies where no segment is: before the first speaker turn, or on a heading or another
+    /// line that is not speech.
+    OutsideSegments,
+    /// It has no coding (`memo`: it carries a memo, which is not imported without a code).
+    NoCoding { memo: bool },
+    /// Its codings name only codes the package does not define.
+    UnknownCodes,
+}
 
-impl fmt::Display for Unsegmented {
+impl fmt::Display for Untied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\n  (its codings cannot be tied to segments)", self.0)
+        match self {
+            Untied::PastEnd {
+                start,
+                end,
+                positions,
+            } => write!(
+                f,
+                "runs from {start} to {end}, past the end of its text ({positions} positions)"
+            ),
+            Untied::Empty => write!(f, "covers no text"),
+            Untied::Unread => write!(f, "its source could not be read"),
+            Untied::OutsideSegments => write!(
+                f,
+                "lies outside every segment (before the first speaker turn, or on a heading or other line that is not speech)"
+            ),
+            Untied::NoCoding { memo: false } => write!(f, "has no coding"),
+            Untied::NoCoding { memo: true } => {
+                write!(f, "has a memo but no coding (memos come only with codings)")
+            }
+            Untied::UnknownCodes => write!(f, "its codes are not defined in the package"),
+        }
     }
 }
 
-/// One row of the codings file: a code a coder gave a selection, on one segment it overlaps.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportedCoding {
-    pub segment_id: String,
-    pub code: String,
-    pub coder: String,
-    /// The share of the segment the selection covers, 0 to 1.
-    pub overlap: f64,
-    /// The corpus file the selection's source was written to (relative to the project).
+/// A selection that ties to no segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotTied {
+    /// The corpus file of its source (relative to the project).
     pub source: String,
-    /// The selection's GUID.
+    /// Its GUID.
     pub selection: String,
+    pub why: Untied,
 }
 
-/// The codings file's columns.
-pub const CODINGS_HEADER: [&str; 6] = [
-    "segment_id",
-    "code",
-    "coder",
-    "overlap",
-    "source",
-    "selection",
-];
+impl fmt::Display for NotTied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: selection {} {}",
+            self.source, self.selection, self.why
+        )
+    }
+}
 
-impl ImportedCoding {
-    /// The row as written (overlap to three decimals).
-    pub fn record(&self) -> [String; 6] {
-        [
-            self.segment_id.clone(),
-            self.code.clone(),
-            self.coder.clone(),
-            format!("{:.3}", self.overlap),
-            self.source.clone(),
-            self.selection.clone(),
-        ]
+/// A source whose selections do not fit its text as the positions were counted: some run past
+/// its end, or split a character (a line break's CR and LF, a surrogate pair).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    pub source: String,
+    pub mode: Positions,
+    pub selections: usize,
+    pub outside: usize,
+    pub split: usize,
+    /// A way of counting in which every selection fits, if there is one.
+    pub fits: Option<Positions>,
+}
+
+impl fmt::Display for Misfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: positions counted as {} do not fit the text: of {} selections, {} run past its end and {} split a character",
+            self.source,
+            positions_name(self.mode),
+            self.selections,
+            self.outside,
+            self.split
+        )?;
+        match self.fits {
+            Some(m) => write!(
+                f,
+                "; they all fit counted as {0}: try --positions {0}",
+                positions_name(m)
+            ),
+            None => write!(f, "; no other way of counting fits them all"),
+        }
+    }
+}
+
+/// A way of counting positions as `--positions` names it.
+pub fn positions_name(mode: Positions) -> &'static str {
+    match mode {
+        Positions::CodePoints => "codepoints",
+        Positions::Crlf => "crlf",
+        Positions::Utf16 => "utf16",
     }
 }
 
@@ -153,192 +172,338 @@ impl ImportedCoding {
 pub struct ImportPlan {
     /// Every text source, in the project's order.
     pub sources: Vec<PlannedSource>,
-    /// Sources without speaker turns, in order.
-    pub unsegmented: Vec<Unsegmented>,
-    /// Every coding tied to a segment, sorted by row, each row once.
-    pub codings: Vec<ImportedCoding>,
+    /// Sources that could not be read the chosen way (written all the same).
+    pub unread: Vec<SourceError>,
+    /// The codebook file the code tree becomes.
+    pub codes: CodesPlan,
+    /// Every coding tied to a segment, sorted, each row once.
+    pub rows: Vec<CodingRow>,
     /// A free name in the project's codings/ folder, after the package's file name.
     pub codings_path: PathBuf,
+    /// Selections in the package.
+    pub selections: usize,
+    /// Selections tied to at least one segment.
+    pub imported: usize,
+    /// The others, in the package's order.
+    pub not_tied: Vec<NotTied>,
+    /// Sources whose positions do not fit.
+    pub misfits: Vec<Misfit>,
 }
 
 impl ImportPlan {
-    /// The codings file's bytes (CSV with [`CODINGS_HEADER`]), ready for `qcode agree`.
-    pub fn codings_csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(CODINGS_HEADER)?;
-        for c in &self.codings {
-            w.write_record(c.record())?;
-        }
-        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    /// The codings file's bytes (the codings store's columns).
+    pub fn codings_csv(&self) -> Vec<u8> {
+        write_rows(&self.rows)
     }
 }
 
-/// Plan the import of `imported` (read from `package`) into `project`: every selection is
-/// checked against its source before anything else, so a bad package writes nothing. `coder`
-/// names every coding's coder (default: the package's user names, else "imported").
+/// Plan the import of `imported`. Nothing is refused for what one selection holds: selections
+/// that do not fit are counted and said, so one bad position cannot cost the rest; only a code
+/// tree that would break the codebook is an error.
 pub fn plan_import(
-    project: &Project,
-    codebook: &Codebook,
+    req: &ImportRequest<'_>,
     imported: &ImportedProject,
-    code_map: &CodeMap,
-    mode: Positions,
-    coder: Option<&str>,
-    package: &Path,
-) -> Result<ImportPlan, PositionsError> {
-    let maps = position_maps(imported, mode)?;
-    let mut sources: Vec<PlannedSource> = Vec::new();
-    let mut unsegmented = Vec::new();
-    let mut codings = Vec::new();
-    for (s, map) in imported.sources.iter().zip(maps) {
-        let planned = place(project, s, &sources);
-        let parsed = parse_file(
-            &project.transcript,
-            &codebook.roles,
-            &planned.rel,
-            &planned.path,
-            s.text.as_bytes(),
-        );
-        let rel = planned.rel.clone();
-        sources.push(planned);
-        let parsed = match parsed {
-            Ok(p) => p,
-            Err(e) => {
-                unsegmented.push(Unsegmented(e));
-                continue;
-            }
-        };
-        debug_assert_eq!(lf_text(&s.text).chars().count(), *map.last().unwrap_or(&0));
-        let segments: Vec<&Segment> = parsed
-            .interviews
-            .iter()
-            .flat_map(|iv| &iv.segments)
-            .collect();
-        for sel in &s.selections {
-            let who = |user: &Option<String>| coder_name(coder, &imported.users, user, sel);
-            let span = (map[sel.start], map[sel.end]);
-            codings.extend(tie(sel, span, &segments, code_map, &who, &rel));
-        }
+) -> Result<ImportPlan, CodebookErrors> {
+    let project = req.project;
+    let stem = file_stem(&req.package.to_string_lossy());
+    let codes = plan_codes(imported, req.codebook, &project.codebook_dir, &stem)?;
+    let mut plan = ImportPlan {
+        sources: Vec::new(),
+        unread: Vec::new(),
+        codes,
+        rows: Vec::new(),
+        codings_path: free_path(&project.root.join("codings"), &stem, "csv", None, &[]).0,
+        selections: 0,
+        imported: 0,
+        not_tied: Vec::new(),
+        misfits: Vec::new(),
+    };
+    for s in &imported.sources {
+        plan_source(req, imported, s, &mut plan);
     }
     // The file reads sorted, each row once (a selection may carry a code twice).
-    codings.sort_by_cached_key(ImportedCoding::record);
-    codings.dedup_by(|a, b| a.record() == b.record());
-    let codings_dir = project.root.join("codings");
-    let (codings_path, _) = free_path(
-        &codings_dir,
-        &file_stem(&package.to_string_lossy()),
-        "csv",
-        None,
-        &[],
-    );
-    Ok(ImportPlan {
-        sources,
-        unsegmented,
-        codings,
-        codings_path,
-    })
+    plan.rows.sort_by_cached_key(CodingRow::record);
+    plan.rows.dedup_by(|a, b| a.record() == b.record());
+    Ok(plan)
 }
 
-/// Each source's map from the tool's positions to LF code points, once every selection is
-/// known to fit its source (start before end, end within the text): the first that does not
-/// is refused.
-fn position_maps(
+/// One source: placed, read, and each of its selections tied or said why not.
+fn plan_source(
+    req: &ImportRequest<'_>,
     imported: &ImportedProject,
-    mode: Positions,
-) -> Result<Vec<Vec<usize>>, PositionsError> {
-    let mut maps = Vec::new();
-    for s in &imported.sources {
-        let map = to_lf_offsets(&s.text, mode);
-        if let Some(sel) = s
-            .selections
-            .iter()
-            .find(|sel| sel.start > sel.end || sel.end >= map.len())
-        {
-            return Err(PositionsError {
-                selection: sel.guid.clone(),
-                source_name: s.name.clone(),
+    s: &ImportedSource,
+    plan: &mut ImportPlan,
+) {
+    let lf = lf_text(&s.text);
+    let reading = choose_reading(&lf, &req.project.transcript, req.reading);
+    let planned = place(req.project, s, reading, &plan.sources);
+    let rel = planned.rel.clone();
+    let parsed = segments_of(req, s, &planned);
+    plan.sources.push(planned);
+    plan.selections += s.selections.len();
+    let map = to_lf_offsets(&s.text, req.mode);
+    let fitted = fit(&map, &s.selections);
+    if !fitted.clean() {
+        plan.misfits.push(misfit(req.mode, &rel, s, &fitted));
+    }
+    let segments = parsed.unwrap_or_else(|e| {
+        plan.unread.push(e);
+        Vec::new()
+    });
+    let source = Tying {
+        imported,
+        req,
+        rel: &rel,
+        chars: lf
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain([lf.len()])
+            .collect(),
+        lf: &lf,
+        segments: &segments,
+        unread: segments.is_empty(),
+    };
+    for (i, sel) in s.selections.iter().enumerate() {
+        let outcome = match fitted.outside.binary_search(&i).is_ok() {
+            true => Err(Untied::PastEnd {
                 start: sel.start,
                 end: sel.end,
                 positions: map.len() - 1,
-                mode,
+            }),
+            false => source.tie(sel, (map[sel.start], map[sel.end]), plan),
+        };
+        match outcome {
+            Ok(rows) => {
+                plan.imported += 1;
+                plan.rows.extend(rows);
+            }
+            Err(why) => plan.not_tied.push(NotTied {
+                source: rel.clone(),
+                selection: sel.guid.clone(),
+                why,
+            }),
+        }
+    }
+}
+
+/// The segments of source `s` placed as `planned`, read the chosen way.
+fn segments_of(
+    req: &ImportRequest<'_>,
+    s: &ImportedSource,
+    planned: &PlannedSource,
+) -> Result<Vec<Segment>, SourceError> {
+    let settings = crate::transcript::TranscriptSettings {
+        format: planned.reading.format,
+        ..req.project.transcript.clone()
+    };
+    let parsed = parse_file(
+        &settings,
+        &req.codebook.roles,
+        &planned.rel,
+        &planned.path,
+        s.text.as_bytes(),
+    )?;
+    Ok(parsed
+        .interviews
+        .into_iter()
+        .flat_map(|iv| iv.segments)
+        .collect())
+}
+
+/// What a warning says of a source whose selections do not fit as `mode` counts.
+fn misfit(mode: Positions, rel: &str, s: &ImportedSource, fitted: &Fit) -> Misfit {
+    Misfit {
+        source: rel.to_string(),
+        mode,
+        selections: s.selections.len(),
+        outside: fitted.outside.len(),
+        split: fitted.split,
+        fits: fitting_mode(&s.text, &s.selections, mode),
+    }
+}
+
+/// One source's text and segments, for tying its selections.
+struct Tying<'a> {
+    imported: &'a ImportedProject,
+    req: &'a ImportRequest<'a>,
+    rel: &'a str,
+    lf: &'a str,
+    /// The byte offset of each character of `lf`, and its length last.
+    chars: Vec<usize>,
+    segments: &'a [Segment],
+    /// The source could not be read: it has no segments.
+    unread: bool,
+}
+
+impl Tying<'_> {
+    /// The rows of one selection, spanning LF code points `a..b`: one per segment it overlaps
+    /// and code it was given, with the share of the segment covered; or why there are none.
+    fn tie(
+        &self,
+        sel: &ImportedSelection,
+        (a, b): (usize, usize),
+        plan: &ImportPlan,
+    ) -> Result<Vec<CodingRow>, Untied> {
+        let memo = self.memo(sel, None);
+        if sel.codings.is_empty() {
+            return Err(Untied::NoCoding {
+                memo: !memo.is_empty(),
             });
         }
-        maps.push(map);
+        let known: Vec<(&ImportedCoding, &str)> = sel
+            .codings
+            .iter()
+            .filter_map(|c| plan.codes.id(&c.code).map(|id| (c, id)))
+            .collect();
+        if known.is_empty() {
+            return Err(Untied::UnknownCodes);
+        }
+        if a == b {
+            return Err(Untied::Empty);
+        }
+        if self.unread {
+            return Err(Untied::Unread);
+        }
+        let text = &self.lf[self.chars[a]..self.chars[b]];
+        let mut rows = Vec::new();
+        for seg in self.segments {
+            let overlap = b.min(seg.end).saturating_sub(a.max(seg.start));
+            if overlap == 0 {
+                continue;
+            }
+            let len = (seg.end - seg.start).max(1);
+            for (coding, code) in &known {
+                rows.push(CodingRow {
+                    segment_id: seg.id.clone(),
+                    code: code.to_string(),
+                    coder: self.coder(coding, sel),
+                    overlap: Some(overlap as f64 / len as f64),
+                    source: self.rel.to_string(),
+                    selection: sel.guid.clone(),
+                    interview: seg.interview.clone(),
+                    start: Some(a),
+                    end: Some(b),
+                    text: text.to_string(),
+                    memo: self.memo(sel, Some(coding)),
+                    status: Status::Coded,
+                    time: coding.time.clone().or(sel.time.clone()).unwrap_or_default(),
+                });
+            }
+        }
+        if rows.is_empty() {
+            return Err(Untied::OutsideSegments);
+        }
+        Ok(rows)
     }
-    Ok(maps)
-}
 
-/// Where source `s` goes in the corpus: a file named after it that neither exists nor is
-/// `planned` for an earlier source, or the one already holding its text.
-fn place(project: &Project, s: &ImportedSource, planned: &[PlannedSource]) -> PlannedSource {
-    let planned: Vec<(&Path, &str)> = planned
-        .iter()
-        .map(|p| (p.path.as_path(), p.text.as_str()))
-        .collect();
-    let (path, present) = free_path(
-        &project.corpus_dir,
-        &file_stem(&s.name),
-        "txt",
-        Some(&s.text),
-        &planned,
-    );
-    PlannedSource {
-        rel: project.relative(&path),
-        path,
-        text: s.text.clone(),
-        present,
-    }
-}
-
-/// Who gave a coding: the `coder` the caller named, else the coding's user, else the
-/// selection's, by their name in the package; "imported" when none is known.
-fn coder_name(
-    coder: Option<&str>,
-    users: &BTreeMap<String, String>,
-    user: &Option<String>,
-    sel: &ImportedSelection,
-) -> String {
-    match coder {
-        Some(c) => c.to_string(),
-        None => user
+    /// Who gave a coding: the `coder` the caller named, else the coding's user, else the
+    /// selection's, by their name in the package; "imported" when none is known.
+    fn coder(&self, coding: &ImportedCoding, sel: &ImportedSelection) -> String {
+        if let Some(c) = self.req.coder {
+            return c.to_string();
+        }
+        coding
+            .user
             .as_ref()
             .or(sel.user.as_ref())
-            .and_then(|u| users.get(u).cloned())
-            .unwrap_or_else(|| "imported".into()),
+            .and_then(|u| self.imported.users.get(u).cloned())
+            .unwrap_or_else(|| "imported".into())
+    }
+
+    /// A coding's memo: the selection's description (but in a qcode package, where it only
+    /// names the segment), the notes on the selection, then those on the coding, a blank line
+    /// apart.
+    fn memo(&self, sel: &ImportedSelection, coding: Option<&ImportedCoding>) -> String {
+        let ours = self
+            .imported
+            .origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("qcode"));
+        let description = (!ours).then_some(sel.description.as_str());
+        let notes = sel
+            .notes
+            .iter()
+            .chain(coding.into_iter().flat_map(|c| &c.notes))
+            .filter_map(|n| self.imported.note(n));
+        description
+            .into_iter()
+            .chain(notes)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n")
     }
 }
 
-/// The codings of one selection, spanning LF code points `a..b`, on every segment it overlaps,
-/// with the share of the segment covered. Codes the package does not define are left out.
-fn tie(
-    sel: &ImportedSelection,
-    (a, b): (usize, usize),
-    segments: &[&Segment],
-    code_map: &CodeMap,
-    who: &dyn Fn(&Option<String>) -> String,
-    source: &str,
-) -> Vec<ImportedCoding> {
-    let mut out = Vec::new();
-    for seg in segments {
-        let overlap = b.min(seg.end).saturating_sub(a.max(seg.start));
-        if overlap == 0 {
-            continue;
-        }
-        let len = (seg.end - seg.start).max(1);
-        for (code_guid, user) in &sel.codings {
-            let Some(code) = code_map.ids.get(code_guid) else {
-                continue;
-            };
-            out.push(ImportedCoding {
-                segment_id: seg.id.clone(),
-                code: code.clone(),
-                coder: who(user),
-                overlap: overlap as f64 / len as f64,
-                source: source.to_string(),
-                selection: sel.guid.clone(),
-            });
-        }
+/// Where source `s` goes in the corpus, read as `reading` says: a file named after it that is
+/// free (no file, no sidecar, not planned for an earlier source), or one that already holds its
+/// text and is read that way.
+fn place(
+    project: &Project,
+    s: &ImportedSource,
+    reading: ReadingChoice,
+    planned: &[PlannedSource],
+) -> PlannedSource {
+    let stem = file_stem(&s.name);
+    let needs_sidecar = reading.format != project.transcript.format;
+    for n in 1.. {
+        let name = if n == 1 {
+            stem.clone()
+        } else {
+            format!("{stem}-{n}")
+        };
+        let path = project.corpus_dir.join(format!("{name}.txt"));
+        let present = match planned.iter().find(|p| p.path == path) {
+            Some(p) if p.text == s.text && p.reading.format == reading.format => true,
+            Some(_) => continue,
+            None => match std::fs::read_to_string(&path) {
+                Ok(text) if text == s.text && read_as(project, &path) == reading.format => true,
+                Ok(_) => continue,
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => continue,
+                // A sidecar without its text would decide how the new file reads.
+                Err(_) if sidecar_path(&path).is_some() => continue,
+                Err(_) => false,
+            },
+        };
+        let sidecar = (needs_sidecar && !present).then(|| {
+            let text = format!(
+                "# How qcode reads {name}.txt, as `qcode import qdpx` chose ({}).\n# Kept here, not in the text, so no position moves.\nformat: {}\n",
+                reading,
+                format_name(reading.format)
+            );
+            (path.with_extension("yml"), text)
+        });
+        return PlannedSource {
+            name: s.name.clone(),
+            rel: project.relative(&path),
+            path,
+            text: s.text.clone(),
+            present,
+            reading,
+            sidecar,
+        };
     }
-    out
+    unreachable!("some name is free")
+}
+
+/// How the project reads the corpus file at `path` unless its own header says otherwise: its
+/// sidecar's format, else qcode.toml's.
+fn read_as(project: &Project, path: &Path) -> Format {
+    sidecar_path(path)
+        .and_then(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            sidecar_format(&p, &text).ok().flatten()
+        })
+        .unwrap_or(project.transcript.format)
+}
+
+/// A reading mode as `format:` names it.
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Paragraph => "paragraph",
+        Format::Turn => "turn",
+        Format::Document => "document",
+    }
 }
 
 /// A file name from a source name: letters, digits, `-` and `_` only.
@@ -368,7 +533,7 @@ fn file_stem(name: &str) -> String {
 /// A path in `dir` for `stem.ext` (then `stem-2.ext`, …) that neither exists nor is `planned`
 /// already, or the first that holds exactly `content` (`true`: nothing to write). A file that
 /// exists but cannot be read is taken: it is never overwritten.
-fn free_path(
+pub(super) fn free_path(
     dir: &Path,
     stem: &str,
     ext: &str,
@@ -399,7 +564,9 @@ fn free_path(
 mod tests {
     use super::*;
     use crate::codebook::Code;
-    use crate::refi::import::{ImportedCode, ImportedSource};
+    use crate::codings::COLUMNS;
+    use crate::refi::guid;
+    use crate::refi::import::{ImportedCode, ImportedNote};
 
     fn codebook() -> Codebook {
         let mut cb = Codebook::empty();
@@ -410,16 +577,62 @@ mod tests {
         cb
     }
 
-    /// Codes by our GUID, by label and by an unknown name; one selection from "two" in the first
-    /// turn to "three" in the second.
-    fn imported(text: &str) -> ImportedProject {
-        let code = |guid: &str, name: &str| ImportedCode {
+    fn code(guid: &str, name: &str) -> ImportedCode {
+        ImportedCode {
             guid: guid.into(),
             name: name.into(),
             parent: None,
-        };
-        let start = text.find("two").unwrap();
-        let end = text.find("three").unwrap() + "three".len();
+            color: None,
+            codable: true,
+            description: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn coding(code: &str, user: Option<&str>) -> ImportedCoding {
+        ImportedCoding {
+            code: code.into(),
+            user: user.map(str::to_string),
+            time: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn selection(
+        guid: &str,
+        (start, end): (usize, usize),
+        codings: Vec<ImportedCoding>,
+    ) -> ImportedSelection {
+        ImportedSelection {
+            guid: guid.into(),
+            start,
+            end,
+            codings,
+            user: None,
+            time: Some("2020-01-01T00:00:00Z".into()),
+            description: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Codes by our GUID, by label and by a new name; one selection from "two" in the first
+    /// turn to "three" in the second, with a memo.
+    fn imported(text: &str) -> ImportedProject {
+        let span = (
+            text.find("two").unwrap(),
+            text.find("three").unwrap() + "three".len(),
+        );
+        let mut sel = selection(
+            "X1",
+            span,
+            vec![
+                coding("C2", None),
+                coding("C3", Some("U1")),
+                coding("C9", None),
+            ],
+        );
+        sel.description = "why".into();
+        sel.codings[1].notes = vec!["N1".into()];
         ImportedProject {
             origin: Some("NVivo 14".into()),
             users: BTreeMap::from([("U1".to_string(), "Ann".to_string())]),
@@ -432,20 +645,17 @@ mod tests {
                 guid: "S1".into(),
                 name: "Interview 7.docx".into(),
                 text: text.into(),
-                selections: vec![ImportedSelection {
-                    guid: "X1".into(),
-                    start,
-                    end,
-                    codings: vec![
-                        ("C2".into(), None),
-                        ("C3".into(), Some("U1".into())),
-                        ("C9".into(), None),
-                    ],
-                    user: None,
-                }],
+                selections: vec![sel],
+            }],
+            notes: vec![ImportedNote {
+                guid: "N1".into(),
+                name: "n".into(),
+                text: "noted".into(),
             }],
         }
     }
+
+    use std::collections::BTreeMap;
 
     fn project() -> (tempfile::TempDir, Project) {
         let dir = tempfile::tempdir().unwrap();
@@ -460,102 +670,192 @@ mod tests {
         imported: &ImportedProject,
         mode: Positions,
         coder: Option<&str>,
-        package: &str,
-    ) -> Result<ImportPlan, PositionsError> {
-        let map = CodeMap::new(imported, &codebook());
-        plan_import(
-            p,
-            &codebook(),
-            imported,
-            &map,
+        reading: Option<Reading>,
+    ) -> ImportPlan {
+        let cb = codebook();
+        let req = ImportRequest {
+            project: p,
+            codebook: &cb,
             mode,
+            reading,
             coder,
-            Path::new(package),
-        )
+            package: Path::new("../from nvivo.qdpx"),
+        };
+        plan_import(&req, imported).unwrap()
     }
 
     #[test]
-    fn codes_map_by_guid_then_label_then_a_new_id() {
-        let map = CodeMap::new(&imported(TEXT), &codebook());
-        assert_eq!(map.ids[&guid("code", "trust")], "trust");
-        assert_eq!(map.ids["C2"], "council");
-        assert_eq!(map.ids["C3"], "local_knowledge");
-        assert_eq!(
-            map.unknown,
-            [UnknownCode {
-                name: "Local knowledge!".into(),
-                recorded_as: "local_knowledge".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn a_selection_spanning_two_segments_ties_to_both_with_their_overlap() {
+    fn a_selection_spanning_two_segments_ties_to_both_as_store_rows() {
         let (_dir, p) = project();
-        let imported = imported(TEXT);
-        let plan = plan_for(
-            &p,
-            &imported,
-            Positions::CodePoints,
-            None,
-            "../from nvivo.qdpx",
-        )
-        .unwrap();
+        let plan = plan_for(&p, &imported(TEXT), Positions::CodePoints, None, None);
         assert_eq!(plan.sources.len(), 1);
-        assert_eq!(plan.sources[0].rel, "corpus/Interview-7.txt");
-        assert!(!plan.sources[0].present);
-        assert!(plan.unsegmented.is_empty());
+        let s = &plan.sources[0];
+        assert_eq!(s.rel, "corpus/Interview-7.txt");
+        assert!(
+            !s.present && s.sidecar.is_none(),
+            "turns: the project's own reading"
+        );
         assert_eq!(plan.codings_path, p.root.join("codings/from-nvivo.csv"));
+        assert_eq!(plan.codes.path, p.codebook_dir.join("from-nvivo.toml"));
+        assert_eq!(plan.codes.tree.new_codes, ["local_knowledge"]);
+        assert_eq!(plan.codes.tree.reused, ["trust", "council"]);
         assert!(!p.corpus_dir.exists(), "planning writes nothing");
-        let rows: Vec<[String; 6]> = plan.codings.iter().map(|c| c.record()).collect();
-        let row = |seg: &str, code: &str, coder: &str, overlap: &str| {
-            [seg, code, coder, overlap, "corpus/Interview-7.txt", "X1"].map(str::to_string)
+        assert_eq!((plan.selections, plan.imported), (1, 1));
+        assert!(plan.not_tied.is_empty() && plan.misfits.is_empty());
+        let rows: Vec<[String; 13]> = plan.rows.iter().map(CodingRow::record).collect();
+        let row = |seg: &str, code: &str, coder: &str, overlap: &str, memo: &str| {
+            [
+                seg,
+                code,
+                coder,
+                overlap,
+                "corpus/Interview-7.txt",
+                "X1",
+                "Interview-7",
+                "8",
+                "22",
+                "two\n\nP2: three",
+                memo,
+                "",
+                "2020-01-01T00:00:00Z",
+            ]
+            .map(str::to_string)
         };
         // "one two" is 7 characters, "two" 3 of them; "three four" is 10, "three" 5. The code
-        // the package does not define (C9) ties to nothing.
+        // the package does not define (C9) ties to nothing. The note is on Ann's coding only.
         assert_eq!(
             rows,
             [
-                row("Interview-7:1.1", "council", "imported", "0.429"),
-                row("Interview-7:1.1", "local_knowledge", "Ann", "0.429"),
-                row("Interview-7:2.1", "council", "imported", "0.500"),
-                row("Interview-7:2.1", "local_knowledge", "Ann", "0.500"),
+                row("Interview-7:1.1", "council", "imported", "0.429", "why"),
+                row(
+                    "Interview-7:1.1",
+                    "local_knowledge",
+                    "Ann",
+                    "0.429",
+                    "why\n\nnoted"
+                ),
+                row("Interview-7:2.1", "council", "imported", "0.500", "why"),
+                row(
+                    "Interview-7:2.1",
+                    "local_knowledge",
+                    "Ann",
+                    "0.500",
+                    "why\n\nnoted"
+                ),
             ]
         );
-        let csv = String::from_utf8(plan.codings_csv().unwrap()).unwrap();
-        assert!(csv.starts_with("segment_id,code,coder,overlap,source,selection\n"));
-        assert_eq!(csv.lines().count(), 5);
+        let csv = String::from_utf8(plan.codings_csv()).unwrap();
+        assert!(csv.starts_with(&format!("{}\n", COLUMNS.join(","))));
     }
 
     #[test]
-    fn a_named_coder_codes_everything_and_a_text_without_turns_ties_nothing() {
+    fn a_named_coder_codes_everything_and_a_text_without_turns_is_a_document() {
         let (_dir, p) = project();
         let notes = imported("Just one two three notes.\n");
-        let plan = plan_for(&p, &notes, Positions::CodePoints, Some("Bea"), "x.qdpx").unwrap();
-        assert_eq!(plan.unsegmented.len(), 1);
-        assert!(plan.unsegmented[0]
-            .to_string()
-            .ends_with("(its codings cannot be tied to segments)"));
-        assert!(plan.codings.is_empty());
-        assert_eq!(plan.sources.len(), 1, "the text is still written");
+        let plan = plan_for(&p, &notes, Positions::CodePoints, Some("Bea"), None);
+        let s = &plan.sources[0];
+        assert_eq!(s.reading.reading, Reading::Document);
+        let (path, text) = s.sidecar.clone().unwrap();
+        assert_eq!(path, p.corpus_dir.join("Interview-7.yml"));
+        assert!(text.ends_with("format: document\n"), "{text}");
+        assert_eq!(plan.imported, 1);
+        assert!(plan.rows.iter().all(|c| c.coder == "Bea"));
+        assert!(plan.rows.iter().all(|c| c.segment_id == "Interview-7:1.1"));
 
-        let turns = imported(TEXT);
-        let plan = plan_for(&p, &turns, Positions::CodePoints, Some("Bea"), "x.qdpx").unwrap();
-        assert_eq!(plan.codings.len(), 4);
-        assert!(plan.codings.iter().all(|c| c.coder == "Bea"));
+        // Read as turns on demand: it has none, so nothing ties, and it says why.
+        let plan = plan_for(
+            &p,
+            &notes,
+            Positions::CodePoints,
+            None,
+            Some(Reading::Turns),
+        );
+        assert_eq!(plan.unread.len(), 1);
+        assert!(plan.unread[0].to_string().contains("no speaker turns"));
+        assert_eq!(plan.not_tied[0].why, Untied::Unread);
+        assert_eq!(plan.sources.len(), 1, "the text is still written");
     }
 
     #[test]
-    fn a_selection_past_the_end_is_refused_before_anything_is_planned() {
+    fn selections_that_tie_to_nothing_say_why() {
         let (_dir, p) = project();
-        let mut imported = imported(TEXT);
-        imported.sources[0].selections[0].end = 500;
-        let err = plan_for(&p, &imported, Positions::Utf16, None, "x.qdpx").unwrap_err();
-        assert_eq!((err.end, err.positions), (500, TEXT.chars().count()));
-        assert!(
-            err.to_string().contains("past the end of its text"),
-            "{err}"
+        let mut imp = imported(TEXT);
+        let sels = &mut imp.sources[0].selections;
+        let mut memo_only = selection("M", (4, 7), Vec::new());
+        memo_only.description = "a thought".into();
+        sels.extend([
+            selection("P", (3, 500), vec![coding("C2", None)]),
+            selection("E", (5, 5), vec![coding("C2", None)]),
+            selection("U", (4, 7), vec![coding("C9", None)]),
+            selection("N", (4, 7), Vec::new()),
+            memo_only,
+        ]);
+        let plan = plan_for(&p, &imp, Positions::CodePoints, None, None);
+        let why: Vec<(&str, &Untied)> = plan
+            .not_tied
+            .iter()
+            .map(|n| (n.selection.as_str(), &n.why))
+            .collect();
+        let positions = TEXT.chars().count();
+        assert_eq!(
+            why,
+            [
+                (
+                    "P",
+                    &Untied::PastEnd {
+                        start: 3,
+                        end: 500,
+                        positions
+                    }
+                ),
+                ("E", &Untied::Empty),
+                ("U", &Untied::UnknownCodes),
+                ("N", &Untied::NoCoding { memo: false }),
+                ("M", &Untied::NoCoding { memo: true }),
+            ]
         );
+        assert_eq!((plan.selections, plan.imported), (6, 1));
+        assert_eq!(plan.misfits.len(), 1);
+        assert_eq!(plan.misfits[0].outside, 1);
+        // "P1: " lies before the first turn's text: outside every segment.
+        let mut imp = imported(TEXT);
+        imp.sources[0].selections = vec![selection("L", (0, 3), vec![coding("C2", None)])];
+        let plan = plan_for(&p, &imp, Positions::CodePoints, None, None);
+        assert_eq!(plan.not_tied[0].why, Untied::OutsideSegments);
+    }
+
+    #[test]
+    fn a_file_holding_the_text_is_reused_only_when_it_is_read_the_same_way() {
+        let (_dir, p) = project();
+        std::fs::create_dir_all(&p.corpus_dir).unwrap();
+        let doc = "Just notes.\n";
+        let mut imp = imported(TEXT);
+        imp.sources[0].text = doc.into();
+        imp.sources[0].selections.clear();
+        // The text is there, but read as the project reads it (paragraphs), not as a document.
+        std::fs::write(p.corpus_dir.join("Interview-7.txt"), doc).unwrap();
+        let plan = plan_for(&p, &imp, Positions::CodePoints, None, None);
+        assert_eq!(plan.sources[0].path, p.corpus_dir.join("Interview-7-2.txt"));
+        // With its sidecar it is read as a document: reused, nothing to write.
+        std::fs::write(p.corpus_dir.join("Interview-7.yml"), "format: document\n").unwrap();
+        let plan = plan_for(&p, &imp, Positions::CodePoints, None, None);
+        assert_eq!(plan.sources[0].path, p.corpus_dir.join("Interview-7.txt"));
+        assert!(plan.sources[0].present && plan.sources[0].sidecar.is_none());
+        // A sidecar without its text keeps its name from being taken.
+        std::fs::write(p.corpus_dir.join("Other.yaml"), "format: turn\n").unwrap();
+        imp.sources[0].name = "Other".into();
+        let plan = plan_for(&p, &imp, Positions::CodePoints, None, None);
+        assert_eq!(plan.sources[0].path, p.corpus_dir.join("Other-2.txt"));
+    }
+
+    #[test]
+    fn a_qcode_package_s_descriptions_are_not_memos() {
+        let (_dir, p) = project();
+        let mut imp = imported(TEXT);
+        imp.origin = Some("qcode 0.1.0".into());
+        let plan = plan_for(&p, &imp, Positions::CodePoints, None, None);
+        assert_eq!(plan.rows[0].memo, "");
+        assert_eq!(plan.rows[1].memo, "noted");
     }
 
     #[test]

@@ -17,7 +17,9 @@ use quick_xml::Writer;
 
 pub mod assemble;
 pub mod import;
+pub mod import_codes;
 pub mod import_plan;
+pub mod reading;
 use uuid::Uuid;
 
 use crate::codebook::{Code, Codebook};
@@ -550,7 +552,9 @@ mod tests {
         let sel = &read.sources[0].selections[0];
         assert_eq!((sel.start, sel.end), (4, 17));
         let user = guid("user", "Ann\t\u{7}");
-        assert_eq!(sel.codings, [(guid("code", "trust"), Some(user.clone()))]);
+        assert_eq!(sel.codings.len(), 1);
+        assert_eq!(sel.codings[0].code, guid("code", "trust"));
+        assert_eq!(sel.codings[0].user, Some(user.clone()));
         assert_eq!(read.users[&user], "Ann\t\u{FFFD}");
         assert_eq!(texts(&xml, "TextValue"), [carried]);
         assert_eq!(attribute_values(&xml, "Variable", "name"), [carried]);

@@ -14,6 +14,7 @@ pub mod table;
 mod text;
 
 pub use corpus::{parse_file, sidecar_path, source_text, Parsed};
+pub use header::sidecar_format;
 pub use settings::{
     interviewer_key, Format, SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN,
     DOCUMENT_ROLE, FORMAT_HELP,

@@ -22,6 +22,7 @@ mod languages;
 mod media;
 mod privacy;
 mod refi;
+mod refi_import;
 mod report;
 mod robust;
 mod search;

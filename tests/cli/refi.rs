@@ -311,17 +311,6 @@ fn bad_packages_are_refused_with_nothing_written() {
         err.contains("not a REFI-QDA project: not a zip file"),
         "{err}"
     );
-    foreign(
-        &p,
-        "far.qdpx",
-        "ATLAS.ti",
-        "sources",
-        "P1: short.\n",
-        3,
-        400,
-    );
-    let (_, err) = p.run(&["import", "qdpx", "far.qdpx"], 2);
-    assert!(err.contains("past the end of its text"), "{err}");
     // Zip slip: a source path that climbs out of sources/ is refused, not followed.
     {
         use std::io::Write;
@@ -340,4 +329,35 @@ fn bad_packages_are_refused_with_nothing_written() {
         "nothing written"
     );
     assert!(!p.file("codings").exists());
+}
+
+/// A selection past the end of its text is not refused with the rest: the others are imported,
+/// and the command names it, says the positions do not fit, and exits 1.
+#[test]
+fn a_selection_past_the_end_is_named_and_the_rest_imported() {
+    let p = Project::empty();
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    foreign(
+        &p,
+        "far.qdpx",
+        "ATLAS.ti",
+        "sources",
+        "P1: short.\nP2: long.\n",
+        3,
+        400,
+    );
+    let (_, err) = p.run(&["import", "qdpx", "far.qdpx"], 1);
+    assert!(
+        err.contains("positions counted as codepoints do not fit the text: of 1 selections, 1 run past its end"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no other way of counting fits them all"),
+        "{err}"
+    );
+    assert!(
+        err.contains("selection 44444444-4444-4444-4444-444444444444 runs from 3 to 400, past the end of its text (21 positions)"),
+        "{err}"
+    );
+    assert!(err.contains("0 of 1 selections imported"), "{err}");
 }
