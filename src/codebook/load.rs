@@ -340,7 +340,7 @@ fn header_options(
                 f,
                 l.span().start,
                 format!("unknown language `{}`", l.get_ref()),
-                &format!(
+                format!(
                     "language picks the stemmer for coding and search; write one of {} (or its English name)",
                     Language::codes()
                 ),
