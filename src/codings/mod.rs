@@ -3,6 +3,7 @@
 //! codebook. Rows are read here ([`row`]); rows whose segment no longer exists are found again
 //! from their interview, offsets and text, or reported as orphaned, never dropped.
 
+pub mod import;
 pub mod row;
 
 pub use row::{now, read_rows, write_rows, CodingRow, Status, COLUMNS};
