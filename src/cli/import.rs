@@ -222,6 +222,10 @@ fn codings(
         sheet.headers[2]
     ));
     summarise(ctx, &plan);
+    if plan.rows.is_empty() {
+        ctx.note("no text was located in a segment: nothing written");
+        return Ok(ExitCode::from(1));
+    }
     let codebook_file = write_codebook(ctx, &plan, &stem)?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
@@ -239,7 +243,15 @@ fn codings(
         ctx.project.relative(&out),
         codebook_file
     ));
-    Ok(ExitCode::SUCCESS)
+    // As `index` does when it skips a file: done, but not everything came in.
+    let incomplete = !(plan.not_located.is_empty()
+        && plan.missing_documents.is_empty()
+        && plan.skipped.is_empty());
+    Ok(if incomplete {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The rows already in the codings file: none when there is no file; refused without --append.

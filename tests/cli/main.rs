@@ -16,6 +16,7 @@ mod dictionary;
 mod export;
 mod filters;
 mod formats;
+mod import_codings;
 mod incremental;
 mod media;
 mod privacy;
