@@ -28,6 +28,15 @@ struct RawConfig {
     project: RawProject,
     #[serde(default)]
     transcript: RawTranscript,
+    #[serde(default)]
+    coding: RawCoding,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCoding {
+    #[serde(rename = "use")]
+    use_: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -62,8 +71,14 @@ pub struct Project {
     pub transcript: TranscriptSettings,
     /// Corpus files to leave out (globs over paths relative to the corpus folder).
     pub exclude: globset::GlobSet,
-    /// The raw text of qcode.toml (empty when absent): part of what the index depends on.
+    /// The raw text of qcode.toml (empty when absent).
     pub config_text: String,
+    /// qcode.toml without what reading commands choose (`[coding]`): what the index depends on,
+    /// so choosing another coder never re-indexes the corpus.
+    pub index_settings: String,
+    /// `[coding] use`: whose codings read commands read by default (`machine`, a coder's name,
+    /// `reviewed:NAME` or `all`).
+    pub coding_use: String,
 }
 
 impl Project {
@@ -93,7 +108,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer")
+                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -113,6 +128,23 @@ impl Project {
         let exclude = globs
             .build()
             .map_err(|e| SourceError::whole_file(&config_path, format!("exclude patterns: {e}")))?;
+        let coding_use = match raw.coding.use_ {
+            None => "machine".to_string(),
+            Some(u) if u.get_ref().trim().is_empty() => {
+                let (l, c) = in_string(&config_text, &u);
+                return Err(SourceError::new(&config_path, l, c, "`use` is empty")
+                    .with_source(&config_text)
+                    .with_help("use = \"machine\", a coder's name, \"reviewed:NAME\" or \"all\""));
+            }
+            Some(u) => u.into_inner().trim().to_string(),
+        };
+        let index_settings = match toml::from_str::<toml::Table>(&config_text) {
+            Ok(mut t) => {
+                t.remove("coding");
+                t.to_string()
+            }
+            Err(_) => config_text.clone(),
+        };
         let corpus = raw.project.corpus.unwrap_or_else(|| "corpus".into());
         let codebook = raw.project.codebook.unwrap_or_else(|| "codebook".into());
         Ok(Project {
@@ -122,7 +154,14 @@ impl Project {
             transcript,
             exclude,
             config_text,
+            index_settings,
+            coding_use,
         })
+    }
+
+    /// The folder of the codings store (codings/).
+    pub fn codings_dir(&self) -> PathBuf {
+        self.root.join(crate::codings::CODINGS_DIR)
     }
 
     /// The folder of derived data (.qcode/).

@@ -37,6 +37,28 @@ impl Coder {
         }
     }
 
+    /// Every coder of the codings store, in name order: a unit for each segment the coder has a
+    /// row for (the codes coded or accepted; rejected and empty rows say it was looked at).
+    /// Proposed rows are no one's decision yet and are left out.
+    pub fn from_store(store: &crate::codings::Store) -> Vec<Coder> {
+        let mut coders: std::collections::BTreeMap<&str, Coder> = Default::default();
+        for r in &store.rows {
+            let r = &r.row;
+            if r.status == crate::codings::Status::Proposed {
+                continue;
+            }
+            let c = coders.entry(&r.coder).or_insert_with(|| Coder {
+                name: r.coder.clone(),
+                units: Default::default(),
+            });
+            let codes = c.units.entry(r.segment_id.clone()).or_default();
+            if r.status.applies() && !r.code.is_empty() {
+                codes.insert(r.code.clone());
+            }
+        }
+        coders.into_values().collect()
+    }
+
     /// Keep only the units `is_segment` knows (a codings file may name segments the index no
     /// longer has); gives the ids dropped, in id order.
     pub fn retain_segments(&mut self, is_segment: impl Fn(&str) -> bool) -> Vec<String> {
@@ -134,7 +156,7 @@ mod tests {
         let silent = Segment::for_test("iv:3.1", "iv", "Nothing.");
         let evidence = |code: &str| Evidence {
             code: code.into(),
-            hits: Vec::new(),
+            ..Evidence::default()
         };
         let m = Coder::machine(&[
             (asked, vec![evidence("trust")]),

@@ -27,12 +27,14 @@ use super::Context;
 /// segments at least two coders looked at; the machine looked at every segment.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
+  qcode agree                                       # the machine and every coder in codings/
   qcode agree codings/ann.csv                       # the machine against Ann
   qcode agree codings/team.csv --no-machine         # the human coders against each other
   qcode agree codings/ann.csv --gold ann --dimension component
   qcode agree codings/ann.csv --disagreements       # the segments to read")]
 pub struct Args {
-    /// Codings files (CSV).
+    /// Codings files (CSV); none: the coders of the project's codings/ (re-anchored like every
+    /// read of them).
     files: Vec<PathBuf>,
     /// Leave the machine's codings out.
     #[arg(long)]
@@ -69,7 +71,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .iter()
         .map(|(s, _)| (s.id.clone(), (s.attribution(), s.text.clone())))
         .collect();
-    let coders = coders(ctx, &args, &segments, &text)?;
+    let coders = coders(ctx, &args, &index, &segments, &text)?;
     let opts = AgreeOptions::select(
         &codebook,
         &coders,
@@ -113,12 +115,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 fn coders(
     ctx: &Context,
     args: &Args,
+    index: &qcode::index::SearchIndex,
     segments: &[(Segment, Vec<Evidence>)],
     text: &HashMap<String, (String, String)>,
 ) -> Result<Vec<Coder>> {
     let mut coders: Vec<Coder> = Vec::new();
     if !args.no_machine {
         coders.push(Coder::machine(segments));
+    }
+    if args.files.is_empty() {
+        // No file named: the coders of the project's codings store.
+        let people = Coder::from_store(index.store());
+        if people.is_empty() {
+            anyhow::bail!("no codings in codings/ to compare; code by hand (`qcode code add`), import codings (`qcode import codings`), or name a codings file");
+        }
+        for c in people {
+            add_coder(&mut coders, c)?;
+        }
+        return Ok(coders);
     }
     for f in &args.files {
         let t =

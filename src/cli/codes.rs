@@ -11,7 +11,7 @@ use serde_json::json;
 use qcode::export::Dataset;
 use qcode::transcript::Segment;
 
-use super::flags::PrivacyArgs;
+use super::flags::{CoderArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::{print_redacted, Format};
 use super::Context;
@@ -29,13 +29,16 @@ pub struct Args {
     uncoded: bool,
     #[command(flatten)]
     privacy: PrivacyArgs,
+    #[command(flatten)]
+    coder: CoderArgs,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
-    let index = open_fresh_index(ctx)?;
+    let mut index = open_fresh_index(ctx)?;
+    args.coder.apply(&ctx.project.coding_use, &mut index)?;
     // The dataset keeps respondent segments and the codes each reaches (with ancestors).
     let ds = Dataset::new(index.codebook().clone(), index.all_segments()?);
     let codebook = &ds.codebook;

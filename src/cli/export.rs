@@ -16,7 +16,7 @@ use qcode::export::{
 use qcode::index::{Filter, SearchIndex};
 use qcode::privacy::Privacy;
 
-use super::flags::{FilterArgs, PrivacyArgs};
+use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::{
     persist, temp_beside, write_atomically, write_export, Format, XLSX_NEEDS_FILE,
@@ -161,6 +161,8 @@ struct Common {
     filter: FilterArgs,
     #[command(flatten)]
     privacy: PrivacyArgs,
+    #[command(flatten)]
+    coder: CoderArgs,
     /// Write here (atomically: a temporary file renamed into place) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -219,12 +221,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .filter
         .filter(common.query.clone().unwrap_or_default(), false)?;
     let privacy = common.privacy.privacy()?;
+    let mut index = open_fresh_index(ctx)?;
+    common.coder.apply(&ctx.project.coding_use, &mut index)?;
     let job = Job {
         common,
         format,
         filter,
         privacy,
-        index: open_fresh_index(ctx)?,
+        index,
     };
     // A typo in a filter is an error with a hint, not an empty export.
     job.filter.check(&job.index)?;

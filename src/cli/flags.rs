@@ -1,10 +1,12 @@
 //! The flag groups several commands share, each declared once and turned once into the library
-//! value the commands pass on: the segment filters ([`qcode::index::Filter`]) and the privacy
-//! choice ([`qcode::privacy::Privacy`]).
+//! value the commands pass on: the segment filters ([`qcode::index::Filter`]), the privacy
+//! choice ([`qcode::privacy::Privacy`]) and whose codings are read
+//! ([`qcode::codings::CoderView`]).
 
 use std::path::PathBuf;
 
-use qcode::index::{Filter, WhereError};
+use qcode::codings::{CoderView, UnknownCoder};
+use qcode::index::{Filter, SearchIndex, WhereError};
 use qcode::privacy::{Privacy, PrivacyError};
 
 /// Which segments to read (search and every export that reads segments).
@@ -69,4 +71,54 @@ impl PrivacyArgs {
     pub fn privacy(&self) -> Result<Privacy, PrivacyError> {
         Privacy::read(self.with_names, self.redact.as_deref())
     }
+}
+
+/// Whose codings to read (every command that reads codings).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CoderArgs {
+    /// Read this coder's codings: `machine`, a coder's name from codings/, `reviewed:NAME`
+    /// (NAME's decisions replace the machine's, segment by segment) or `all` (repeatable;
+    /// default: qcode.toml's `[coding] use`, else `machine`).
+    #[arg(long, value_name = "NAME")]
+    coder: Vec<String>,
+}
+
+impl CoderArgs {
+    /// The one coder named, for a command that records codings (`what` names the flag that
+    /// asks for it): a person's name, not a reserved one.
+    pub fn single(&self, what: &str) -> Result<String, anyhow::Error> {
+        match self.coder.as_slice() {
+            [one] if !is_reserved(one) && is_file_name(one) => Ok(one.trim().to_string()),
+            [one] if !is_reserved(one) => anyhow::bail!("`{one}` cannot name a coder: a coder's codings go to codings/NAME.csv, so use letters, digits, spaces, `-`, `_` or `.` (not first)"),
+            [one] => anyhow::bail!("{what} records codings as a person: `{one}` is a reserved coder name; give your own name with --coder NAME"),
+            _ => anyhow::bail!("{what} needs one --coder NAME: the person whose codings these are"),
+        }
+    }
+
+    /// The view these flags ask for, checked against the coders `index`'s store has, and set
+    /// on the index.
+    pub fn apply(&self, default: &str, index: &mut SearchIndex) -> Result<(), UnknownCoder> {
+        let view = CoderView::parse(&self.coder, default, &index.store().coders())?;
+        index.set_view(view);
+        Ok(())
+    }
+}
+
+/// Names that choose coders rather than name one.
+fn is_reserved(name: &str) -> bool {
+    let n = name.trim();
+    n == qcode::codings::MACHINE
+        || n == qcode::codings::ALL
+        || n.starts_with(qcode::codings::REVIEWED)
+}
+
+/// A coder's name is a file name too (codings/NAME.csv, memos/NAME.md): nothing that could
+/// leave the folder or hide the file.
+fn is_file_name(name: &str) -> bool {
+    let n = name.trim();
+    !n.is_empty()
+        && n.chars().count() <= 64
+        && !n.starts_with('.')
+        && n.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
 }

@@ -26,7 +26,35 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let report = update_index(ctx, update_options(args.rebuild))?;
     print_report(ctx, &report);
-    Ok(if report.skipped.is_empty() {
+    // People's codings are read with the index: tie them now, and say what that found.
+    let codebook = match report.codebook.clone() {
+        Some(cb) => cb,
+        None => load_codebook(&ctx.project.codebook_dir)?,
+    };
+    let mut index = SearchIndex::open(&ctx.project, codebook)?;
+    let codings = index.refresh_codings(&ctx.project)?;
+    let bad = codings.unreadable.len();
+    for e in &codings.unreadable {
+        eprintln!("error: {e}\n  (codings file left out; the others were read)");
+    }
+    let store = index.store();
+    if !store.rows.is_empty() || !store.orphans.is_empty() {
+        let coders = store.coders();
+        ctx.note(format!(
+            "codings: {} row(s) by {} coder(s) ({})",
+            store.rows.len() + store.orphans.len(),
+            coders.len(),
+            coders.join(", ")
+        ));
+        note_store(ctx, store);
+        for o in store.orphans.iter().skip(8) {
+            ctx.detail(format!(
+                "  {}:{}: `{}` on {}: {}",
+                o.file, o.line, o.row.code, o.row.segment_id, o.why
+            ));
+        }
+    }
+    Ok(if report.skipped.is_empty() && bad == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -168,5 +196,43 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
         Some(cb) => cb,
         None => load_codebook(&ctx.project.codebook_dir)?,
     };
-    Ok(SearchIndex::open(&ctx.project, codebook)?)
+    let mut index = SearchIndex::open(&ctx.project, codebook)?;
+    let report = index.refresh_codings(&ctx.project)?;
+    for e in &report.unreadable {
+        ctx.note(format!("warning: codings file left out: {e}"));
+    }
+    if report.redone {
+        note_store(ctx, index.store());
+    }
+    Ok(index)
+}
+
+/// What tying the codings files to the index found: rows re-anchored, rows orphaned (each with
+/// its file, line and why, up to a few).
+pub fn note_store(ctx: &Context, store: &qcode::codings::Store) {
+    let moved = store.reanchored();
+    if moved > 0 {
+        ctx.note(format!(
+            "codings: {moved} row(s) re-anchored to the segments now holding their words"
+        ));
+    }
+    if store.orphans.is_empty() {
+        return;
+    }
+    ctx.note(format!(
+        "warning: {} coding row(s) are tied to no segment (kept in their files, left out of every output):",
+        store.orphans.len()
+    ));
+    for o in store.orphans.iter().take(8) {
+        ctx.note(format!(
+            "  {}:{}: `{}` on {}: {}",
+            o.file, o.line, o.row.code, o.row.segment_id, o.why
+        ));
+    }
+    if store.orphans.len() > 8 {
+        ctx.note(format!(
+            "  … and {} more (`qcode index -v` lists them all)",
+            store.orphans.len() - 8
+        ));
+    }
 }

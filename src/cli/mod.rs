@@ -11,7 +11,9 @@ mod export;
 mod flags;
 mod import;
 mod index;
+mod memo;
 mod output;
+mod record;
 mod refi;
 mod report;
 mod search;
@@ -64,6 +66,8 @@ pub enum Command {
     Man(completions::ManArgs),
     Segments(segments::Args),
     Count(count::Args),
+    Memo(memo::MemoArgs),
+    Memos(memo::MemosArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -92,6 +96,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
         Command::Segments(args) => segments::run(&ctx, args),
         Command::Count(args) => count::run(&ctx, args),
+        Command::Memo(args) => memo::memo(&ctx, args),
+        Command::Memos(args) => memo::memos(&ctx, args),
     }
 }
 

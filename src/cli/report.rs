@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use qcode::report::{render, Limits, ReportOptions, Summary};
 
-use super::flags::PrivacyArgs;
+use super::flags::{CoderArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::write_atomically;
 use super::Context;
@@ -37,11 +37,14 @@ pub struct Args {
     title: Option<String>,
     #[command(flatten)]
     privacy: PrivacyArgs,
+    #[command(flatten)]
+    coder: CoderArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
-    let index = open_fresh_index(ctx)?;
+    let mut index = open_fresh_index(ctx)?;
+    args.coder.apply(&ctx.project.coding_use, &mut index)?;
     // Only a dimension asked for must exist: a codebook without `component` still reports.
     if let Some(dim) = &args.dimension {
         index.check_dimension(dim, "--dimension")?;
@@ -57,7 +60,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let name = ctx.project.folder_name();
         format!("qcode report: {}", name.unwrap_or_else(|| "project".into()))
     });
-    let html = render(&summary, &ReportOptions { title, redactor });
+    let view = index.view();
+    let coders = (!view.machine_only()).then(|| {
+        view.tags()
+            .iter()
+            .map(|t| qcode::codings::view::label(t).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let html = render(
+        &summary,
+        &ReportOptions {
+            title,
+            redactor,
+            coders,
+        },
+    );
     write_atomically(&args.output, html.as_bytes())?;
     ctx.note(format!("wrote {}", args.output.display()));
     Ok(ExitCode::SUCCESS)

@@ -8,13 +8,15 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use qcode::coding::Evidence;
+use qcode::codings::view::label;
 use qcode::index::Hit;
 use qcode::privacy::redact_hit;
 use qcode::transcript::Segment;
 
-use super::flags::{FilterArgs, PrivacyArgs};
+use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::{mark, Format, Marks};
+use super::record::{apply, ApplyOptions};
 use super::Context;
 
 /// Search quotes by words, phrases and prefixes, filtered by role, speaker, interview or metadata.
@@ -49,6 +51,18 @@ pub struct Args {
     context: usize,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
+    #[command(flatten)]
+    coder: CoderArgs,
+    /// Code every matching segment with this code (the display limit does not apply), as the
+    /// coder --coder names, in codings/CODER.csv; the segments coded are listed.
+    #[arg(long, value_name = "CODE", requires = "coder")]
+    apply: Option<String>,
+    /// With --apply: list what would be coded, write nothing.
+    #[arg(long, requires = "apply")]
+    dry_run: bool,
+    /// With --apply: a memo for every coding made.
+    #[arg(long, requires = "apply")]
+    memo: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
@@ -59,9 +73,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.limit == 0 {
         bail!("--limit must be at least 1");
     }
-    let index = open_fresh_index(ctx)?;
+    let mut index = open_fresh_index(ctx)?;
     // A typo in a filter is an error with a hint, not "no matching segments".
     filter.check(&index)?;
+    if let Some(code) = &args.apply {
+        let coder = args.coder.single("--apply")?;
+        let opts = ApplyOptions {
+            code,
+            coder: &coder,
+            memo: args.memo.as_deref().unwrap_or(""),
+            dry_run: args.dry_run,
+        };
+        return apply(ctx, &index, &filter, &opts);
+    }
+    args.coder.apply(&ctx.project.coding_use, &mut index)?;
+    let several = index.view().several();
     let started = std::time::Instant::now();
     let mut results = index.search(&filter.request(args.limit, args.context))?;
     ctx.detail(format!(
@@ -79,7 +105,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let mut out = stdout.lock();
     match args.format {
         Format::Table => write_table(&mut out, &results.hits, results.total)?,
-        Format::Csv => write_csv(&mut out, &results.hits, args.context > 0)?,
+        Format::Csv => {
+            let rows = if several {
+                by_coder(&results.hits, &index.view().tags())
+            } else {
+                results.hits.iter().map(|h| (h.clone(), None)).collect()
+            };
+            write_csv(&mut out, &rows, args.context > 0)?
+        }
         Format::Xlsx => unreachable!("--format takes only what search prints"),
         Format::Json => {
             let hits: Vec<_> = results
@@ -121,8 +154,26 @@ fn write_table(out: &mut impl Write, hits: &[Hit], total: usize) -> Result<()> {
             "   {}",
             indent(&mark(&s.text, &h.highlights, marks), "   ")
         )?;
-        if !h.codings.is_empty() {
-            writeln!(out, "   codes: {}", codes_summary(&h.codings))?;
+        // Each coder's codes on a line of their own (the machine's unnamed when alone).
+        let mut coders: Vec<&str> = Vec::new();
+        for c in &h.codings {
+            if !coders.contains(&c.coder.as_str()) {
+                coders.push(&c.coder);
+            }
+        }
+        for coder in coders {
+            let theirs: Vec<Evidence> = h
+                .codings
+                .iter()
+                .filter(|c| c.coder == coder)
+                .cloned()
+                .collect();
+            let who = if coder.is_empty() {
+                String::new()
+            } else {
+                format!(" ({coder})")
+            };
+            writeln!(out, "   codes{who}: {}", codes_summary(&theirs))?;
         }
         for c in &h.after {
             writeln!(out, "   | {}: {}", c.role_label, indent(&c.text, "   | "))?;
@@ -142,6 +193,9 @@ fn codes_summary(codings: &[Evidence]) -> String {
     codings
         .iter()
         .map(|c| {
+            if !c.coder.is_empty() && c.hits.is_empty() {
+                return c.code.clone();
+            }
             let words: Vec<String> = c.hits.iter().map(|h| h.text.replace('\n', " ")).collect();
             format!("{} ×{} ({})", c.code, c.hits.len(), words.join(", "))
         })
@@ -153,9 +207,31 @@ fn indent(text: &str, prefix: &str) -> String {
     text.replace('\n', &format!("\n{prefix}"))
 }
 
-fn write_csv(out: &mut impl Write, hits: &[Hit], with_context: bool) -> Result<()> {
+/// Each hit once per coder read, holding that coder's codes: a search CSV with a `coder`
+/// column has a row per hit and coder.
+fn by_coder(hits: &[Hit], tags: &[String]) -> Vec<(Hit, Option<String>)> {
+    hits.iter()
+        .flat_map(|h| {
+            tags.iter().map(move |t| {
+                let mut one = h.clone();
+                one.codings.retain(|c| &c.coder == t);
+                (one, Some(label(t).to_string()))
+            })
+        })
+        .collect()
+}
+
+fn write_csv(
+    out: &mut impl Write,
+    hits: &[(Hit, Option<String>)],
+    with_context: bool,
+) -> Result<()> {
     // Metadata columns: every key any hit has, sorted, after the fixed columns.
-    let keys: BTreeSet<&String> = hits.iter().flat_map(|h| h.segment.meta.keys()).collect();
+    let keys: BTreeSet<&String> = hits
+        .iter()
+        .flat_map(|(h, _)| h.segment.meta.keys())
+        .collect();
+    let several = hits.iter().any(|(_, c)| c.is_some());
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec![
         "rank",
@@ -170,9 +246,11 @@ fn write_csv(out: &mut impl Write, hits: &[Hit], with_context: bool) -> Result<(
         "score",
         "text",
         "highlighted",
-        "codes",
-        "code_hits",
     ];
+    if several {
+        header.push("coder");
+    }
+    header.extend(["codes", "code_hits"]);
     if with_context {
         header.extend(["context_before", "context_after"]);
     }
@@ -182,10 +260,16 @@ fn write_csv(out: &mut impl Write, hits: &[Hit], with_context: bool) -> Result<(
         .chain(keys.iter().map(|k| format!("meta:{k}")))
         .collect();
     w.write_record(&header)?;
-    for (i, h) in hits.iter().enumerate() {
+    let mut rank = 0;
+    let mut last = None;
+    for (h, coder) in hits {
         let s = &h.segment;
+        if last != Some(&s.id) {
+            rank += 1;
+            last = Some(&s.id);
+        }
         let mut row = vec![
-            (i + 1).to_string(),
+            rank.to_string(),
             s.id.clone(),
             s.interview.clone(),
             s.turn.to_string(),
@@ -197,17 +281,24 @@ fn write_csv(out: &mut impl Write, hits: &[Hit], with_context: bool) -> Result<(
             format!("{:.4}", h.score),
             s.text.clone(),
             mark(&s.text, &h.highlights, Marks::BRACKETS),
+        ];
+        if several {
+            row.push(coder.clone().unwrap_or_default());
+        }
+        row.push(
             h.codings
                 .iter()
                 .map(|c| c.code.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
+        );
+        row.push(
             h.codings
                 .iter()
                 .map(|c| format!("{}:{}", c.code, c.hits.len()))
                 .collect::<Vec<_>>()
                 .join(";"),
-        ];
+        );
         if with_context {
             row.push(join_context(&h.before));
             row.push(join_context(&h.after));

@@ -97,10 +97,14 @@ pub fn code_segments(matcher: &Matcher, segments: &[Segment]) -> Vec<Vec<Coding>
 }
 
 /// A coding with names instead of indices: what is stored with a segment and shown to people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub code: String,
     pub hits: Vec<EvidenceHit>,
+    /// Who applied the code: empty for the machine (the codebook's patterns, which `hits`
+    /// trace), else a coder's name from the codings store (no hits: a person's judgement).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub coder: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +135,7 @@ pub fn evidence(codebook: &Codebook, text: &str, codings: &[Coding]) -> Vec<Evid
                         text: chars[h.start as usize..h.end as usize].iter().collect(),
                     })
                     .collect(),
+                coder: String::new(),
             }
         })
         .collect()

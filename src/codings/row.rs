@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diag::SourceError;
+use crate::transcript::Segment;
 
 /// The columns a codings file is written with, in this order.
 pub const COLUMNS: [&str; 13] = [
@@ -26,7 +29,9 @@ pub const COLUMNS: [&str; 13] = [
 
 /// Who decided a row, and what: a person's own coding, or a person's decision on a code the
 /// machine (or a suggestion) proposed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub enum Status {
     /// Coded by a person (the column is empty).
     #[default]
@@ -67,7 +72,7 @@ impl Status {
 }
 
 /// One coding, as a codings file holds it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CodingRow {
     pub segment_id: String,
     /// Empty: the coder looked at the segment and applied nothing.
@@ -92,6 +97,23 @@ pub struct CodingRow {
 }
 
 impl CodingRow {
+    /// `coder`'s coding of the whole of `segment` with `code`, made now: the segment's
+    /// interview, offsets and words are kept so the row can follow them if the id moves.
+    pub fn for_segment(segment: &Segment, code: &str, coder: &str, memo: &str) -> CodingRow {
+        CodingRow {
+            segment_id: segment.id.clone(),
+            code: code.into(),
+            coder: coder.into(),
+            interview: segment.interview.clone(),
+            start: Some(segment.start),
+            end: Some(segment.end),
+            text: segment.text.clone(),
+            memo: memo.into(),
+            time: now(),
+            ..CodingRow::default()
+        }
+    }
+
     /// The row as written, in [`COLUMNS`] order (overlap to three decimals).
     pub fn record(&self) -> [String; 13] {
         let opt = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -128,6 +150,14 @@ pub fn write_rows<'a>(rows: impl IntoIterator<Item = &'a CodingRow>) -> Vec<u8> 
 /// A row needs a `segment_id`, or an `interview` with the coded `text` or `start`/`end` to
 /// find it by; `code` must be a column. An empty `coder` is the file's stem.
 pub fn read_rows(path: &Path, text: &str) -> Result<Vec<CodingRow>, SourceError> {
+    Ok(read_rows_at(path, text)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// [`read_rows`], each row with the line it starts on.
+pub fn read_rows_at(path: &Path, text: &str) -> Result<Vec<(usize, CodingRow)>, SourceError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
@@ -221,7 +251,7 @@ pub fn read_rows(path: &Path, text: &str) -> Result<Vec<CodingRow>, SourceError>
                     ),
             );
         }
-        rows.push(row);
+        rows.push((line, row));
     }
     Ok(rows)
 }

@@ -43,7 +43,8 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Respondent segments only (interviewer turns are context, never data). Filters are
+    /// Respondent segments, and interviewer turns a person coded (the machine never codes
+    /// them: they are context unless a person says otherwise). Filters are
     /// applied when reading the index ([`crate::index::SearchIndex::segments`]).
     pub fn new(codebook: Codebook, segments: Vec<(Segment, Vec<Evidence>)>) -> Dataset {
         let index: HashMap<&str, usize> = codebook
@@ -65,7 +66,8 @@ impl Dataset {
             .collect();
         let mut items: Vec<Item> = segments
             .into_par_iter()
-            .filter(|(s, _)| !s.interviewer)
+            // An interviewer's turn is data only where a person coded it.
+            .filter(|(s, ev)| !s.interviewer || ev.iter().any(|e| !e.coder.is_empty()))
             .map(|(segment, codings)| {
                 let mut reached: HashMap<usize, u32> = HashMap::new();
                 for c in &codings {

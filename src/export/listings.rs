@@ -9,6 +9,7 @@ use super::dataset::{Dataset, Item};
 use super::table::{Cell, Table};
 use super::ExportError;
 use crate::codebook::Codebook;
+use crate::codings::view::label;
 use crate::index::{Filter, SearchIndex};
 use crate::privacy::{Privacy, PrivacyError, Redactor};
 
@@ -25,6 +26,9 @@ pub struct ListingOptions {
     /// The `meta:` columns (None: the keys the dataset's segments have). A streamed export
     /// passes the corpus's keys so every window of rows has the same columns.
     pub meta_keys: Option<Vec<String>>,
+    /// Several coders are read: their tags (as codings carry them), and listings gain a
+    /// `coder` column (wide: a row per segment and coder).
+    pub coders: Option<Vec<String>>,
 }
 
 impl ListingOptions {
@@ -44,6 +48,7 @@ impl ListingOptions {
             redactor: privacy.redactor_for_index(index)?,
             counts,
             meta_keys: Some(index.manifest.meta_keys()),
+            coders: index.view().several().then(|| index.view().tags()),
         })
     }
 }
@@ -109,6 +114,9 @@ pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
     let keys = opts.meta_keys.clone().unwrap_or_else(|| ds.meta_keys());
     let codes = selected(ds, opts);
     let mut header = base_header(opts.with_names);
+    if opts.coders.is_some() {
+        header.push("coder".into());
+    }
     header
         .extend(["code", "code_label", "dimension", "hits", "matched", "text"].map(str::to_string));
     header.extend(keys.iter().map(|k| format!("meta:{k}")));
@@ -133,6 +141,9 @@ pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
                     }
                 }
                 let mut row = base_cells(item, opts);
+                if opts.coders.is_some() {
+                    row.push(Cell::text(label(&ev.coder)));
+                }
                 row.extend([
                     Cell::text(&code.id),
                     Cell::text(&code.label),
@@ -156,6 +167,20 @@ pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
     }
 }
 
+/// The codes one coder's codings of `item` reach (each code and its ancestors, by codebook
+/// index), with their hits.
+fn reached_by(ds: &Dataset, item: &Item, tag: &str) -> BTreeMap<usize, u32> {
+    let mut out = BTreeMap::new();
+    for ev in item.codings.iter().filter(|e| e.coder == tag) {
+        for a in ds.codebook.ancestors_and_self(&ev.code) {
+            if let Some(i) = ds.codebook.codes.iter().position(|c| c.id == a) {
+                *out.entry(i).or_default() += ev.hits.len() as u32;
+            }
+        }
+    }
+    out
+}
+
 fn meta_cell(item: &Item, key: &str) -> Cell {
     item.segment
         .meta
@@ -169,26 +194,48 @@ pub fn wide(ds: &Dataset, opts: &ListingOptions) -> Table {
     let keys = opts.meta_keys.clone().unwrap_or_else(|| ds.meta_keys());
     let codes = selected(ds, opts);
     let mut header = base_header(opts.with_names);
+    if opts.coders.is_some() {
+        header.push("coder".into());
+    }
     header.extend(keys.iter().map(|k| format!("meta:{k}")));
     header.push("text".into());
     header.extend(codes.iter().map(|&c| ds.codebook.codes[c].id.clone()));
-    let rows = ds
+    // One row per segment, or per segment and coder when several are read.
+    let coders: Vec<Option<&str>> = match &opts.coders {
+        None => vec![None],
+        Some(tags) => tags.iter().map(|t| Some(t.as_str())).collect(),
+    };
+    let rows: Vec<Vec<Vec<Cell>>> = ds
         .items
         .par_iter()
         .map(|item| {
-            let mut row = base_cells(item, opts);
-            row.extend(keys.iter().map(|k| meta_cell(item, k)));
-            row.push(Cell::text(opts.redactor.apply(&item.segment.text)));
-            row.extend(codes.iter().map(|&c| {
-                Cell::Int(if opts.counts {
-                    item.hits(c) as i64
-                } else {
-                    item.reaches(c) as i64
+            coders
+                .iter()
+                .map(|coder| {
+                    let mut row = base_cells(item, opts);
+                    if let Some(tag) = coder {
+                        row.push(Cell::text(label(tag)));
+                    }
+                    row.extend(keys.iter().map(|k| meta_cell(item, k)));
+                    row.push(Cell::text(opts.redactor.apply(&item.segment.text)));
+                    let reached = coder.map(|tag| reached_by(ds, item, tag));
+                    row.extend(codes.iter().map(|&c| {
+                        let (hits, reaches) = match &reached {
+                            None => (item.hits(c), item.reaches(c)),
+                            Some(r) => r.get(&c).map_or((0, false), |&h| (h, true)),
+                        };
+                        Cell::Int(if opts.counts {
+                            hits as i64
+                        } else {
+                            reaches as i64
+                        })
+                    }));
+                    row
                 })
-            }));
-            row
+                .collect()
         })
         .collect();
+    let rows = rows.into_iter().flatten().collect();
     Table {
         name: "wide".into(),
         title: format!(

@@ -4,6 +4,7 @@
 //! here is derived from the corpus and codebook and can be rebuilt.
 
 mod check;
+mod codings;
 mod filter;
 mod manifest;
 mod query;
@@ -15,6 +16,7 @@ pub(crate) mod testing;
 mod writer;
 
 pub use check::{FilterError, Hint, Kind, Unknown};
+pub use codings::{codings_files, CodingsReport, STORE_FILE};
 pub use filter::{Filter, WhereError};
 pub use manifest::{FileEntry, Manifest};
 pub use query::{parse_query, QueryError, QueryNode};
@@ -82,12 +84,12 @@ impl IndexError {
 }
 
 /// blake3 over everything besides the corpus that decides what the index holds: the schema
-/// version, qcode.toml, and the codebook (whose own hash covers each file's name and content,
+/// version, qcode.toml (less `[coding]`, which only chooses what is read), and the codebook (whose own hash covers each file's name and content,
 /// so the files are not read a second time).
 pub fn settings_hash(project: &Project, codebook: &Codebook) -> String {
     let mut h = blake3::Hasher::new();
     h.update(&SCHEMA_VERSION.to_le_bytes());
-    h.update(project.config_text.as_bytes());
+    h.update(project.index_settings.as_bytes());
     h.update(codebook.hash.as_bytes());
     h.finalize().to_hex().to_string()
 }

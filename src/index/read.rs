@@ -38,8 +38,19 @@ impl Default for Load {
 }
 
 impl SearchIndex {
-    /// One segment by id, with its codings.
+    /// One segment by id, with its codings as the view sees them.
     pub fn segment(&self, id: &str) -> Result<Option<(Segment, Vec<Evidence>)>, IndexError> {
+        Ok(self.raw_segment(id)?.map(|(s, ev)| {
+            let ev = self.coded(&s.id, ev);
+            (s, ev)
+        }))
+    }
+
+    /// One segment by id, with the machine's codings.
+    pub(super) fn raw_segment(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Segment, Vec<Evidence>)>, IndexError> {
         let searcher = self.reader.searcher();
         let q = TermQuery::new(
             Term::from_field_text(self.fields.seg_id, id),
@@ -178,22 +189,24 @@ impl SearchIndex {
                             .and_then(|v| tantivy::schema::Value::as_u64(&v))
                             .unwrap_or(0)
                     };
-                    if load.respondents_only && num(f.interviewer) == 1 {
+                    let id = doc
+                        .get_first(f.seg_id)
+                        .and_then(|v| tantivy::schema::Value::as_str(&v))
+                        .unwrap_or_default();
+                    // Interviewer turns are context, unless a person chosen coded one.
+                    if load.respondents_only && num(f.interviewer) == 1 && !self.coded_by_people(id)
+                    {
                         continue;
                     }
-                    if let Some(k) = keep {
-                        let id = doc
-                            .get_first(f.seg_id)
-                            .and_then(|v| tantivy::schema::Value::as_str(&v));
-                        if !id.is_some_and(|i| k.contains(i)) {
-                            continue;
-                        }
+                    if keep.is_some_and(|k| !k.contains(id)) {
+                        continue;
                     }
                     let codings = if load.evidence {
                         f.codings(&doc)
                     } else {
                         f.codings_counted(&doc)
                     };
+                    let codings = self.coded(id, codings);
                     out.push((f.segment_with(&doc, load.text), codings));
                 }
                 Ok(out)
@@ -208,9 +221,26 @@ impl SearchIndex {
         req: &SearchRequest,
     ) -> Result<std::collections::HashSet<String>, IndexError> {
         let (query, _) = self.query(req)?;
+        self.ids_of(&*query)
+    }
+
+    /// Ids of the segments the machine codes as `req`'s code and dimension filters ask (its
+    /// other filters apply too), whatever the view.
+    pub(super) fn machine_ids(
+        &self,
+        req: &SearchRequest,
+    ) -> Result<std::collections::HashSet<String>, IndexError> {
+        let query = self.with_filters(Box::new(tantivy::query::AllQuery), req, None);
+        self.ids_of(&*query)
+    }
+
+    fn ids_of(
+        &self,
+        query: &dyn tantivy::query::Query,
+    ) -> Result<std::collections::HashSet<String>, IndexError> {
         let searcher = self.reader.searcher();
         let addrs = searcher
-            .search(&query, &DocSetCollector)
+            .search(query, &DocSetCollector)
             .map_err(|e| IndexError::tantivy(self.dir(), e))?;
         let mut ids = std::collections::HashSet::with_capacity(addrs.len());
         for a in addrs {

@@ -212,6 +212,7 @@ impl Fields {
             .map(|c| Evidence {
                 code: c.code,
                 hits: vec![crate::coding::EvidenceHit::default(); c.hits.len()],
+                coder: String::new(),
             })
             .collect()
     }

@@ -70,6 +70,10 @@ pub struct SearchIndex {
     stemmer: TextAnalyzer,
     plain: TextAnalyzer,
     pub manifest: Manifest,
+    /// People's codings (see [`super::codings`]); empty until refreshed or loaded.
+    pub(super) store: crate::codings::Store,
+    /// Whose codings reads return (the machine's by default).
+    pub(super) view: crate::codings::CoderView,
 }
 
 /// Words to highlight: stems (from words and phrases) and unstemmed prefixes.
@@ -114,6 +118,8 @@ impl SearchIndex {
             stemmer,
             plain,
             manifest,
+            store: Default::default(),
+            view: Default::default(),
         })
     }
 
@@ -137,7 +143,10 @@ impl SearchIndex {
         let text_query = self
             .build(&node, &mut analyzers, &mut hl, false)
             .unwrap_or_else(|| Box::new(EmptyQuery));
-        let query = self.with_filters(text_query, req);
+        // People's codings are not terms of the index: the segments they (and the machine) code
+        // as asked are found first, and the search kept to them.
+        let coded = self.coded_ids(req)?;
+        let query = self.with_filters(text_query, req, coded);
         Ok((query, hl))
     }
 
@@ -172,7 +181,7 @@ impl SearchIndex {
                 .doc(addr)
                 .map_err(|e| IndexError::tantivy(self.dir(), e))?;
             let segment = self.fields.segment(&doc);
-            let codings = self.fields.codings(&doc);
+            let codings = self.coded(&segment.id, self.fields.codings(&doc));
             let highlights = self.highlight(&segment.text, &hl);
             let (mut before, mut after) = (Vec::new(), Vec::new());
             if req.context > 0 {
@@ -226,7 +235,12 @@ impl SearchIndex {
         Ok(segs)
     }
 
-    fn with_filters(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
+    pub(super) fn with_filters(
+        &self,
+        text: Box<dyn Query>,
+        req: &SearchRequest,
+        coded: Option<std::collections::HashSet<String>>,
+    ) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
         let term = |field, value: &str| -> Box<dyn Query> {
@@ -264,11 +278,17 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::Must, any_of(qs)));
         }
-        if !req.codes.is_empty() {
+        let by_terms = coded.is_none();
+        if let Some(ids) = coded {
+            let terms = ids.iter().map(|id| Term::from_field_text(f.seg_id, id));
+            let set: Box<dyn Query> = Box::new(tantivy::query::TermSetQuery::new(terms));
+            clauses.push((Occur::Must, Box::new(BoostQuery::new(set, 0.0))));
+        }
+        if by_terms && !req.codes.is_empty() {
             let qs = req.codes.iter().map(|c| term(f.code, c)).collect();
             clauses.push((Occur::Must, any_of(qs)));
         }
-        if !req.dimensions.is_empty() {
+        if by_terms && !req.dimensions.is_empty() {
             let qs = req
                 .dimensions
                 .iter()
@@ -279,7 +299,8 @@ impl SearchIndex {
         for (k, v) in &req.wheres {
             clauses.push((Occur::Must, any_of(vec![term(f.meta, &meta_term(k, v))])));
         }
-        if !req.include_interviewer {
+        // The segments people coded as asked include interviewer turns they coded.
+        if !req.include_interviewer && by_terms {
             clauses.push((
                 Occur::MustNot,
                 Box::new(TermQuery::new(

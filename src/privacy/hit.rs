@@ -49,6 +49,7 @@ mod tests {
                     text: "Dana listened".into(),
                     ..EvidenceHit::default()
                 }],
+                coder: String::new(),
             }],
             before: vec![segment("Thanks, Dana.")],
             after: vec![segment("Whitfield again")],

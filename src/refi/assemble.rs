@@ -225,7 +225,7 @@ mod tests {
     fn coded(code: &str) -> Vec<Evidence> {
         vec![Evidence {
             code: code.into(),
-            hits: Vec::new(),
+            ..Evidence::default()
         }]
     }
 

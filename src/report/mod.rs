@@ -22,6 +22,9 @@ pub use summary::{Limits, Quote, Shown, Summary, SAMPLE_CHARS};
 pub struct ReportOptions {
     pub title: String,
     pub redactor: Redactor,
+    /// Whose codings the report shows, when not the machine's alone (`ann`, `reviewed:ann`):
+    /// said under the heading, so a reader knows who coded what they read.
+    pub coders: Option<String>,
 }
 
 fn esc(s: &str) -> String {
@@ -288,6 +291,9 @@ pub fn render(s: &Summary, opts: &ReportOptions) -> String {
     let mut h = String::new();
     head(&mut h, &opts.title);
     summary(&mut h, s, &opts.title);
+    if let Some(who) = &opts.coders {
+        let _ = writeln!(h, "<p>Codings shown: <b>{}</b>.</p>", esc(who));
+    }
     let _ = writeln!(
         h,
         "<section><h2>{dim} × speaker role</h2><p>Segments coded with each {dim} code, by who spoke; the percentage is of the row (a segment with two codes counts in both rows).</p><div style=\"overflow-x:auto\">{}</div></section>",

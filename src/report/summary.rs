@@ -248,6 +248,7 @@ examples = ["money"]
             .map(|&(c, hits)| Evidence {
                 code: c.into(),
                 hits: vec![EvidenceHit::default(); hits],
+                ..Evidence::default()
             })
             .collect();
         (s, ev)
@@ -321,6 +322,7 @@ examples = ["money"]
         let opts = crate::report::ReportOptions {
             title: "t".into(),
             redactor: crate::privacy::Redactor::new("", &["Maya Okafor".to_string()]).unwrap(),
+            coders: None,
         };
         let page = crate::report::render(&s, &opts);
         assert!(!page.contains("Oka"), "part of a name survived the cut");

@@ -25,9 +25,10 @@ const LAYERS: &[&[&str]] = &[
     &["text", "roles"],
     // Transcripts and codebooks both stand on the leaves.
     &["transcript", "codebook"],
-    // Pure code on values: the matcher, example checks, classifiers; and the codings store's
-    // rows, re-anchoring and coder views (people's codings, beside the machine's).
-    &["coding", "codings"],
+    // Pure code on values: the matcher, example checks, classifiers.
+    &["coding"],
+    // People's codings beside the machine's: the store's rows, re-anchoring, coder views.
+    &["codings"],
     // The project folder and qcode.toml: which files are the corpus, how they are read.
     &["project"],
     &["index"],

@@ -8,6 +8,7 @@ mod architecture;
 mod bench;
 mod calibration;
 mod coding;
+mod coding_by_hand;
 mod common;
 mod count;
 mod crash;
