@@ -18,6 +18,7 @@ use qcode::refi::import::{read_qdpx, Positions};
 use qcode::refi::import_plan::{plan_import, CodeMap};
 use qcode::transcript::{parse_file, source_text, table_delimiter};
 
+use super::flags::person;
 use super::output::write_atomically;
 use super::Context;
 
@@ -66,9 +67,10 @@ Examples:
   qcode import codings export.csv --coder ann --text-col Quote  # name a column the headers do not"
     )]
     Codings {
+        /// The sheet: .csv (comma, semicolon, tab or bar) or .xlsx (its first worksheet).
         file: PathBuf,
-        /// The coder the codings are recorded under.
-        #[arg(long)]
+        /// The person the codings are recorded under (their codings' `coder`).
+        #[arg(long, value_name = "NAME")]
         coder: String,
         /// Add the rows to an existing codings/STEM.csv (else it is refused).
         #[arg(long)]
@@ -114,6 +116,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 code: code_col,
                 text: text_col,
             };
+            let coder = person(&coder, "import codings")?;
             codings(ctx, &file, &coder, append, &choice)
         }
     }

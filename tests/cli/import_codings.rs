@@ -268,6 +268,10 @@ fn a_sheet_that_cannot_be_read_writes_nothing() {
     assert!(err.contains("cannot read missing.csv"), "{err}");
     assert!(!p.file("codings").exists());
     assert!(!p.file("codebook/broken.toml").exists());
+    p.write("sheet.csv", &csv_sheet());
+    let (_, err) = p.run(&["import", "codings", "sheet.csv", "--coder", "all"], 2);
+    assert!(err.contains("`all` is a reserved coder name"), "{err}");
+    assert!(!p.file("codings").exists());
     // Read, but nothing located: nothing written either.
     p.write(
         "elsewhere.csv",
