@@ -88,9 +88,7 @@ impl CoderArgs {
     /// asks for it): a person's name, not a reserved one.
     pub fn single(&self, what: &str) -> Result<String, anyhow::Error> {
         match self.coder.as_slice() {
-            [one] if !is_reserved(one) && is_file_name(one) => Ok(one.trim().to_string()),
-            [one] if !is_reserved(one) => anyhow::bail!("`{one}` cannot name a coder: a coder's codings go to codings/NAME.csv, so use letters, digits, spaces, `-`, `_` or `.` (not first)"),
-            [one] => anyhow::bail!("{what} records codings as a person: `{one}` is a reserved coder name; give your own name with --coder NAME"),
+            [one] => person(one, what),
             _ => anyhow::bail!("{what} needs one --coder NAME: the person whose codings these are"),
         }
     }
@@ -102,6 +100,18 @@ impl CoderArgs {
         index.set_view(view);
         Ok(())
     }
+}
+
+/// `name` as the person a command (`what`) records codings under: not a reserved name, and a
+/// file name (see [`CoderArgs::single`]).
+pub fn person(name: &str, what: &str) -> Result<String, anyhow::Error> {
+    if is_reserved(name) {
+        anyhow::bail!("{what} records codings as a person: `{name}` is a reserved coder name; give your own name with --coder NAME")
+    }
+    if !is_file_name(name) {
+        anyhow::bail!("`{name}` cannot name a coder: a coder's codings go to codings/NAME.csv, so use letters, digits, spaces, `-`, `_` or `.` (not first)")
+    }
+    Ok(name.trim().to_string())
 }
 
 /// Names that choose coders rather than name one.

@@ -1,6 +1,7 @@
 //! `qcode import qdpx FILE`: a project from another QDA tool becomes corpus documents (new files,
 //! never overwriting, each read as turns or as a document), a codebook file of its code tree, and
 //! a codings file of its selections tied to our segments, ready for `qcode agree`.
+//! `qcode import codings FILE` (a sheet of coded segments) is in [`super::import_codings`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,16 +10,22 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
+use qcode::codings::import::ColumnChoice;
 use qcode::refi::import::{read_qdpx, Positions};
 use qcode::refi::import_plan::{plan_import, positions_name, ImportPlan, ImportRequest};
 use qcode::refi::reading::Reading;
 
+use super::flags::person;
+use super::import_codings::codings;
 use super::output::write_atomically;
 use super::Context;
 
-/// Import a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA, QualCoder or qcode.
+/// Import a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA, QualCoder or qcode, or a
+/// sheet of coded segments.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  qcode import qdpx coded-in-nvivo.qdpx")]
+#[command(after_help = "Examples:
+  qcode import qdpx coded-in-nvivo.qdpx
+  qcode import codings coded-segments.xlsx --coder ann")]
 pub struct Args {
     #[command(subcommand)]
     kind: Kind,
@@ -50,6 +57,40 @@ enum Kind {
         #[arg(long)]
         coder: Option<String>,
     },
+    /// Read a sheet of coded segments (CSV or XLSX: document, code path, segment text, as
+    /// MAXQDA, NVivo, ATLAS.ti, Dedoose and Taguette export them), find each text in its
+    /// document and write codings/STEM.csv (one row per segment the text overlaps) and the
+    /// new codes to codebook/STEM.toml (STEM: the sheet's file name without extension).
+    #[command(
+        after_help = "Texts are found exactly after normalising white space, quotes, dashes and case, \
+else approximately (a word alignment scored 0 to 1; below 0.75 a text is not located). \
+The summary lists the texts not located with their closest match.
+
+Examples:
+  qcode import codings coded-segments.xlsx --coder ann
+  qcode import codings highlights.csv --coder bo --append       # add to codings/highlights.csv
+  qcode import codings export.csv --coder ann --text-col Quote  # name a column the headers do not"
+    )]
+    Codings {
+        /// The sheet: .csv (comma, semicolon, tab or bar) or .xlsx (its first worksheet).
+        file: PathBuf,
+        /// The person the codings are recorded under (their codings' `coder`).
+        #[arg(long, value_name = "NAME")]
+        coder: String,
+        /// Add the rows to an existing codings/STEM.csv (else it is refused).
+        #[arg(long)]
+        append: bool,
+        /// The document column (a header or a 1-based number); default: the usual headers
+        /// (`Document name`, `document`, `Media Title`, `File`, …).
+        #[arg(long, value_name = "COLUMN")]
+        document_col: Option<String>,
+        /// The code column (`Code`, `tag`, `Codes`, `Node`, …).
+        #[arg(long, value_name = "COLUMN")]
+        code_col: Option<String>,
+        /// The segment-text column (`Segment`, `content`, `Coded text`, `Excerpt Copy`, …).
+        #[arg(long, value_name = "COLUMN")]
+        text_col: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,12 +111,30 @@ enum ReadingArg {
 const LISTED: usize = 10;
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let Kind::Qdpx {
-        file,
-        positions,
-        reading,
-        coder,
-    } = args.kind;
+    let (file, positions, reading, coder) = match args.kind {
+        Kind::Qdpx {
+            file,
+            positions,
+            reading,
+            coder,
+        } => (file, positions, reading, coder),
+        Kind::Codings {
+            file,
+            coder,
+            append,
+            document_col,
+            code_col,
+            text_col,
+        } => {
+            let choice = ColumnChoice {
+                document: document_col,
+                code: code_col,
+                text: text_col,
+            };
+            let coder = person(&coder, "import codings")?;
+            return codings(ctx, &file, &coder, append, &choice);
+        }
+    };
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let project = read_qdpx(&bytes).with_context(|| format!("{}", file.display()))?;
     let mode = match positions {

@@ -10,6 +10,7 @@ mod count;
 mod export;
 mod flags;
 mod import;
+mod import_codings;
 mod index;
 mod memo;
 mod output;

@@ -72,8 +72,19 @@ pub fn anchor(row: &CodingRow, segments: &[Place<'_>]) -> Anchor {
             .map(|(s, &(a, _))| a + (o - s.start))
     });
     match locate(words, &text, near) {
-        Some(found) => moved(segments, overlapping(&spans, found.start, found.end))
-            .unwrap_or_else(|| Anchor::Orphan("its text was found between segments".into())),
+        // Words over several segments (an import's span over turns, with the speaker labels
+        // the segments leave out), or found only approximately (a typo in a coded-segments
+        // sheet): the row stays where it is while its words still reach its segment, so each
+        // of a span's rows is not moved onto every segment of the span.
+        Some(found) => {
+            let to = overlapping(&spans, found.start, found.end);
+            let here = current.and_then(|c| segments.iter().position(|s| s.id == c.id));
+            if here.is_some_and(|h| to.iter().any(|&(i, _)| i == h)) {
+                return Anchor::Kept;
+            }
+            moved(segments, to)
+                .unwrap_or_else(|| Anchor::Orphan("its text was found between segments".into()))
+        }
         None => {
             let interview = match row.interview.as_str() {
                 "" => interview_of(&row.segment_id),
@@ -183,6 +194,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn rows_of_a_span_or_of_a_typo_stay_on_segments_their_words_reach() {
+        let segs = places(&[
+            ("a:1.1", "We met the council."),
+            ("a:2.1", "They listened at last."),
+        ]);
+        // An import's rows for words over both turns, the speaker label included.
+        for id in ["a:1.1", "a:2.1"] {
+            let r = row(id, "the council. P1: They listened", Some(7));
+            assert_eq!(anchor(&r, &segs), Anchor::Kept, "{id}");
+        }
+        let r = row("a:2.1", "They listned at last.", Some(20));
+        assert_eq!(anchor(&r, &segs), Anchor::Kept);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! coding, several coders to a file allowed), beside the codes the machine gives from the
 //! codebook. Rows are read in [`row`]; the store the index keeps, every row tied to a segment
 //! that exists now, is [`store`]; whose codings a command reads, and how a person's review
-//! replaces the machine's codes, is [`view`].
+//! replaces the machine's codes, is [`view`]; coded segments brought in by their text, [`import`].
 
 pub mod anchor;
 pub mod edit;
+pub mod import;
 pub mod memo;
 pub mod row;
 pub mod store;

@@ -8,10 +8,13 @@
 //! Failing that, approximately: both texts become words (lowercased, punctuation dropped), and the
 //! needle's words are aligned (Smith-Waterman over words) with windows of the haystack around
 //! anchors (the needle's rarest words where they occur), a word with a small typo counting as a
-//! partial match. The score is the aligned weight over the needle's words (or over the span's
-//! words, when the span holds more), so extra, missing and misspelt words all lower it; below
-//! [`APPROXIMATE_THRESHOLD`] a text is "not located". Anchoring bounds the work: the alignment
-//! only ever looks at a few windows a little longer than the needle, never the whole haystack.
+//! partial match, and runs of skipped words costing little per word once opened (so a page
+//! number or a repeated line inside a quoted text is bridged). The score is the aligned weight
+//! over the needle's words, an extra word of the span counting a tenth: missing and misspelt
+//! words lower it much, extra ones a little; below [`APPROXIMATE_THRESHOLD`] a text is "not
+//! located". The span covers the aligned words, and the punctuation the needle has around
+//! them. Anchoring bounds the work: the alignment only ever looks at a few windows a little
+//! longer than the needle, never the whole haystack.
 
 use std::collections::HashMap;
 
@@ -57,7 +60,7 @@ pub fn closest(needle: &str, haystack: &str) -> Option<Located> {
 /// A haystack prepared once (normalised text and its offset map, words and where each occurs)
 /// for many searches.
 pub struct Haystack {
-    chars: usize,
+    chars: Vec<char>,
     /// The normalised text, and for each of its bytes the char offset in the original it came from.
     norm: String,
     norm_map: Vec<usize>,
@@ -76,7 +79,10 @@ struct NeedleWord {
     id: Option<u32>,
 }
 
-/// One alignment of the needle with a window of haystack words.
+/// One alignment of the needle with a window of haystack words. Its score is the weight of the
+/// aligned words (1 each, less for a typo) over the needle's words, plus a tenth for each word of
+/// the span the needle lacks ([`EXTRA_WORD`]): a missing or misspelt word lowers it much, an
+/// extra one (a page number, a repeated line) a little.
 #[derive(Debug, Clone, Copy)]
 struct Alignment {
     score: f64,
@@ -99,11 +105,19 @@ const ANCHOR_BUDGET: usize = 20_000;
 /// How many windows (the best-anchored places) are aligned per needle.
 const WINDOWS: usize = 6;
 
+/// What aligning a word with a different one costs.
+const MISMATCH: f32 = -0.7;
+/// What a run of skipped words (in the needle or the haystack) costs to open, and then per word.
+const GAP_OPEN: f32 = 1.0;
+const GAP_EXTEND: f32 = 0.1;
+/// A word of the span that the needle lacks counts this much of a needle word missing.
+const EXTRA_WORD: f64 = 0.1;
+
 impl Haystack {
     pub fn new(text: &str) -> Haystack {
         let (norm, norm_map) = normalise(text);
         let mut hay = Haystack {
-            chars: text.chars().count(),
+            chars: text.chars().collect(),
             norm,
             norm_map,
             spans: Vec::new(),
@@ -141,7 +155,7 @@ impl Haystack {
 
     /// See [`closest`].
     pub fn closest(&self, needle: &str) -> Option<Located> {
-        if needle.trim().is_empty() || self.chars == 0 {
+        if needle.trim().is_empty() || self.chars.is_empty() {
             return None;
         }
         if let Some(found) = self.find_exact(needle, None) {
@@ -192,8 +206,8 @@ impl Haystack {
     }
 
     /// The best word alignment of the needle with the haystack, whatever its score.
-    fn find_approximate(&self, needle: &str, near: Option<usize>) -> Option<Located> {
-        let needle: Vec<NeedleWord> = tokenize(needle, WORDS)
+    fn find_approximate(&self, needle_text: &str, near: Option<usize>) -> Option<Located> {
+        let needle: Vec<NeedleWord> = tokenize(needle_text, WORDS)
             .into_iter()
             .map(|t| NeedleWord {
                 id: self.word_ids.get(&t.norm).copied(),
@@ -212,12 +226,27 @@ impl Haystack {
                 best = Some(a);
             }
         }
+        let (lead, trail) = punctuation(needle_text);
         best.map(|a| Located {
-            start: self.spans[a.first].0,
-            end: self.spans[a.last].1,
+            start: self.widen(self.spans[a.first].0, lead, false),
+            end: self.widen(self.spans[a.last].1, trail, true),
             score: a.score,
             exact: false,
         })
+    }
+
+    /// `at` moved over up to `count` punctuation marks just after it (`forward`) or just before
+    /// it, so "so." or "(yes)" keep the marks a needle quotes them with.
+    fn widen(&self, mut at: usize, count: usize, forward: bool) -> usize {
+        let mark = |c: char| !c.is_alphanumeric() && !c.is_whitespace();
+        for _ in 0..count {
+            match forward {
+                true if at < self.chars.len() && mark(self.chars[at]) => at += 1,
+                false if at > 0 && mark(self.chars[at - 1]) => at -= 1,
+                _ => break,
+            }
+        }
+        at
     }
 
     /// Whether alignment `a` beats `b`: a higher score, else the nearer to `near`, else the first.
@@ -315,50 +344,70 @@ impl Haystack {
         out
     }
 
-    /// Smith-Waterman of the needle's words against haystack words `lo..hi`: a word scores its
-    /// similarity (1 when equal, less for a typo), a mismatch or a skipped word costs; the best
-    /// local alignment is traced back and scored as aligned weight over the longer of the needle
-    /// and the aligned span.
+    /// Smith-Waterman (with Gotoh's affine gaps) of the needle's words against haystack words
+    /// `lo..hi`: a word scores its similarity (1 when equal, less for a typo), a mismatch costs,
+    /// and a run of skipped words costs [`GAP_OPEN`] and then a little per word, so a page
+    /// footer or a repeated line inside the quoted text is bridged while scattered common words
+    /// are not collected. The best local alignment is traced back and scored
+    /// (see [`Alignment`]).
     fn align(&self, needle: &[NeedleWord], lo: usize, hi: usize) -> Option<Alignment> {
-        const MISMATCH: f32 = -0.7;
-        const GAP: f32 = -0.5;
         let hay = &self.ids[lo..hi];
         let sims = self.similar_words(needle, hay);
         let (n, m) = (needle.len(), hay.len());
-        // Directions: 0 start, 1 diagonal, 2 skip a needle word, 3 skip a haystack word.
+        // Per cell: bits 0-1 where the best alignment ending here comes from (0 start,
+        // 1 diagonal, 2 a run of skipped haystack words, 3 of skipped needle words); bit 2 the
+        // haystack run extends one (else it opens here); bit 3 likewise for the needle run.
         let mut dir = vec![0u8; n * m];
-        let mut prev = vec![0f32; m + 1];
-        let mut row = vec![0f32; m + 1];
+        let mut h_prev = vec![0f32; m + 1];
+        let mut h_row = vec![0f32; m + 1];
+        let mut f_prev = vec![f32::NEG_INFINITY; m + 1];
+        let mut f_row = vec![f32::NEG_INFINITY; m + 1];
         let (mut best, mut best_at) = (0f32, None);
         for i in 0..n {
-            row[0] = 0.0;
+            let mut e = f32::NEG_INFINITY;
             for j in 0..m {
+                let mut bits = 0u8;
+                let (open, extend) = (h_row[j] - GAP_OPEN, e - GAP_EXTEND);
+                e = if extend > open {
+                    bits |= 4;
+                    extend
+                } else {
+                    open
+                };
+                let (open, extend) = (h_prev[j + 1] - GAP_OPEN, f_prev[j + 1] - GAP_EXTEND);
+                let f = if extend > open {
+                    bits |= 8;
+                    extend
+                } else {
+                    open
+                };
+                f_row[j + 1] = f;
                 let sim = word_similarity(&needle[i], hay[j], &sims[i]);
-                let diag = prev[j] + if sim > 0.0 { sim } else { MISMATCH };
-                let up = prev[j + 1] + GAP;
-                let left = row[j] + GAP;
-                let (mut v, mut d) = (0f32, 0u8);
-                for (cand, cd) in [(diag, 1u8), (up, 2), (left, 3)] {
+                let diag = h_prev[j] + if sim > 0.0 { sim } else { MISMATCH };
+                let (mut v, mut from) = (0f32, 0u8);
+                for (cand, c) in [(diag, 1u8), (e, 2), (f, 3)] {
                     if cand > v {
-                        (v, d) = (cand, cd);
+                        (v, from) = (cand, c);
                     }
                 }
-                row[j + 1] = v;
-                dir[i * m + j] = d;
+                h_row[j + 1] = v;
+                dir[i * m + j] = bits | from;
                 if v > best {
                     (best, best_at) = (v, Some((i, j)));
                 }
             }
-            std::mem::swap(&mut prev, &mut row);
+            std::mem::swap(&mut h_prev, &mut h_row);
+            std::mem::swap(&mut f_prev, &mut f_row);
         }
-        let (weight, first, last) = traceback(&dir, m, best_at?, |i, j| {
+        let path = traceback(&dir, m, best_at?, |i, j| {
             word_similarity(&needle[i], hay[j], &sims[i])
         });
-        let span = last - first + 1;
+        let span = path.last - path.first + 1;
+        let extra = (span - path.matched) as f64 * EXTRA_WORD;
         Some(Alignment {
-            score: (weight / n.max(span) as f64).min(1.0),
-            first: lo + first,
-            last: lo + last,
+            score: (path.weight / (n as f64 + extra)).min(1.0),
+            first: lo + path.first,
+            last: lo + path.last,
         })
     }
 
@@ -395,6 +444,19 @@ impl Haystack {
     }
 }
 
+/// How many punctuation marks a text starts and ends with (white space aside).
+fn punctuation(text: &str) -> (usize, usize) {
+    let mark = |c: &char| !c.is_alphanumeric() && !c.is_whitespace();
+    let t = text.trim();
+    let lead = t.chars().take_while(mark).count();
+    let trail = if lead == t.chars().count() {
+        0
+    } else {
+        t.chars().rev().take_while(mark).count()
+    };
+    (lead, trail)
+}
+
 /// How alike a needle word is to a haystack word: 1 when equal; for a typo (an edit distance of
 /// 1, or 2 in words of eight letters or more; words of three letters or more), one minus the
 /// share of letters wrong, at least a half; else 0.
@@ -415,34 +477,71 @@ fn similarity(a: &str, b: &str) -> f32 {
     (1.0 - d as f32 / longer as f32).max(0.5)
 }
 
-/// Follows an alignment's directions back from its best cell `(i, j)`: the weight of its aligned
-/// words and the first and last aligned window positions.
+/// An alignment traced back: the weight of its aligned words, how many haystack words they
+/// are, and the first and last of them (window positions).
+struct Path {
+    weight: f64,
+    matched: usize,
+    first: usize,
+    last: usize,
+}
+
+/// Follows an alignment's directions back from its best cell `(i, j)` (see [`Haystack::align`]).
 fn traceback(
     dir: &[u8],
     m: usize,
     (mut i, mut j): (usize, usize),
     sim: impl Fn(usize, usize) -> f32,
-) -> (f64, usize, usize) {
-    let (mut weight, mut first, last) = (0f64, j, j);
+) -> Path {
+    #[derive(PartialEq)]
+    enum State {
+        Best,
+        SkipHay,
+        SkipNeedle,
+    }
+    let mut path = Path {
+        weight: 0.0,
+        matched: 0,
+        first: j,
+        last: j,
+    };
+    let mut state = State::Best;
     loop {
-        match dir[i * m + j] {
-            1 => {
-                let s = sim(i, j);
-                if s > 0.0 {
-                    weight += f64::from(s);
-                    first = j;
+        let d = dir[i * m + j];
+        match state {
+            State::Best => match d & 3 {
+                1 => {
+                    let s = sim(i, j);
+                    if s > 0.0 {
+                        path.weight += f64::from(s);
+                        path.matched += 1;
+                        path.first = j;
+                    }
+                    if i == 0 || j == 0 {
+                        break;
+                    }
+                    (i, j) = (i - 1, j - 1);
                 }
-                if i == 0 || j == 0 {
-                    break;
+                2 => state = State::SkipHay,
+                3 => state = State::SkipNeedle,
+                _ => break,
+            },
+            State::SkipHay if j > 0 => {
+                j -= 1;
+                if d & 4 == 0 {
+                    state = State::Best;
                 }
-                (i, j) = (i - 1, j - 1);
             }
-            2 if i > 0 => i -= 1,
-            3 if j > 0 => j -= 1,
+            State::SkipNeedle if i > 0 => {
+                i -= 1;
+                if d & 8 == 0 {
+                    state = State::Best;
+                }
+            }
             _ => break,
         }
     }
-    (weight, first, last)
+    path
 }
 
 fn word_similarity(w: &NeedleWord, hay: u32, similar: &[(u32, f32)]) -> f32 {

@@ -41,7 +41,28 @@ fn a_typo_and_a_dropped_word_are_found_approximately() {
     let l = locate(needle, hay, None).unwrap();
     assert!(!l.exact);
     assert!(l.score >= APPROXIMATE_THRESHOLD && l.score < 1.0, "{l:?}");
-    assert_eq!(slice(hay, &l), "The council never listened to what we said about the housing estate, not once in ten years");
+    assert_eq!(
+        slice(hay, &l),
+        "The council never listened to what we said about the housing estate, not once in ten years."
+    );
+}
+
+#[test]
+fn a_page_break_inside_the_text_is_bridged() {
+    // A PDF's page number, and the lines before it repeated, inside the quoted words.
+    let hay = "P: Well, I suppose I see them as the go-to for checking interactions between two \
+               features, and I know scatter plots can be used to analyse a single feature, but we do not use \
+               them that way. It's just 1/6 scatter plots can be used to analyse a single feature, \
+               but we do not use them that way. It's just kind of convention at this point. But \
+               speaking of advantages, it is quick.";
+    let needle = "Well, I suppose I see them as the go-to for checking interactions between two \
+                  features, and I know scatter plots can be used to analyse a single feature, but we do not use \
+                  them that way. It's just kind of convention at this point.";
+    let l = locate(needle, hay, None).unwrap();
+    assert!(!l.exact && l.score > 0.9, "{l:?}");
+    let found = slice(hay, &l);
+    assert!(found.starts_with("Well, I suppose"), "{found}");
+    assert!(found.ends_with("convention at this point."), "{found}");
 }
 
 #[test]
