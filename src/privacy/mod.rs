@@ -5,14 +5,13 @@
 //! (mask first, then place the highlights) decides what the user sees.
 
 mod hit;
-mod redact;
 
 use std::path::{Path, PathBuf};
 
 use crate::index::SearchIndex;
 
+pub use crate::text::redact::{RedactError, Redactor, MASK};
 pub use hit::redact_hit;
-pub use redact::{Redactor, MASK};
 
 /// What the user asked for: whether participants' names may be shown, and which other names and
 /// places to mask. Built once per command (the redaction list is read here, once) and turned into
@@ -34,9 +33,9 @@ pub enum PrivacyError {
         #[source]
         source: std::io::Error,
     },
-    /// The names and list make a pattern larger than the regex engine takes.
-    #[error("the names to mask make too large a pattern")]
-    Pattern(#[from] regex::Error),
+    /// The names and list cannot be searched for (memory).
+    #[error(transparent)]
+    Pattern(#[from] RedactError),
 }
 
 impl Privacy {
