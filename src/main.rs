@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", cli::output::for_stderr(&format!("{err:#}")));
             ExitCode::from(2)
         }
     }

@@ -30,6 +30,15 @@ struct RawConfig {
     transcript: RawTranscript,
     #[serde(default)]
     coding: RawCoding,
+    #[serde(default)]
+    privacy: RawPrivacy,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPrivacy {
+    #[serde(default)]
+    private: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -73,12 +82,14 @@ pub struct Project {
     pub exclude: globset::GlobSet,
     /// The raw text of qcode.toml (empty when absent).
     pub config_text: String,
-    /// qcode.toml without what reading commands choose (`[coding]`): what the index depends on,
-    /// so choosing another coder never re-indexes the corpus.
+    /// qcode.toml without what reading commands choose (`[coding]`, `[privacy]`): what the
+    /// index depends on, so choosing another coder never re-indexes the corpus.
     pub index_settings: String,
     /// `[coding] use`: whose codings read commands read by default (`machine`, a coder's name,
     /// `reviewed:NAME` or `all`).
     pub coding_use: String,
+    /// `[privacy] private`: metadata keys never shown or exported.
+    pub private_keys: Vec<String>,
 }
 
 impl Project {
@@ -108,7 +119,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use")
+                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use; [privacy] private")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -141,6 +152,7 @@ impl Project {
         let index_settings = match toml::from_str::<toml::Table>(&config_text) {
             Ok(mut t) => {
                 t.remove("coding");
+                t.remove("privacy");
                 t.to_string()
             }
             Err(_) => config_text.clone(),
@@ -156,6 +168,12 @@ impl Project {
             config_text,
             index_settings,
             coding_use,
+            private_keys: raw
+                .privacy
+                .private
+                .iter()
+                .map(|k| k.trim().to_string())
+                .collect(),
         })
     }
 

@@ -39,6 +39,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let mut index = open_fresh_index(ctx)?;
     args.coder.apply(&ctx.project.coding_use, &mut index)?;
+    args.privacy.apply(ctx, &mut index)?;
     // The dataset keeps respondent segments and the codes each reaches (with ancestors).
     let ds = Dataset::new(index.codebook().clone(), index.all_segments()?);
     let codebook = &ds.codebook;

@@ -223,6 +223,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = common.privacy.privacy()?;
     let mut index = open_fresh_index(ctx)?;
     common.coder.apply(&ctx.project.coding_use, &mut index)?;
+    common.privacy.apply(ctx, &mut index)?;
     let job = Job {
         common,
         format,

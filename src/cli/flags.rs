@@ -71,6 +71,47 @@ impl PrivacyArgs {
     pub fn privacy(&self) -> Result<Privacy, PrivacyError> {
         Privacy::read(self.with_names, self.redact.as_deref())
     }
+
+    /// Set the privacy boundary on `index`: every read from now on is masked (names, ids and
+    /// labels by pseudonym, private metadata left out), and so is every message. Pseudonyms
+    /// the project's table lacks are appended to it.
+    pub fn apply(&self, ctx: &super::Context, index: &mut SearchIndex) -> anyhow::Result<Privacy> {
+        let privacy = self.privacy()?;
+        let (mask, new) = privacy.mask(&ctx.project, index)?;
+        append_pseudonyms(ctx, &new)?;
+        super::output::set_stderr_mask(mask.redactor.clone());
+        index.set_mask(mask);
+        Ok(privacy)
+    }
+}
+
+/// Add `rows` to the project's pseudonyms table (created with its header when new): rows are
+/// only ever appended, so a pseudonym never changes.
+fn append_pseudonyms(
+    ctx: &super::Context,
+    rows: &[qcode::privacy::pseudonyms::Row],
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let path = ctx
+        .project
+        .root
+        .join(qcode::privacy::pseudonyms::PSEUDONYMS_FILE);
+    let new_file = !path.exists();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    f.write_all(qcode::privacy::pseudonyms::lines(rows, new_file).as_bytes())?;
+    ctx.note(format!(
+        "{} new pseudonym(s) for ids and labels naming a participant, in {}",
+        rows.len(),
+        ctx.project.relative(&path)
+    ));
+    Ok(())
 }
 
 /// Whose codings to read (every command that reads codings).

@@ -197,6 +197,8 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
         None => load_codebook(&ctx.project.codebook_dir)?,
     };
     let mut index = SearchIndex::open(&ctx.project, codebook)?;
+    // Messages from here on never name a participant (a command's --redact list adds to this).
+    super::output::set_stderr_mask(qcode::privacy::Privacy::default().redactor_for_index(&index)?);
     let report = index.refresh_codings(&ctx.project)?;
     for e in &report.unreadable {
         ctx.note(format!("warning: codings file left out: {e}"));

@@ -85,8 +85,8 @@ pub fn memo(ctx: &Context, args: MemoArgs) -> Result<ExitCode> {
 }
 
 pub fn memos(ctx: &Context, args: MemosArgs) -> Result<ExitCode> {
-    let privacy = args.privacy.privacy()?;
-    let index = open_fresh_index(ctx)?;
+    let mut index = open_fresh_index(ctx)?;
+    let privacy = args.privacy.apply(ctx, &mut index)?;
     let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
     for (coder, path) in memo_files(ctx)? {
         let text = std::fs::read_to_string(&path)

@@ -13,7 +13,7 @@ mod import;
 mod import_codings;
 mod index;
 mod memo;
-mod output;
+pub mod output;
 mod record;
 mod refi;
 mod report;
@@ -113,14 +113,14 @@ impl Context {
     /// A message for the user on stderr, unless --quiet.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", output::for_stderr(&msg.to_string()));
         }
     }
 
     /// Detail for --verbose only.
     pub fn detail(&self, msg: impl std::fmt::Display) {
         if self.verbose {
-            eprintln!("{msg}");
+            eprintln!("{}", output::for_stderr(&msg.to_string()));
         }
     }
 }

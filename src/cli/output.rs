@@ -87,6 +87,25 @@ impl Marks {
     }
 }
 
+/// What stderr masks once a command has read the index's names: warnings and errors quote ids,
+/// labels and text too. Set once, by [`set_stderr_mask`].
+static STDERR_MASK: std::sync::RwLock<Option<Redactor>> = std::sync::RwLock::new(None);
+
+/// Mask what `r` masks in every message from now on.
+pub fn set_stderr_mask(r: Redactor) {
+    if let Ok(mut m) = STDERR_MASK.write() {
+        *m = Some(r);
+    }
+}
+
+/// `msg` as stderr may show it.
+pub fn for_stderr(msg: &str) -> String {
+    match STDERR_MASK.read().ok().as_deref() {
+        Some(Some(r)) => r.apply(msg),
+        _ => msg.to_string(),
+    }
+}
+
 /// Write `bytes` to stdout with participants' names masked (for commands without the privacy
 /// flags: names are always masked there).
 pub fn print_masked(bytes: &[u8], names: &[String]) -> Result<()> {

@@ -45,6 +45,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let mut index = open_fresh_index(ctx)?;
     args.coder.apply(&ctx.project.coding_use, &mut index)?;
+    args.privacy.apply(ctx, &mut index)?;
     // Only a dimension asked for must exist: a codebook without `component` still reports.
     if let Some(dim) = &args.dimension {
         index.check_dimension(dim, "--dimension")?;

@@ -10,7 +10,6 @@ use serde_json::json;
 use qcode::coding::Evidence;
 use qcode::codings::view::label;
 use qcode::index::Hit;
-use qcode::privacy::redact_hit;
 use qcode::transcript::Segment;
 
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
@@ -69,7 +68,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let filter = args
         .filter
         .filter(args.query.clone(), args.include_interviewer)?;
-    let privacy = args.privacy.privacy()?;
     if args.limit == 0 {
         bail!("--limit must be at least 1");
     }
@@ -87,20 +85,25 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         return apply(ctx, &index, &filter, &opts);
     }
     args.coder.apply(&ctx.project.coding_use, &mut index)?;
+    // The privacy boundary: every hit read from here on is masked (names, ids and labels by
+    // pseudonym, private metadata left out), highlights placed on the masked text.
+    args.privacy.apply(ctx, &mut index)?;
+    // A participant's name is not something to search for: say so rather than find them.
+    if let Some(mask) = index.mask() {
+        if mask.redactor.mentions(&args.query) {
+            ctx.note("the query names a participant (or a word on the --redact list): names are not searchable, so nothing is shown; search for what was said instead");
+            return Ok(ExitCode::from(1));
+        }
+    }
     let several = index.view().several();
     let started = std::time::Instant::now();
-    let mut results = index.search(&filter.request(args.limit, args.context))?;
+    let results = index.search(&filter.request(args.limit, args.context))?;
     ctx.detail(format!(
         "search: {} matching segments, {} shown, {:.1} ms",
         results.total,
         results.hits.len(),
         started.elapsed().as_secs_f64() * 1000.0
     ));
-    // Mask participants' names (unless asked for) and the redaction list in everything shown.
-    let redactor = privacy.redactor_for_index(&index)?;
-    for h in &mut results.hits {
-        redact_hit(h, &redactor);
-    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

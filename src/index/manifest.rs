@@ -38,6 +38,9 @@ pub struct FileEntry {
     /// Metadata keys its segments carry: the `meta:` columns of streamed exports.
     #[serde(default)]
     pub meta_keys: Vec<String>,
+    /// Speaker labels its segments carry: those naming someone are shown by pseudonym.
+    #[serde(default)]
+    pub speakers: Vec<String>,
 }
 
 impl Manifest {
@@ -78,6 +81,20 @@ impl Manifest {
         let keys: std::collections::BTreeSet<&String> =
             self.files.values().flat_map(|f| &f.meta_keys).collect();
         keys.into_iter().cloned().collect()
+    }
+
+    /// Every speaker label, sorted, once.
+    pub fn speakers(&self) -> Vec<String> {
+        let all: std::collections::BTreeSet<&String> =
+            self.files.values().flat_map(|f| &f.speakers).collect();
+        all.into_iter().cloned().collect()
+    }
+
+    /// Every interview id, sorted, once.
+    pub fn interviews(&self) -> Vec<String> {
+        let all: std::collections::BTreeSet<&String> =
+            self.files.values().flat_map(|f| &f.interviews).collect();
+        all.into_iter().cloned().collect()
     }
 
     pub fn segment_count(&self) -> usize {

@@ -206,8 +206,10 @@ impl SearchIndex {
                     } else {
                         f.codings_counted(&doc)
                     };
-                    let codings = self.coded(id, codings);
-                    out.push((f.segment_with(&doc, load.text), codings));
+                    let mut codings = self.coded(id, codings);
+                    let mut segment = f.segment_with(&doc, load.text);
+                    self.masked(&mut segment, &mut codings);
+                    out.push((segment, codings));
                 }
                 Ok(out)
             })

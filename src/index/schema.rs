@@ -22,7 +22,8 @@ use crate::transcript::Segment;
 /// the segments of one table reader, reading modes, lines that are not speech and the
 /// configured interviewer (all landed with it, so one rebuild covers them).
 /// 6: the stemmed field stems in the codebook's language (tokenizer `qcode_stem`).
-pub const SCHEMA_VERSION: u32 = 6;
+/// 7: the manifest lists each file's speaker labels (pseudonyms for labels naming someone).
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Tokenizer names: the stemmed one is registered with the codebook's language
 /// ([`register_tokenizers`]) wherever the index is opened; `default` is tantivy's.

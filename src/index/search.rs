@@ -74,6 +74,8 @@ pub struct SearchIndex {
     pub(super) store: crate::codings::Store,
     /// Whose codings reads return (the machine's by default).
     pub(super) view: crate::codings::CoderView,
+    /// The privacy boundary every read passes (see [`super::mask`]); none until set.
+    pub(super) mask: Option<super::Mask>,
 }
 
 /// Words to highlight: stems (from words and phrases) and unstemmed prefixes.
@@ -121,6 +123,7 @@ impl SearchIndex {
             manifest,
             store: Default::default(),
             view: Default::default(),
+            mask: None,
         })
     }
 
@@ -181,9 +184,8 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher
                 .doc(addr)
                 .map_err(|e| IndexError::tantivy(self.dir(), e))?;
-            let segment = self.fields.segment(&doc);
-            let codings = self.coded(&segment.id, self.fields.codings(&doc));
-            let highlights = self.highlight(&segment.text, &hl);
+            let mut segment = self.fields.segment(&doc);
+            let mut codings = self.coded(&segment.id, self.fields.codings(&doc));
             let (mut before, mut after) = (Vec::new(), Vec::new());
             if req.context > 0 {
                 if !interviews.contains_key(&segment.interview) {
@@ -196,6 +198,12 @@ impl SearchIndex {
                     after = all[i + 1..(i + 1 + req.context).min(all.len())].to_vec();
                 }
             }
+            // Masked only now: the context above is found by the real ids.
+            self.masked(&mut segment, &mut codings);
+            for c in before.iter_mut().chain(after.iter_mut()) {
+                self.masked(c, &mut []);
+            }
+            let highlights = self.highlight(&segment.text, &hl);
             hits.push(Hit {
                 segment,
                 score,

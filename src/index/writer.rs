@@ -597,6 +597,7 @@ impl<'a> Run<'a> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut names = BTreeSet::new();
         let mut meta_keys = BTreeSet::new();
+        let mut speakers = BTreeSet::new();
         let mut unknown_roles = BTreeSet::new();
         let mut warnings = Vec::new();
         let mut coded = 0;
@@ -625,6 +626,9 @@ impl<'a> Run<'a> {
                     .add_document(self.fields.document(rel, seg, ev, self.codebook))
                     .map_err(|e| AddError::Index(IndexError::tantivy(self.dir, e)))?;
                 names.extend(seg.speaker_name.clone());
+                if !speakers.contains(&seg.speaker) {
+                    speakers.insert(seg.speaker.clone());
+                }
                 for k in seg.meta.keys() {
                     if !meta_keys.contains(k) {
                         meta_keys.insert(k.clone());
@@ -651,6 +655,7 @@ impl<'a> Run<'a> {
         entry.interviews = interviews;
         entry.names = names.into_iter().collect();
         entry.meta_keys = meta_keys.into_iter().collect();
+        entry.speakers = speakers.into_iter().collect();
         self.manifest.files.insert(rel.to_string(), entry);
         Ok(())
     }

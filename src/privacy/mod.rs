@@ -1,17 +1,18 @@
-//! The privacy boundary every output passes: participants' text leaves the library only through
-//! a [`Redactor`] built here, once per command, from the user's [`Privacy`] choice (show names
-//! or not, a redaction list) and the names the corpus declares. What follows the masking — the
-//! highlights of a search hit, moved onto the masked text — is done here too, because its order
-//! (mask first, then place the highlights) decides what the user sees.
+//! The privacy boundary every output passes: built here, once per command, from the user's
+//! [`Privacy`] choice (show names or not, a redaction list), the names the corpus declares, the
+//! project's pseudonyms table and its private metadata keys, and set on the index
+//! ([`crate::index::Mask`]), whose every read is then masked: text, ids, labels, roles,
+//! metadata and evidence, before any export, report or printer sees them.
 
-mod hit;
+pub mod pseudonyms;
 
 use std::path::{Path, PathBuf};
 
-use crate::index::SearchIndex;
+use crate::index::{Mask, SearchIndex};
+use crate::project::Project;
+use pseudonyms::{Pseudonyms, Row, PSEUDONYMS_FILE};
 
 pub use crate::text::redact::{RedactError, Redactor, MASK};
-pub use hit::redact_hit;
 
 /// What the user asked for: whether participants' names may be shown, and which other names and
 /// places to mask. Built once per command (the redaction list is read here, once) and turned into
@@ -36,6 +37,11 @@ pub enum PrivacyError {
     /// The names and list cannot be searched for (memory).
     #[error(transparent)]
     Pattern(#[from] RedactError),
+    /// The pseudonyms table cannot be read.
+    #[error(transparent)]
+    Table(#[from] crate::diag::SourceError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
 }
 
 impl Privacy {
@@ -64,10 +70,71 @@ impl Privacy {
         Ok(Redactor::new(&self.redact_list, names)?)
     }
 
-    /// The redactor for what `index` holds: the names its transcripts declare.
+    /// The redactor for what `index` holds: the names its transcripts declare, each part of
+    /// them left alone where the corpus uses it as an ordinary word.
     pub fn redactor_for_index(&self, index: &SearchIndex) -> Result<Redactor, PrivacyError> {
-        self.redactor(&index.manifest.names())
+        if self.with_names {
+            return Ok(Redactor::new(&self.redact_list, &[])?);
+        }
+        let names = index.manifest.names();
+        let everyday = everyday_parts(index, &names)?;
+        Ok(Redactor::with_everyday(
+            &self.redact_list,
+            &names,
+            &everyday,
+        )?)
     }
+
+    /// The privacy boundary for `index`'s reads: its redactor, pseudonyms for the ids and
+    /// labels that name someone (read from the project's table; the rows it lacks are returned
+    /// for the caller to append), and the private metadata keys.
+    pub fn mask(
+        &self,
+        project: &Project,
+        index: &SearchIndex,
+    ) -> Result<(Mask, Vec<Row>), PrivacyError> {
+        let redactor = self.redactor_for_index(index)?;
+        let mut mask = Mask {
+            redactor,
+            private: project.private_keys.clone(),
+            with_names: self.with_names,
+            ..Mask::default()
+        };
+        if self.with_names {
+            return Ok((mask, Vec::new()));
+        }
+        let path = project.root.join(PSEUDONYMS_FILE);
+        let mut table = match std::fs::read_to_string(&path) {
+            Ok(text) => Pseudonyms::read(&path, &text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Pseudonyms::default(),
+            Err(source) => return Err(PrivacyError::ReadList { path, source }),
+        };
+        let new = table.extend(
+            &mask.redactor,
+            &index.manifest.interviews(),
+            &index.manifest.speakers(),
+        );
+        mask.interviews = table.interviews.into_iter().collect();
+        mask.speakers = table.speakers.into_iter().collect();
+        Ok((mask, new))
+    }
+}
+
+/// The single parts of `names` the corpus writes in lower case (ordinary words there).
+fn everyday_parts(
+    index: &SearchIndex,
+    names: &[String],
+) -> Result<std::collections::HashSet<String>, PrivacyError> {
+    let mut parts: Vec<String> = names
+        .iter()
+        .flat_map(|n| n.split(|c: char| !c.is_alphanumeric() && c != '\''))
+        .filter(|p| p.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect();
+    parts.sort();
+    parts.dedup();
+    // A few hundred segments per part are plenty to meet an ordinary word.
+    Ok(index.lowercase_words(&parts, 200)?)
 }
 
 #[cfg(test)]
