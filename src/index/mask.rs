@@ -138,6 +138,59 @@ impl Mask {
     }
 }
 
+impl super::SearchIndex {
+    /// Mask every read from now on (the privacy boundary; see [`Mask`]).
+    pub fn set_mask(&mut self, mask: Mask) {
+        self.mask = Some(mask);
+    }
+
+    pub fn mask(&self) -> Option<&Mask> {
+        self.mask.as_ref()
+    }
+
+    /// Those of `words` (lower case, one word each) that the corpus writes in lower case
+    /// somewhere: ordinary words, not only names. Looked for in at most `docs` segments each.
+    pub fn lowercase_words(
+        &self,
+        words: &[String],
+        docs: usize,
+    ) -> Result<std::collections::HashSet<String>, super::IndexError> {
+        use tantivy::collector::TopDocs;
+        use tantivy::query::TermQuery;
+        use tantivy::schema::IndexRecordOption;
+        use tantivy::{TantivyDocument, Term};
+        let searcher = self.reader.searcher();
+        let mut out = std::collections::HashSet::new();
+        for w in words {
+            let q = TermQuery::new(
+                Term::from_field_text(self.fields.text_raw, w),
+                IndexRecordOption::Basic,
+            );
+            let top = searcher
+                .search(&q, &TopDocs::with_limit(docs.max(1)).order_by_score())
+                .map_err(|e| super::IndexError::tantivy(self.dir(), e))?;
+            for (_, addr) in top {
+                let doc: TantivyDocument = searcher
+                    .doc(addr)
+                    .map_err(|e| super::IndexError::tantivy(self.dir(), e))?;
+                let text = self.fields.segment(&doc).text;
+                if has_lowercase_word(&text, w) {
+                    out.insert(w.clone());
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `segment` and its codings as they may leave the index.
+    pub(super) fn masked(&self, segment: &mut Segment, codings: &mut [Evidence]) {
+        if let Some(m) = &self.mask {
+            m.segment(segment, codings);
+        }
+    }
+}
+
 /// Whether `text` has `word` written in lower case as a whole word.
 fn has_lowercase_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(i, m)| {
@@ -212,58 +265,5 @@ mod tests {
     fn an_unmapped_id_naming_someone_is_masked() {
         assert_eq!(mask().id("whitfield-notes:1.1"), "[REDACTED]-notes:1.1");
         assert_eq!(mask().id("northmoor-01:1.1"), "northmoor-01:1.1");
-    }
-}
-
-impl super::SearchIndex {
-    /// Mask every read from now on (the privacy boundary; see [`Mask`]).
-    pub fn set_mask(&mut self, mask: Mask) {
-        self.mask = Some(mask);
-    }
-
-    pub fn mask(&self) -> Option<&Mask> {
-        self.mask.as_ref()
-    }
-
-    /// Those of `words` (lower case, one word each) that the corpus writes in lower case
-    /// somewhere: ordinary words, not only names. Looked for in at most `docs` segments each.
-    pub fn lowercase_words(
-        &self,
-        words: &[String],
-        docs: usize,
-    ) -> Result<std::collections::HashSet<String>, super::IndexError> {
-        use tantivy::collector::TopDocs;
-        use tantivy::query::TermQuery;
-        use tantivy::schema::IndexRecordOption;
-        use tantivy::{TantivyDocument, Term};
-        let searcher = self.reader.searcher();
-        let mut out = std::collections::HashSet::new();
-        for w in words {
-            let q = TermQuery::new(
-                Term::from_field_text(self.fields.text_raw, w),
-                IndexRecordOption::Basic,
-            );
-            let top = searcher
-                .search(&q, &TopDocs::with_limit(docs.max(1)).order_by_score())
-                .map_err(|e| super::IndexError::tantivy(self.dir(), e))?;
-            for (_, addr) in top {
-                let doc: TantivyDocument = searcher
-                    .doc(addr)
-                    .map_err(|e| super::IndexError::tantivy(self.dir(), e))?;
-                let text = self.fields.segment(&doc).text;
-                if has_lowercase_word(&text, w) {
-                    out.insert(w.clone());
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// `segment` and its codings as they may leave the index.
-    pub(super) fn masked(&self, segment: &mut Segment, codings: &mut [Evidence]) {
-        if let Some(m) = &self.mask {
-            m.segment(segment, codings);
-        }
     }
 }
