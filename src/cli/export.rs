@@ -206,7 +206,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Kind::Qdpx { output, privacy } => {
-            let bytes = super::refi::qdpx(ctx, &privacy.privacy()?)?;
+            let bytes = super::refi::qdpx(ctx, privacy)?;
             write_atomically(output, &bytes)?;
             return Ok(ExitCode::SUCCESS);
         }

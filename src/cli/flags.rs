@@ -77,11 +77,23 @@ impl PrivacyArgs {
     /// the project's table lacks are appended to it.
     pub fn apply(&self, ctx: &super::Context, index: &mut SearchIndex) -> anyhow::Result<Privacy> {
         let privacy = self.privacy()?;
+        let mask = self.mask(ctx, &privacy, index)?;
+        index.set_mask(mask);
+        Ok(privacy)
+    }
+
+    /// The privacy boundary for `index` (see [`PrivacyArgs::apply`]), not set on it: for a
+    /// command that reads the real ids first and masks what it writes (a .qdpx).
+    pub fn mask(
+        &self,
+        ctx: &super::Context,
+        privacy: &Privacy,
+        index: &SearchIndex,
+    ) -> anyhow::Result<qcode::index::Mask> {
         let (mask, new) = privacy.mask(&ctx.project, index)?;
         append_pseudonyms(ctx, &new)?;
         super::output::set_stderr_mask(mask.redactor.clone());
-        index.set_mask(mask);
-        Ok(privacy)
+        Ok(mask)
     }
 }
 

@@ -4,15 +4,17 @@
 
 use anyhow::Result;
 
-use qcode::privacy::Privacy;
 use qcode::refi::assemble::assemble;
 
+use super::flags::PrivacyArgs;
 use super::index::open_fresh_index;
 use super::Context;
 
-pub fn qdpx(ctx: &Context, privacy: &Privacy) -> Result<Vec<u8>> {
+pub fn qdpx(ctx: &Context, args: &PrivacyArgs) -> Result<Vec<u8>> {
     let index = open_fresh_index(ctx)?;
+    // Assembled from the real ids (sources are found by them), masked as a whole after.
+    let mask = args.mask(ctx, &args.privacy()?, &index)?;
     let mut project = assemble(&ctx.project, &index)?;
-    project.mask(privacy)?;
+    project.mask(&mask);
     Ok(project.into_qdpx(index.codebook())?)
 }

@@ -13,7 +13,7 @@ use crate::codebook::Codebook;
 use crate::coding::Evidence;
 use crate::diag::SourceError;
 use crate::index::{FileEntry, IndexError, SearchIndex};
-use crate::privacy::{Privacy, PrivacyError};
+use crate::index::{Mask, PARTICIPANT_ROLE};
 use crate::project::Project;
 use crate::transcript::{source_text, Segment};
 
@@ -55,17 +55,32 @@ pub struct QdpxProject {
 }
 
 impl QdpxProject {
-    /// The privacy boundary for a .qdpx: each file's declared names (unless the user chose to
-    /// show them) and the user's redaction list are replaced by as many `█` as they have
-    /// characters, so no selection's position moves.
-    pub fn mask(&mut self, privacy: &Privacy) -> Result<(), PrivacyError> {
+    /// The privacy boundary for a .qdpx (the index's [`Mask`]): names in the source texts are
+    /// replaced by as many `█` as they have characters, so no selection's position moves;
+    /// source and case names, segment ids and roles go by pseudonym or are masked; case
+    /// variables lose private keys and names.
+    pub fn mask(&mut self, mask: &Mask) {
         for file in &mut self.files {
-            let masker = privacy.redactor(&file.names)?;
             for source in &mut file.sources {
-                source.text = masker.apply_keeping_positions(&source.text);
+                source.text = mask.redactor.apply_keeping_positions(&source.text);
+                source.name = mask.id(&source.name);
+                for sel in &mut source.selections {
+                    sel.segment = mask.id(&sel.segment);
+                    if mask.redactor.mentions(&sel.role_label) {
+                        sel.role_label = PARTICIPANT_ROLE.1.into();
+                    }
+                }
             }
         }
-        Ok(())
+        for case in &mut self.cases {
+            case.name = mask.id(&case.name);
+            case.variables = mask.meta(std::mem::take(&mut case.variables));
+            for v in case.variables.values_mut() {
+                if mask.redactor.mentions(v) {
+                    *v = mask.redactor.apply(v);
+                }
+            }
+        }
     }
 
     /// The `.qdpx` package, the codings recorded as [`MACHINE_CODER`]'s.
