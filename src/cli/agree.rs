@@ -66,10 +66,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
     let codebook = index.codebook().clone();
+    // Coders are compared by real ids; what is shown of each segment is masked first, whole
+    // (a table cuts long text, and a cut must never leave part of a name).
+    let mask = args.privacy.mask(ctx, &privacy, &index)?;
     let segments = index.all_segments()?;
-    let text: HashMap<String, (String, String)> = segments
+    let text: HashMap<String, Segment> = segments
         .iter()
-        .map(|(s, _)| (s.id.clone(), (s.attribution(), s.text.clone())))
+        .map(|(s, _)| {
+            let mut shown = s.clone();
+            mask.segment(&mut shown, &mut []);
+            (s.id.clone(), shown)
+        })
         .collect();
     let coders = coders(ctx, &args, &index, &segments, &text)?;
     let opts = AgreeOptions::select(
@@ -117,7 +124,7 @@ fn coders(
     args: &Args,
     index: &qcode::index::SearchIndex,
     segments: &[(Segment, Vec<Evidence>)],
-    text: &HashMap<String, (String, String)>,
+    text: &HashMap<String, Segment>,
 ) -> Result<Vec<Coder>> {
     let mut coders: Vec<Coder> = Vec::new();
     if !args.no_machine {
@@ -156,7 +163,7 @@ fn coders(
 
 /// `--disagreements`: one row per segment and code the coders disagree on, with the segment's
 /// attribution and text to read.
-fn disagreements_table(result: &Agreement, text: &HashMap<String, (String, String)>) -> Table {
+fn disagreements_table(result: &Agreement, text: &HashMap<String, Segment>) -> Table {
     let header = [
         "unit",
         "segment_id",
@@ -170,10 +177,13 @@ fn disagreements_table(result: &Agreement, text: &HashMap<String, (String, Strin
         .disagreements
         .iter()
         .map(|d| {
-            let (attr, t) = text.get(&d.segment).cloned().unwrap_or_default();
+            let shown = text.get(&d.segment);
+            let id = shown.map_or(d.segment.clone(), |s| s.id.clone());
+            let attr = shown.map(Segment::attribution).unwrap_or_default();
+            let t = shown.map(|s| s.text.clone()).unwrap_or_default();
             vec![
                 Cell::text("segment"),
-                Cell::text(&d.segment),
+                Cell::text(id),
                 Cell::text(&d.code),
                 Cell::text(d.with.join("; ")),
                 Cell::text(d.without.join("; ")),

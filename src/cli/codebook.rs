@@ -197,7 +197,25 @@ fn diff(
     let segments: Vec<Segment> = index.all_segments()?.into_iter().map(|(s, _)| s).collect();
     let d = diff_codebooks(&old_cb, &new_cb, &segments)?;
     let table = if list {
-        let by_id: HashMap<&str, &Segment> = segments.iter().map(|s| (s.id.as_str(), s)).collect();
+        // Shown masked, whole, before any cut (participants' names, ids by pseudonym).
+        let mask = super::flags::PrivacyArgs::default().mask(
+            ctx,
+            &qcode::privacy::Privacy::default(),
+            &index,
+        )?;
+        let shown: Vec<Segment> = segments
+            .iter()
+            .map(|s| {
+                let mut m = s.clone();
+                mask.segment(&mut m, &mut []);
+                m
+            })
+            .collect();
+        let by_id: HashMap<&str, &Segment> = segments
+            .iter()
+            .zip(&shown)
+            .map(|(s, m)| (s.id.as_str(), m))
+            .collect();
         Table {
             name: "changes".into(),
             title: format!(
@@ -215,7 +233,7 @@ fn diff(
                 .map(|c| {
                     let s = by_id[c.segment.as_str()];
                     vec![
-                        Cell::text(&c.segment),
+                        Cell::text(&s.id),
                         Cell::text(&c.code),
                         Cell::text(if c.gained { "+" } else { "-" }),
                         Cell::text(s.attribution()),

@@ -54,7 +54,7 @@ impl FilterArgs {
 
 /// Whether participants' names are shown, and what else to mask (every command that shows or
 /// writes participants' words).
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct PrivacyArgs {
     /// Show participants' names declared in transcript headers (masked as [REDACTED] by
     /// default).

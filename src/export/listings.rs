@@ -47,7 +47,7 @@ impl ListingOptions {
             with_names: privacy.with_names,
             redactor: privacy.redactor_for_index(index)?,
             counts,
-            meta_keys: Some(index.manifest.meta_keys()),
+            meta_keys: Some(index.shown_meta_keys()),
             coders: index.view().several().then(|| index.view().tags()),
         })
     }

@@ -132,7 +132,7 @@ pub fn stream_framework(
 ) -> Result<Export, StreamError> {
     let keep = filter_ids(index, filter)?;
     let codebook = index.codebook();
-    let mut fw = Framework::new(codebook, opts, index.manifest.meta_keys())?;
+    let mut fw = Framework::new(codebook, opts, index.shown_meta_keys())?;
     let load = Load {
         respondents_only: true,
         text: true,

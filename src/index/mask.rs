@@ -82,6 +82,17 @@ impl Mask {
         s.meta = self.meta(meta);
     }
 
+    /// Metadata keys as shown: private ones left out, names masked.
+    pub fn meta_keys(&self, keys: Vec<String>) -> Vec<String> {
+        let mut out: Vec<String> = keys
+            .into_iter()
+            .filter(|k| !self.private.iter().any(|p| p.eq_ignore_ascii_case(k)))
+            .map(|k| self.redactor.apply(&k))
+            .collect();
+        out.dedup();
+        out
+    }
+
     /// Metadata without private keys, keys and values masked.
     pub fn meta(&self, meta: BTreeMap<String, String>) -> BTreeMap<String, String> {
         meta.into_iter()
@@ -148,6 +159,16 @@ impl super::SearchIndex {
         self.mask.as_ref()
     }
 
+    /// The corpus's metadata keys as reads show them (private ones left out, names masked):
+    /// the `meta:` columns of exports.
+    pub fn shown_meta_keys(&self) -> Vec<String> {
+        let keys = self.manifest.meta_keys();
+        match &self.mask {
+            Some(m) => m.meta_keys(keys),
+            None => keys,
+        }
+    }
+
     /// Those of `words` (lower case, one word each) that the corpus writes in lower case
     /// somewhere: ordinary words, not only names. Looked for in at most `docs` segments each.
     pub fn lowercase_words(
@@ -194,9 +215,11 @@ impl super::SearchIndex {
 /// Whether `text` has `word` written in lower case as a whole word.
 fn has_lowercase_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(i, m)| {
+        // `o'brien` is not the word `brien`; `brien's` is.
         let before = text[..i].chars().next_back();
         let after = text[i + m.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '\'' | '’'))
+            && !after.is_some_and(char::is_alphanumeric)
     })
 }
 

@@ -50,6 +50,10 @@ impl Redactor {
             forms.push(normalise(n.trim()).0);
             forms.extend(name_parts(n).into_iter().filter(|p| !everyday.contains(p)));
         }
+        // People (and file names) often write a name without its accents or apostrophe:
+        // `Zoe OBrien`, `zoe-obrien.txt`.
+        let plain: Vec<String> = forms.iter().flat_map(|f| folded(f)).collect();
+        forms.extend(plain);
         forms.retain(|f| !f.trim().is_empty());
         forms.sort();
         forms.dedup();
@@ -172,6 +176,22 @@ impl Redactor {
 #[error("the names to mask cannot be searched for: {0}")]
 pub struct RedactError(String);
 
+/// A normalised form without its accents, without its apostrophes, and without both (those that
+/// differ from it).
+fn folded(form: &str) -> Vec<String> {
+    use unicode_normalization::char::is_combining_mark;
+    let bare: String = form
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .collect();
+    let no_apostrophe = |s: &str| s.replace('\'', "");
+    let mut out = vec![bare.clone(), no_apostrophe(form), no_apostrophe(&bare)];
+    out.retain(|f| f != form && f.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+    out.dedup();
+    out
+}
+
 /// The parts of a name masked alone: words of three letters or more, normalised.
 fn name_parts(name: &str) -> Vec<String> {
     name.split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == ',')
@@ -268,6 +288,11 @@ mod tests {
             ("Lindqvist's point", "[REDACTED]'s point"),
             ("Lindqvistson is another", "Lindqvistson is another"),
             ("o'brien alone", "[REDACTED] alone"),
+            (
+                "Zoe OBrien-Ngata, without accents",
+                "[REDACTED], without accents",
+            ),
+            ("file zoe-obrien", "file [REDACTED]-[REDACTED]"),
         ] {
             assert_eq!(r.apply(text), want, "{text}");
         }

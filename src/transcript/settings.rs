@@ -66,9 +66,15 @@ impl Format {
     }
 }
 
-/// The default speaker label: one to four capitalised words (or `P1`, `I`, `Cllr`), then a colon.
-pub const DEFAULT_SPEAKER_PATTERN: &str =
-    r"^(\p{Lu}[\p{L}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{N}_.'’-]*){0,3}):(?:[ \t]+|$)";
+/// The default speaker label, then a colon: one to four capitalised words (or `P1`, `I`,
+/// `Cllr`), optionally followed by a short parenthesis (`Dana Whitfield (she/her)`) and a
+/// `| Organisation` (as Zoom and Teams write display names); or an e-mail address. Labels
+/// like these must be read as speakers: otherwise the cue joins the previous turn, name and all.
+pub const DEFAULT_SPEAKER_PATTERN: &str = concat!(
+    r"^((?:\p{Lu}[\p{L}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{N}_.'’-]*){0,3}",
+    r"(?: ?\([^()\n:]{1,40}\))?(?: ?\| ?[^|:\n]{1,60})?)",
+    r"|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+):(?:[ \t]+|$)"
+);
 
 /// The speaker-label regex, compiled when first used: the default one, with its Unicode
 /// classes, takes about a millisecond to compile, which a search that parses no transcript
@@ -133,6 +139,27 @@ mod tests {
         assert_eq!(d.format, Format::Paragraph);
         assert!(d.join_split_paragraphs);
         assert!(d.non_speech);
+    }
+
+    #[test]
+    fn display_names_as_calls_write_them_are_labels() {
+        let p = SpeakerPattern::default();
+        let label = |l: &str| p.captures(l).map(|c| c[1].to_string());
+        assert_eq!(
+            label("Dana Whitfield (she/her): hi").as_deref(),
+            Some("Dana Whitfield (she/her)")
+        );
+        assert_eq!(
+            label("Sam Reid | Northmoor Council: yes").as_deref(),
+            Some("Sam Reid | Northmoor Council")
+        );
+        assert_eq!(
+            label("dana.whitfield@example.org: ok").as_deref(),
+            Some("dana.whitfield@example.org")
+        );
+        assert_eq!(label("P1: fine").as_deref(), Some("P1"));
+        assert_eq!(label("and then: nothing"), None);
+        assert_eq!(label("We met at 10:30 then"), None);
     }
 
     #[test]

@@ -157,3 +157,54 @@ fn every_command_showing_words_takes_the_privacy_flags() {
         "{err}"
     );
 }
+
+/// A participant named in a file name, a Zoom-style label, metadata and the text in several
+/// spellings: ids and labels go by pseudonym, private keys are left out, every spelling is
+/// masked, and a search for the name finds nothing and says why.
+#[test]
+fn ids_labels_metadata_and_spellings_pass_one_boundary() {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", ROLES);
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    p.write("qcode.toml", "[privacy]\nprivate = [\"notes\"]\n");
+    p.write(
+        "corpus/zoe-obrien.txt",
+        "---\nnotes: call with Zoë\narea: Westfold\nowner: O’Brien household\nspeakers:\n  I: interviewer\n  Zoë O’Brien (she/her): {role: Resident, name: Zoë O’Brien}\n---\nI: What about the council?\n\nZoë O’Brien (she/her): ZOË O'BRIEN here: we trust the council. Zoe\u{0308} o’brien agrees, and O'Brien's neighbours.\n",
+    );
+    let (out, err) = p.run(
+        &["search", "trust", "--format", "json", "--context", "1"],
+        0,
+    );
+    let all = format!("{out}{err}").to_lowercase();
+    for n in ["zoë", "zoe\u{0308}", "o'brien", "o’brien", "obrien"] {
+        assert!(!all.contains(n), "{n} in {all}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let hit = &v["hits"][0];
+    assert_eq!(hit["segment_id"], "case-01:2.1");
+    assert_eq!(hit["interview"], "case-01");
+    assert_eq!(hit["speaker"], "speaker-01");
+    assert!(hit["meta"].get("notes").is_none(), "{hit}");
+    assert_eq!(hit["meta"]["owner"], "[REDACTED] household");
+    let table = std::fs::read_to_string(p.file("pseudonyms.csv")).unwrap();
+    assert!(table.starts_with("kind,real,pseudonym\n") && table.contains("case-01"));
+    // The table is appended to, never rewritten: a second run leaves it as it is.
+    p.run(&["export", "quotes"], 0);
+    assert_eq!(
+        std::fs::read_to_string(p.file("pseudonyms.csv")).unwrap(),
+        table
+    );
+    let (out, _) = p.run(&["export", "quotes"], 0);
+    assert!(
+        !out.contains("meta:notes") && !out.to_lowercase().contains("brien"),
+        "{out}"
+    );
+    let (_, err) = p.run(&["search", "O'Brien"], 1);
+    assert!(err.contains("names are not searchable"), "{err}");
+    // With --with-names: real ids and labels.
+    let (out, _) = p.run(&["search", "trust", "--with-names", "--format", "csv"], 0);
+    assert!(
+        out.contains("zoe-obrien:2.1") && out.contains("Zoë O’Brien (she/her)"),
+        "{out}"
+    );
+}
