@@ -126,14 +126,8 @@ impl Mask {
             .chain(std::iter::once(text.len()))
             .collect();
         let at = |c: usize| byte_of[c.min(byte_of.len() - 1)];
-        let (masked, _) = self.redactor.apply_moving_spans(text, &[]);
-        let moved: Vec<(usize, usize)> = hits
-            .iter()
-            .map(|&(s, e)| {
-                let (_, m) = self.redactor.apply_moving_spans(text, &[(at(s), at(e))]);
-                m.first().copied().unwrap_or((0, 0))
-            })
-            .collect();
+        let bytes: Vec<(usize, usize)> = hits.iter().map(|&(s, e)| (at(s), at(e))).collect();
+        let (masked, moved) = self.redactor.apply_moving_each(text, &bytes);
         let char_at = |b: usize| masked[..b].chars().count() as u32;
         let mut i = 0;
         for ev in codings.iter_mut() {

@@ -130,6 +130,14 @@ impl Redactor {
         text: &str,
         spans: &[(usize, usize)],
     ) -> (String, Vec<(usize, usize)>) {
+        let (out, mut spans) = self.move_spans(text, spans);
+        spans.dedup();
+        (out, spans)
+    }
+
+    /// The masked text, and each span moved onto it (in the order given; see
+    /// [`Self::apply_moving_spans`]).
+    fn move_spans(&self, text: &str, spans: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
         let found = self.find(text);
         if found.is_empty() {
             return (text.to_string(), spans.to_vec());
@@ -162,12 +170,21 @@ impl Redactor {
             }
             (o as isize + delta) as usize
         };
-        let mut spans: Vec<(usize, usize)> = spans
+        let spans = spans
             .iter()
             .map(|&(s, e)| (moved(s, false), moved(e, true)))
             .collect();
-        spans.dedup();
         (out, spans)
+    }
+
+    /// [`Self::apply_moving_spans`] for spans in any order, each moved on its own: the i-th span
+    /// given is the i-th returned (evidence hits keep their codes).
+    pub fn apply_moving_each(
+        &self,
+        text: &str,
+        spans: &[(usize, usize)],
+    ) -> (String, Vec<(usize, usize)>) {
+        self.move_spans(text, spans)
     }
 }
 
@@ -203,6 +220,17 @@ fn name_parts(name: &str) -> Vec<String> {
 /// `text` normalised for comparing names (NFKC per grapheme, lower case, one apostrophe and one
 /// dash), and for each byte of it (and one past the end) the byte of `text` it comes from.
 pub fn normalise(text: &str) -> (String, Vec<usize>) {
+    // Plain ASCII, most text: one byte each way, nothing to compose.
+    if text.is_ascii() {
+        let out: String = text
+            .bytes()
+            .map(|b| match b {
+                b'`' => '\'',
+                b => b.to_ascii_lowercase() as char,
+            })
+            .collect();
+        return (out, (0..=text.len()).collect());
+    }
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len() + 1);
     for (at, g) in text.grapheme_indices(true) {
