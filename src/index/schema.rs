@@ -20,7 +20,9 @@ use crate::transcript::Segment;
 /// 5: tantivy without zstd, which format 4 may have used in string fast-field dictionaries; and
 /// the segments of one table reader, reading modes, lines that are not speech and the
 /// configured interviewer (all landed with it, so one rebuild covers them).
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: role labels meet roles forgivingly (normalised, glob and regex aliases, a default role),
+/// so the role ids stored for the same labels change.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Tokenizer names (both built into tantivy).
 pub const STEMMED: &str = "en_stem";
