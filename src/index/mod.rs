@@ -9,6 +9,7 @@ mod filter;
 mod manifest;
 mod query;
 mod read;
+mod roles;
 mod schema;
 mod search;
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub use filter::{Filter, WhereError};
 pub use manifest::{FileEntry, Manifest};
 pub use query::{parse_query, QueryError, QueryNode};
 pub use read::Load;
+pub use roles::{closest_roles, How, LabelRole};
 pub use schema::{build_schema, SCHEMA_VERSION};
 pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
 pub use writer::{update, IndexLock, UpdateOptions, UpdateReport, WRITER_BUDGET};

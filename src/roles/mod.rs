@@ -356,6 +356,12 @@ impl RoleTable {
 /// The help of an alias pattern that does not compile.
 const PATTERN_HELP: &str = "an alias with * ? [ or { is a glob (`*chair*`: the whole label, any case); one between slashes is a regex (`/^cllr\\b/`: any part of the label, any case); write other aliases without those characters";
 
+/// A label's words as roles are matched by (lowercase, no punctuation, no articles), for
+/// scoring how alike a label and a role's name are.
+pub fn role_words(label: &str) -> Vec<String> {
+    key::readings(label).swap_remove(0).words
+}
+
 /// Lowercase, single spaces, no punctuation or spaces at either end: "  LTO Rep. " → "lto rep".
 /// A label as written, for a role's exact match and for a speaker's key (a speaker "Smith
 /// (Chair)" stays apart from "Smith", which the forgiving readings would not keep).
