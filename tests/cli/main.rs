@@ -23,5 +23,6 @@ mod privacy;
 mod refi;
 mod report;
 mod robust;
+mod roles;
 mod search;
 mod too_large;
