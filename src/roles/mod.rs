@@ -41,7 +41,7 @@ pub struct RoleTable {
     /// Each forgiving reading's key of each id, label and alias → the roles it stands for, with
     /// the fewest parentheses dropped to read it so.
     by_key: HashMap<String, BTreeMap<String, u8>>,
-    /// Pattern aliases with their roles, in the order written.
+    /// Pattern aliases with their roles.
     patterns: Vec<(String, AliasPattern)>,
     /// The role a label no alias meets is given, if the table names one.
     default: Option<String>,
@@ -70,6 +70,12 @@ struct RawRole {
     /// This role takes every label no alias meets.
     default: Option<Spanned<bool>>,
 }
+
+/// Where in a file, in bytes.
+type Span = std::ops::Range<usize>;
+
+/// Makes an error located at a span of the file being read: (where, message, help).
+type Locate<'a> = dyn Fn(Span, String, &str) -> SourceError + 'a;
 
 /// The id of the role whose speakers ask the questions: kept as context, not coded or searched.
 pub const INTERVIEWER_ROLE: &str = "interviewer";
@@ -134,62 +140,69 @@ impl RoleTable {
                     "a role is written [roles.ID] with label = \"...\" and aliases = [\"...\"]",
                 )
         })?;
-        let at = |span: std::ops::Range<usize>, msg: String, help: &str| {
+        let at = |span: Span, msg: String, help: &str| {
             let (l, c) = line_col(text, span.start);
             SourceError::new(path, l, c, msg)
                 .with_source(text)
                 .with_help(help)
         };
         for (key, table) in raw.roles {
-            let id = key.get_ref().clone();
-            if self.roles.contains_key(&id) {
+            if self.roles.contains_key(key.get_ref()) {
                 return Err(at(
                     table.span(),
-                    format!("role `{id}` is defined twice"),
+                    format!("role `{}` is defined twice", key.get_ref()),
                     "role ids must be unique across all codebook files",
                 ));
             }
-            let r = table.into_inner();
-            self.set_default(&id, r.default.as_ref(), &at)?;
-            // The id, the label and each alias, each with where it is written.
-            let mut names = vec![
-                (id.clone(), key.span()),
-                (r.label.get_ref().clone(), r.label.span()),
-            ];
-            let (patterns, plain): (Vec<_>, Vec<_>) =
-                r.aliases.iter().partition(|a| is_pattern(a.get_ref()));
-            names.extend(plain.iter().map(|a| (a.get_ref().clone(), a.span())));
-            for (name, span) in names {
-                self.add_name(&id, &name).map_err(|other| {
-                    at(
-                        span,
-                        format!("alias \"{name}\" belongs to both `{other}` and `{id}`"),
-                        "keep each alias under one role only",
-                    )
-                })?;
-            }
-            for p in &patterns {
-                let compiled = AliasPattern::new(p.get_ref()).map_err(|why| {
-                    at(
-                        p.span(),
-                        format!("alias \"{}\" of role `{id}` {why}", p.get_ref()),
-                        PATTERN_HELP,
-                    )
-                })?;
-                self.patterns.push((id.clone(), compiled));
-            }
-            self.roles.insert(
-                id.clone(),
-                Role {
-                    id,
-                    label: r.label.into_inner(),
-                    aliases: plain.into_iter().map(|a| a.get_ref().clone()).collect(),
-                    patterns: patterns.into_iter().map(|a| a.get_ref().clone()).collect(),
-                    file: path.to_path_buf(),
-                },
-            );
+            let role = self.add_role(&key, table.into_inner(), path, &at)?;
+            self.roles.insert(role.id.clone(), role);
         }
         Ok(())
+    }
+
+    /// Index one role's id, label and aliases, compile its patterns, note it if it is the
+    /// default; errors located by `at`.
+    fn add_role(
+        &mut self,
+        key: &Spanned<String>,
+        r: RawRole,
+        path: &Path,
+        at: &Locate,
+    ) -> Result<Role, SourceError> {
+        let id = key.get_ref().clone();
+        self.set_default(&id, r.default.as_ref(), at)?;
+        let (patterns, plain): (Vec<_>, Vec<_>) =
+            r.aliases.iter().partition(|a| is_pattern(a.get_ref()));
+        // The id, the label and each alias, each with where it is written.
+        let names = [
+            (key.get_ref(), key.span()),
+            (r.label.get_ref(), r.label.span()),
+        ]
+        .into_iter()
+        .chain(plain.iter().map(|a| (a.get_ref(), a.span())));
+        for (name, span) in names {
+            self.add_name(&id, name).map_err(|other| {
+                at(
+                    span,
+                    format!("alias \"{name}\" belongs to both `{other}` and `{id}`"),
+                    "keep each alias under one role only",
+                )
+            })?;
+        }
+        for p in &patterns {
+            let compiled = AliasPattern::new(p.get_ref()).map_err(|why| {
+                let msg = format!("alias \"{}\" of role `{id}` {why}", p.get_ref());
+                at(p.span(), msg, PATTERN_HELP)
+            })?;
+            self.patterns.push((id.clone(), compiled));
+        }
+        Ok(Role {
+            label: r.label.get_ref().clone(),
+            aliases: plain.iter().map(|a| a.get_ref().clone()).collect(),
+            patterns: patterns.iter().map(|a| a.get_ref().clone()).collect(),
+            file: path.to_path_buf(),
+            id,
+        })
     }
 
     /// Make `id` the default role when its table says `default = true`; one role only.
@@ -197,7 +210,7 @@ impl RoleTable {
         &mut self,
         id: &str,
         default: Option<&Spanned<bool>>,
-        at: &dyn Fn(std::ops::Range<usize>, String, &str) -> SourceError,
+        at: &Locate,
     ) -> Result<(), SourceError> {
         let Some(d) = default.filter(|d| *d.get_ref()) else {
             return Ok(());
