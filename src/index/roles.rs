@@ -14,6 +14,9 @@ use crate::transcript::DOCUMENT_ROLE;
 const MAX_CLOSEST: usize = 3;
 /// How alike (0 to 1) a label and a role's name must be for the role to be offered.
 const MIN_LIKENESS: f64 = 0.5;
+/// Letters alone must be closer: "Rodric Williams" and "Sir Wyn Williams" are half alike by
+/// letters, and nothing alike as roles.
+const MIN_LETTERS: f64 = 0.7;
 
 /// How a label came by its role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,10 +128,10 @@ fn explain(
 }
 
 /// The roles whose id, label or alias is most like `label` (words compared after forgiving
-/// normalisation), best first, ties by id.
+/// normalisation), best first; of equals, the one closer letter by letter, then by id.
 pub fn closest_roles(table: &RoleTable, label: &str) -> Vec<String> {
     let words = role_words(label);
-    let mut scored: Vec<(f64, &str)> = table
+    let mut scored: Vec<(Likeness, &str)> = table
         .iter()
         .filter_map(|r| {
             let names = [r.id.as_str(), r.label.as_str()]
@@ -136,11 +139,11 @@ pub fn closest_roles(table: &RoleTable, label: &str) -> Vec<String> {
                 .chain(r.aliases.iter().map(String::as_str));
             let best = names
                 .map(|n| likeness(&words, &role_words(n)))
-                .fold(0.0, f64::max);
-            (best >= MIN_LIKENESS).then_some((best, r.id.as_str()))
+                .max_by(|a, b| a.cmp(b))?;
+            (best.score >= MIN_LIKENESS).then_some((best, r.id.as_str()))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored
         .into_iter()
         .take(MAX_CLOSEST)
@@ -148,12 +151,31 @@ pub fn closest_roles(table: &RoleTable, label: &str) -> Vec<String> {
         .collect()
 }
 
-/// How alike two labels' words are, 0 to 1: the better of the words they share (a word meets
-/// one it begins, "rep" → "representative", or one a slip away) over the longer's count, and
-/// the edit distance of the whole over its length.
-fn likeness(a: &[String], b: &[String]) -> f64 {
+/// How alike two labels are, 0 to 1: `score` decides, `letters` breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Likeness {
+    /// The better of the words they share (a word meets one it begins, "rep" →
+    /// "representative", or one a slip away) over the longer's count, and `letters` if that
+    /// is close ([`MIN_LETTERS`]).
+    score: f64,
+    /// One less the edit distance of the whole over its length.
+    letters: f64,
+}
+
+impl Likeness {
+    fn cmp(&self, other: &Likeness) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| self.letters.total_cmp(&other.letters))
+    }
+}
+
+fn likeness(a: &[String], b: &[String]) -> Likeness {
     if a.is_empty() || b.is_empty() {
-        return 0.0;
+        return Likeness {
+            score: 0.0,
+            letters: 0.0,
+        };
     }
     let shared = a
         .iter()
@@ -162,8 +184,12 @@ fn likeness(a: &[String], b: &[String]) -> f64 {
     let by_words = shared as f64 / a.len().max(b.len()) as f64;
     let (x, y) = (a.join(" "), b.join(" "));
     let longest = x.chars().count().max(y.chars().count()) as f64;
-    let by_letters = 1.0 - edit_distance(&x, &y) as f64 / longest;
-    by_words.max(by_letters)
+    let letters = 1.0 - edit_distance(&x, &y) as f64 / longest;
+    let score = match letters >= MIN_LETTERS {
+        true => by_words.max(letters),
+        false => by_words,
+    };
+    Likeness { score, letters }
 }
 
 fn word_meets(a: &str, b: &str) -> bool {
@@ -274,5 +300,11 @@ Parish clerk: And the accounts.
             ["cllr_chair", "councillor", "chair"]
         );
         assert!(closest_roles(&t, "Parish clerk").is_empty());
+        // Half the letters alike is not alike.
+        let (a, b) = (
+            role_words("Rodric Williams"),
+            role_words("Sir Wyn Williams"),
+        );
+        assert!(likeness(&a, &b).score < MIN_LIKENESS);
     }
 }
