@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use qcode::codebook::load_codebook;
 use qcode::index::{update, IndexError, SearchIndex, UpdateOptions, UpdateReport};
+use qcode::roles::{Match, RoleTable};
 
 use super::Context;
 
@@ -112,11 +113,9 @@ fn print_report(ctx: &Context, r: &UpdateReport) {
     for w in &r.warnings {
         ctx.note(format!("warning: {w}"));
     }
-    if !r.unknown_roles.is_empty() {
-        ctx.note(format!(
-            "warning: {}",
-            unknown_roles_message(r.unknown_roles.keys())
-        ));
+    let roles = r.codebook.as_ref().map(|c| &c.roles);
+    for w in role_warnings(roles, r.unknown_roles.keys()) {
+        ctx.note(format!("warning: {w}"));
     }
     for e in &r.skipped {
         eprintln!("error: {e}\n  (file skipped; the other files were indexed)");
@@ -150,8 +149,37 @@ fn print_report(ctx: &Context, r: &UpdateReport) {
     ));
 }
 
+/// What to say about role labels the role table gave no role: one line for each label two
+/// roles meet alike (left unmapped, not guessed), one for all the others however many.
+pub fn role_warnings<'a>(
+    roles: Option<&RoleTable>,
+    labels: impl IntoIterator<Item = &'a String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut unknown = Vec::new();
+    for label in labels {
+        match roles.map(|t| t.assign(label).how) {
+            Some(Match::Ambiguous(ids)) => out.push(ambiguous_message(label, &ids)),
+            _ => unknown.push(label),
+        }
+    }
+    if !unknown.is_empty() {
+        out.push(unknown_roles_message(unknown.into_iter()));
+    }
+    out
+}
+
+/// A label two or more roles meet alike.
+pub fn ambiguous_message(label: &str, ids: &[String]) -> String {
+    let ids: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+    format!(
+        "role label `{label}` matches roles {} alike, so it was given neither and a role was made from it; choose one with qcode roles --add \"{label}\" ROLE",
+        ids.join(" and ")
+    )
+}
+
 /// One line about role labels the role table does not know, however many there are.
-pub fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a String>) -> String {
+fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a String>) -> String {
     let n = labels.len();
     let shown: Vec<String> = labels.take(6).map(|l| format!("`{l}`")).collect();
     let more = if n > 6 {

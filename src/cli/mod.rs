@@ -17,6 +17,7 @@ pub mod output;
 mod record;
 mod refi;
 mod report;
+mod roles;
 mod search;
 mod segments;
 
@@ -69,6 +70,7 @@ pub enum Command {
     Count(count::Args),
     Memo(memo::MemoArgs),
     Memos(memo::MemosArgs),
+    Roles(roles::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -99,6 +101,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Count(args) => count::run(&ctx, args),
         Command::Memo(args) => memo::memo(&ctx, args),
         Command::Memos(args) => memo::memos(&ctx, args),
+        Command::Roles(args) => roles::run(&ctx, args),
     }
 }
 

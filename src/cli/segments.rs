@@ -12,7 +12,7 @@ use qcode::project::corpus_files;
 use qcode::transcript::parse_file;
 
 use super::flags::PrivacyArgs;
-use super::index::unknown_roles_message;
+use super::index::role_warnings;
 use super::output::{print_redacted, Format};
 use super::search::segment_json;
 use super::Context;
@@ -103,11 +103,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .iter()
             .flat_map(|iv| &iv.unknown_roles)
             .collect();
-        if !unknown.is_empty() {
-            ctx.note(format!(
-                "warning: {rel}: {}",
-                unknown_roles_message(unknown.into_iter())
-            ));
+        for w in role_warnings(Some(&codebook.roles), unknown) {
+            ctx.note(format!("warning: {rel}: {w}"));
         }
         for s in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
             if s.interviewer && !args.include_interviewer {

@@ -3,11 +3,13 @@
 //! examples, counterexamples) with the patterns that apply them, the code hierarchy, and the role
 //! table that maps speaker labels to canonical roles.
 
+mod alias;
 pub mod dictionary;
 mod load;
 pub mod pattern;
 pub mod tree;
 
+pub use alias::{add_alias, with_alias, AliasEdit, AliasError};
 pub use load::{is_color, load, load_path, load_texts};
 pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
 

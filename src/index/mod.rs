@@ -10,6 +10,7 @@ mod manifest;
 mod mask;
 mod query;
 mod read;
+mod roles;
 mod schema;
 mod search;
 #[cfg(test)]
@@ -23,6 +24,7 @@ pub use manifest::{FileEntry, Manifest};
 pub use mask::{Mask, PARTICIPANT_ROLE};
 pub use query::{parse_query, QueryError, QueryNode};
 pub use read::Load;
+pub use roles::{closest_roles, How, LabelRole};
 pub use schema::{build_schema, SCHEMA_VERSION};
 pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
 pub use writer::{update, IndexLock, UpdateOptions, UpdateReport, WRITER_BUDGET};

@@ -23,7 +23,9 @@ use crate::transcript::Segment;
 /// configured interviewer (all landed with it, so one rebuild covers them).
 /// 6: the stemmed field stems in the codebook's language (tokenizer `qcode_stem`).
 /// 7: the manifest lists each file's speaker labels (pseudonyms for labels naming someone).
-pub const SCHEMA_VERSION: u32 = 7;
+/// 8: role labels meet roles forgivingly (normalised, glob and regex aliases, a default role),
+/// so the role ids stored for the same labels change.
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Tokenizer names: the stemmed one is registered with the codebook's language
 /// ([`register_tokenizers`]) wherever the index is opened; `default` is tantivy's.

@@ -267,7 +267,7 @@ impl SearchIndex {
             let ids: Vec<Box<dyn Query>> = req
                 .roles
                 .iter()
-                .map(|r| term(f.role, &self.codebook.roles.assign(r).id))
+                .map(|r| term(f.role, &self.codebook.roles.filter_id(r)))
                 .collect();
             clauses.push((Occur::Must, any_of(ids)));
         }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 
-use super::table::{no_id_error, resolve_role, table_delimiter, RowKind, TableReader};
+use super::table::{no_id_error, resolve_role, table_delimiter, RowKind, RowRole, TableReader};
 use super::{valid_interview_id, Interview, Segment};
 use crate::diag::{SourceError, Warning};
 use crate::roles::{RoleTable, INTERVIEWER_ROLE};
@@ -20,6 +20,9 @@ pub struct CsvRows<'t, R: Read> {
     fallback_id: String,
     seen_ids: HashMap<String, u64>,
     turns: HashMap<String, u32>,
+    /// The role each label met: a table of a million rows holds a few labels, and a label no
+    /// alias meets as written is read several ways and tried against every pattern alias.
+    roles_met: HashMap<String, RowRole>,
     /// Role labels the role table does not know.
     pub unknown_roles: BTreeSet<String>,
     pub warnings: Vec<Warning>,
@@ -41,6 +44,7 @@ impl<'t, R: Read> CsvRows<'t, R> {
             fallback_id: fallback_id.to_string(),
             seen_ids: HashMap::new(),
             turns: HashMap::new(),
+            roles_met: HashMap::new(),
             unknown_roles: BTreeSet::new(),
             warnings: Vec::new(),
         })
@@ -107,7 +111,14 @@ impl<'t, R: Read> CsvRows<'t, R> {
             ));
         }
         let role_label = text(row.role_label);
-        let role = resolve_role(roles, &role_label);
+        let role = match self.roles_met.get(&role_label) {
+            Some(r) => r.clone(),
+            None => {
+                let r = resolve_role(roles, &role_label);
+                self.roles_met.insert(role_label.clone(), r.clone());
+                r
+            }
+        };
         if role.undeclared {
             self.unknown_roles.insert(role_label);
         }

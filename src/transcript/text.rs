@@ -607,8 +607,8 @@ fn segments(
 }
 
 /// A turn's role, as (id, label): its declared role label, else its speaker label, looked up
-/// in the role table; one the table does not know becomes its slug, and goes in
-/// `unknown_roles` unless the speaker was warned about as undeclared.
+/// in the role table; then the table's default role; else the label becomes its slug, and goes
+/// in `unknown_roles` unless the speaker was warned about as undeclared.
 fn role_of(
     turn: &Turn,
     declared: Option<&Speaker>,
@@ -620,14 +620,15 @@ fn role_of(
         .map(|s| s.role_label.as_str())
         .unwrap_or(&turn.label);
     let assigned = roles.assign(role_label);
-    if assigned.known {
+    if assigned.how.is_alias() {
         return (assigned.id, assigned.label);
     }
+    // Before the default: the speaker label may name a role its declaration does not.
     if let Some(r) = roles.resolve(&turn.label) {
         return (r.id.clone(), r.label.clone());
     }
     // An undeclared speaker has been warned about already.
-    if declared.is_some() || header.speakers.is_empty() {
+    if !assigned.known && (declared.is_some() || header.speakers.is_empty()) {
         unknown_roles.insert(role_label.to_string());
     }
     (assigned.id, assigned.label)

@@ -26,5 +26,6 @@ mod refi;
 mod refi_import;
 mod report;
 mod robust;
+mod roles;
 mod search;
 mod too_large;
