@@ -8,6 +8,7 @@ mod codings;
 mod filter;
 mod manifest;
 mod mask;
+mod near;
 mod query;
 mod read;
 mod roles;

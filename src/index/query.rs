@@ -1,5 +1,6 @@
 //! The search query language: words (all must appear), `"phrases"`, `prefix*`, `AND`, `OR`,
-//! `NOT` / `-word`, and parentheses. We parse it ourselves rather than use tantivy's query parser,
+//! `NOT` / `-word`, parentheses, and `a NEAR/n b` with the codebook's meaning (at most n words
+//! between, either order). We parse it ourselves rather than use tantivy's query parser,
 //! which silently turns `pres*` into an exact search for `pres`.
 
 use std::fmt;
@@ -17,6 +18,14 @@ pub enum QueryNode {
     And(Vec<QueryNode>),
     Or(Vec<QueryNode>),
     Not(Box<QueryNode>),
+    /// `a NEAR/n b`: both, at most `n` words apart, either order. `text` is the expression as
+    /// written, which the codebook's pattern language reads the same way.
+    Near {
+        left: Box<QueryNode>,
+        right: Box<QueryNode>,
+        n: u32,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,6 +109,7 @@ fn lex(q: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
 const MAX_DEPTH: usize = 100;
 
 struct Parser {
+    chars: Vec<char>,
     toks: Vec<(usize, Tok)>,
     pos: usize,
     len: usize,
@@ -114,6 +124,7 @@ pub fn parse_query(q: &str) -> Result<QueryNode, QueryError> {
         return Ok(QueryNode::All);
     }
     let mut p = Parser {
+        chars: q.chars().collect(),
         toks,
         pos: 0,
         len: q.chars().count(),
@@ -168,21 +179,53 @@ impl Parser {
     }
 
     fn and(&mut self) -> Result<QueryNode, QueryError> {
-        let mut items = vec![self.unary()?];
+        let mut items = vec![self.near()?];
         loop {
             match self.peek() {
                 Some(Tok::And) => {
                     self.pos += 1;
-                    items.push(self.unary()?);
+                    items.push(self.near()?);
                 }
                 Some(Tok::Or) | Some(Tok::Close) | None => break,
-                Some(_) => items.push(self.unary()?),
+                Some(_) => items.push(self.near()?),
             }
         }
         Ok(if items.len() == 1 {
             items.pop().expect("one")
         } else {
             QueryNode::And(items)
+        })
+    }
+
+    /// `a NEAR/n b` (binding tighter than AND), else one term.
+    fn near(&mut self) -> Result<QueryNode, QueryError> {
+        let start = self.col();
+        let left = self.unary()?;
+        let Some(Tok::Word(w)) = self.peek().cloned() else {
+            return Ok(left);
+        };
+        let Some(n) = w.strip_prefix("NEAR") else {
+            return Ok(left);
+        };
+        let col = self.col();
+        let n: u32 = match n.strip_prefix('/').map(str::parse) {
+            Some(Ok(n)) => n,
+            _ => {
+                return Err(QueryError {
+                    col,
+                    message: format!("`{w}`: write NEAR/n, n the most words allowed between"),
+                })
+            }
+        };
+        self.pos += 1;
+        let right = self.unary()?;
+        let end = self.col();
+        let text: String = self.chars[start - 1..end - 1].iter().collect();
+        Ok(QueryNode::Near {
+            left: Box::new(left),
+            right: Box::new(right),
+            n,
+            text: text.trim().to_string(),
         })
     }
 
@@ -309,6 +352,22 @@ mod tests {
             .message
             .contains("only at the end"));
         assert!(parse_query("a )").is_err());
+    }
+
+    #[test]
+    fn near_binds_tighter_than_and_and_keeps_its_text() {
+        let q = parse_query("council famil* NEAR/8 (told OR inform*)").unwrap();
+        let And(items) = q else { panic!("{q:?}") };
+        assert_eq!(items[0], w("council"));
+        let Near { n, text, .. } = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert_eq!((*n, text.as_str()), (8, "famil* NEAR/8 (told OR inform*)"));
+        assert!(parse_query("a NEAR/x b")
+            .unwrap_err()
+            .message
+            .contains("NEAR/n"));
+        assert!(parse_query("a NEAR/3").is_err());
     }
 
     #[test]

@@ -222,8 +222,21 @@ impl SearchIndex {
         &self,
         req: &SearchRequest,
     ) -> Result<std::collections::HashSet<String>, IndexError> {
-        let (query, _) = self.query(req)?;
-        self.ids_of(&*query)
+        let (query, _, near) = self.query(req)?;
+        let ids = self.ids_of(&*query)?;
+        match near {
+            None => Ok(ids),
+            // Kept only where the codebook's matcher finds the NEAR expressions.
+            Some(near) => Ok(ids
+                .into_iter()
+                .filter(|id| {
+                    self.raw_segment(id)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|(s, _)| near.keeps(&s.text))
+                })
+                .collect()),
+        }
     }
 
     /// Ids of the segments the machine codes as `req`'s code and dimension filters ask (its

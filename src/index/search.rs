@@ -14,6 +14,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Score, Searcher, TantivyDocument, Term};
 
+use super::near::NearFilter;
 use super::query::{parse_query, QueryNode};
 use super::schema::{build_schema, meta_term, register_tokenizers, Fields, STEMMED, UNSTEMMED};
 use super::{IndexError, Manifest, INDEX_DIR};
@@ -131,17 +132,19 @@ impl SearchIndex {
         Path::new(INDEX_DIR)
     }
 
-    /// The tantivy query for a request, and the words to highlight.
+    /// The tantivy query for a request, the words to highlight, and the NEAR expressions a
+    /// hit must also satisfy.
     pub(super) fn query(
         &self,
         req: &SearchRequest,
-    ) -> Result<(Box<dyn Query>, Highlight), IndexError> {
+    ) -> Result<(Box<dyn Query>, Highlight, Option<NearFilter>), IndexError> {
         for c in &req.codes {
             if self.codebook.code(c).is_none() {
                 return Err(IndexError::UnknownCode(c.clone()));
             }
         }
         let node = parse_query(&req.query)?;
+        let near = NearFilter::new(&node, &self.codebook)?;
         let mut hl = Highlight::default();
         let mut analyzers = (self.stemmer.clone(), self.plain.clone());
         let text_query = self
@@ -151,15 +154,18 @@ impl SearchIndex {
         // as asked are found first, and the search kept to them.
         let coded = self.coded_ids(req)?;
         let query = self.with_filters(text_query, req, coded);
-        Ok((query, hl))
+        Ok((query, hl, near))
     }
 
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
-        let (query, hl) = self.query(req)?;
-
+        let (query, hl, near) = self.query(req)?;
         let searcher = self.reader.searcher();
-        let limit = req.limit.max(1);
+        // With NEAR, every candidate is ranked, then those the codebook's matcher keeps.
+        let limit = match near {
+            Some(_) => (searcher.num_docs() as usize).max(1),
+            None => req.limit.max(1),
+        };
         // Equal scores are ordered by a hash of the segment id, not by where tantivy happened to
         // put the document, so the same corpus always ranks the same way.
         let top = TopDocs::with_limit(limit).tweak_score(|seg: &tantivy::SegmentReader| {
@@ -175,9 +181,23 @@ impl SearchIndex {
                 )
             }
         });
-        let (top, total) = searcher
+        let (mut top, mut total) = searcher
             .search(&query, &(top, Count))
             .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        if let Some(near) = &near {
+            let mut kept = Vec::new();
+            for (key, addr) in top {
+                let doc: TantivyDocument = searcher
+                    .doc(addr)
+                    .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+                if near.keeps(&self.fields.segment(&doc).text) {
+                    kept.push((key, addr));
+                }
+            }
+            total = kept.len();
+            kept.truncate(req.limit.max(1));
+            top = kept;
+        }
         let mut hits = Vec::with_capacity(top.len());
         let mut interviews: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
         for ((score, _), addr) in top {
@@ -351,6 +371,11 @@ impl SearchIndex {
                 ])))
             }
             QueryNode::And(items) => self.boolean(items, Occur::Must, an, hl, negated),
+            // Both sides: the candidates a NEAR filter then keeps (see `near`).
+            QueryNode::Near { left, right, .. } => {
+                let both = [(**left).clone(), (**right).clone()];
+                self.boolean(&both, Occur::Must, an, hl, negated)
+            }
             QueryNode::Or(items) => self.boolean(items, Occur::Should, an, hl, negated),
         }
     }

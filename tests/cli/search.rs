@@ -292,3 +292,33 @@ fn a_closed_pipe_is_not_an_error() {
         );
     }
 }
+
+/// NEAR in a search means what it means in a codebook: the segments a search `a NEAR/n b`
+/// finds are exactly those a code with that pattern codes.
+#[test]
+fn near_in_search_finds_what_the_same_pattern_codes() {
+    let p = crate::common::Project::new();
+    p.write(
+        "codebook/codes.toml",
+        "[codes.near]\nlabel = \"Near\"\npatterns = ['meet* NEAR/3 officer*']\n",
+    );
+    p.write(
+        "corpus/extra.txt",
+        "---\nid: extra\nspeakers:\n  I: interviewer\n  P1: resident\n---\nI: And?\n\nP1: Officers came to every meeting.\n\nI: More?\n\nP1: A meeting, then much later, a long time after, one officer.\n",
+    );
+    let coded = crate::common::ids(&p.search_json(&["", "--code", "near"]));
+    let found = crate::common::ids(&p.search_json(&["meet* NEAR/3 officer*"]));
+    assert_eq!(found, coded);
+    assert!(
+        found.contains(&"extra:2.1".to_string()),
+        "either order: {found:?}"
+    );
+    assert!(
+        !found.contains(&"extra:4.1".to_string()),
+        "too far apart: {found:?}"
+    );
+    let (_, err) = p.run(&["search", "trust OR (a NEAR/2 b)"], 2);
+    assert!(err.contains("not inside OR or NOT"), "{err}");
+    let (_, err) = p.run(&["search", "a NEAR/0 b"], 2);
+    assert!(err.contains("NEAR distance"), "{err}");
+}
