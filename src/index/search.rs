@@ -79,6 +79,10 @@ pub struct SearchIndex {
     pub(super) mask: Option<super::Mask>,
 }
 
+/// A request as tantivy runs it: the query, the words to highlight, and the NEAR expressions a
+/// hit must also satisfy.
+pub(super) type Built = (Box<dyn Query>, Highlight, Option<NearFilter>);
+
 /// Words to highlight: stems (from words and phrases) and unstemmed prefixes.
 #[derive(Debug, Default)]
 pub(super) struct Highlight {
@@ -134,10 +138,7 @@ impl SearchIndex {
 
     /// The tantivy query for a request, the words to highlight, and the NEAR expressions a
     /// hit must also satisfy.
-    pub(super) fn query(
-        &self,
-        req: &SearchRequest,
-    ) -> Result<(Box<dyn Query>, Highlight, Option<NearFilter>), IndexError> {
+    pub(super) fn query(&self, req: &SearchRequest) -> Result<Built, IndexError> {
         for c in &req.codes {
             if self.codebook.code(c).is_none() {
                 return Err(IndexError::UnknownCode(c.clone()));
