@@ -48,6 +48,9 @@ pub struct Args {
     /// Output prefix: PREFIX.seg.tsv and PREFIX.matrix.tsv are written (atomically).
     #[arg(long, short, value_name = "PREFIX")]
     out: PathBuf,
+    /// Write even over a symbolic link or one of the project's own files.
+    #[arg(long)]
+    force: bool,
     /// Codebook folder or file (TOML, or a dictionary `codebook import` reads, e.g. JSON);
     /// default: the project's codebook.
     #[arg(long, value_name = "PATH")]
@@ -96,6 +99,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let input = std::fs::File::open(&args.corpus)
         .with_context(|| format!("{}: cannot open the corpus", args.corpus.display()))?;
     let (seg_path, matrix_path) = output_paths(&args.out);
+    for p in [&seg_path, &matrix_path] {
+        super::output::check_target(&ctx.project, p, args.force)?;
+    }
     if let Some(dir) = seg_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output folder {}", dir.display()))?;

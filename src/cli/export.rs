@@ -19,7 +19,7 @@ use qcode::privacy::Privacy;
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::{
-    persist, temp_beside, write_atomically, write_export, Format, XLSX_NEEDS_FILE,
+    check_target, persist, temp_beside, write_atomically, write_export, Format, XLSX_NEEDS_FILE,
 };
 use super::Context;
 
@@ -116,6 +116,9 @@ enum Kind {
     Qdc {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write even over a symbolic link or one of the project's own files.
+        #[arg(long)]
+        force: bool,
     },
     /// The coded project as a REFI-QDA project (.qdpx): every transcript as a plain-text source,
     /// the codebook, one selection per coded segment with its codes, cases = interviews with
@@ -128,6 +131,9 @@ enum Kind {
         /// in the source texts, keeping every position.
         #[command(flatten)]
         privacy: PrivacyArgs,
+        /// Write even over a symbolic link or one of the project's own files.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -166,6 +172,10 @@ struct Common {
     /// Write here (atomically: a temporary file renamed into place) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write even over a symbolic link or one of the project's own files (corpus, codebook,
+    /// codings, qcode.toml), which -o otherwise refuses.
+    #[arg(long)]
+    force: bool,
     /// csv (default; xlsx/json when FILE ends so), json, xlsx (needs -o) or table.
     #[arg(long, value_parser = Format::parser(Format::EXPORTED))]
     format: Option<Format>,
@@ -196,7 +206,10 @@ struct Job<'a> {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let common = match &args.kind {
-        Kind::Qdc { output } => {
+        Kind::Qdc { output, force } => {
+            if let Some(p) = output {
+                check_target(&ctx.project, p, *force)?;
+            }
             let index = open_fresh_index(ctx)?;
             let xml = qcode::refi::codebook_qdc(index.codebook())?;
             match output {
@@ -205,7 +218,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        Kind::Qdpx { output, privacy } => {
+        Kind::Qdpx {
+            output,
+            privacy,
+            force,
+        } => {
+            check_target(&ctx.project, output, *force)?;
             let bytes = super::refi::qdpx(ctx, privacy)?;
             write_atomically(output, &bytes)?;
             return Ok(ExitCode::SUCCESS);
@@ -216,6 +234,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         | Kind::Cooccur { common, .. }
         | Kind::Framework { common, .. } => common,
     };
+    if let Some(p) = &common.output {
+        check_target(&ctx.project, p, common.force)?;
+    }
     let format = output_format(common)?;
     let filter = common
         .filter

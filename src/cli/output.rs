@@ -131,19 +131,101 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     persist(tmp, path)
 }
 
+/// The prefix of qcode's temporary files: recognisable, and cleaned up by the next run when a
+/// killed run left one behind.
+pub const TMP_PREFIX: &str = ".qcode-tmp-";
+
+/// Leftover temporaries older than this are removed (younger ones may be another run's).
+const TMP_STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Remove `dir`'s temporary files that a killed run left behind.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with(TMP_PREFIX)
+            && e.metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .is_some_and(|t| t.elapsed().is_ok_and(|age| age > TMP_STALE));
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Refuse to write `path` when it would replace something that is not an export: a corpus,
+/// codebook or codings file, qcode.toml or the pseudonyms table, a device, a pipe, a folder, or
+/// a symbolic link (which a rename would replace, not write through). `--force` allows the
+/// project's files and links; never devices or folders.
+pub fn check_target(project: &qcode::project::Project, path: &Path, force: bool) -> Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        let kind = meta.file_type();
+        if kind.is_symlink() && !force {
+            anyhow::bail!(
+                "{} is a symbolic link, which writing would replace\n  help: write to the file it points to, or add --force",
+                path.display()
+            );
+        }
+        let target = std::fs::metadata(path).ok();
+        if target.as_ref().is_some_and(|m| !m.is_file()) {
+            anyhow::bail!(
+                "{} is not a regular file (a folder, device or pipe); give a file name to write",
+                path.display()
+            );
+        }
+    }
+    if force {
+        return Ok(());
+    }
+    let canon = |p: &Path| -> Option<PathBuf> {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(parent.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let Some(target) = canon(path) else {
+        return Ok(());
+    };
+    let inside = |dir: &Path| dir.canonicalize().is_ok_and(|d| target.starts_with(d));
+    let own = [
+        qcode::project::CONFIG_FILE,
+        qcode::privacy::pseudonyms::PSEUDONYMS_FILE,
+    ]
+    .iter()
+    .any(|f| canon(&project.root.join(f)).is_some_and(|p| p == target));
+    if inside(&project.corpus_dir)
+        || inside(&project.codebook_dir)
+        || inside(&project.codings_dir())
+        || own
+    {
+        anyhow::bail!(
+            "{} is one of the project's own files (corpus, codebook, codings or settings): an export never replaces them\n  help: write elsewhere, or add --force if that is really meant",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// A temporary file in `path`'s folder, to be [`persist`]ed over `path` once complete (dropped
-/// unpersisted, it disappears).
+/// unpersisted, it disappears; a killed run's is removed by the next).
 pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| {
-        format!(
-            "cannot write to {}: check the folder exists and is writable",
-            dir.display()
-        )
-    })?;
+    remove_stale_temporaries(&dir);
+    let tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(&dir)
+        .with_context(|| {
+            format!(
+                "cannot write to {}: check the folder exists and is writable",
+                dir.display()
+            )
+        })?;
     // A temporary file is private (0600); the export is an ordinary file.
     #[cfg(unix)]
     {

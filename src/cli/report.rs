@@ -23,6 +23,9 @@ use super::Context;
 pub struct Args {
     #[arg(long, short = 'o', default_value = "report.html")]
     output: PathBuf,
+    /// Write even over a symbolic link or one of the project's own files.
+    #[arg(long)]
+    force: bool,
     /// The code dimension on the heatmap's rows [default: component].
     #[arg(long)]
     dimension: Option<String>,
@@ -42,6 +45,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    super::output::check_target(&ctx.project, &args.output, args.force)?;
     let privacy = args.privacy.privacy()?;
     let mut index = open_fresh_index(ctx)?;
     args.coder.apply(&ctx.project.coding_use, &mut index)?;

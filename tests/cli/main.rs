@@ -21,6 +21,7 @@ mod import_codings;
 mod incremental;
 mod languages;
 mod media;
+mod nothing_lost;
 mod privacy;
 mod refi;
 mod refi_import;

@@ -1,0 +1,72 @@
+//! Nothing is lost: `-o` never replaces the project's own files, a device, a pipe or a folder,
+//! nor a symbolic link unless `--force`; temporary files carry a recognisable prefix and a
+//! killed run's leftovers are removed by the next.
+
+use crate::common::Project;
+
+#[test]
+fn exports_refuse_the_projects_own_files_and_special_targets() {
+    let p = Project::coded();
+    let before = std::fs::read_to_string(p.file("corpus/northmoor-01.txt")).unwrap();
+    for target in [
+        "corpus/northmoor-01.txt",
+        "corpus/new.txt",
+        "codebook/codes.toml",
+        "qcode.toml",
+    ] {
+        let (_, err) = p.run(&["export", "quotes", "-o", target], 2);
+        assert!(
+            err.contains("one of the project's own files"),
+            "{target}: {err}"
+        );
+    }
+    let (_, err) = p.run(&["report", "-o", "codebook/r.html"], 2);
+    assert!(err.contains("one of the project's own files"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(p.file("corpus/northmoor-01.txt")).unwrap(),
+        before
+    );
+    assert!(!p.file("corpus/new.txt").exists() && !p.file("qcode.toml").exists());
+    let (_, err) = p.run(&["export", "quotes", "-o", "corpus"], 2);
+    assert!(err.contains("not a regular file"), "{err}");
+    #[cfg(unix)]
+    {
+        std::fs::write(p.file("real.csv"), "keep me").unwrap();
+        std::os::unix::fs::symlink(p.file("real.csv"), p.file("link.csv")).unwrap();
+        let (_, err) = p.run(&["export", "quotes", "-o", "link.csv"], 2);
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(std::fs::symlink_metadata(p.file("link.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let (_, err) = p.run(&["export", "quotes", "-o", "/dev/null"], 2);
+        assert!(err.contains("not a regular file"), "{err}");
+        // Asked for: the link is replaced by the export.
+        p.run(&["export", "quotes", "-o", "link.csv", "--force"], 0);
+        assert_eq!(
+            std::fs::read_to_string(p.file("real.csv")).unwrap(),
+            "keep me"
+        );
+    }
+}
+
+#[test]
+fn a_killed_runs_temporaries_are_removed_by_the_next() {
+    let p = Project::coded();
+    let stale = p.file("out/.qcode-tmp-killed");
+    std::fs::create_dir_all(p.file("out")).unwrap();
+    std::fs::write(&stale, "half an export").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let fresh = p.file("out/.qcode-tmp-running");
+    std::fs::write(&fresh, "another run's").unwrap();
+    p.run(&["export", "quotes", "-o", "out/quotes.csv"], 0);
+    assert!(!stale.exists(), "a stale temporary is removed");
+    assert!(fresh.exists(), "a young one may be another run's: kept");
+    assert!(p.file("out/quotes.csv").exists());
+}
