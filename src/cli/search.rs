@@ -64,12 +64,23 @@ pub struct Args {
     memo: Option<String>,
 }
 
+/// The most hits a search shows, and the most paragraphs of context around each.
+const MAX_LIMIT: usize = 100_000;
+const MAX_CONTEXT: usize = 1_000;
+
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let filter = args
         .filter
         .filter(args.query.clone(), args.include_interviewer)?;
     if args.limit == 0 {
         bail!("--limit must be at least 1");
+    }
+    // Bounded: a limit allocates its ranking up front, and context is read per hit.
+    if args.limit > MAX_LIMIT {
+        bail!("--limit {} is more than {MAX_LIMIT}; to list every match use `qcode export quotes` (it streams)", args.limit);
+    }
+    if args.context > MAX_CONTEXT {
+        bail!("--context {} is more than {MAX_CONTEXT} paragraphs; `qcode segments FILE` shows a whole transcript", args.context);
     }
     let mut index = open_fresh_index(ctx)?;
     // A typo in a filter is an error with a hint, not "no matching segments".

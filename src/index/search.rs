@@ -216,7 +216,7 @@ impl SearchIndex {
                 let all = &interviews[&segment.interview];
                 if let Some(i) = all.iter().position(|s| s.id == segment.id) {
                     before = all[i.saturating_sub(req.context)..i].to_vec();
-                    after = all[i + 1..(i + 1 + req.context).min(all.len())].to_vec();
+                    after = all[i + 1..(i + 1).saturating_add(req.context).min(all.len())].to_vec();
                 }
             }
             // Masked only now: the context above is found by the real ids.

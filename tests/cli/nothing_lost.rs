@@ -70,3 +70,13 @@ fn a_killed_runs_temporaries_are_removed_by_the_next() {
     assert!(fresh.exists(), "a young one may be another run's: kept");
     assert!(p.file("out/quotes.csv").exists());
 }
+
+#[test]
+fn huge_limits_and_contexts_are_errors_not_aborts() {
+    let p = Project::coded();
+    let (_, err) = p.run(&["search", "trust", "--context", "18446744073709551615"], 2);
+    assert!(err.contains("more than 1000 paragraphs"), "{err}");
+    let (_, err) = p.run(&["search", "trust", "--limit", "100000000"], 2);
+    assert!(err.contains("more than 100000"), "{err}");
+    assert!(!err.contains("panicked"));
+}
