@@ -37,17 +37,21 @@ impl Coder {
         }
     }
 
-    /// Every coder of the codings store, in name order: a unit for each segment the coder has a
-    /// row for (the codes coded or accepted; rejected and empty rows say it was looked at).
-    /// Proposed rows are no one's decision yet and are left out.
+    /// Every coder of the codings store, in name order (see [`Coder::from_rows`]).
     pub fn from_store(store: &crate::codings::Store) -> Vec<Coder> {
-        let mut coders: std::collections::BTreeMap<&str, Coder> = Default::default();
-        for r in &store.rows {
-            let r = &r.row;
+        Coder::from_rows(store.rows.iter().map(|r| &r.row))
+    }
+
+    /// The coders of `rows`, in name order: a unit for each segment a coder has a row for (the
+    /// codes coded or accepted; rejected and empty rows say it was looked at). Proposed rows
+    /// are no one's decision yet and are left out.
+    pub fn from_rows<'a>(rows: impl Iterator<Item = &'a crate::codings::CodingRow>) -> Vec<Coder> {
+        let mut coders: std::collections::BTreeMap<String, Coder> = Default::default();
+        for r in rows {
             if r.status == crate::codings::Status::Proposed {
                 continue;
             }
-            let c = coders.entry(&r.coder).or_insert_with(|| Coder {
+            let c = coders.entry(r.coder.clone()).or_insert_with(|| Coder {
                 name: r.coder.clone(),
                 units: Default::default(),
             });

@@ -27,66 +27,15 @@ pub struct Coder {
 /// The name of the coder made from the current codebook.
 pub const MACHINE: &str = "machine";
 
-/// Read a codings CSV: `segment_id` and `code` columns (an empty code means the segment was
-/// coded with nothing), an optional `coder` column (default: the file name). Several coders per
-/// file are allowed.
+/// Read a codings CSV as the codings store reads it (`segment_id` and `code` columns, an
+/// optional `coder` column, default the file name; several coders per file allowed), each
+/// coder's rows made units as [`Coder::from_rows`] says. A row without a `segment_id` (one
+/// found by its interview and text) is tied only when the file is in the project's codings/.
 pub fn read_codings(path: &Path, text: &str) -> Result<Vec<Coder>, SourceError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| SourceError::new(path, 1, 1, e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(seg), Some(code)) = (col("segment_id"), col("code")) else {
-        return Err(SourceError::new(
-            path,
-            1,
-            1,
-            "a codings file needs `segment_id` and `code` columns",
-        )
-        .with_source(text)
-        .with_help("one row per segment and code; add a `coder` column to hold several coders"));
-    };
-    let coder_col = col("coder");
-    let default = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "coder".into());
-    let mut coders: BTreeMap<String, Coder> = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            SourceError::new(path, line, 1, e.to_string())
-                .with_source(text)
-                .with_help("every row needs as many fields as the header")
-        })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).unwrap_or("");
-        let id = get(Some(seg));
-        if id.is_empty() {
-            return Err(
-                SourceError::new(path, line, 1, "this row has no segment_id").with_source(text),
-            );
-        }
-        let name = match get(coder_col) {
-            "" => default.clone(),
-            c => c.to_string(),
-        };
-        let coder = coders.entry(name.clone()).or_insert_with(|| Coder {
-            name,
-            units: BTreeMap::new(),
-        });
-        let codes = coder.units.entry(id.to_string()).or_default();
-        let code = get(Some(code));
-        if !code.is_empty() {
-            codes.insert(code.to_string());
-        }
-    }
-    Ok(coders.into_values().collect())
+    let rows = crate::codings::read_rows(path, text)?;
+    Ok(Coder::from_rows(
+        rows.iter().filter(|r| !r.segment_id.is_empty()),
+    ))
 }
 
 /// Which codes to compare, and who is gold.
