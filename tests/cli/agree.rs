@@ -164,7 +164,9 @@ fn human_coders_only_and_edge_cases() {
     p.write("codings/bad.csv", "segment,code\nx,y\n");
     let (_, err) = p.run(&["agree", "codings/bad.csv"], 2);
     assert!(
-        err.contains("codings/bad.csv:1:1: a codings file needs `segment_id` and `code` columns"),
+        err.contains(
+            "codings/bad.csv:1:1: a codings file needs a `code` column and a `segment_id`"
+        ),
         "{err}"
     );
 }
