@@ -2,7 +2,7 @@
 # Counts, on the real Horizon inquiry transcripts (../shared/data/pohi-inquiry), the segments
 # whose text still holds a line that is not speech: an oath or affirmation (`(sworn)`,
 # `(affirmed)`), a bare time (`10.05 am`), a reST/Markdown heading, or an all-caps heading line.
-# qcode's non-speech rules (docs: Transcripts) should leave none inside a turn.
+# qcode's non-speech rules (README: Transcripts) should leave none inside a turn.
 # Usage: bench/nonspeech.sh   (from the repository root; builds the release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +13,8 @@ fi
 cargo build --release --quiet
 q="$PWD/target/release/qcode"
 "$q" --project examples/pohi --quiet index >/dev/null || true
-"$q" --project examples/pohi --quiet export wide --format csv 2>/dev/null \
-  | python3 -c '
+count=$(mktemp)
+cat > "$count" <<'PY'
 import csv, re, sys
 csv.field_size_limit(1 << 30)
 rules = {
@@ -31,4 +31,6 @@ for row in csv.DictReader(sys.stdin):
         if r.search(row["text"]):
             found[k] += 1
 print(f"{n} segments; segments holding a line that is not speech: " + ", ".join(f"{k} {v}" for k, v in found.items()))
-'
+PY
+"$q" --project examples/pohi --quiet export wide --format csv | python3 "$count"
+rm -f "$count"
