@@ -17,6 +17,9 @@ mod output;
 mod record;
 mod refi;
 mod report;
+mod review;
+mod review_sheet;
+mod review_ui;
 mod search;
 mod segments;
 
@@ -69,6 +72,7 @@ pub enum Command {
     Count(count::Args),
     Memo(memo::MemoArgs),
     Memos(memo::MemosArgs),
+    Review(review::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -99,6 +103,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Count(args) => count::run(&ctx, args),
         Command::Memo(args) => memo::memo(&ctx, args),
         Command::Memos(args) => memo::memos(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
     }
 }
 

@@ -62,17 +62,21 @@ impl Verdict {
     }
 
     /// A `decision` cell: `accept`/`reject`, `a`/`r` (also `accepted`, `rejected`, `yes`, `no`,
-    /// `y`, `n`), any case; `Ok(None)` for an empty cell (not decided yet), `Err` for anything
-    /// else.
-    pub fn parse(cell: &str) -> Result<Option<Verdict>, ()> {
+    /// `y`, `n`), any case; `Ok(None)` for an empty cell (not decided yet).
+    pub fn parse(cell: &str) -> Result<Option<Verdict>, NotADecision> {
         match cell.trim().to_lowercase().as_str() {
             "" => Ok(None),
             "accept" | "a" | "accepted" | "yes" | "y" => Ok(Some(Verdict::Accept)),
             "reject" | "r" | "rejected" | "no" | "n" => Ok(Some(Verdict::Reject)),
-            _ => Err(()),
+            _ => Err(NotADecision(cell.trim().to_string())),
         }
     }
 }
+
+/// A `decision` cell that says neither accept nor reject.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a decision")]
+pub struct NotADecision(pub String);
 
 /// What deciding `code` on `segment` writes to `person`'s codings: their earlier decision on it
 /// (if any) taken out, and a row with the decision added, carrying the segment's interview,

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::codings::{Status, Store};
+use crate::codings::{CoderView, Status, Store};
 use crate::index::{Filter, IndexError, SearchIndex};
 
 use super::queue::{build_queue, Proposal};
@@ -21,11 +21,17 @@ pub struct Progress {
 }
 
 /// `person`'s review, by code id. Accepted and rejected count the person's decisions (each
-/// segment once; the last row standing), pending the proposals they have not decided.
+/// segment once; the last row standing), pending the proposals they have not decided. The
+/// index's view is set to the machine's while the proposals are read, then put back.
 pub fn progress(
-    index: &SearchIndex,
+    index: &mut SearchIndex,
     person: &str,
 ) -> Result<BTreeMap<String, Progress>, IndexError> {
+    let view = index.view().clone();
+    index.set_view(CoderView::machine());
+    let machine = build_queue(index, Source::Machine, &Filter::default());
+    index.set_view(view);
+    let machine = machine?;
     let store = index.store();
     let mut out: BTreeMap<String, Progress> = BTreeMap::new();
     for ((_, code), status) in decisions(store, person) {
@@ -36,7 +42,6 @@ pub fn progress(
             _ => {}
         }
     }
-    let machine = build_queue(index, Source::Machine, &Filter::default())?;
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     let suggested = store
         .rows
@@ -92,7 +97,7 @@ mod tests {
         index
             .refresh_codings(&Project::open(dir.path()).unwrap())
             .unwrap();
-        let got = progress(&index, "ann").unwrap();
+        let got = progress(&mut index, "ann").unwrap();
         assert_eq!(
             got["trust"],
             Progress {

@@ -33,8 +33,13 @@ pub struct Queue {
 
 /// The proposals of `of` on the segments `filter` keeps. Its codes and dimensions choose which
 /// proposed codes are reviewed (a code keeps its descendants too), not which segments: the
-/// segments are chosen by its query, roles, speakers, interviews and metadata.
+/// segments are chosen by its query, roles, speakers, interviews and metadata. The machine's
+/// codes are read through the index's view, which must be the machine's (the default).
 pub fn build_queue(index: &SearchIndex, of: Source, filter: &Filter) -> Result<Queue, IndexError> {
+    debug_assert!(
+        index.view().machine_only(),
+        "proposals are the machine's codes"
+    );
     let segments_only = Filter {
         codes: Vec::new(),
         dimensions: Vec::new(),

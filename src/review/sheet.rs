@@ -283,14 +283,8 @@ pub fn read_decisions(path: &Path, bytes: &[u8]) -> Result<Decisions, SourceErro
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let verdict = Verdict::parse(cell(decision)).map_err(|()| {
-            SourceError::new(
-                path,
-                *n,
-                decision + 1,
-                format!("row {n}: `{}` is not a decision", cell(decision)),
-            )
-            .with_help(
+        let verdict = Verdict::parse(cell(decision)).map_err(|e| {
+            SourceError::new(path, *n, decision + 1, format!("row {n}: {e}")).with_help(
                 "write accept or reject (a or r will do, any case); leave it empty to decide later",
             )
         })?;
@@ -316,13 +310,18 @@ pub struct Unrecorded {
     pub why: String,
 }
 
+/// A sheet's decisions checked against the index.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Each decision to record, with its segment.
+    pub ok: Vec<(Decided, Segment)>,
+    pub unrecorded: Vec<Unrecorded>,
+}
+
 /// The decisions that can be recorded, each with its segment, and those that cannot: a segment
 /// or a code that no longer exists, a grouping code, a row decided again further down (the
 /// later one is recorded).
-pub fn resolve(
-    index: &SearchIndex,
-    decisions: Vec<Decided>,
-) -> Result<(Vec<(Decided, Segment)>, Vec<Unrecorded>), IndexError> {
+pub fn resolve(index: &SearchIndex, decisions: Vec<Decided>) -> Result<Resolved, IndexError> {
     let mut ok: Vec<(Decided, Segment)> = Vec::new();
     let mut bad = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -363,7 +362,10 @@ pub fn resolve(
         }
     }
     bad.sort_by_key(|u| u.row);
-    Ok((ok, bad))
+    Ok(Resolved {
+        ok,
+        unrecorded: bad,
+    })
 }
 
 fn unrecorded(d: &Decided, why: String) -> Unrecorded {
