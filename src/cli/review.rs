@@ -103,11 +103,6 @@ pub fn nothing_proposed(of: Source) -> String {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let person = reviewer(ctx, args.coder.as_deref(), "review")?;
     let privacy = args.privacy.privacy()?;
-    let scripted = std::env::var_os(super::review_ui::SCRIPT_ENV).is_some();
-    let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-    if !(scripted || terminal) {
-        bail!("qcode review needs a terminal; to decide in a spreadsheet instead: qcode export review --coder {person} -o review.xlsx");
-    }
     let started = std::time::Instant::now();
     let index = open_fresh_index(ctx)?;
     let of = Source::from(args.of);
@@ -128,6 +123,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             session.queue.proposals.len()
         ));
         return Ok(ExitCode::SUCCESS);
+    }
+    let scripted = std::env::var_os(super::review_ui::SCRIPT_ENV).is_some();
+    let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if !(scripted || terminal) {
+        bail!("qcode review needs a terminal; to decide in a spreadsheet instead: qcode export review --coder {person} -o review.xlsx");
     }
     let redactor = privacy.redactor_for_index(&index)?;
     let app = App::new(ctx, &index, session, redactor);

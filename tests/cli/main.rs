@@ -25,6 +25,7 @@ mod privacy;
 mod refi;
 mod refi_import;
 mod report;
+mod review;
 mod robust;
 mod search;
 mod too_large;
