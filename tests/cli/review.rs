@@ -743,4 +743,55 @@ fn our_own_xlsx_filled_in_reads_back_and_a_bad_decision_stops_everything() {
     );
     let (_, err) = p.run(&["import", "review", "missing.csv", "--coder", "ann"], 2);
     assert!(err.contains("cannot read missing.csv"), "{err}");
+    // Decided twice: the later row is recorded, the earlier reported; a grouping code is not
+    // a decision.
+    p.write(
+        "codebook/groups.toml",
+        "[codes.themes]\nlabel = \"Themes\"\ncodable = false\n",
+    );
+    p.write(
+        "twice.csv",
+        "segment_id,code,decision\neastbrook-01:2.1,trust,a\neastbrook-01:2.1,trust,r\neastbrook-01:2.1,themes,a\n",
+    );
+    let (_, err) = p.run(&["import", "review", "twice.csv", "--coder", "ann"], 1);
+    assert!(err.contains("twice.csv row 2: trust on eastbrook-01:2.1: not recorded: decided again in row 3 (that one is recorded)"), "{err}");
+    assert!(err.contains("twice.csv row 4: themes on eastbrook-01:2.1: not recorded: `themes` is a grouping code"), "{err}");
+    assert!(decisions(&p).contains(&row("eastbrook-01:2.1", "trust", "rejected")));
+    let (_, err) = p.run(&["import", "review", "r.txt", "--coder", "ann"], 2);
+    assert!(err.contains("cannot read r.txt"), "{err}");
+    p.write("empty.csv", "segment_id,code\n");
+    let (_, err) = p.run(&["import", "review", "empty.csv", "--coder", "ann"], 2);
+    assert!(
+        err.contains("needs the columns segment_id, code and decision"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_decision_that_cannot_be_written_is_said_on_screen_and_the_screen_stays() {
+    let p = indexed();
+    // A codings file the store cannot read is never edited.
+    p.write("codings/ann.csv", "id,code\n1,x\n");
+    p.write(
+        "codings/bob.csv",
+        "segment_id,code\neastbrook-01:2.1,trust\n",
+    );
+    let (f, err) = review(&p, &["--coder", "ann"], "a", &[]);
+    assert!(err.contains("warning: codings file left out"), "{err}");
+    let after = &f[1].1;
+    assert!(
+        after.contains("! not written: codings/ann.csv:1:1: a codings file needs"),
+        "{after}"
+    );
+    assert!(
+        after.contains("1 of 8") && after.contains("Proposed: trust"),
+        "it stays:\n{after}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.file("codings/ann.csv")).unwrap(),
+        "id,code\n1,x\n"
+    );
+    // A filter's typo is an error with a hint, as in search.
+    let (_, err) = p.run(&["review", "--coder", "ann", "--role", "residnt"], 2);
+    assert!(err.contains("did you mean `resident`"), "{err}");
 }
