@@ -475,102 +475,96 @@ impl<'a> App<'a> {
         )
     }
 
-    /// Draw the whole screen.
+    /// Draw the whole screen: title, the segment (or the help, or the end), the proposal, a
+    /// message line and the keys.
     pub fn draw(&self, f: &mut Frame) {
-        let [title, id, body, proposal, evidence, yours, message, help] = Layout::vertical([
+        let [title, id, body, proposal, message, help] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
+            Constraint::Length(3),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
         .areas(f.area());
-        let st = &self.styles;
         f.render_widget(
-            Paragraph::new(self.title_line(title.width as usize)).style(st.title),
+            Paragraph::new(self.title_line(title.width as usize)).style(self.styles.title),
             title,
         );
-        let line = |s: String| Paragraph::new(s);
-        match &self.view {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let (id_line, text) = match &self.view {
             Some(v) => {
                 let state = self
                     .session
                     .state(v.index)
                     .map(|s| format!("   [you: {}]", said(s)))
                     .unwrap_or_default();
-                f.render_widget(
-                    Paragraph::new(format!("{}{state}", v.id_line))
-                        .style(Style::new().add_modifier(Modifier::BOLD)),
-                    id,
-                );
-                let text = if self.help {
-                    help_text()
-                } else {
-                    self.body(v, body.width as usize)
-                };
-                f.render_widget(
-                    Paragraph::new(text)
-                        .wrap(Wrap { trim: false })
-                        .scroll((self.scroll, 0)),
-                    body,
-                );
-                f.render_widget(
-                    Paragraph::new(Line::from(vec![
-                        Span::raw("Proposed: "),
-                        Span::styled(v.code.clone(), st.code),
-                        Span::raw(format!(" · {}", v.label)),
-                    ])),
-                    proposal,
-                );
-                let ev = if v.evidence.is_empty() {
-                    "(no evidence recorded)".to_string()
-                } else {
-                    v.evidence.clone()
-                };
-                f.render_widget(line(format!("Evidence: {ev}")), evidence);
-                let theirs = self.theirs(&v.segment.id);
-                f.render_widget(
-                    line(format!(
-                        "Yours here: {}",
-                        if theirs.is_empty() {
-                            "none yet".to_string()
-                        } else {
-                            theirs.join(", ")
-                        }
-                    )),
-                    yours,
-                );
+                f.render_widget(Paragraph::new(self.proposal(v)), proposal);
+                (
+                    format!("{}{state}", v.id_line),
+                    self.body(v, body.width as usize),
+                )
             }
-            None => {
-                f.render_widget(line("Nothing left to review here.".into()), id);
-                let text = if self.help {
-                    help_text()
-                } else {
-                    Text::from(self.done_text())
-                };
-                f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), body);
-            }
-        }
-        let (msg, style) = match &self.mode {
-            Mode::AddCode(s) => (
-                format!("Add code: {s}_   (Tab completes, Enter adds, Esc cancels)"),
-                Style::new().add_modifier(Modifier::BOLD),
+            None => (
+                "Nothing left to review here.".to_string(),
+                Text::from(self.done_text()),
             ),
-            Mode::Memo(s) => (
-                format!("Memo: {s}_   (Enter saves, Esc cancels)"),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Mode::Normal if self.message.1 => (format!("! {}", self.message.0), st.error),
-            Mode::Normal => (self.message.0.clone(), Style::new()),
         };
-        f.render_widget(Paragraph::new(msg).style(style), message);
+        f.render_widget(Paragraph::new(id_line).style(bold), id);
+        let text = if self.help { help_text() } else { text };
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll, 0)),
+            body,
+        );
+        f.render_widget(self.message_line(), message);
         f.render_widget(
             Paragraph::new(HELP).style(Style::new().add_modifier(Modifier::REVERSED)),
             help,
         );
+    }
+
+    /// The proposed code, its evidence, and the codes the person gives the segment.
+    fn proposal(&self, v: &View) -> Text<'static> {
+        let evidence = if v.evidence.is_empty() {
+            "(no evidence recorded)"
+        } else {
+            &v.evidence
+        };
+        let theirs = self.theirs(&v.segment.id);
+        let theirs = if theirs.is_empty() {
+            "none yet".to_string()
+        } else {
+            theirs.join(", ")
+        };
+        Text::from(vec![
+            Line::from(vec![
+                Span::raw("Proposed: "),
+                Span::styled(v.code.clone(), self.styles.code),
+                Span::raw(format!(" · {}", v.label)),
+            ]),
+            Line::raw(format!("Evidence: {evidence}")),
+            Line::raw(format!("Yours here: {theirs}")),
+        ])
+    }
+
+    /// What is being typed, else the last message (an error marked `!`).
+    fn message_line(&self) -> Paragraph<'static> {
+        let typing = Style::new().add_modifier(Modifier::BOLD);
+        match &self.mode {
+            Mode::AddCode(s) => Paragraph::new(format!(
+                "Add code: {s}_   (Tab completes, Enter adds, Esc cancels)"
+            ))
+            .style(typing),
+            Mode::Memo(s) => {
+                Paragraph::new(format!("Memo: {s}_   (Enter saves, Esc cancels)")).style(typing)
+            }
+            Mode::Normal if self.message.1 => {
+                Paragraph::new(format!("! {}", self.message.0)).style(self.styles.error)
+            }
+            Mode::Normal => Paragraph::new(self.message.0.clone()),
+        }
     }
 
     fn title_line(&self, width: usize) -> String {
