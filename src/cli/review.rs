@@ -24,6 +24,9 @@ use super::Context;
 #[command(
     after_help = "Keys: a accept · r reject · c add another code · m memo · b back · s skip · q quit · ? help · ↑↓ scroll
 
+--code and --dimension choose which proposed codes are reviewed (a code with its descendants); \
+the other filters choose which segments.
+
 Examples:
   qcode review --coder ann                      # the machine's codes, all of them
   qcode review --coder ann --code trust --interview northmoor-01
@@ -42,8 +45,7 @@ pub struct Args {
     /// Only segments matching this search query (words, "phrases", prefix*, OR, NOT).
     #[arg(long, value_name = "QUERY")]
     query: Option<String>,
-    /// --code and --dimension choose which proposed codes are reviewed; the other filters
-    /// which segments.
+    // --code and --dimension choose proposed codes here, not segments (see after_help).
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]

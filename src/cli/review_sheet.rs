@@ -22,10 +22,15 @@ use super::Context;
 /// Write the proposals still to decide as a sheet (segment_id, code, code_label, evidence,
 /// text, decision) to fill in and bring back with `qcode import review`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:
+#[command(
+    after_help = "--code and --dimension choose which proposed codes are listed (a code with its \
+descendants); the other filters choose which segments.
+
+Examples:
   qcode export review --coder ann -o review.xlsx
   qcode export review --coder ann --of suggested --code trust -o trust.csv
-  qcode import review review.xlsx --coder ann      # once `decision` is filled in")]
+  qcode import review review.xlsx --coder ann      # once `decision` is filled in"
+)]
 pub struct ExportArgs {
     /// The person deciding; default: NAME of qcode.toml's `[coding] use = "reviewed:NAME"`.
     #[arg(long, value_name = "NAME")]
@@ -39,8 +44,7 @@ pub struct ExportArgs {
     /// Only segments matching this search query (words, "phrases", prefix*, OR, NOT).
     #[arg(long, value_name = "QUERY")]
     query: Option<String>,
-    /// --code and --dimension choose which proposed codes are listed; the other filters
-    /// which segments.
+    // --code and --dimension choose proposed codes here, not segments (see after_help).
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
