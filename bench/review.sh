@@ -9,9 +9,9 @@
 #
 #   bench/review.sh [N]        (builds the release binary; BENCH_WORK=DIR keeps the project)
 #
-# Prints each timing, the median of 5 runs: warm (nothing changed since the last run) and after
-# a decision (codings/NAME.csv changed, so the store is tied to the segments again, as it is on
-# every reopening after a session), and `qcode codes --coder NAME` and `export review` beside.
+# Prints the median of 5 runs, wall and CPU seconds: opening warm (nothing changed since the last
+# run) and after a session (codings/NAME.csv changed, so the codings store is redone, as on every
+# reopening), and `qcode codes --coder NAME` and `export review` beside. Needs /usr/bin/time, bc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -73,35 +73,33 @@ PY
   touch "$proj/.qcode-bench-done"
 fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now() { date +%s.%N; }
-report() { # label, times...: the median
-  local label=$1; shift
-  printf '%-58s %6.3f s  (runs: %s)\n' "$label" "$(printf '%s\n' "$@" | median)" "$*"
+walls=(); cpus=()
+run_timed() { # command...: one run, its wall and CPU (user + system) seconds added to the lists
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null 2>&1 || true
+  read -r wall user sys < "$work/time"
+  walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc)")
 }
-timed() { # label, command...: the median wall seconds of 5 runs
-  local label=$1; shift
-  local times=()
-  for _ in 1 2 3 4 5; do
-    local t0; t0=$(now)
-    "$@" >/dev/null 2>&1 || true
-    times+=("$(echo "$(now) - $t0" | bc)")
-  done
-  report "$label" "${times[@]}"
+report() { # label: the medians of the runs so far, and the list is emptied
+  printf '%-58s %6.2f s wall  %6.2f s CPU  (wall: %s)\n' "$1" \
+    "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)" "${walls[*]}"
+  walls=(); cpus=()
 }
 open_review() { QCODE_REVIEW_KEYS=q "$q" --project "$proj" review --coder bench; }
 echo "project: $proj ($n segments; $(($(wc -l < "$work/all.csv") - 1)) proposal rows before the 10000 decisions)"
-echo "machine: $(nproc) cores, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg) (wall times stretch with load; CPU times less)"
 open_review >/dev/null 2>&1 || true # the index and store brought up to date once
-timed "qcode review opens (warm)" open_review
-# After a decision: one written untimed (skip, then accept: a new row each time), then timed.
-times=()
+for _ in 1 2 3 4 5; do run_timed env QCODE_REVIEW_KEYS=q "$q" --project "$proj" review --coder bench; done
+report "qcode review opens (warm)"
+# After a session: a decision written untimed (skip, then accept: a new row each time), so the
+# store is redone from codings/ on opening, as on every reopening after a session.
 for _ in 1 2 3 4 5; do
   QCODE_REVIEW_KEYS=sa "$q" --project "$proj" review --coder bench >/dev/null 2>&1
-  t0=$(now)
-  open_review >/dev/null 2>&1 || true
-  times+=("$(echo "$(now) - $t0" | bc)")
+  run_timed env QCODE_REVIEW_KEYS=q "$q" --project "$proj" review --coder bench
 done
-report "qcode review opens after a decision (store tied again)" "${times[@]}"
-timed "qcode codes --coder bench (review progress)" "$q" --project "$proj" codes --coder bench
-timed "qcode export review -o FILE.csv (every pending proposal)" \
-  "$q" --project "$proj" export review --coder bench -o "$work/pending.csv" --force
+report "qcode review opens after a session (store redone)"
+for _ in 1 2 3 4 5; do run_timed "$q" --project "$proj" codes --coder bench; done
+report "qcode codes --coder bench (review progress)"
+for _ in 1 2 3 4 5; do
+  run_timed "$q" --project "$proj" export review --coder bench -o "$work/pending.csv" --force
+done
+report "qcode export review -o FILE.csv (every pending proposal)"

@@ -249,12 +249,11 @@ impl<'a> App<'a> {
             KeyCode::Char('r' | 'n') => self.decide(Verdict::Reject)?,
             KeyCode::Char('c') if here => self.mode = Mode::AddCode(String::new()),
             KeyCode::Char('m') if here => self.mode = Mode::Memo(String::new()),
+            KeyCode::Char('s') | KeyCode::Right if self.session.at().is_some() => {
+                self.session.skip()
+            }
             KeyCode::Char('c' | 'm' | 's') | KeyCode::Right => {
-                if here {
-                    self.session.skip();
-                } else {
-                    self.say("nothing pending after this: b goes back, q quits");
-                }
+                self.say("nothing pending after this: b goes back, q quits")
             }
             KeyCode::Char('b') | KeyCode::Left | KeyCode::Backspace => {
                 if !self.session.back() {
@@ -505,6 +504,9 @@ impl<'a> App<'a> {
                     self.body(v, body.width as usize),
                 )
             }
+            // Its segment went from the index while the screen was open (said on the message
+            // line): only skipping goes on from here.
+            None if self.session.at().is_some() => (String::new(), Text::default()),
             None => (
                 "Nothing left to review here.".to_string(),
                 Text::from(self.done_text()),
