@@ -15,6 +15,7 @@ pub mod privacy;
 pub mod project;
 pub mod refi;
 pub mod report;
+pub mod review;
 pub mod roles;
 pub mod text;
 pub mod transcript;

@@ -39,6 +39,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let mut index = open_fresh_index(ctx)?;
     args.coder.apply(&ctx.project.coding_use, &mut index)?;
+    // One person's codings or review: how far their review of the proposals has come.
+    let review = super::review::progress_for(&mut index)?;
+    let reviewed = |id: &str| {
+        review
+            .as_ref()
+            .map(|r| r.get(id).copied().unwrap_or_default())
+    };
     args.privacy.apply(ctx, &mut index)?;
     // The dataset keeps respondent segments and the codes each reaches (with ancestors).
     let ds = Dataset::new(index.codebook().clone(), index.all_segments()?);
@@ -80,10 +87,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 codebook.version,
                 codebook.codes.len()
             )?;
-            writeln!(
+            write!(
                 out,
                 "{:<40} {:<12} {:>9} {:>11}",
                 "code", "dimension", "segments", "interviews"
+            )?;
+            writeln!(
+                out,
+                "{}",
+                if review.is_some() {
+                    "  accepted rejected  pending"
+                } else {
+                    ""
+                }
             )?;
             for c in &codebook.codes {
                 let name = format!("{}{}", "  ".repeat(codebook.depth(&c.id)), c.id);
@@ -92,7 +108,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     .get(c.id.as_str())
                     .map(BTreeSet::len)
                     .unwrap_or(0);
-                writeln!(out, "{name:<40} {:<12} {n:>9} {i:>11}", c.dimension)?;
+                write!(out, "{name:<40} {:<12} {n:>9} {i:>11}", c.dimension)?;
+                match reviewed(&c.id) {
+                    Some(p) => writeln!(
+                        out,
+                        "  {:>8} {:>8} {:>8}",
+                        p.accepted, p.rejected, p.pending
+                    )?,
+                    None => writeln!(out)?,
+                }
             }
             writeln!(
                 out,
@@ -138,7 +162,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     ])?;
                 }
             } else {
-                w.write_record([
+                let mut header = vec![
                     "code",
                     "label",
                     "dimension",
@@ -147,23 +171,31 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                     "segments",
                     "interviews",
                     "share_of_respondent_segments",
-                ])?;
+                ];
+                if review.is_some() {
+                    header.extend(["accepted", "rejected", "pending"]);
+                }
+                w.write_record(header)?;
                 for c in &codebook.codes {
                     let n = seg_count.get(c.id.as_str()).copied().unwrap_or(0);
                     let i = interviews
                         .get(c.id.as_str())
                         .map(BTreeSet::len)
                         .unwrap_or(0);
-                    w.write_record([
-                        c.id.as_str(),
-                        &c.label,
-                        &c.dimension,
-                        c.parent.as_deref().unwrap_or(""),
-                        &codebook.depth(&c.id).to_string(),
-                        &n.to_string(),
-                        &i.to_string(),
-                        &format!("{:.4}", share(n) / 100.0),
-                    ])?;
+                    let mut record = vec![
+                        c.id.clone(),
+                        c.label.clone(),
+                        c.dimension.clone(),
+                        c.parent.clone().unwrap_or_default(),
+                        codebook.depth(&c.id).to_string(),
+                        n.to_string(),
+                        i.to_string(),
+                        format!("{:.4}", share(n) / 100.0),
+                    ];
+                    if let Some(p) = reviewed(&c.id) {
+                        record.extend([p.accepted, p.rejected, p.pending].map(|n| n.to_string()));
+                    }
+                    w.write_record(record)?;
                 }
             }
             w.flush()?;
@@ -173,11 +205,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 .codes
                 .iter()
                 .map(|c| {
-                    json!({
+                    let mut code = json!({
                         "code": c.id, "label": c.label, "dimension": c.dimension, "parent": c.parent,
                         "segments": seg_count.get(c.id.as_str()).copied().unwrap_or(0),
                         "interviews": interviews.get(c.id.as_str()).map(BTreeSet::len).unwrap_or(0),
-                    })
+                    });
+                    if let Some(p) = reviewed(&c.id) {
+                        code["review"] = json!({"accepted": p.accepted, "rejected": p.rejected, "pending": p.pending});
+                    }
+                    code
                 })
                 .collect();
             let mut doc = json!({

@@ -135,6 +135,8 @@ enum Kind {
         #[arg(long)]
         force: bool,
     },
+    /// The proposed codes still to decide, as a sheet to fill in (see `qcode import review`).
+    Review(super::review_sheet::ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -228,6 +230,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             write_atomically(output, &bytes)?;
             return Ok(ExitCode::SUCCESS);
         }
+        Kind::Review(args) => return super::review_sheet::export(ctx, args),
         Kind::Quotes { common }
         | Kind::Wide { common, .. }
         | Kind::Crosstab { common, .. }

@@ -91,6 +91,8 @@ Examples:
         #[arg(long, value_name = "COLUMN")]
         text_col: Option<String>,
     },
+    /// Record the decisions of a filled-in review sheet (see `qcode export review`).
+    Review(super::review_sheet::ImportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -134,6 +136,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             let coder = person(&coder, "import codings")?;
             return codings(ctx, &file, &coder, append, &choice);
         }
+        Kind::Review(args) => return super::review_sheet::import(ctx, &args),
     };
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let project = read_qdpx(&bytes).with_context(|| format!("{}", file.display()))?;

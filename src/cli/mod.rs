@@ -17,6 +17,9 @@ pub mod output;
 mod record;
 mod refi;
 mod report;
+mod review;
+mod review_sheet;
+mod review_ui;
 mod roles;
 mod search;
 mod segments;
@@ -71,6 +74,7 @@ pub enum Command {
     Memo(memo::MemoArgs),
     Memos(memo::MemosArgs),
     Roles(roles::Args),
+    Review(review::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Memo(args) => memo::memo(&ctx, args),
         Command::Memos(args) => memo::memos(&ctx, args),
         Command::Roles(args) => roles::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
     }
 }
 

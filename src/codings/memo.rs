@@ -78,6 +78,20 @@ impl Memo {
     }
 }
 
+/// A coder's memo file with `memo` appended: `existing` is its text (`None`: no file yet, which
+/// starts with a title), newest last, a blank line between memos.
+pub fn appended(existing: Option<&str>, memo: &Memo) -> String {
+    let mut text = match existing {
+        Some(t) => t.to_string(),
+        None => format!("# Memos of {}\n\n", memo.coder),
+    };
+    if !text.ends_with("\n\n") {
+        text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
+    }
+    text.push_str(&memo.entry());
+    text
+}
+
 /// The memos of one coder's file (`coder` is the file's stem). Text before the first heading
 /// (a title the researcher added) is not a memo and is skipped.
 pub fn parse(path: &Path, coder: &str, text: &str) -> Result<Vec<Memo>, SourceError> {

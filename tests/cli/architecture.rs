@@ -187,6 +187,8 @@ const BINARY_ONLY: &[&str] = &[
     "clap_mangen",
     "indicatif",
     "mimalloc",
+    "ratatui",
+    "crossterm",
 ];
 
 fn binary_only_crate(code: &str) -> Option<&'static str> {

@@ -26,6 +26,7 @@ mod privacy;
 mod refi;
 mod refi_import;
 mod report;
+mod review;
 mod robust;
 mod roles;
 mod search;

@@ -124,6 +124,21 @@ pub fn read_sheet(path: &Path, bytes: &[u8], choice: &ColumnChoice) -> Result<Sh
     })
 }
 
+/// Every row of a sheet with its number, as [`read_sheet`] reads them (XLSX when the file is a
+/// zip or named .xlsx, else CSV in any of its delimiters and encodings): for other sheets qcode
+/// reads back, such as `qcode import review`'s.
+pub fn read_cells(path: &Path, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SourceError> {
+    let is_xlsx = bytes.starts_with(b"PK\x03\x04")
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        xlsx_cells(path, bytes)
+    } else {
+        csv_cells(path, bytes)
+    }
+}
+
 /// The codes of a cell: one a line; also split at commas in Dedoose's combined column.
 fn split_codes(cell: &str, comma: bool) -> Vec<String> {
     cell.split(['\n', '\r'])
