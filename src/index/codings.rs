@@ -4,7 +4,7 @@
 //! every codings file. The saved store is redone when a codings file or the index changes, the
 //! way an edited transcript is re-indexed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -224,10 +224,12 @@ impl SearchIndex {
             .iter()
             .map(|(s, _)| (s.id.as_str(), s.interview.as_str()))
             .collect();
-        // The interviews rows are in: read whole, with text, to check and re-anchor.
+        let known: BTreeSet<&str> = bare.iter().map(|(s, _)| s.interview.as_str()).collect();
+        // The interviews rows are in (or were, under an id since made a path): read whole, with
+        // text, to check and re-anchor.
         let wanted: HashSet<&str> = rows
             .iter()
-            .map(|(_, _, r)| row_interview(r, &interview_of_id))
+            .flat_map(|(_, _, r)| now_called(row_interview(r, &interview_of_id), &known))
             .collect();
         let keep: HashSet<String> = bare
             .iter()
@@ -253,11 +255,25 @@ impl SearchIndex {
         let mut orphans = Vec::new();
         for (file, line, row) in rows {
             let interview = row_interview(&row, &interview_of_id).to_string();
-            let places: Vec<Place<'_>> = by_interview
-                .get(interview.as_str())
-                .map(|v| v.iter().map(|s| place(s)).collect())
-                .unwrap_or_default();
-            match anchor(&row, &places) {
+            let places_in = |iv: &str| -> Vec<Place<'_>> {
+                by_interview
+                    .get(iv)
+                    .map(|v| v.iter().map(|s| place(s)).collect())
+                    .unwrap_or_default()
+            };
+            let mut places = places_in(&interview);
+            let mut anchored = anchor(&row, &places);
+            for renamed in now_called(&interview, &known).filter(|iv| *iv != interview) {
+                if !matches!(anchored, Anchor::Orphan(_)) {
+                    break;
+                }
+                let there = places_in(renamed);
+                let found = anchor(&row, &there);
+                if !matches!(found, Anchor::Orphan(_)) {
+                    (places, anchored) = (there, found);
+                }
+            }
+            match anchored {
                 Anchor::Kept => stored.push(StoredRow {
                     file,
                     line,
@@ -293,6 +309,23 @@ impl SearchIndex {
         }
         Ok(Store::new(stored, orphans, unreadable))
     }
+}
+
+/// What interview `iv` may be called now: itself while the index has it; else every interview
+/// whose id is a path ending in it (`module-1/x` for `x`: its file came to share its name with
+/// another, and both took their paths), in id order.
+fn now_called<'a>(iv: &'a str, known: &BTreeSet<&'a str>) -> impl Iterator<Item = &'a str> {
+    let gone = !known.contains(iv);
+    let suffix = format!("/{iv}");
+    let renamed: Vec<&'a str> = match gone && !iv.is_empty() {
+        true => known
+            .iter()
+            .copied()
+            .filter(|k| k.ends_with(&suffix))
+            .collect(),
+        false => Vec::new(),
+    };
+    std::iter::once(iv).chain(renamed)
 }
 
 /// The interview a row belongs to: its own column, else its segment's (if it exists), else the
