@@ -190,7 +190,11 @@ impl Project {
             }
             Err(_) => config_text.clone(),
         };
-        let (ids, folders, cases) = project_keys(&raw.project, &config_path, &config_text)?;
+        let ProjectKeys {
+            ids,
+            folders,
+            cases,
+        } = project_keys(&raw.project, &config_path, &config_text)?;
         let corpus = raw.project.corpus.unwrap_or_else(|| "corpus".into());
         let codebook = raw.project.codebook.unwrap_or_else(|| "codebook".into());
         Ok(Project {
@@ -306,12 +310,16 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `[project] ids`, `folders` and `cases`, checked: an error is located at its value.
-fn project_keys(
-    raw: &RawProject,
-    path: &Path,
-    text: &str,
-) -> Result<(IdRule, Option<Vec<String>>, Option<CasesSetting>), SourceError> {
+/// `[project] ids`, `folders` and `cases`: how interviews are named, and where they take
+/// attributes from.
+struct ProjectKeys {
+    ids: IdRule,
+    folders: Option<Vec<String>>,
+    cases: Option<CasesSetting>,
+}
+
+/// [`ProjectKeys`] as qcode.toml writes them, checked: an error is located at its value.
+fn project_keys(raw: &RawProject, path: &Path, text: &str) -> Result<ProjectKeys, SourceError> {
     let at = |v: &Spanned<String>, msg: String, help: &str| {
         let (l, c) = in_string(text, v);
         SourceError::new(path, l, c, msg)
@@ -356,7 +364,11 @@ fn project_keys(
             col,
         }
     });
-    Ok((ids, folders, cases))
+    Ok(ProjectKeys {
+        ids,
+        folders,
+        cases,
+    })
 }
 
 fn settings_from(
@@ -579,6 +591,36 @@ mod tests {
         assert_eq!((e.line, e.col), (3, 22), "{e}");
         let e = config("[transcript]\ninterviewer = 'I'\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn ids_folders_and_cases_are_read_and_bad_values_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = |text: &str| {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+            Project::open(dir.path())
+        };
+        let p = config("").unwrap();
+        assert_eq!((p.ids, &p.folders, &p.cases), (IdRule::Name, &None, &None));
+        let p =
+            config("[project]\nids = 'path'\nfolders = ['module', 'day']\ncases = 'meta/c.xlsx'\n")
+                .unwrap();
+        assert_eq!(p.ids, IdRule::Path);
+        assert_eq!(
+            p.folders,
+            Some(vec!["module".to_string(), "day".to_string()])
+        );
+        let cases = p.cases.unwrap();
+        assert_eq!(
+            (cases.path.as_str(), cases.line, cases.col),
+            ("meta/c.xlsx", 4, 10)
+        );
+        let e = config("[project]\nids = 'file'\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 8), "{e}");
+        assert!(e.help.unwrap_or_default().contains("\"path\""));
+        let e = config("[project]\nfolders = ['module', ' ']\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 23), "{e}");
+        assert!(e.message.contains("not a metadata key"), "{e}");
     }
 
     #[test]

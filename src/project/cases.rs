@@ -463,6 +463,20 @@ mod tests {
     }
 
     #[test]
+    fn a_workbook_that_is_none_is_an_error_with_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cases.xlsx");
+        std::fs::write(&path, "id,area\n").unwrap();
+        let e = read_cases(Path::new("cases.xlsx"), &path).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("cases sheet is not a readable workbook"),
+            "{e}"
+        );
+        assert!(e.help.unwrap_or_default().contains(".xlsx or .csv"));
+    }
+
+    #[test]
     fn workbook_cells_read_numbers_and_dates_as_written() {
         use calamine::{Data, ExcelDateTime, ExcelDateTimeType};
         assert_eq!(cell_text(&Data::Float(40.0)), "40");

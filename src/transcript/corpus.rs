@@ -226,3 +226,105 @@ pub fn parse_file(
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Attributes, Cases};
+    use std::sync::Arc;
+
+    /// Parse `name` (written with `text`, and its sidecar `side` when given) under `ctx`.
+    fn parse(name: &str, text: &str, side: Option<&str>, ctx: &FileContext) -> Parsed {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        if let Some(side) = side {
+            std::fs::write(path.with_extension("yml"), side).unwrap();
+        }
+        let settings = TranscriptSettings::default();
+        parse_file(
+            &settings,
+            &RoleTable::default(),
+            name,
+            &path,
+            text.as_bytes(),
+            ctx,
+        )
+        .unwrap()
+    }
+
+    fn context() -> FileContext {
+        let mut cases = Cases::default();
+        cases.interviews.insert(
+            "m1/a".into(),
+            Attributes::from([
+                ("module".into(), "sheet".into()),
+                ("area".into(), "sheet".into()),
+            ]),
+        );
+        FileContext {
+            id: Some("m1/a".into()),
+            folders: Attributes::from([("folder".into(), "m1".into())]),
+            cases: Arc::new(cases),
+        }
+    }
+
+    #[test]
+    fn a_text_transcripts_sidecar_is_its_header_under_its_own() {
+        let side = "area: sidecar\nmode: video\nspeakers:\n  P1: {role: resident, gender: f}\n";
+        let text = "---\nmode: phone\n---\nP1: Hello.\n\nP2: Hi.\n";
+        let p = parse("a.txt", text, Some(side), &context());
+        let iv = &p.interviews[0];
+        assert_eq!(iv.id, "m1/a");
+        assert_eq!(iv.meta["area"], "sidecar");
+        assert_eq!(iv.meta["mode"], "phone");
+        assert_eq!(iv.meta["module"], "sheet");
+        assert_eq!(iv.meta["folder"], "m1");
+        assert_eq!(iv.segments[0].meta["gender"], "f");
+        assert!(!iv.segments[1].meta.contains_key("gender"));
+        assert_eq!(iv.segments[0].role, "resident");
+        // The sidecar's id names an interview whose header names none.
+        let p = parse("b.txt", "P1: Hello.\n", Some("id: named\n"), &context());
+        assert_eq!(p.interviews[0].id, "named");
+    }
+
+    #[test]
+    fn a_tables_rows_take_the_sidecar_and_the_sheet_under_their_own_columns() {
+        let side = "area: sidecar\nmode: video\nspeakers:\n  P1: {role: x, gender: f}\n";
+        let text = "id,speaker,text,area\nr1,P1,Hello,row\nr2,P2,Hi,\n";
+        let p = parse("t.csv", text, Some(side), &context());
+        let iv = &p.interviews[0];
+        assert_eq!(iv.id, "m1/a");
+        let (r1, r2) = (&iv.segments[0].meta, &iv.segments[1].meta);
+        assert_eq!((r1["area"].as_str(), r1["gender"].as_str()), ("row", "f"));
+        assert_eq!(
+            (r2["area"].as_str(), r2["mode"].as_str()),
+            ("sidecar", "video")
+        );
+        assert_eq!(
+            (r2["module"].as_str(), r2["folder"].as_str()),
+            ("sheet", "m1")
+        );
+        assert!(!r2.contains_key("gender"));
+    }
+
+    #[test]
+    fn a_malformed_sidecar_key_is_located_in_the_sidecar() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "P1: Hi.\n").unwrap();
+        std::fs::write(path.with_extension("yml"), "area: x\nplace: {a: b}\n").unwrap();
+        let settings = TranscriptSettings::default();
+        let e = parse_file(
+            &settings,
+            &RoleTable::default(),
+            "corpus/a.txt",
+            &path,
+            b"P1: Hi.\n",
+            &FileContext::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.path, Path::new("corpus/a.yml"));
+        assert_eq!((e.line, e.col), (2, 1), "{e}");
+    }
+}

@@ -170,7 +170,7 @@ impl<'t, R: Read> CsvRows<'t, R> {
             None => own,
             Some(o) => {
                 let declared = o.sidecar.speakers.get(speaker);
-                let mut meta = o.interview_meta(interview, &BTreeMap::new());
+                let mut meta = o.interview_meta(interview, &o.sidecar.meta);
                 meta.extend(o.speaker_meta(interview, speaker, declared));
                 meta.extend(own);
                 meta

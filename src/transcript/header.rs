@@ -252,14 +252,16 @@ fn declared_speaker(
                     speaker.attributes.insert(key, value);
                 }
                 Some(None) => {}
-                None => return Err(src.err(
-                    sl,
-                    sc,
-                    format!(
+                None => {
+                    return Err(src.err(
+                        sl,
+                        sc,
+                        format!(
                         "attribute `{key}` of speaker `{label}` must be a single value or a list"
                     ),
-                    "e.g. `P1: {role: resident, gender: f, age: 40-49}`",
-                )),
+                        "e.g. `P1: {role: resident, gender: f, age: 40-49}`",
+                    ))
+                }
             },
         }
     }
@@ -357,6 +359,36 @@ mod tests {
         let e = sidecar_format(p, "area: X\nformat: docs\n").unwrap_err();
         assert_eq!((e.line, e.col), (2, 1), "{e}");
         assert!(e.message.contains("`docs`"), "{e}");
+    }
+
+    #[test]
+    fn a_speakers_other_keys_are_its_attributes() {
+        let yaml = "speakers:\n  P1: {role: resident, name: Dana, gender: f, age: 40-49, langs: [en, cy], note: }\n";
+        let h = parse_header(Path::new("a.txt"), yaml, 2, "").unwrap();
+        let p1 = &h.speakers["P1"];
+        assert_eq!(
+            (p1.role_label.as_str(), p1.name.as_deref()),
+            ("resident", Some("Dana"))
+        );
+        assert_eq!(p1.attributes["gender"], "f");
+        assert_eq!(p1.attributes["age"], "40-49");
+        assert_eq!(p1.attributes["langs"], "en; cy");
+        assert!(
+            !p1.attributes.contains_key("note"),
+            "no value, no attribute"
+        );
+        let e = parse_header(
+            Path::new("a.txt"),
+            "speakers:\n  P1: {role: r, age: {from: 40}}\n",
+            2,
+            "",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "attribute `age` of speaker `P1` must be a single value or a list"
+        );
+        assert_eq!((e.line, e.col), (3, 3), "{e}");
     }
 
     #[test]
