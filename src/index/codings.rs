@@ -363,3 +363,18 @@ fn save(path: &Path, saved: &Saved) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interview_gone_is_looked_for_under_the_paths_that_end_in_it() {
+        let known = BTreeSet::from(["module-2/x", "module-1/x", "x-2", "y"]);
+        let called = |iv| now_called(iv, &known).collect::<Vec<_>>();
+        assert_eq!(called("y"), ["y"], "still there: itself only");
+        assert_eq!(called("x"), ["x", "module-1/x", "module-2/x"]);
+        assert_eq!(called("z"), ["z"]);
+        assert_eq!(called(""), [""]);
+    }
+}
