@@ -29,7 +29,15 @@ fn main() {
         .par_iter()
         .filter_map(|(rel, path)| {
             let bytes = std::fs::read(path).ok()?;
-            parse_file(&project.transcript, &codebook.roles, rel, path, &bytes).ok()
+            parse_file(
+                &project.transcript,
+                &codebook.roles,
+                rel,
+                path,
+                &bytes,
+                &Default::default(),
+            )
+            .ok()
         })
         .flat_map_iter(|p| p.interviews.into_iter().flat_map(|iv| iv.segments))
         .filter(|s| !s.interviewer)

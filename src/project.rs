@@ -1,6 +1,7 @@
-//! A qcode project: a folder with corpus/, codebook/, an optional qcode.toml and derived data in
-//! .qcode/. This module finds those paths, reads qcode.toml, lists the corpus and checks the
-//! codebook against it ([`check_codebook`]); it never writes to the corpus.
+//! A qcode project: a folder with corpus/, codebook/, an optional qcode.toml, an optional cases
+//! sheet and derived data in .qcode/. This module finds those paths, reads qcode.toml, lists the
+//! corpus and decides what each file's interviews are called and given ([`Corpus`]), and checks
+//! the codebook against it ([`check_codebook`]); it never writes to the corpus.
 
 use std::path::{Path, PathBuf};
 
@@ -11,8 +12,12 @@ use toml::Spanned;
 use crate::diag::{line_col, SourceError};
 use crate::transcript::{interviewer_key, Format, TranscriptSettings, FORMAT_HELP};
 
+mod cases;
 mod check;
+mod corpus;
+pub use cases::{read_cases, CasesSheet, DEFAULT_SHEETS};
 pub use check::{check_codebook, CheckError, CodebookCheck, Finding};
+pub use corpus::{Corpus, FOLDER_KEY};
 
 /// The settings file's name at the project root.
 pub const CONFIG_FILE: &str = "qcode.toml";
@@ -55,6 +60,27 @@ struct RawProject {
     codebook: Option<String>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    ids: Option<Spanned<String>>,
+    folders: Option<Vec<Spanned<String>>>,
+    cases: Option<Spanned<String>>,
+}
+
+/// How interviews no header names are named (`[project] ids`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdRule {
+    /// By their file's name, or by its path when two files share that name.
+    #[default]
+    Name,
+    /// By their file's path under the corpus folder, always.
+    Path,
+}
+
+/// `[project] cases`: the sheet's path as written, and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasesSetting {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -90,6 +116,13 @@ pub struct Project {
     pub coding_use: String,
     /// `[privacy] private`: metadata keys never shown or exported.
     pub private_keys: Vec<String>,
+    /// `[project] ids`.
+    pub ids: IdRule,
+    /// `[project] folders`: the metadata key of each folder level; `None`: the folders' path is
+    /// the `folder` key ([`Corpus`]).
+    pub folders: Option<Vec<String>>,
+    /// `[project] cases`: the case-attributes sheet, when qcode.toml names one.
+    pub cases: Option<CasesSetting>,
 }
 
 impl Project {
@@ -119,7 +152,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use; [privacy] private")
+                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use; [privacy] private")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -157,6 +190,11 @@ impl Project {
             }
             Err(_) => config_text.clone(),
         };
+        let ProjectKeys {
+            ids,
+            folders,
+            cases,
+        } = project_keys(&raw.project, &config_path, &config_text)?;
         let corpus = raw.project.corpus.unwrap_or_else(|| "corpus".into());
         let codebook = raw.project.codebook.unwrap_or_else(|| "codebook".into());
         Ok(Project {
@@ -174,6 +212,9 @@ impl Project {
                 .iter()
                 .map(|k| k.trim().to_string())
                 .collect(),
+            ids,
+            folders,
+            cases,
         })
     }
 
@@ -267,6 +308,67 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `[project] ids`, `folders` and `cases`: how interviews are named, and where they take
+/// attributes from.
+struct ProjectKeys {
+    ids: IdRule,
+    folders: Option<Vec<String>>,
+    cases: Option<CasesSetting>,
+}
+
+/// [`ProjectKeys`] as qcode.toml writes them, checked: an error is located at its value.
+fn project_keys(raw: &RawProject, path: &Path, text: &str) -> Result<ProjectKeys, SourceError> {
+    let at = |v: &Spanned<String>, msg: String, help: &str| {
+        let (l, c) = in_string(text, v);
+        SourceError::new(path, l, c, msg)
+            .with_source(text)
+            .with_help(help.to_string())
+    };
+    let ids = match raw.ids.as_ref() {
+        None => IdRule::Name,
+        Some(v) => match v.get_ref().trim() {
+            "name" => IdRule::Name,
+            "path" => IdRule::Path,
+            other => {
+                return Err(at(
+                    v,
+                    format!("unknown ids rule `{other}`"),
+                    "ids = \"name\" (a file's name, its path where two files share a name) or \"path\" (every file's path under the corpus folder)",
+                ))
+            }
+        },
+    };
+    let mut folders = None;
+    if let Some(levels) = &raw.folders {
+        let mut names = Vec::new();
+        for v in levels {
+            let name = v.get_ref().trim();
+            if name.is_empty() || name.contains('=') {
+                return Err(at(
+                    v,
+                    format!("folders entry `{name}` is not a metadata key"),
+                    "name each folder level, e.g. folders = [\"module\", \"day\"]",
+                ));
+            }
+            names.push(name.to_string());
+        }
+        folders = Some(names);
+    }
+    let cases = raw.cases.as_ref().map(|v| {
+        let (line, col) = in_string(text, v);
+        CasesSetting {
+            path: v.get_ref().trim().to_string(),
+            line,
+            col,
+        }
+    });
+    Ok(ProjectKeys {
+        ids,
+        folders,
+        cases,
+    })
 }
 
 fn settings_from(
@@ -489,6 +591,36 @@ mod tests {
         assert_eq!((e.line, e.col), (3, 22), "{e}");
         let e = config("[transcript]\ninterviewer = 'I'\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn ids_folders_and_cases_are_read_and_bad_values_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = |text: &str| {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+            Project::open(dir.path())
+        };
+        let p = config("").unwrap();
+        assert_eq!((p.ids, &p.folders, &p.cases), (IdRule::Name, &None, &None));
+        let p =
+            config("[project]\nids = 'path'\nfolders = ['module', 'day']\ncases = 'meta/c.xlsx'\n")
+                .unwrap();
+        assert_eq!(p.ids, IdRule::Path);
+        assert_eq!(
+            p.folders,
+            Some(vec!["module".to_string(), "day".to_string()])
+        );
+        let cases = p.cases.unwrap();
+        assert_eq!(
+            (cases.path.as_str(), cases.line, cases.col),
+            ("meta/c.xlsx", 4, 10)
+        );
+        let e = config("[project]\nids = 'file'\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 8), "{e}");
+        assert!(e.help.unwrap_or_default().contains("\"path\""));
+        let e = config("[project]\nfolders = ['module', ' ']\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 23), "{e}");
+        assert!(e.message.contains("not a metadata key"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use qcode::codings::import::{
     plan_codings, read_sheet, short, CodingsImport, ColumnChoice, Document, ImportOptions,
 };
 use qcode::codings::{now, CODINGS_DIR};
-use qcode::project::corpus_files;
+use qcode::project::Corpus;
 use qcode::transcript::{parse_file, source_text, table_delimiter};
 
 use super::output::write_atomically;
@@ -114,17 +114,20 @@ fn existing_rows(ctx: &Context, out: &Path, append: bool) -> Result<Option<Strin
 fn corpus_documents(ctx: &Context, codebook: &Codebook) -> Result<Vec<Document>> {
     let settings = &ctx.project.transcript;
     let mut docs = Vec::new();
-    for (rel, path) in corpus_files(&ctx.project)? {
-        let read = std::fs::read(&path)
+    let corpus = Corpus::open(&ctx.project)?;
+    for (rel, path) in &corpus.files {
+        let (rel, path) = (rel.as_str(), path.as_path());
+        let read = std::fs::read(path)
             .map_err(|e| e.to_string())
             .and_then(|bytes| {
-                let parsed = parse_file(settings, &codebook.roles, &rel, &path, &bytes)
+                let given = corpus.context(path);
+                let parsed = parse_file(settings, &codebook.roles, rel, path, &bytes, &given)
                     .map_err(|e| e.to_string())?;
-                let text = if table_delimiter(&path).is_some() {
+                let text = if table_delimiter(path).is_some() {
                     None
                 } else {
                     Some(
-                        source_text(&rel, &path, &bytes, settings)
+                        source_text(rel, path, &bytes, settings)
                             .map_err(|e| e.to_string())?
                             .0,
                     )

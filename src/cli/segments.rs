@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use qcode::codebook::load_codebook;
-use qcode::project::corpus_files;
+use qcode::project::Corpus;
 use qcode::transcript::parse_file;
 
 use super::flags::PrivacyArgs;
@@ -39,8 +39,14 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    // Files named on the command line are called what the index calls them, when the corpus can
+    // be listed; those outside it by their names.
+    let corpus = match args.files.is_empty() {
+        true => Some(Corpus::open(&ctx.project)?),
+        false => Corpus::open(&ctx.project).ok(),
+    };
     let files: Vec<(String, PathBuf)> = if args.files.is_empty() {
-        corpus_files(&ctx.project)?
+        corpus.as_ref().map(|c| c.files.clone()).unwrap_or_default()
     } else {
         args.files
             .iter()
@@ -77,12 +83,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 continue;
             }
         };
+        let given = corpus
+            .as_ref()
+            .map(|c| c.context(&path))
+            .unwrap_or_default();
         let parsed = match parse_file(
             &ctx.project.transcript,
             &codebook.roles,
             &rel,
             &path,
             &bytes,
+            &given,
         ) {
             Ok(p) => p,
             Err(e) => {

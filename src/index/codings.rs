@@ -4,7 +4,7 @@
 //! every codings file. The saved store is redone when a codings file or the index changes, the
 //! way an edited transcript is re-indexed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -229,11 +229,14 @@ impl SearchIndex {
             .iter()
             .map(|(s, _)| (s.id.as_str(), s.interview.as_str()))
             .collect();
-        // The interviews rows are in: read whole, with text, to check and re-anchor (only
-        // their documents: after a review of a large corpus, a small part of it).
+        let all_interviews = self.manifest.interviews();
+        let known: BTreeSet<&str> = all_interviews.iter().map(String::as_str).collect();
+        // The interviews rows are in (or were, under an id since made a path): read whole, with
+        // text, to check and re-anchor (only their documents: after a review of a large corpus,
+        // a small part of it).
         let wanted: HashSet<&str> = rows
             .iter()
-            .map(|(_, _, r)| row_interview(r, &interview_of_id))
+            .flat_map(|(_, _, r)| now_called(row_interview(r, &interview_of_id), &known))
             .collect();
         let full = self.segments_of_interviews(&wanted)?;
         let mut by_interview: BTreeMap<&str, Vec<&Segment>> = BTreeMap::new();
@@ -263,11 +266,25 @@ impl SearchIndex {
                 });
                 continue;
             }
-            let places: Vec<Place<'_>> = by_interview
-                .get(interview.as_str())
-                .map(|v| v.iter().map(|s| place(s)).collect())
-                .unwrap_or_default();
-            match anchor(&row, &places) {
+            let places_in = |iv: &str| -> Vec<Place<'_>> {
+                by_interview
+                    .get(iv)
+                    .map(|v| v.iter().map(|s| place(s)).collect())
+                    .unwrap_or_default()
+            };
+            let mut places = places_in(&interview);
+            let mut anchored = anchor(&row, &places);
+            for renamed in now_called(&interview, &known).filter(|iv| *iv != interview) {
+                if !matches!(anchored, Anchor::Orphan(_)) {
+                    break;
+                }
+                let there = places_in(renamed);
+                let found = anchor(&row, &there);
+                if !matches!(found, Anchor::Orphan(_)) {
+                    (places, anchored) = (there, found);
+                }
+            }
+            match anchored {
                 Anchor::Kept => stored.push(StoredRow {
                     file,
                     line,
@@ -342,6 +359,23 @@ impl SearchIndex {
     }
 }
 
+/// What interview `iv` may be called now: itself while the index has it; else every interview
+/// whose id is a path ending in it (`module-1/x` for `x`: its file came to share its name with
+/// another, and both took their paths), in id order.
+fn now_called<'a>(iv: &'a str, known: &BTreeSet<&'a str>) -> impl Iterator<Item = &'a str> {
+    let gone = !known.contains(iv);
+    let suffix = format!("/{iv}");
+    let renamed: Vec<&'a str> = match gone && !iv.is_empty() {
+        true => known
+            .iter()
+            .copied()
+            .filter(|k| k.ends_with(&suffix))
+            .collect(),
+        false => Vec::new(),
+    };
+    std::iter::once(iv).chain(renamed)
+}
+
 /// The interview a row belongs to: its own column, else its segment's (if it exists), else the
 /// interview part of its segment id.
 fn row_interview<'a>(row: &'a CodingRow, interview_of_id: &HashMap<&str, &'a str>) -> &'a str {
@@ -381,4 +415,19 @@ fn save(path: &Path, saved: &Saved) -> std::io::Result<()> {
     drop(w);
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interview_gone_is_looked_for_under_the_paths_that_end_in_it() {
+        let known = BTreeSet::from(["module-2/x", "module-1/x", "x-2", "y"]);
+        let called = |iv| now_called(iv, &known).collect::<Vec<_>>();
+        assert_eq!(called("y"), ["y"], "still there: itself only");
+        assert_eq!(called("x"), ["x", "module-1/x", "module-2/x"]);
+        assert_eq!(called("z"), ["z"]);
+        assert_eq!(called(""), [""]);
+    }
 }

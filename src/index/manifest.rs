@@ -41,6 +41,11 @@ pub struct FileEntry {
     /// Speaker labels its segments carry: those naming someone are shown by pseudonym.
     #[serde(default)]
     pub speakers: Vec<String>,
+    /// blake3 of what its interviews were given from outside the file (their id when none is
+    /// named, folder attributes, cases sheet rows: `FileContext::fingerprint`), so that a change
+    /// there re-indexes this file only.
+    #[serde(default)]
+    pub context: String,
 }
 
 impl Manifest {

@@ -25,7 +25,10 @@ use crate::transcript::Segment;
 /// 7: the manifest lists each file's speaker labels (pseudonyms for labels naming someone).
 /// 8: role labels meet roles forgivingly (normalised, glob and regex aliases, a default role),
 /// so the role ids stored for the same labels change.
-pub const SCHEMA_VERSION: u32 = 8;
+/// 9: ids and attributes: files that share a name take path ids, metadata from folders, the
+/// cases sheet, sidecars of every format and speakers' own attributes; the manifest keeps what
+/// each file was given (`FileEntry::context`).
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Tokenizer names: the stemmed one is registered with the codebook's language
 /// ([`register_tokenizers`]) wherever the index is opened; `default` is tantivy's.

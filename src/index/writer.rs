@@ -23,9 +23,8 @@ use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
 use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
-use crate::project::corpus_files;
-use crate::project::Project;
-use crate::transcript::{parse_file, table_delimiter, CsvRows, Parsed, Segment};
+use crate::project::{Corpus, Project};
+use crate::transcript::{parse_file, table_delimiter, table_rows, FileContext, Parsed, Segment};
 
 /// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
 const CHUNK: usize = 32;
@@ -188,7 +187,8 @@ pub fn update(
     let _lock = IndexLock::acquire(&data_dir)?;
     let codebook = load_codebook(&project.codebook_dir)?;
     let settings = settings_hash(project, &codebook);
-    let files = corpus_files(project)?;
+    let corpus = Corpus::open(project)?;
+    let files = &corpus.files;
     let dir = data_dir.join(INDEX_DIR);
     let mut report = UpdateReport {
         files_total: files.len(),
@@ -203,11 +203,12 @@ pub fn update(
     manifest.codebook_version = codebook.version.clone();
     manifest.codebook_hash = codebook.hash.clone();
     let todo;
-    (todo, report.removed) = plan(&files, &old, full, &mut manifest);
+    (todo, report.removed) = plan(&corpus, &old, full, &mut manifest);
     if todo.is_empty() && report.removed.is_empty() && !full {
         report.unchanged = files.len();
         report.segments = old.segment_count();
         report.interviews = old.interview_count();
+        report.warnings = sheet_warnings(&corpus, &old);
         report.elapsed = started.elapsed();
         report.codebook = Some(codebook);
         return Ok(report);
@@ -221,7 +222,7 @@ pub fn update(
     }
     let mut done = 0;
     for chunk in todo.chunks(CHUNK) {
-        let looks: Vec<Look> = chunk
+        let looks: Vec<(FileContext, Look)> = chunk
             .par_iter()
             .map(|(rel, path)| {
                 let reading = Reading {
@@ -230,17 +231,20 @@ pub fn update(
                     matcher: &matcher,
                     rel,
                     path,
+                    ctx: corpus.context(path),
                 };
-                reading.look(old.files.get(rel), full, opts.stream_bytes)
+                let look = reading.look(old.files.get(rel), full, opts.stream_bytes);
+                (reading.ctx, look)
             })
             .collect();
-        for ((rel, path), look) in chunk.iter().zip(looks) {
+        for ((rel, path), (ctx, look)) in chunk.iter().zip(looks) {
             done += 1;
             progress(done, todo.len());
-            run.take(rel, path, look, &mut report)?;
+            run.take(rel, path, &ctx, look, &mut report)?;
         }
     }
     let manifest = run.commit()?;
+    report.warnings.extend(sheet_warnings(&corpus, &manifest));
     report.unchanged = files.len() - report.indexed.len() - report.skipped.len();
     report.segments = manifest.segment_count();
     report.interviews = manifest.interview_count();
@@ -249,14 +253,16 @@ pub fn update(
     Ok(report)
 }
 
-/// What an update has to do: the files to look at (new ones, and those whose size or mtime
-/// moved) and the files gone since `old`. The files kept as they are go into `manifest`.
+/// What an update has to do: the files to look at (new ones, those whose size or mtime moved,
+/// and those given something else from outside: another id, a changed cases row) and the files
+/// gone since `old`. The files kept as they are go into `manifest`.
 fn plan(
-    files: &[(String, PathBuf)],
+    corpus: &Corpus,
     old: &Manifest,
     full: bool,
     manifest: &mut Manifest,
 ) -> (Vec<(String, PathBuf)>, Vec<String>) {
+    let files = &corpus.files;
     let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
     let removed = old
         .files
@@ -266,8 +272,9 @@ fn plan(
         .collect();
     let mut todo = Vec::new();
     for (rel, path) in files {
+        let given = |e: &FileEntry| corpus.context(path).fingerprint(&e.interviews) == e.context;
         match old.files.get(rel) {
-            Some(e) if !full && (e.size, e.mtime_ns) == stat(path) => {
+            Some(e) if !full && (e.size, e.mtime_ns) == stat(path) && given(e) => {
                 manifest.files.insert(rel.clone(), e.clone());
             }
             _ => todo.push((rel.clone(), path.clone())),
@@ -283,6 +290,8 @@ struct Reading<'a> {
     matcher: &'a Matcher,
     rel: &'a str,
     path: &'a Path,
+    /// What the project gives the file's interviews.
+    ctx: FileContext,
 }
 
 /// What a look at one file found.
@@ -378,7 +387,8 @@ impl Reading<'_> {
             mtime_ns,
             ..FileEntry::default()
         };
-        if let Some(o) = old.filter(|o| o.hash == entry.hash && !full) {
+        let given = |o: &FileEntry| self.ctx.fingerprint(&o.interviews) == o.context;
+        if let Some(o) = old.filter(|o| o.hash == entry.hash && given(o) && !full) {
             return Look::Unchanged(FileEntry {
                 size,
                 mtime_ns,
@@ -389,7 +399,8 @@ impl Reading<'_> {
             return Look::Changed(entry, Content::Streamed);
         };
         let roles = &self.codebook.roles;
-        match parse_file(&self.project.transcript, roles, self.rel, self.path, &bytes) {
+        let settings = &self.project.transcript;
+        match parse_file(settings, roles, self.rel, self.path, &bytes, &self.ctx) {
             Ok(parsed) => {
                 let batch = Batch::whole(parsed, self.codebook, self.matcher);
                 Look::Changed(entry, Content::Whole(Box::new(batch)))
@@ -404,18 +415,15 @@ impl Reading<'_> {
 fn stream<'a>(
     rel: &'a str,
     path: &Path,
+    ctx: &FileContext,
     codebook: &'a Codebook,
     matcher: &'a Matcher,
 ) -> Result<impl Iterator<Item = Result<Batch, SourceError>> + 'a, SourceError> {
     let shown = Path::new(rel);
     let file = File::open(path)
         .map_err(|e| SourceError::whole_file(shown, format!("cannot read: {e}")))?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
-        .unwrap_or_default();
     let reader = std::io::BufReader::new(file);
-    let mut rows = Some(CsvRows::new(reader, shown, rel, &stem, None)?);
+    let mut rows = Some(table_rows(reader, rel, path, ctx)?);
     Ok(std::iter::from_fn(move || {
         let r = rows.as_mut()?;
         match r.next_batch(&codebook.roles, STREAM_BATCH) {
@@ -537,6 +545,7 @@ impl<'a> Run<'a> {
         &mut self,
         rel: &str,
         path: &Path,
+        ctx: &FileContext,
         look: Look,
         report: &mut UpdateReport,
     ) -> Result<(), IndexError> {
@@ -557,12 +566,19 @@ impl<'a> Run<'a> {
         if !self.full && self.old.files.contains_key(rel) {
             self.delete(rel);
         }
+        // What the file was given goes with its entry, so a change to it re-indexes the file.
+        let given = |interviews: &[String]| ctx.fingerprint(interviews);
         let added = match content {
-            Content::Whole(batch) => {
-                self.add(rel, path, entry, std::iter::once(Ok(*batch)), report)
-            }
-            Content::Streamed => match stream(rel, path, self.codebook, self.matcher) {
-                Ok(batches) => self.add(rel, path, entry, batches, report),
+            Content::Whole(batch) => self.add(
+                rel,
+                path,
+                entry,
+                std::iter::once(Ok(*batch)),
+                &given,
+                report,
+            ),
+            Content::Streamed => match stream(rel, path, ctx, self.codebook, self.matcher) {
+                Ok(batches) => self.add(rel, path, entry, batches, &given, report),
                 Err(e) => Err(AddError::File(e)),
             },
         };
@@ -588,6 +604,7 @@ impl<'a> Run<'a> {
         path: &Path,
         mut entry: FileEntry,
         batches: impl Iterator<Item = Result<Batch, SourceError>>,
+        given: &dyn Fn(&[String]) -> String,
         report: &mut UpdateReport,
     ) -> Result<(), AddError> {
         let table = table_delimiter(path).is_some();
@@ -652,6 +669,7 @@ impl<'a> Run<'a> {
         report.warnings.extend(warnings);
         report.coded_segments += coded;
         report.indexed.push(rel.to_string());
+        entry.context = given(&interviews);
         entry.interviews = interviews;
         entry.names = names.into_iter().collect();
         entry.meta_keys = meta_keys.into_iter().collect();
@@ -712,6 +730,25 @@ fn stat(path: &Path) -> (u64, u128) {
         }
         None => (size, mtime),
     }
+}
+
+/// The cases sheet's rows that apply to nothing in the index `manifest` describes.
+fn sheet_warnings(corpus: &Corpus, manifest: &Manifest) -> Vec<Warning> {
+    if corpus.sheet.is_none() {
+        return Vec::new();
+    }
+    let mut interviews = Vec::new();
+    let mut speakers: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for entry in manifest.files.values() {
+        for iv in &entry.interviews {
+            interviews.push(iv.as_str());
+            let theirs = speakers.entry(iv.as_str()).or_default();
+            theirs.extend(entry.speakers.iter().map(String::as_str));
+            theirs.extend(entry.names.iter().map(String::as_str));
+        }
+    }
+    interviews.sort();
+    corpus.sheet_warnings(&interviews, &speakers)
 }
 
 /// An interview id another file already has.

@@ -12,7 +12,7 @@ use crate::coding::lint::{unused_patterns, UnusedPatterns};
 use crate::coding::{CompileError, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::roles::RoleTable;
-use crate::transcript::parse_file;
+use crate::transcript::{parse_file, FileContext};
 
 /// A warning about a codebook that loaded: worth a look, never fatal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,9 @@ fn respondent_texts(project: &Project, roles: &RoleTable) -> Vec<String> {
         .par_iter()
         .filter_map(|(rel, path)| {
             let bytes = std::fs::read(path).ok()?;
-            parse_file(&project.transcript, roles, rel, path, &bytes).ok()
+            // Only the texts count here, whatever ids and attributes they would be given.
+            let ctx = FileContext::default();
+            parse_file(&project.transcript, roles, rel, path, &bytes, &ctx).ok()
         })
         .collect();
     parsed

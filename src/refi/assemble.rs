@@ -112,7 +112,12 @@ pub fn assemble(project: &Project, index: &SearchIndex) -> Result<QdpxProject, A
         })?;
         // The text segment offsets refer to (for VTT, SRT, otter.ai and Word files, their rendering).
         let text = source_text(rel, &path, &bytes, &project.transcript)?.0;
-        let (sources, file_cases) = file_sources(rel, text, entry, &by_interview);
+        let file = SourceFile {
+            rel,
+            name: &source_name(project, &path),
+            text,
+        };
+        let (sources, file_cases) = file_sources(file, entry, &by_interview);
         files.push(FileSources {
             rel: rel.clone(),
             names: entry.names.clone(),
@@ -129,20 +134,40 @@ pub fn assemble(project: &Project, index: &SearchIndex) -> Result<QdpxProject, A
     })
 }
 
+/// A source's name: its file's path under the corpus folder (`module-1/2023-07-12.txt`), so two
+/// files that share a name are told apart; a tool that makes a file of it makes `/` safe (as
+/// `qcode import qdpx` does).
+fn source_name(project: &Project, path: &std::path::Path) -> String {
+    let in_corpus = path.strip_prefix(&project.corpus_dir).unwrap_or(path);
+    let parts: Vec<String> = in_corpus
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .collect();
+    parts.join("/")
+}
+
+/// A corpus file as a source: its path relative to the project (the source's key), its name,
+/// and its text.
+struct SourceFile<'a> {
+    rel: &'a str,
+    name: &'a str,
+    text: String,
+}
+
 /// One file's sources and cases. A transcript is one source, its coded segments selections at
 /// their offsets; a CSV file has no text of its own to point into, so each case becomes a source
 /// of its rows, a blank line apart.
 fn file_sources(
-    rel: &str,
-    text: String,
+    file: SourceFile<'_>,
     entry: &FileEntry,
     by_interview: &BTreeMap<String, Vec<Coded>>,
 ) -> (Vec<Source>, Vec<Case>) {
+    let rel = file.rel;
     let is_csv = rel.to_lowercase().ends_with(".csv");
     let mut file_source: Option<Source> = (!is_csv).then(|| Source {
         key: rel.to_string(),
-        name: rel.rsplit('/').next().unwrap_or(rel).to_string(),
-        text,
+        name: file.name.to_string(),
+        text: file.text,
         selections: Vec::new(),
     });
     let mut sources = Vec::new();
@@ -265,12 +290,12 @@ mod tests {
             (interviewer, Vec::new()),
         ];
         let by_interview = BTreeMap::from([("one".to_string(), segs)]);
-        let (sources, cases) = file_sources(
-            "corpus/one.txt",
-            text.into(),
-            &entry(&["one"]),
-            &by_interview,
-        );
+        let file = SourceFile {
+            rel: "corpus/one.txt",
+            name: "one.txt",
+            text: text.into(),
+        };
+        let (sources, cases) = file_sources(file, &entry(&["one"]), &by_interview);
         assert_eq!(sources.len(), 1);
         assert_eq!(sources[0].key, "corpus/one.txt");
         assert_eq!(sources[0].name, "one.txt");
@@ -296,12 +321,12 @@ mod tests {
                 (other, coded("trust")),
             ],
         )]);
-        let (sources, cases) = file_sources(
-            "corpus/n.csv",
-            "ignored".into(),
-            &entry(&["t-1"]),
-            &by_interview,
-        );
+        let file = SourceFile {
+            rel: "corpus/n.csv",
+            name: "n.csv",
+            text: "ignored".into(),
+        };
+        let (sources, cases) = file_sources(file, &entry(&["t-1"]), &by_interview);
         assert_eq!(sources.len(), 1);
         assert_eq!(sources[0].key, "corpus/n.csv#t-1");
         assert_eq!(sources[0].name, "t-1");

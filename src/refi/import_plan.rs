@@ -205,7 +205,8 @@ pub fn plan_import(
     imported: &ImportedProject,
 ) -> Result<ImportPlan, CodebookErrors> {
     let project = req.project;
-    let stem = file_stem(&req.package.to_string_lossy());
+    let package = req.package.file_name().unwrap_or(req.package.as_os_str());
+    let stem = file_stem(&package.to_string_lossy());
     let codes = plan_codes(imported, req.codebook, &project.codebook_dir, &stem)?;
     let mut plan = ImportPlan {
         sources: Vec::new(),
@@ -296,12 +297,15 @@ fn segments_of(
         format: planned.reading.format,
         ..req.project.transcript.clone()
     };
+    // A source is placed at the top of the corpus folder, where a file's path is its name:
+    // its id is the same whichever way ids are made, and attributes do not tie selections.
     let parsed = parse_file(
         &settings,
         &req.codebook.roles,
         &planned.rel,
         &planned.path,
         s.text.as_bytes(),
+        &crate::transcript::FileContext::default(),
     )?;
     Ok(parsed
         .interviews
@@ -508,10 +512,12 @@ fn format_name(format: Format) -> &'static str {
 
 /// A file name from a source name: letters, digits, `-` and `_` only.
 fn file_stem(name: &str) -> String {
-    let stem = Path::new(name)
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
+    // The whole name, folders and all (`module-1/2023-07-12.txt`, as qcode names a source in a
+    // subfolder, is `module-1-2023-07-12`): only the extension goes.
+    let stem = match Path::new(name).extension() {
+        Some(ext) => &name[..name.len() - ext.len() - 1],
+        None => name,
+    };
     let s: String = stem
         .chars()
         .map(|c| {
@@ -862,6 +868,9 @@ mod tests {
     fn file_names_are_free_planned_or_already_holding_the_text() {
         assert_eq!(file_stem("Interview 7 (final).docx"), "Interview-7--final");
         assert_eq!(file_stem("!!!"), "source");
+        // A source in a subfolder (a path id's `/`) keeps its folder, made safe.
+        assert_eq!(file_stem("module-1/2023-07-12.txt"), "module-1-2023-07-12");
+        assert_eq!(file_stem("../../etc/passwd"), "etc-passwd");
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(d.join("a.txt"), "old").unwrap();

@@ -1,13 +1,18 @@
 //! One corpus file, whatever its format: its source text (decoded, or rendered from a recording's
 //! or a Word file's format) and its interviews. Which files make up the corpus is the project's
-//! business ([`crate::project::corpus_files`]). A file's reading mode ([`Format`]) is its
-//! header's, else its sidecar's, else qcode.toml's; recordings are always read turn by turn.
+//! business ([`crate::project::corpus_files`]), and so is what its interviews take from outside
+//! it ([`FileContext`]). A file's reading mode ([`Format`]) is its header's, else its sidecar's,
+//! else qcode.toml's; recordings are always read turn by turn. A sidecar is a recording's or
+//! Word file's header (its rendering begins with it); for any other file its keys are read as a
+//! header under the file's own ([`super::attributes`]).
 
 use std::path::Path;
 
-use super::header::sidecar_format;
+use super::attributes::Outside;
+use super::csv::parse_csv_with;
+use super::header::{parse_sidecar, sidecar_format, Header};
 use super::text::parse_transcript_as;
-use super::{parse_csv, Format, Interview, TranscriptSettings};
+use super::{CsvRows, FileContext, Format, Interview, TranscriptSettings};
 use crate::diag::{SourceError, Warning};
 use crate::roles::RoleTable;
 use crate::text::decode;
@@ -27,10 +32,22 @@ pub fn sidecar_path(path: &Path) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A sidecar header as read: its YAML (the header of a rendered transcript) and its `format`.
+/// A sidecar header as read: its YAML (the header of a rendered transcript), its `format`, and
+/// where it is and what it says (to read it as a header, for files it is read under).
 struct Sidecar {
     value: serde_norway::Value,
     format: Option<Format>,
+    file: Option<(std::path::PathBuf, String)>,
+}
+
+impl Sidecar {
+    /// What the sidecar says as a header (none without a sidecar).
+    fn header(&self) -> Result<Header, SourceError> {
+        match &self.file {
+            Some((shown, text)) => parse_sidecar(shown, text),
+            None => Ok(Header::default()),
+        }
+    }
 }
 
 /// The sidecar header of a transcript: `NAME.yml` (or `.yaml`) beside it, or nothing.
@@ -46,12 +63,17 @@ fn sidecar(path: &Path, shown: &Path) -> Result<Sidecar, SourceError> {
                     .with_help("write `id: ...`, metadata keys, and `speakers:` mapping each name to a role")
             })?;
             let format = sidecar_format(&shown, &text)?;
-            return Ok(Sidecar { value, format });
+            return Ok(Sidecar {
+                value,
+                format,
+                file: Some((shown, text)),
+            });
         }
     }
     Ok(Sidecar {
         value: serde_norway::Value::Null,
         format: None,
+        file: None,
     })
 }
 
@@ -64,16 +86,26 @@ pub fn source_text(
     bytes: &[u8],
     settings: &TranscriptSettings,
 ) -> Result<(String, Vec<Warning>), SourceError> {
-    read_source(rel, path, bytes, settings).map(|(text, warnings, _)| (text, warnings))
+    read_source(rel, path, bytes, settings).map(|s| (s.text, s.warnings))
 }
 
-/// [`source_text`], and the mode it is to be read in unless its own header says otherwise.
+/// A file's source text, and how it is to be read.
+struct Source {
+    text: String,
+    warnings: Vec<Warning>,
+    /// The mode it is read in unless its own header says otherwise.
+    format: Format,
+    /// The sidecar header it is read under (none for a rendering, which begins with it).
+    sidecar: Header,
+}
+
+/// [`source_text`], the mode it is read in, and the sidecar header it is read under.
 fn read_source(
     rel: &str,
     path: &Path,
     bytes: &[u8],
     settings: &TranscriptSettings,
-) -> Result<(String, Vec<Warning>, Format), SourceError> {
+) -> Result<Source, SourceError> {
     use super::media::{
         docx_paragraphs, docx_turns, looks_like_otter, otter_turns, render, render_document,
         subtitle_turns,
@@ -95,7 +127,12 @@ fn read_source(
             Format::Document => render_document(&paras, &side.value),
             _ => render(&docx_turns(&paras), &side.value, settings),
         };
-        return Ok((text, warnings, format));
+        return Ok(Source {
+            text,
+            warnings,
+            format,
+            sidecar: Header::default(),
+        });
     }
     let decoded = decode(bytes).map_err(|e| {
         SourceError::whole_file(shown, e.to_string())
@@ -109,53 +146,78 @@ fn read_source(
     }
     // A recording's rendering is one paragraph per turn: every mode but `document` reads it
     // alike, and `document` would lose its speakers, so recordings keep the default.
-    let (text, format) = match ext.as_str() {
-        "vtt" | "srt" => (
-            render(
-                &subtitle_turns(&decoded.text),
-                &sidecar(path, shown)?.value,
-                settings,
-            ),
-            Format::Paragraph,
-        ),
-        "txt" if !decoded.text.starts_with("---") && looks_like_otter(&decoded.text) => (
-            render(
-                &otter_turns(&decoded.text),
-                &sidecar(path, shown)?.value,
-                settings,
-            ),
-            Format::Paragraph,
-        ),
-        _ if super::table_delimiter(path).is_some() => (decoded.text, settings.format),
+    let rendered = |turns: Vec<super::media::MediaTurn>| -> Result<Source, SourceError> {
+        Ok(Source {
+            text: render(&turns, &sidecar(path, shown)?.value, settings),
+            warnings: Vec::new(),
+            format: Format::Paragraph,
+            sidecar: Header::default(),
+        })
+    };
+    let mut source = match ext.as_str() {
+        "vtt" | "srt" => rendered(subtitle_turns(&decoded.text))?,
+        "txt" if !decoded.text.starts_with("---") && looks_like_otter(&decoded.text) => {
+            rendered(otter_turns(&decoded.text))?
+        }
         _ => {
-            let format = sidecar(path, shown)?.format.unwrap_or(settings.format);
-            (decoded.text, format)
+            let side = sidecar(path, shown)?;
+            let table = super::table_delimiter(path).is_some();
+            Source {
+                text: decoded.text,
+                warnings: Vec::new(),
+                format: match table {
+                    true => settings.format,
+                    false => side.format.unwrap_or(settings.format),
+                },
+                sidecar: side.header()?,
+            }
         }
     };
-    Ok((text, warnings, format))
+    source.warnings = warnings;
+    Ok(source)
 }
 
-/// Decode and parse one corpus file's bytes.
+/// The rows of a table file read from `reader` (a large one, streamed), with what its rows take
+/// from outside it: its sidecar header's metadata and `id`, and `ctx`.
+pub fn table_rows<R: std::io::Read>(
+    reader: R,
+    rel: &str,
+    path: &Path,
+    ctx: &FileContext,
+) -> Result<CsvRows<'static, R>, SourceError> {
+    let shown = Path::new(rel);
+    let outside = Outside::new(path, sidecar(path, shown)?.header()?, ctx);
+    Ok(CsvRows::new(reader, shown, rel, outside.default_id(), None)?.outside(outside))
+}
+
+/// Decode and parse one corpus file's bytes, its interviews given what `ctx` gives them.
 pub fn parse_file(
     settings: &TranscriptSettings,
     roles: &RoleTable,
     rel: &str,
     path: &Path,
     bytes: &[u8],
+    ctx: &FileContext,
 ) -> Result<Parsed, SourceError> {
     // Messages name the file as the user knows it: relative to the project.
     let shown = Path::new(rel);
-    let (text, mut warnings, format) = read_source(rel, path, bytes, settings)?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
-        .unwrap_or_else(|| "interview".into());
+    let source = read_source(rel, path, bytes, settings)?;
+    let mut warnings = source.warnings;
+    let outside = Outside::new(path, source.sidecar, ctx);
     let interviews = if super::table_delimiter(path).is_some() {
-        let (ivs, w) = parse_csv(shown, rel, &text, &stem, roles)?;
+        let (ivs, w) = parse_csv_with(shown, rel, &source.text, roles, outside)?;
         warnings.extend(w);
         ivs
     } else {
-        let (iv, w) = parse_transcript_as(shown, rel, &text, &stem, settings, format, roles)?;
+        let (iv, w) = parse_transcript_as(
+            shown,
+            rel,
+            &source.text,
+            &outside,
+            settings,
+            source.format,
+            roles,
+        )?;
         warnings.extend(w);
         vec![iv]
     };
@@ -163,4 +225,106 @@ pub fn parse_file(
         interviews,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Attributes, Cases};
+    use std::sync::Arc;
+
+    /// Parse `name` (written with `text`, and its sidecar `side` when given) under `ctx`.
+    fn parse(name: &str, text: &str, side: Option<&str>, ctx: &FileContext) -> Parsed {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        if let Some(side) = side {
+            std::fs::write(path.with_extension("yml"), side).unwrap();
+        }
+        let settings = TranscriptSettings::default();
+        parse_file(
+            &settings,
+            &RoleTable::default(),
+            name,
+            &path,
+            text.as_bytes(),
+            ctx,
+        )
+        .unwrap()
+    }
+
+    fn context() -> FileContext {
+        let mut cases = Cases::default();
+        cases.interviews.insert(
+            "m1/a".into(),
+            Attributes::from([
+                ("module".into(), "sheet".into()),
+                ("area".into(), "sheet".into()),
+            ]),
+        );
+        FileContext {
+            id: Some("m1/a".into()),
+            folders: Attributes::from([("folder".into(), "m1".into())]),
+            cases: Arc::new(cases),
+        }
+    }
+
+    #[test]
+    fn a_text_transcripts_sidecar_is_its_header_under_its_own() {
+        let side = "area: sidecar\nmode: video\nspeakers:\n  P1: {role: resident, gender: f}\n";
+        let text = "---\nmode: phone\n---\nP1: Hello.\n\nP2: Hi.\n";
+        let p = parse("a.txt", text, Some(side), &context());
+        let iv = &p.interviews[0];
+        assert_eq!(iv.id, "m1/a");
+        assert_eq!(iv.meta["area"], "sidecar");
+        assert_eq!(iv.meta["mode"], "phone");
+        assert_eq!(iv.meta["module"], "sheet");
+        assert_eq!(iv.meta["folder"], "m1");
+        assert_eq!(iv.segments[0].meta["gender"], "f");
+        assert!(!iv.segments[1].meta.contains_key("gender"));
+        assert_eq!(iv.segments[0].role, "resident");
+        // The sidecar's id names an interview whose header names none.
+        let p = parse("b.txt", "P1: Hello.\n", Some("id: named\n"), &context());
+        assert_eq!(p.interviews[0].id, "named");
+    }
+
+    #[test]
+    fn a_tables_rows_take_the_sidecar_and_the_sheet_under_their_own_columns() {
+        let side = "area: sidecar\nmode: video\nspeakers:\n  P1: {role: x, gender: f}\n";
+        let text = "id,speaker,text,area\nr1,P1,Hello,row\nr2,P2,Hi,\n";
+        let p = parse("t.csv", text, Some(side), &context());
+        let iv = &p.interviews[0];
+        assert_eq!(iv.id, "m1/a");
+        let (r1, r2) = (&iv.segments[0].meta, &iv.segments[1].meta);
+        assert_eq!((r1["area"].as_str(), r1["gender"].as_str()), ("row", "f"));
+        assert_eq!(
+            (r2["area"].as_str(), r2["mode"].as_str()),
+            ("sidecar", "video")
+        );
+        assert_eq!(
+            (r2["module"].as_str(), r2["folder"].as_str()),
+            ("sheet", "m1")
+        );
+        assert!(!r2.contains_key("gender"));
+    }
+
+    #[test]
+    fn a_malformed_sidecar_key_is_located_in_the_sidecar() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "P1: Hi.\n").unwrap();
+        std::fs::write(path.with_extension("yml"), "area: x\nplace: {a: b}\n").unwrap();
+        let settings = TranscriptSettings::default();
+        let e = parse_file(
+            &settings,
+            &RoleTable::default(),
+            "corpus/a.txt",
+            &path,
+            b"P1: Hi.\n",
+            &FileContext::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.path, Path::new("corpus/a.yml"));
+        assert_eq!((e.line, e.col), (2, 1), "{e}");
+    }
 }

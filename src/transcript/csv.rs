@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 
+use super::attributes::Outside;
 use super::table::{no_id_error, resolve_role, table_delimiter, RowKind, RowRole, TableReader};
 use super::{valid_interview_id, Interview, Segment};
 use crate::diag::{SourceError, Warning};
@@ -23,6 +24,9 @@ pub struct CsvRows<'t, R: Read> {
     /// The role each label met: a table of a million rows holds a few labels, and a label no
     /// alias meets as written is read several ways and tried against every pattern alias.
     roles_met: HashMap<String, RowRole>,
+    /// What rows take from outside the file (its sidecar, folders, the cases sheet), under
+    /// their own columns; `None` when that is nothing.
+    outside: Option<Outside>,
     /// Role labels the role table does not know.
     pub unknown_roles: BTreeSet<String>,
     pub warnings: Vec<Warning>,
@@ -45,9 +49,16 @@ impl<'t, R: Read> CsvRows<'t, R> {
             seen_ids: HashMap::new(),
             turns: HashMap::new(),
             roles_met: HashMap::new(),
+            outside: None,
             unknown_roles: BTreeSet::new(),
             warnings: Vec::new(),
         })
+    }
+
+    /// Rows read under what `outside` gives them.
+    pub(super) fn outside(mut self, outside: Outside) -> Self {
+        self.outside = (!outside.gives_nothing()).then_some(outside);
+        self
     }
 
     /// Up to `max` segments; an empty batch means the end of the file.
@@ -124,6 +135,8 @@ impl<'t, R: Read> CsvRows<'t, R> {
         }
         let speaker_name = Some(trimmed(columns.name).to_string()).filter(|n| !n.is_empty());
         let body = text(row.text);
+        let speaker = text(row.speaker);
+        let meta = self.meta(rec, &interview, &speaker);
         let turn = self.turns.entry(interview.clone()).or_default();
         *turn += 1;
         Ok(Some(Segment {
@@ -131,7 +144,7 @@ impl<'t, R: Read> CsvRows<'t, R> {
             interview,
             turn: *turn,
             paragraph: 1,
-            speaker: text(row.speaker),
+            speaker,
             speaker_name,
             interviewer: role.id == INTERVIEWER_ROLE,
             role: role.id,
@@ -140,12 +153,33 @@ impl<'t, R: Read> CsvRows<'t, R> {
             start: 0,
             end: body.chars().count(),
             text: body,
-            meta: self.meta(rec),
+            meta,
         }))
     }
 
-    /// A row's metadata: its non-empty values in the columns the header leaves to metadata.
-    fn meta(&self, rec: &csv::StringRecord) -> BTreeMap<String, String> {
+    /// A row's metadata: its non-empty values in the columns the header leaves to metadata, over
+    /// what its interview and speaker take from outside the file.
+    fn meta(
+        &self,
+        rec: &csv::StringRecord,
+        interview: &str,
+        speaker: &str,
+    ) -> BTreeMap<String, String> {
+        let own = self.own_meta(rec);
+        match &self.outside {
+            None => own,
+            Some(o) => {
+                let declared = o.sidecar.speakers.get(speaker);
+                let mut meta = o.interview_meta(interview, &o.sidecar.meta);
+                meta.extend(o.speaker_meta(interview, speaker, declared));
+                meta.extend(own);
+                meta
+            }
+        }
+    }
+
+    /// A row's own metadata: its non-empty values in the columns the header leaves to metadata.
+    fn own_meta(&self, rec: &csv::StringRecord) -> BTreeMap<String, String> {
         self.table
             .header
             .meta
@@ -168,7 +202,21 @@ pub fn parse_csv(
     fallback_id: &str,
     roles: &RoleTable,
 ) -> Result<(Vec<Interview>, Vec<Warning>), SourceError> {
-    let mut rows = CsvRows::new(text.as_bytes(), path, rel, fallback_id, Some(text))?;
+    parse_csv_with(path, rel, text, roles, Outside::named(fallback_id))
+}
+
+/// [`parse_csv`], the rows under what `outside` gives them (and its id for rows that name no
+/// interview).
+pub(super) fn parse_csv_with(
+    path: &Path,
+    rel: &str,
+    text: &str,
+    roles: &RoleTable,
+    outside: Outside,
+) -> Result<(Vec<Interview>, Vec<Warning>), SourceError> {
+    let fallback_id = outside.default_id().to_string();
+    let mut rows =
+        CsvRows::new(text.as_bytes(), path, rel, &fallback_id, Some(text))?.outside(outside);
     let mut interviews: BTreeMap<String, Interview> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     loop {

@@ -1,7 +1,7 @@
 //! The metadata header of a transcript: YAML between `---` fences. Flat keys become metadata;
-//! `id` names the interview; `speakers:` maps labels to role labels (and optional names); `format`
-//! sets how this file is cut into segments (see [`Format`]). A sidecar header's `format` is read
-//! here too ([`sidecar_format`]).
+//! `id` names the interview; `speakers:` maps labels to role labels (and optional names and
+//! attributes of the speaker); `format` sets how this file is cut into segments (see [`Format`]).
+//! A sidecar header (`NAME.yml`) is read the same way ([`parse_sidecar`], [`sidecar_format`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -145,6 +145,11 @@ fn format(v: &Value, src: &HeaderSource<'_>) -> Result<Format, SourceError> {
     })
 }
 
+/// A sidecar header, the whole file at `path` being its YAML: what it says, as a header would.
+pub fn parse_sidecar(path: &Path, yaml: &str) -> Result<Header, SourceError> {
+    parse_header(path, yaml, 1, yaml)
+}
+
 /// The `format:` of a sidecar header (`yaml`, the whole file at `path`), if it sets one; other
 /// keys are the renderers' business. A malformed sidecar is reported by whoever reads it whole,
 /// so a syntax error here reads as no format.
@@ -204,35 +209,11 @@ fn speakers(v: &Value, src: &HeaderSource<'_>) -> Result<BTreeMap<String, Speake
             .ok_or_else(|| src.err(l, c, "a speaker label must be plain text".into(), help))?;
         let (sl, sc) = src.key_pos(&label);
         let speaker = match spec {
-            Value::Mapping(m) => {
-                let mut role = None;
-                let mut name = None;
-                for (k, v) in m {
-                    match scalar(k).as_deref() {
-                        Some("role") => role = scalar(v),
-                        Some("name") => name = scalar(v),
-                        other => {
-                            return Err(src.err(
-                                sl,
-                                sc,
-                                format!(
-                                    "speaker `{label}` has an unknown key `{}`",
-                                    other.unwrap_or("?")
-                                ),
-                                "a speaker takes `role` and `name` only",
-                            ))
-                        }
-                    }
-                }
-                let role_label = role.ok_or_else(|| {
-                    src.err(sl, sc, format!("speaker `{label}` has no `role`"), help)
-                })?;
-                Speaker { role_label, name }
-            }
+            Value::Mapping(m) => declared_speaker(&label, m, (sl, sc), src)?,
             other => match scalar(other) {
                 Some(role_label) => Speaker {
                     role_label,
-                    name: None,
+                    ..Speaker::default()
                 },
                 None => {
                     return Err(src.err(sl, sc, format!("speaker `{label}` needs a role"), help))
@@ -242,6 +223,70 @@ fn speakers(v: &Value, src: &HeaderSource<'_>) -> Result<BTreeMap<String, Speake
         out.insert(label, speaker);
     }
     Ok(out)
+}
+
+/// A speaker written as a mapping: `role` (required), `name`, and any other key an attribute of
+/// the speaker (`gender: f`, `age: 40-49`), a scalar or a list as metadata is.
+fn declared_speaker(
+    label: &str,
+    m: &serde_norway::Mapping,
+    (sl, sc): (usize, usize),
+    src: &HeaderSource<'_>,
+) -> Result<Speaker, SourceError> {
+    let mut speaker = Speaker::default();
+    let mut role = None;
+    for (k, v) in m {
+        let key = scalar(k).ok_or_else(|| {
+            src.err(
+                sl,
+                sc,
+                format!("speaker `{label}` has a key that is not plain text"),
+                "write `role`, `name` and attributes as `key: value`, e.g. `{role: resident, gender: f}`",
+            )
+        })?;
+        match key.as_str() {
+            "role" => role = scalar(v),
+            "name" => speaker.name = scalar(v),
+            _ => match speaker_attribute(v) {
+                Some(Some(value)) => {
+                    speaker.attributes.insert(key, value);
+                }
+                Some(None) => {}
+                None => {
+                    return Err(src.err(
+                        sl,
+                        sc,
+                        format!(
+                        "attribute `{key}` of speaker `{label}` must be a single value or a list"
+                    ),
+                        "e.g. `P1: {role: resident, gender: f, age: 40-49}`",
+                    ))
+                }
+            },
+        }
+    }
+    speaker.role_label = role.ok_or_else(|| {
+        src.err(
+            sl,
+            sc,
+            format!("speaker `{label}` has no `role`"),
+            "write one speaker per line under `speakers:`, e.g. `P1: Council officer` or `P2: {role: LTO rep, name: Dana}`",
+        )
+    })?;
+    Ok(speaker)
+}
+
+/// A speaker attribute's value as text, as [`metadata`] reads one: `Some(None)` when it is given
+/// no value, `None` when it is nested.
+fn speaker_attribute(v: &Value) -> Option<Option<String>> {
+    match v {
+        Value::Null => Some(None),
+        Value::Sequence(items) => {
+            let parts: Option<Vec<String>> = items.iter().map(scalar).collect();
+            parts.map(|p| Some(p.join("; ")))
+        }
+        other => scalar(other).map(Some),
+    }
 }
 
 /// A YAML scalar as text (dates, numbers and booleans as written).
@@ -314,6 +359,36 @@ mod tests {
         let e = sidecar_format(p, "area: X\nformat: docs\n").unwrap_err();
         assert_eq!((e.line, e.col), (2, 1), "{e}");
         assert!(e.message.contains("`docs`"), "{e}");
+    }
+
+    #[test]
+    fn a_speakers_other_keys_are_its_attributes() {
+        let yaml = "speakers:\n  P1: {role: resident, name: Dana, gender: f, age: 40-49, langs: [en, cy], note: }\n";
+        let h = parse_header(Path::new("a.txt"), yaml, 2, "").unwrap();
+        let p1 = &h.speakers["P1"];
+        assert_eq!(
+            (p1.role_label.as_str(), p1.name.as_deref()),
+            ("resident", Some("Dana"))
+        );
+        assert_eq!(p1.attributes["gender"], "f");
+        assert_eq!(p1.attributes["age"], "40-49");
+        assert_eq!(p1.attributes["langs"], "en; cy");
+        assert!(
+            !p1.attributes.contains_key("note"),
+            "no value, no attribute"
+        );
+        let e = parse_header(
+            Path::new("a.txt"),
+            "speakers:\n  P1: {role: r, age: {from: 40}}\n",
+            2,
+            "",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "attribute `age` of speaker `P1` must be a single value or a list"
+        );
+        assert_eq!((e.line, e.col), (3, 3), "{e}");
     }
 
     #[test]

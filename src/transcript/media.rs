@@ -227,6 +227,40 @@ pub fn docx_turns(paras: &[String]) -> Vec<MediaTurn> {
     turns
 }
 
+/// A sidecar's `speakers:` entry for a name: its role label, and its other keys (the speaker's
+/// attributes) as they follow `role` and `name` in a rendered header (`, gender: "f"`).
+fn declared_speaker(v: &serde_norway::Value) -> (String, String) {
+    let Some(m) = v.as_mapping() else {
+        return (
+            v.as_str().map(str::to_string).unwrap_or_default(),
+            String::new(),
+        );
+    };
+    let mut role = String::new();
+    let mut attributes = String::new();
+    for (k, v) in m {
+        let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) else {
+            continue;
+        };
+        match k {
+            "role" => role = v,
+            "name" => {}
+            _ => attributes.push_str(&format!(", {}: {}", yaml_str(k), yaml_str(&v))),
+        }
+    }
+    (role, attributes)
+}
+
+/// A YAML scalar as text.
+fn scalar_text(v: &serde_norway::Value) -> Option<String> {
+    match v {
+        serde_norway::Value::String(s) => Some(s.clone()),
+        serde_norway::Value::Number(n) => Some(n.to_string()),
+        serde_norway::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 fn yaml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
@@ -241,12 +275,7 @@ fn header_keys(sidecar: &serde_norway::Value) -> String {
             if k == "speakers" || k == "format" {
                 continue;
             }
-            let v = match v {
-                serde_norway::Value::String(s) => s.clone(),
-                serde_norway::Value::Number(n) => n.to_string(),
-                serde_norway::Value::Bool(b) => b.to_string(),
-                _ => continue,
-            };
+            let Some(v) = scalar_text(v) else { continue };
             out.push_str(&format!("{k}: {}\n", yaml_str(&v)));
         }
     }
@@ -265,24 +294,20 @@ pub fn render_document(paras: &[String], sidecar: &serde_norway::Value) -> Strin
 }
 
 /// Render turns as a qcode transcript. `sidecar` is the YAML of the sidecar header (or empty):
-/// its keys become the header, its `speakers:` maps names as written to role labels; a name it
-/// does not map is the interviewer if `settings` names it so, else an unknown speaker.
+/// its keys become the header, its `speakers:` maps names as written to role labels (or to
+/// `{role: ..., gender: ...}`, the other keys the speaker's attributes); a name it does not map
+/// is the interviewer if `settings` names it so, else an unknown speaker.
 pub fn render(
     turns: &[MediaTurn],
     sidecar: &serde_norway::Value,
     settings: &TranscriptSettings,
 ) -> String {
-    let roles: std::collections::BTreeMap<String, String> = sidecar
+    let declared: std::collections::BTreeMap<String, (String, String)> = sidecar
         .get("speakers")
         .and_then(|s| s.as_mapping())
         .map(|m| {
             m.iter()
-                .filter_map(|(k, v)| {
-                    Some((
-                        k.as_str()?.to_string(),
-                        v.as_str().map(str::to_string).unwrap_or_default(),
-                    ))
-                })
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), declared_speaker(v))))
                 .collect()
         })
         .unwrap_or_default();
@@ -296,19 +321,22 @@ pub fn render(
     let mut out = header_keys(sidecar);
     out.push_str("speakers:\n");
     for (i, n) in names.iter().enumerate() {
-        let role = match roles.get(n) {
-            Some(role) => role.clone(),
-            None if settings.is_interviewer(n) => INTERVIEWER_ROLE.into(),
-            None => "Unknown speaker".into(),
+        let (role, attributes) = match declared.get(n) {
+            Some((role, attributes)) => (role.clone(), attributes.as_str()),
+            None if settings.is_interviewer(n) => (INTERVIEWER_ROLE.into(), ""),
+            None => ("Unknown speaker".into(), ""),
         };
-        if n == "Unknown" {
+        if n == "Unknown" && attributes.is_empty() {
             out.push_str(&format!("  S{}: {}\n", i + 1, yaml_str(&role)));
         } else {
+            let name = match n.as_str() {
+                "Unknown" => String::new(),
+                n => format!(", name: {}", yaml_str(n)),
+            };
             out.push_str(&format!(
-                "  S{}: {{role: {}, name: {}}}\n",
+                "  S{}: {{role: {}{name}{attributes}}}\n",
                 i + 1,
                 yaml_str(&role),
-                yaml_str(n)
             ));
         }
     }

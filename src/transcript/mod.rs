@@ -4,6 +4,7 @@
 //! without speakers, in the other reading modes: [`Format`]), or one CSV row (read by the rules of
 //! [`table`]).
 
+mod attributes;
 mod corpus;
 mod csv;
 mod header;
@@ -13,7 +14,8 @@ mod settings;
 pub mod table;
 mod text;
 
-pub use corpus::{parse_file, sidecar_path, source_text, Parsed};
+pub use attributes::{name_id, path_id, Attributes, Cases, FileContext};
+pub use corpus::{parse_file, sidecar_path, source_text, table_rows, Parsed};
 pub use header::sidecar_format;
 pub use settings::{
     interviewer_key, Format, SpeakerPattern, TranscriptSettings, DEFAULT_SPEAKER_PATTERN,
@@ -43,12 +45,15 @@ pub struct Interview {
     pub unknown_roles: BTreeSet<String>,
 }
 
-/// A speaker declared in a transcript header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A speaker declared in a transcript header (or sidecar).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Speaker {
     pub role_label: String,
     /// The participant's name: kept only so it can be redacted, never indexed or exported.
     pub name: Option<String>,
+    /// The speaker's own attributes (`{role: resident, gender: f, age: 40-49}`): metadata of
+    /// this speaker's segments, over the interview's.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// A speaker turn as read from a transcript: a label, an optional timestamp, its paragraphs.

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
+use super::attributes::{Attributes, Outside};
 use super::header::{parse_header, Header};
 use super::nonspeech::{marked_heading, unmarked, NonSpeech};
 use super::{valid_interview_id, Interview, Paragraph, Segment, Speaker, Turn};
@@ -58,31 +59,27 @@ pub fn parse_transcript(
     settings: &TranscriptSettings,
     roles: &RoleTable,
 ) -> Result<(Interview, Vec<Warning>), SourceError> {
-    parse_transcript_as(
-        path,
-        rel,
-        text,
-        fallback_id,
-        settings,
-        settings.format,
-        roles,
-    )
+    let outside = Outside::named(fallback_id);
+    parse_transcript_as(path, rel, text, &outside, settings, settings.format, roles)
 }
 
 /// [`parse_transcript`] in `format` (what the file's sidecar or qcode.toml asks for), unless
-/// the header sets its own.
+/// the header sets its own; its header read over its sidecar's, its metadata over what its
+/// folders and the cases sheet give it (all in `outside`).
 pub(super) fn parse_transcript_as(
     path: &Path,
     rel: &str,
     text: &str,
-    fallback_id: &str,
+    outside: &Outside,
     settings: &TranscriptSettings,
     format: Format,
     roles: &RoleTable,
 ) -> Result<(Interview, Vec<Warning>), SourceError> {
     let lines = lines(text);
-    let (header, body_from) = read_header(path, text, &lines)?;
-    let id = interview_id(path, text, &header, fallback_id)?;
+    let (own, body_from) = read_header(path, text, &lines)?;
+    let mut header = outside.header(own);
+    let id = interview_id(path, text, &header, outside.default_id())?;
+    header.meta = outside.interview_meta(&id, &header.meta);
     let format = header.format.unwrap_or(format);
     let BodyRead {
         turns,
@@ -101,8 +98,15 @@ pub(super) fn parse_transcript_as(
             BTreeSet::new(),
         )
     } else {
-        let (segments, unknown) =
-            segments(&id, rel, &header, &turns, settings, roles, &mut warnings);
+        let read = Reading {
+            id: &id,
+            rel,
+            header: &header,
+            settings,
+            roles,
+            outside,
+        };
+        let (segments, unknown) = read.segments(&turns, &mut warnings);
         warnings.extend(no_interviewer(rel, &segments));
         (segments, unknown)
     };
@@ -466,6 +470,7 @@ fn document_segments(id: &str, header: &Header, turns: &[Turn], roles: &RoleTabl
         role_label,
         interviewer: false,
         timestamp: None,
+        attributes: Attributes::new(),
     };
     let mut segments = Vec::new();
     for turn in turns {
@@ -482,6 +487,8 @@ struct Speech {
     role_label: String,
     interviewer: bool,
     timestamp: Option<String>,
+    /// The speaker's own attributes: metadata of its segments, over the interview's.
+    attributes: Attributes,
 }
 
 /// One segment per paragraph of `turn`, each with `who` and the interview's metadata.
@@ -502,19 +509,20 @@ fn push_paragraphs(id: &str, turn: &Turn, who: &Speech, header: &Header, out: &m
             start: para.start,
             end: para.end,
             text: para.text.clone(),
-            meta: segment_meta(header, para),
+            meta: segment_meta(header, para, &who.attributes),
         });
     }
 }
 
 /// The interview's metadata, with the heading `para` lies under as its `section` unless the
-/// header sets one ([`section_overridden`] says so).
-fn segment_meta(header: &Header, para: &Paragraph) -> std::collections::BTreeMap<String, String> {
+/// header sets one ([`section_overridden`] says so), and the speaker's own attributes over both.
+fn segment_meta(header: &Header, para: &Paragraph, speaker: &Attributes) -> Attributes {
     let mut meta = header.meta.clone();
     if let Some(section) = &para.section {
         meta.entry(SECTION.to_string())
             .or_insert_with(|| section.clone());
     }
+    meta.extend(speaker.iter().map(|(k, v)| (k.clone(), v.clone())));
     meta
 }
 
@@ -544,66 +552,79 @@ fn no_interviewer(rel: &str, segments: &[Segment]) -> Option<Warning> {
     })
 }
 
-/// Turns → segments, resolving each turn's role once; warns of turns with no text (skipped)
-/// and, once each, of speakers the header does not declare. A speaker the header leaves out but
-/// qcode.toml names as the interviewer is declared the interviewer. Also gives the role labels
-/// the role table does not know.
-fn segments(
-    id: &str,
-    rel: &str,
-    header: &Header,
-    turns: &[Turn],
-    settings: &TranscriptSettings,
-    roles: &RoleTable,
-    warnings: &mut Vec<Warning>,
-) -> (Vec<Segment>, BTreeSet<String>) {
-    // Not a name: a label such as `I` would otherwise be masked wherever the word occurs.
-    let configured = Speaker {
-        role_label: crate::roles::INTERVIEWER_ROLE.to_string(),
-        name: None,
-    };
-    let mut undeclared = BTreeSet::new();
-    let mut unknown_roles = BTreeSet::new();
-    let mut segments = Vec::new();
-    for turn in turns {
-        if turn.paragraphs.is_empty() {
-            warnings.push(Warning {
-                location: format!("{rel}:{}", turn.line),
-                message: format!(
-                    "turn {} by `{}` has no text; skipped",
-                    turn.number, turn.label
-                ),
-            });
-            continue;
-        }
-        let declared = header
-            .speakers
-            .get(&turn.label)
-            .or_else(|| settings.is_interviewer(&turn.label).then_some(&configured));
-        if declared.is_none()
-            && !header.speakers.is_empty()
-            && undeclared.insert(turn.label.clone())
-        {
-            warnings.push(Warning {
-                location: format!("{rel}:{}", turn.line),
-                message: format!(
-                    "speaker `{}` is not declared in the header; its role is read from the label (declare it under `speakers:`)",
-                    turn.label
-                ),
-            });
-        }
-        let (role, role_label) = role_of(turn, declared, header, roles, &mut unknown_roles);
-        let who = Speech {
-            speaker: turn.label.clone(),
-            speaker_name: declared.and_then(|s| s.name.clone()),
-            interviewer: role == crate::roles::INTERVIEWER_ROLE,
-            role,
-            role_label,
-            timestamp: turn.timestamp.clone(),
+/// One interview being cut into segments: its id, file and header (over its sidecar's), and
+/// what its speakers take from outside the file.
+struct Reading<'a> {
+    id: &'a str,
+    rel: &'a str,
+    header: &'a Header,
+    settings: &'a TranscriptSettings,
+    roles: &'a RoleTable,
+    outside: &'a Outside,
+}
+
+impl Reading<'_> {
+    /// Turns → segments, resolving each turn's role once; warns of turns with no text (skipped)
+    /// and, once each, of speakers the header does not declare. A speaker the header leaves out
+    /// but qcode.toml names as the interviewer is declared the interviewer. Also gives the role
+    /// labels the role table does not know.
+    fn segments(
+        &self,
+        turns: &[Turn],
+        warnings: &mut Vec<Warning>,
+    ) -> (Vec<Segment>, BTreeSet<String>) {
+        let (rel, header) = (self.rel, self.header);
+        // Not a name: a label such as `I` would otherwise be masked wherever the word occurs.
+        let configured = Speaker {
+            role_label: crate::roles::INTERVIEWER_ROLE.to_string(),
+            ..Speaker::default()
         };
-        push_paragraphs(id, turn, &who, header, &mut segments);
+        let mut undeclared = BTreeSet::new();
+        let mut unknown_roles = BTreeSet::new();
+        let mut segments = Vec::new();
+        for turn in turns {
+            if turn.paragraphs.is_empty() {
+                warnings.push(Warning {
+                    location: format!("{rel}:{}", turn.line),
+                    message: format!(
+                        "turn {} by `{}` has no text; skipped",
+                        turn.number, turn.label
+                    ),
+                });
+                continue;
+            }
+            let declared = header.speakers.get(&turn.label).or_else(|| {
+                self.settings
+                    .is_interviewer(&turn.label)
+                    .then_some(&configured)
+            });
+            if declared.is_none()
+                && !header.speakers.is_empty()
+                && undeclared.insert(turn.label.clone())
+            {
+                warnings.push(Warning {
+                    location: format!("{rel}:{}", turn.line),
+                    message: format!(
+                        "speaker `{}` is not declared in the header; its role is read from the label (declare it under `speakers:`)",
+                        turn.label
+                    ),
+                });
+            }
+            let (role, role_label) =
+                role_of(turn, declared, header, self.roles, &mut unknown_roles);
+            let who = Speech {
+                speaker: turn.label.clone(),
+                speaker_name: declared.and_then(|s| s.name.clone()),
+                interviewer: role == crate::roles::INTERVIEWER_ROLE,
+                role,
+                role_label,
+                timestamp: turn.timestamp.clone(),
+                attributes: self.outside.speaker_meta(self.id, &turn.label, declared),
+            };
+            push_paragraphs(self.id, turn, &who, header, &mut segments);
+        }
+        (segments, unknown_roles)
     }
-    (segments, unknown_roles)
 }
 
 /// A turn's role, as (id, label): its declared role label, else its speaker label, looked up

@@ -17,6 +17,7 @@ mod dictionary;
 mod export;
 mod filters;
 mod formats;
+mod ids;
 mod import_codings;
 mod incremental;
 mod languages;

@@ -401,7 +401,8 @@ fn refused(e: SourceError) -> (String, usize) {
 fn read_whole(bytes: &[u8], path: &Path, roles: &RoleTable) -> Reading<(Vec<Segment>, usize)> {
     let settings = TranscriptSettings::default();
     let rel = path.to_str().unwrap();
-    let parsed = parse_file(&settings, roles, rel, path, bytes).map_err(refused)?;
+    let parsed =
+        parse_file(&settings, roles, rel, path, bytes, &Default::default()).map_err(refused)?;
     let segments = parsed
         .interviews
         .into_iter()
