@@ -146,9 +146,13 @@ pub fn parse_file(
     // Messages name the file as the user knows it: relative to the project.
     let shown = Path::new(rel);
     let (text, mut warnings, format) = read_source(rel, path, bytes, settings)?;
+    // Any white space (a full-width or no-break space too), as an id may hold none.
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().replace([' ', ':'], "-"))
+        .map(|s| {
+            s.to_string_lossy()
+                .replace(|c: char| c.is_whitespace() || c == ':', "-")
+        })
         .unwrap_or_else(|| "interview".into());
     let interviews = if super::table_delimiter(path).is_some() {
         let (ivs, w) = parse_csv(shown, rel, &text, &stem, roles)?;

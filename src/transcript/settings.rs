@@ -67,8 +67,10 @@ impl Format {
 }
 
 /// The default speaker label: one to four capitalised words (or `P1`, `I`, `Cllr`), then a colon.
+/// A word may hold combining marks (`Zoe\u{308}`: an accent written decomposed), or a name so
+/// written would be read as text, undeclared.
 pub const DEFAULT_SPEAKER_PATTERN: &str =
-    r"^(\p{Lu}[\p{L}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{N}_.'’-]*){0,3}):(?:[ \t]+|$)";
+    r"^(\p{Lu}[\p{L}\p{M}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{M}\p{N}_.'’-]*){0,3}):(?:[ \t]+|$)";
 
 /// The speaker-label regex, compiled when first used: the default one, with its Unicode
 /// classes, takes about a millisecond to compile, which a search that parses no transcript
