@@ -12,6 +12,7 @@ use qcode::agree::{
 };
 use qcode::coding::Evidence;
 use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::index::Mask;
 use qcode::transcript::Segment;
 
 use super::flags::PrivacyArgs;
@@ -65,12 +66,12 @@ fn num(x: Option<f64>, decimals: u8) -> Cell {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
+    // Codings files hold real segment ids, so the index is read unmasked and what is shown is
+    // masked on the way out (ids by pseudonym, text before any cell is cut to width).
+    let mask = args.privacy.mask(ctx, &privacy, &index)?;
     let codebook = index.codebook().clone();
     let segments = index.all_segments()?;
-    let text: HashMap<String, (String, String)> = segments
-        .iter()
-        .map(|(s, _)| (s.id.clone(), (s.attribution(), s.text.clone())))
-        .collect();
+    let text: HashMap<&str, &Segment> = segments.iter().map(|(s, _)| (s.id.as_str(), s)).collect();
     let coders = coders(ctx, &args, &index, &segments, &text)?;
     let opts = AgreeOptions::select(
         &codebook,
@@ -84,7 +85,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ctx.note(format!("warning: {w}"));
     }
     let table = if args.disagreements {
-        disagreements_table(&result, &text)
+        disagreements_table(&result, &text, &mask)
     } else {
         agreement_table(&result, args.gold.as_ref())
     };
@@ -117,7 +118,7 @@ fn coders(
     args: &Args,
     index: &qcode::index::SearchIndex,
     segments: &[(Segment, Vec<Evidence>)],
-    text: &HashMap<String, (String, String)>,
+    text: &HashMap<&str, &Segment>,
 ) -> Result<Vec<Coder>> {
     let mut coders: Vec<Coder> = Vec::new();
     if !args.no_machine {
@@ -155,8 +156,8 @@ fn coders(
 }
 
 /// `--disagreements`: one row per segment and code the coders disagree on, with the segment's
-/// attribution and text to read.
-fn disagreements_table(result: &Agreement, text: &HashMap<String, (String, String)>) -> Table {
+/// attribution and text to read, all as `mask` shows them.
+fn disagreements_table(result: &Agreement, text: &HashMap<&str, &Segment>, mask: &Mask) -> Table {
     let header = [
         "unit",
         "segment_id",
@@ -170,10 +171,17 @@ fn disagreements_table(result: &Agreement, text: &HashMap<String, (String, Strin
         .disagreements
         .iter()
         .map(|d| {
-            let (attr, t) = text.get(&d.segment).cloned().unwrap_or_default();
+            let (attr, t) = match text.get(d.segment.as_str()) {
+                Some(s) => {
+                    let mut s = (*s).clone();
+                    mask.segment(&mut s, &mut []);
+                    (s.attribution(), s.text)
+                }
+                None => Default::default(),
+            };
             vec![
                 Cell::text("segment"),
-                Cell::text(&d.segment),
+                Cell::text(mask.id(&d.segment)),
                 Cell::text(&d.code),
                 Cell::text(d.with.join("; ")),
                 Cell::text(d.without.join("; ")),
