@@ -14,6 +14,7 @@ mod import_codings;
 mod index;
 mod memo;
 pub mod output;
+mod privacy;
 mod record;
 mod refi;
 mod report;
@@ -69,6 +70,7 @@ pub enum Command {
     Count(count::Args),
     Memo(memo::MemoArgs),
     Memos(memo::MemosArgs),
+    Privacy(privacy::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -99,6 +101,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Count(args) => count::run(&ctx, args),
         Command::Memo(args) => memo::memo(&ctx, args),
         Command::Memos(args) => memo::memos(&ctx, args),
+        Command::Privacy(args) => privacy::run(&ctx, args),
     }
 }
 

@@ -4,6 +4,7 @@
 //! ([`crate::index::Mask`]), whose every read is then masked: text, ids, labels, roles,
 //! metadata and evidence, before any export, report or printer sees them.
 
+pub mod audit;
 pub mod pseudonyms;
 
 use std::path::{Path, PathBuf};
