@@ -22,6 +22,7 @@ mod incremental;
 mod languages;
 mod media;
 mod privacy;
+mod privacy_leaks;
 mod refi;
 mod refi_import;
 mod report;
