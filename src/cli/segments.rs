@@ -161,7 +161,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Format::Xlsx => unreachable!("--format takes only what segments prints"),
     }
     // The names the parsed files declare: no index is read.
-    let redactor = privacy.redactor(&names)?;
+    let redactor = privacy.redactor(&qcode::privacy::person_names(names, &codebook.roles))?;
     set_stderr_mask(redactor.clone());
     for w in &warnings {
         ctx.note(w);

@@ -285,7 +285,7 @@ impl Auditor {
         index: &SearchIndex,
         redact_list: &str,
     ) -> Result<Auditor, super::PrivacyError> {
-        let names = index.manifest.names();
+        let names = super::person_names(index.manifest.names(), &index.codebook().roles);
         let everyday = super::everyday_parts(index, &names)?;
         Ok(Auditor::new(
             &names,

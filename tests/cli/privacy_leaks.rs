@@ -479,6 +479,27 @@ fn check(c: &Case) {
     }
     // The first read writes the pseudonyms table; the others then only read it.
     run_clean(&p, &args_of(&runs[0]), c.name);
+    // Masking keeps roles: the recording's `Interviewer` is a speaker's label, not a name.
+    let (out, _) = p.run(
+        &[
+            "search",
+            "",
+            "--include-interviewer",
+            "--format",
+            "json",
+            "-n",
+            "1000",
+        ],
+        0,
+    );
+    let hits: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let roles: Vec<&str> = hits["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["role"].as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&"interviewer"), "{roles:?}");
     run_all(&p, &runs[1..], c.name);
     let mut exports: Vec<String> = std::fs::read_dir(p.file("out"))
         .unwrap()
