@@ -295,3 +295,30 @@ fn a_clean_project_passes_and_unreadable_files_are_errors() {
         "{err}"
     );
 }
+
+/// Tables cut long cells to their width: a name is masked first, so no part of it survives a
+/// cut through it (a name in a script without spaces is found only whole).
+#[test]
+fn a_name_cut_by_a_tables_width_is_masked_first() {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", ROLES);
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    // The name starts at the 69th character: the cut (at 69 and an ellipsis) runs through it.
+    let text = format!("{}王小明 said we trust the council.", "x".repeat(68));
+    p.write(
+        "corpus/a.txt",
+        &format!("---\nspeakers:\n  P1: {{role: Resident, name: 王小明}}\n---\nP1: {text}\n"),
+    );
+    p.write("codings/h.csv", "segment_id,code\na:1.1,dialogue\n");
+    p.write("old.toml", "[codebook]\nname = \"old\"\n");
+    p.run(&["memo", "a:1.1", &text, "--coder", "ann"], 0);
+    for args in [
+        &["codebook", "diff", "old.toml", "--list"][..],
+        &["agree", "codings/h.csv", "--disagreements"],
+        &["memos"],
+    ] {
+        let (out, _) = p.run(args, 0);
+        assert!(out.contains("x["), "{args:?} shows no mask:\n{out}");
+        assert!(!out.contains('王'), "{args:?}:\n{out}");
+    }
+}
