@@ -9,6 +9,9 @@
 pub mod files;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::index::{IndexError, Load, Mask, SearchIndex};
 use crate::roles::RoleTable;
@@ -78,6 +81,8 @@ pub enum Place {
         segment: String,
         segments: usize,
     },
+    /// The text of a segment (a speaker's label read as words: `Name (she/her): …`).
+    Text(String),
     /// A metadata key of an interview.
     MetaKey { key: String, interview: String },
     /// A metadata value of an interview (under `key`).
@@ -130,6 +135,7 @@ impl Place {
                 quoted(label),
                 more(*segments)
             ),
+            Place::Text(segment) => format!("text of {segment}"),
             Place::MetaKey { key, interview } => {
                 format!("metadata key `{key}` of interview {interview}")
             }
@@ -195,6 +201,7 @@ impl Finding {
                 segment: mask.id(segment),
                 segments: *segments,
             },
+            Place::Text(segment) => Place::Text(mask.id(segment)),
             Place::MetaKey { key, interview } => Place::MetaKey {
                 key: text(key),
                 interview: mask.id(interview),
@@ -375,6 +382,40 @@ pub fn looks_like_name(label: &str) -> Option<&'static str> {
     None
 }
 
+/// Segments read at a time.
+const WINDOW: usize = 32_768;
+
+/// An e-mail address: `priya.raman@example.org`.
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+").expect("valid")
+});
+
+/// A speaker's label read as words, as a recording's cue whose label a transcript did not read
+/// leaves it: `Priya Raman (she/her): …`, `Owen Hale | Westfold Trust: …`.
+static CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[.!?…]\s+|\n)(\p{Lu}[\p{L}\p{M}'’-]*(?: \p{Lu}[\p{L}\p{M}'’-]*)*) ?(\((?i:she|he|they|xe|ze|any)/[\p{L}/]+\)|\| [^:\n]{1,60}):",
+    )
+    .expect("valid")
+});
+
+/// What in a segment's text looks like a name no one declared: e-mail addresses, and speaker
+/// labels read as words (pronouns in brackets, `Name | Organisation`).
+fn cues_in_text(text: &str) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = EMAIL
+        .find_iter(text)
+        .map(|m| ("an e-mail address", m.as_str().to_string()))
+        .collect();
+    for c in CUE.captures_iter(text) {
+        let why = match c[2].starts_with('(') {
+            true => "pronouns in brackets",
+            false => "a name and an organisation",
+        };
+        out.push((why, format!("{} {}", &c[1], &c[2])));
+    }
+    out
+}
+
 /// How often a label is seen, and where first.
 #[derive(Debug, Default)]
 struct Seen {
@@ -383,7 +424,8 @@ struct Seen {
 }
 
 /// What the project holds outside the masked text: file names, interview ids, speaker and role
-/// labels, metadata keys and values (read from `index` unmasked), audited by `auditor`.
+/// labels, metadata keys and values, and speakers' labels left in the text (read from `index`
+/// unmasked, a window at a time), audited by `auditor`.
 pub fn audit_project(index: &SearchIndex, auditor: &Auditor) -> Result<Vec<Finding>, IndexError> {
     let mut out = Vec::new();
     let mut file_of: HashMap<&str, &str> = HashMap::new();
@@ -401,13 +443,46 @@ pub fn audit_project(index: &SearchIndex, auditor: &Auditor) -> Result<Vec<Findi
     }
     let load = Load {
         respondents_only: false,
-        text: false,
+        text: true,
         evidence: false,
     };
-    let mut speakers: BTreeMap<(String, String), Seen> = BTreeMap::new();
-    let mut roles: BTreeMap<(String, String, String), Seen> = BTreeMap::new();
-    let mut meta: BTreeMap<(String, String, String), ()> = BTreeMap::new();
-    for (s, _) in index.segments(load, None)? {
+    let mut tally = Tally::default();
+    for window in index.ordered_addresses()?.chunks(WINDOW) {
+        for (s, _) in index.segments_at(window, load, None)? {
+            tally.add(auditor, s);
+        }
+    }
+    let file = |iv: &str| file_of.get(iv).copied().unwrap_or(iv).to_string();
+    out.extend(tally.findings(auditor, &file));
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// What the segments hold, once each: labels (where first seen, how often), metadata, and
+/// undeclared names left in the text.
+#[derive(Debug, Default)]
+struct Tally {
+    /// (interview, label).
+    speakers: BTreeMap<(String, String), Seen>,
+    /// (interview, role id, role label).
+    roles: BTreeMap<(String, String, String), Seen>,
+    /// (interview, key, value).
+    meta: BTreeMap<(String, String, String), ()>,
+    /// (interview, segment id, what, words).
+    cues: Vec<(String, String, Found, String)>,
+}
+
+impl Tally {
+    fn add(&mut self, auditor: &Auditor, s: crate::transcript::Segment) {
+        for (why, words) in cues_in_text(&s.text) {
+            // A declared name is masked in the text already.
+            if auditor.find(&words).is_empty() {
+                let found = Found::LooksLikeName(why);
+                self.cues
+                    .push((s.interview.clone(), s.id.clone(), found, words));
+            }
+        }
         let see = |seen: &mut Seen| {
             if seen.count == 0 {
                 seen.first = s.id.clone();
@@ -415,57 +490,59 @@ pub fn audit_project(index: &SearchIndex, auditor: &Auditor) -> Result<Vec<Findi
             seen.count += 1;
         };
         if !s.speaker.is_empty() {
-            see(speakers
-                .entry((s.interview.clone(), s.speaker.clone()))
-                .or_default());
+            let key = (s.interview.clone(), s.speaker.clone());
+            see(self.speakers.entry(key).or_default());
         }
         // A role made from the speaker's own label is that label's finding.
         if s.role_label != s.speaker {
-            see(roles
-                .entry((s.interview.clone(), s.role.clone(), s.role_label.clone()))
-                .or_default());
+            let key = (s.interview.clone(), s.role.clone(), s.role_label.clone());
+            see(self.roles.entry(key).or_default());
         }
         for (k, v) in s.meta {
-            meta.insert((s.interview.clone(), k, v), ());
+            self.meta.insert((s.interview.clone(), k, v), ());
         }
     }
-    let file = |iv: &str| file_of.get(iv).copied().unwrap_or(iv).to_string();
-    for ((iv, label), seen) in speakers {
-        let place = Place::Speaker {
-            label: label.clone(),
-            segment: seen.first,
-            segments: seen.count,
-        };
-        out.extend(label_findings(auditor, &file(&iv), place, &[&label]));
-    }
-    for ((iv, role, label), seen) in roles {
-        let place = Place::Role {
-            label: label.clone(),
-            segment: seen.first,
-            segments: seen.count,
-        };
-        out.extend(label_findings(auditor, &file(&iv), place, &[&label, &role]));
-    }
-    for (iv, key, value) in meta.into_keys() {
-        let f = file(&iv);
-        for (found, words) in auditor.find(&key) {
-            let place = Place::MetaKey {
-                key: key.clone(),
-                interview: iv.clone(),
+
+    /// The findings, each in the file `file` gives for an interview id.
+    fn findings(self, auditor: &Auditor, file: &dyn Fn(&str) -> String) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for ((iv, label), seen) in self.speakers {
+            let place = Place::Speaker {
+                label: label.clone(),
+                segment: seen.first,
+                segments: seen.count,
             };
-            out.push(finding(&f, place, found, words));
+            out.extend(label_findings(auditor, &file(&iv), place, &[&label]));
         }
-        for (found, words) in auditor.find(&value) {
-            let place = Place::MetaValue {
-                key: key.clone(),
-                interview: iv.clone(),
+        for ((iv, role, label), seen) in self.roles {
+            let place = Place::Role {
+                label: label.clone(),
+                segment: seen.first,
+                segments: seen.count,
             };
-            out.push(finding(&f, place, found, words));
+            out.extend(label_findings(auditor, &file(&iv), place, &[&label, &role]));
         }
+        for (iv, segment, found, words) in self.cues {
+            out.push(finding(&file(&iv), Place::Text(segment), found, words));
+        }
+        for (iv, key, value) in self.meta.into_keys() {
+            let f = file(&iv);
+            let place = |in_key: bool| {
+                let (key, interview) = (key.clone(), iv.clone());
+                match in_key {
+                    true => Place::MetaKey { key, interview },
+                    false => Place::MetaValue { key, interview },
+                }
+            };
+            for (found, words) in auditor.find(&key) {
+                out.push(finding(&f, place(true), found, words));
+            }
+            for (found, words) in auditor.find(&value) {
+                out.push(finding(&f, place(false), found, words));
+            }
+        }
+        out
     }
-    out.sort();
-    out.dedup();
-    Ok(out)
 }
 
 /// What a label holds: the names in any of its `forms` (a label, its role id), else, when it
@@ -554,6 +631,23 @@ mod tests {
         ] {
             assert_eq!(a.looks_like_name(label), why, "{label}");
         }
+    }
+
+    #[test]
+    fn labels_read_as_words_and_email_addresses_in_text() {
+        let text = "What about it? Priya Raman (she/her): I trust them. priya@example.org: Me too.\nOwen Hale | Westfold Trust: Agreed. Then Sam (he/him) left.";
+        let found = cues_in_text(text);
+        let whys: Vec<&str> = found.iter().map(|f| f.0).collect();
+        assert_eq!(
+            whys,
+            [
+                "an e-mail address",
+                "pronouns in brackets",
+                "a name and an organisation"
+            ]
+        );
+        assert_eq!(found[1].1, "Priya Raman (she/her)");
+        assert!(cues_in_text("We met at 10:30. Fine: yes. The Board | Trust.").is_empty());
     }
 
     #[test]

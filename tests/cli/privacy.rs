@@ -177,6 +177,12 @@ fn leaky_project() -> Project {
          r-4,,Council Officer,We met monthly.\n\
          r-5,Resident,P4,Paperwork took months.\n",
     );
+    // Zoom labels no reader takes for a speaker: the cue joins the turn before, as words.
+    p.write(
+        "corpus/call.vtt",
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nSam: And the council?\n\n\
+         2\n00:00:05.000 --> 00:00:09.000\nAsha Rao (she/her): We trust the council.\n",
+    );
     p
 }
 
@@ -191,14 +197,24 @@ fn privacy_check_reports_names_in_the_project_without_printing_them() {
         "a label that looks like a name (pronouns in brackets) but is not declared as one in the speaker label of r-1 (corpus/rows.csv)",
         "a label that looks like a name (an e-mail address) but is not declared as one in the speaker label of r-2 (corpus/rows.csv)",
         "a label that looks like a name (a name and an organisation) but is not declared as one in the speaker label of r-3 (corpus/rows.csv)",
+        "a label that looks like a name (pronouns in brackets) but is not declared as one in the text of call:1.1 (corpus/call.vtt)",
     ] {
         assert!(out.contains(want), "missing `{want}` in:\n{out}");
     }
     // A role the table knows, and a code, are not names.
     assert!(!out.contains("r-4") && !out.contains("r-5"), "{out}");
-    assert!(err.contains("6 finding(s) in the project"), "{err}");
+    assert!(err.contains("7 finding(s) in the project"), "{err}");
     for text in [&out, &err] {
-        for n in ["Dana", "Whitfield", "Priya", "priya", "Owen", "Hale"] {
+        for n in [
+            "Dana",
+            "Whitfield",
+            "Priya",
+            "priya",
+            "Owen",
+            "Hale",
+            "Asha",
+            "Rao",
+        ] {
             assert!(!text.contains(n), "`{n}` in:\n{text}");
         }
     }
@@ -221,7 +237,7 @@ fn privacy_check_reports_names_in_the_project_without_printing_them() {
     );
     let (json, _) = p.run(&["privacy", "check", "--format", "json"], 1);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["findings"].as_array().unwrap().len(), 6);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 7);
     assert_eq!(v["findings"][3]["kind"], "undeclared-name");
 }
 
