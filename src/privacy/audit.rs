@@ -351,7 +351,7 @@ fn normal(s: &str) -> String {
 
 /// Why a label looks like a person's name: an e-mail address, pronouns in brackets (`Name
 /// (she/her)`), `Name | Organisation`, or two or more capitalised words (`Dana Whitfield`,
-/// `Cllr Jones`).
+/// `Cllr Jones`; not after an article: `The Witness`).
 pub fn looks_like_name(label: &str) -> Option<&'static str> {
     let l = label.trim();
     let lower = l.to_lowercase();
@@ -376,7 +376,11 @@ pub fn looks_like_name(label: &str) -> Option<&'static str> {
         cs.next().is_some_and(char::is_uppercase) && cs.any(char::is_lowercase)
     };
     let words: Vec<&str> = l.split_whitespace().collect();
-    if words.len() >= 2 && words.iter().all(|w| capitalised(w)) {
+    // `The Witness`, `A Resident`: a description, not a name.
+    let article = words
+        .first()
+        .is_some_and(|w| ["the", "a", "an"].contains(&w.to_lowercase().as_str()));
+    if words.len() >= 2 && !article && words.iter().all(|w| capitalised(w)) {
         return Some("capitalised words");
     }
     None
@@ -626,6 +630,7 @@ mod tests {
             ("Council Officer", None),
             ("P1", None),
             ("Unknown speaker", None),
+            ("The Witness", None),
             ("LTO REP", None),
             ("Interviewer", None),
         ] {
