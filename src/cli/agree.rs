@@ -12,6 +12,7 @@ use qcode::agree::{
 };
 use qcode::coding::Evidence;
 use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::index::Mask;
 use qcode::transcript::Segment;
 
 use super::flags::PrivacyArgs;
@@ -65,19 +66,12 @@ fn num(x: Option<f64>, decimals: u8) -> Cell {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
-    let codebook = index.codebook().clone();
-    // Coders are compared by real ids; what is shown of each segment is masked first, whole
-    // (a table cuts long text, and a cut must never leave part of a name).
+    // Codings files hold real segment ids, so the index is read unmasked and what is shown is
+    // masked on the way out (ids by pseudonym, text before any cell is cut to width).
     let mask = args.privacy.mask(ctx, &privacy, &index)?;
+    let codebook = index.codebook().clone();
     let segments = index.all_segments()?;
-    let text: HashMap<String, Segment> = segments
-        .iter()
-        .map(|(s, _)| {
-            let mut shown = s.clone();
-            mask.segment(&mut shown, &mut []);
-            (s.id.clone(), shown)
-        })
-        .collect();
+    let text: HashMap<&str, &Segment> = segments.iter().map(|(s, _)| (s.id.as_str(), s)).collect();
     let coders = coders(ctx, &args, &index, &segments, &text)?;
     let opts = AgreeOptions::select(
         &codebook,
@@ -91,7 +85,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ctx.note(format!("warning: {w}"));
     }
     let table = if args.disagreements {
-        disagreements_table(&result, &text)
+        disagreements_table(&result, &text, &mask)
     } else {
         agreement_table(&result, args.gold.as_ref())
     };
@@ -124,7 +118,7 @@ fn coders(
     args: &Args,
     index: &qcode::index::SearchIndex,
     segments: &[(Segment, Vec<Evidence>)],
-    text: &HashMap<String, Segment>,
+    text: &HashMap<&str, &Segment>,
 ) -> Result<Vec<Coder>> {
     let mut coders: Vec<Coder> = Vec::new();
     if !args.no_machine {
@@ -162,8 +156,8 @@ fn coders(
 }
 
 /// `--disagreements`: one row per segment and code the coders disagree on, with the segment's
-/// attribution and text to read.
-fn disagreements_table(result: &Agreement, text: &HashMap<String, Segment>) -> Table {
+/// attribution and text to read, all as `mask` shows them.
+fn disagreements_table(result: &Agreement, text: &HashMap<&str, &Segment>, mask: &Mask) -> Table {
     let header = [
         "unit",
         "segment_id",
@@ -177,13 +171,17 @@ fn disagreements_table(result: &Agreement, text: &HashMap<String, Segment>) -> T
         .disagreements
         .iter()
         .map(|d| {
-            let shown = text.get(&d.segment);
-            let id = shown.map_or(d.segment.clone(), |s| s.id.clone());
-            let attr = shown.map(Segment::attribution).unwrap_or_default();
-            let t = shown.map(|s| s.text.clone()).unwrap_or_default();
+            let (attr, t) = match text.get(d.segment.as_str()) {
+                Some(s) => {
+                    let mut s = (*s).clone();
+                    mask.segment(&mut s, &mut []);
+                    (s.attribution(), s.text)
+                }
+                None => Default::default(),
+            };
             vec![
                 Cell::text("segment"),
-                Cell::text(id),
+                Cell::text(mask.id(&d.segment)),
                 Cell::text(&d.code),
                 Cell::text(d.with.join("; ")),
                 Cell::text(d.without.join("; ")),

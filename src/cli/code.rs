@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (heading, text, codebook) = match (&args.explain, &args.text) {
         (Some(id), _) => {
             let index = open_fresh_index(ctx)?;
-            names = index.manifest.names();
+            names = qcode::privacy::person_names(index.manifest.names(), &index.codebook().roles);
             let Some((seg, _)) = index.segment(id)? else {
                 bail!("no segment `{id}` in the index; segment ids look like northmoor-01:6.3 (see `qcode search`)");
             };

@@ -15,9 +15,10 @@ use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
 use qcode::project::{check_codebook, CheckError, CodebookCheck};
 use qcode::transcript::Segment;
 
+use super::flags::default_mask;
 use super::index::open_fresh_index;
 use super::output::write_atomically;
-use super::output::{print_masked, write_export, Format};
+use super::output::{print_redacted, write_export, Format};
 use super::Context;
 
 /// Check, test, compare, import or export the codebook.
@@ -196,6 +197,8 @@ fn diff(
     let index = open_fresh_index(ctx)?;
     let segments: Vec<Segment> = index.all_segments()?.into_iter().map(|(s, _)| s).collect();
     let d = diff_codebooks(&old_cb, &new_cb, &segments)?;
+    // The listing is masked before a cell is cut to width: a name cut short is found no more.
+    let mask = default_mask(ctx, &index)?;
     let table = if list {
         // Shown masked, whole, before any cut (participants' names, ids by pseudonym).
         let mask = super::flags::PrivacyArgs::default().mask(
@@ -231,7 +234,8 @@ fn diff(
                 .changes
                 .iter()
                 .map(|c| {
-                    let s = by_id[c.segment.as_str()];
+                    let mut s = by_id[c.segment.as_str()].clone();
+                    mask.segment(&mut s, &mut []);
                     vec![
                         Cell::text(&s.id),
                         Cell::text(&c.code),
@@ -279,7 +283,7 @@ fn diff(
     };
     let mut out: Vec<u8> = Vec::new();
     write_export(&mut out, &export, format, CsvFlavour::Plain, 70)?;
-    print_masked(&out, &index.manifest.names())?;
+    print_redacted(&out, &mask.redactor)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -90,11 +90,29 @@ impl PrivacyArgs {
         privacy: &Privacy,
         index: &SearchIndex,
     ) -> anyhow::Result<qcode::index::Mask> {
-        let (mask, new) = privacy.mask(&ctx.project, index)?;
-        append_pseudonyms(ctx, &new)?;
-        super::output::set_stderr_mask(mask.redactor.clone());
-        Ok(mask)
+        mask_for(ctx, privacy, index)
     }
+}
+
+/// The privacy boundary for `index` as a command without the privacy flags has it: names
+/// masked, ids and labels naming someone by pseudonym (see [`PrivacyArgs::mask`]).
+pub fn default_mask(
+    ctx: &super::Context,
+    index: &SearchIndex,
+) -> anyhow::Result<qcode::index::Mask> {
+    mask_for(ctx, &Privacy::default(), index)
+}
+
+/// The boundary `privacy` asks for, its new pseudonyms appended, messages masked alike.
+fn mask_for(
+    ctx: &super::Context,
+    privacy: &Privacy,
+    index: &SearchIndex,
+) -> anyhow::Result<qcode::index::Mask> {
+    let (mask, new) = privacy.mask(&ctx.project, index)?;
+    append_pseudonyms(ctx, &new)?;
+    super::output::set_stderr_mask(mask.redactor.clone());
+    Ok(mask)
 }
 
 /// Add `rows` to the project's pseudonyms table (created with its header when new): rows are

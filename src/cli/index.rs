@@ -26,17 +26,24 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let report = update_index(ctx, update_options(args.rebuild))?;
-    print_report(ctx, &report);
     // People's codings are read with the index: tie them now, and say what that found.
     let codebook = match report.codebook.clone() {
         Some(cb) => cb,
         None => load_codebook(&ctx.project.codebook_dir)?,
     };
     let mut index = SearchIndex::open(&ctx.project, codebook)?;
+    // Warnings quote labels, file names and lines: none names a participant the corpus declares.
+    super::output::set_stderr_mask(qcode::privacy::Privacy::default().redactor_for_index(&index)?);
+    print_report(ctx, &report);
     let codings = index.refresh_codings(&ctx.project)?;
     let bad = codings.unreadable.len();
     for e in &codings.unreadable {
-        eprintln!("error: {e}\n  (codings file left out; the others were read)");
+        eprintln!(
+            "{}",
+            super::output::for_stderr(&format!(
+                "error: {e}\n  (codings file left out; the others were read)"
+            ))
+        );
     }
     let store = index.store();
     if !store.rows.is_empty() || !store.orphans.is_empty() {
@@ -118,7 +125,12 @@ fn print_report(ctx: &Context, r: &UpdateReport) {
         ctx.note(format!("warning: {w}"));
     }
     for e in &r.skipped {
-        eprintln!("error: {e}\n  (file skipped; the other files were indexed)");
+        eprintln!(
+            "{}",
+            super::output::for_stderr(&format!(
+                "error: {e}\n  (file skipped; the other files were indexed)"
+            ))
+        );
     }
     if let Some(why) = &r.rebuilt {
         ctx.note(format!("rebuilt the index: {why}"));

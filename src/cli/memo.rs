@@ -120,6 +120,17 @@ pub fn memos(ctx: &Context, args: MemosArgs) -> Result<ExitCode> {
         ));
     }
     rows.retain(|r| args.coder.is_empty() || args.coder.contains(&r.0));
+    // Memo files and codings hold real ids and words: masked here, before a cell is cut to
+    // the table's width (a cut name would be no longer found whole).
+    if let Some(mask) = index.mask() {
+        for r in &mut rows {
+            r.2 = match r.1.as_str() {
+                "code" => r.2.clone(),
+                _ => mask_target(mask, &r.2),
+            };
+            r.4 = mask.redactor.apply(&r.4);
+        }
+    }
     rows.sort();
     rows.dedup();
     let table = Table {
@@ -146,6 +157,14 @@ pub fn memos(ctx: &Context, args: MemosArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A segment id, or `ID (code)` for a memo on a coding, as `mask` shows it.
+fn mask_target(mask: &qcode::index::Mask, target: &str) -> String {
+    match target.split_once(' ') {
+        Some((id, code)) => format!("{} {code}", mask.id(id)),
+        None => mask.id(target),
+    }
 }
 
 /// memos/*.md, by coder (the file's stem), sorted.

@@ -14,6 +14,7 @@ mod import_codings;
 mod index;
 mod memo;
 pub mod output;
+mod privacy;
 mod record;
 mod refi;
 mod report;
@@ -75,6 +76,7 @@ pub enum Command {
     Memos(memo::MemosArgs),
     Roles(roles::Args),
     Review(review::Args),
+    Privacy(privacy::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -107,6 +109,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Memos(args) => memo::memos(&ctx, args),
         Command::Roles(args) => roles::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
+        Command::Privacy(args) => privacy::run(&ctx, args),
     }
 }
 

@@ -106,7 +106,7 @@ pub fn apply(
         .collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let names = index.manifest.names();
+    let names = qcode::privacy::person_names(index.manifest.names(), &index.codebook().roles);
     let mut listing = Vec::new();
     for s in &segs {
         writeln!(

@@ -13,7 +13,7 @@ use qcode::transcript::parse_file;
 
 use super::flags::PrivacyArgs;
 use super::index::role_warnings;
-use super::output::{print_redacted, Format};
+use super::output::{for_stderr, print_redacted, set_stderr_mask, Format};
 use super::search::segment_json;
 use super::Context;
 
@@ -74,11 +74,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let mut json = Vec::new();
     let mut failed = 0;
+    // Errors and warnings quote labels and lines: said once every file's names are known.
+    let mut errors: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     for (rel, path) in files {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {}: cannot read: {e}", path.display());
+                errors.push(format!("error: {}: cannot read: {e}", path.display()));
                 failed += 1;
                 continue;
             }
@@ -97,7 +100,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ) {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: {e}");
+                errors.push(format!("error: {e}"));
                 failed += 1;
                 continue;
             }
@@ -106,16 +109,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             names.extend(iv.speakers.values().filter_map(|s| s.name.clone()));
             names.extend(iv.segments.iter().filter_map(|s| s.speaker_name.clone()));
         }
-        for w in &parsed.warnings {
-            ctx.note(format!("warning: {w}"));
-        }
+        warnings.extend(parsed.warnings.iter().map(|w| format!("warning: {w}")));
         let unknown: std::collections::BTreeSet<&String> = parsed
             .interviews
             .iter()
             .flat_map(|iv| &iv.unknown_roles)
             .collect();
         for w in role_warnings(Some(&codebook.roles), unknown) {
-            ctx.note(format!("warning: {rel}: {w}"));
+            warnings.push(format!("warning: {rel}: {w}"));
         }
         for s in parsed.interviews.iter().flat_map(|iv| &iv.segments) {
             if s.interviewer && !args.include_interviewer {
@@ -168,7 +169,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Format::Xlsx => unreachable!("--format takes only what segments prints"),
     }
     // The names the parsed files declare: no index is read.
-    print_redacted(&out, &privacy.redactor(&names)?)?;
+    let redactor = privacy.redactor(&qcode::privacy::person_names(names, &codebook.roles))?;
+    set_stderr_mask(redactor.clone());
+    for w in &warnings {
+        ctx.note(w);
+    }
+    for e in &errors {
+        eprintln!("{}", for_stderr(e));
+    }
+    print_redacted(&out, &redactor)?;
     Ok(if failed > 0 {
         ExitCode::from(1)
     } else {

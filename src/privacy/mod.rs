@@ -4,6 +4,7 @@
 //! ([`crate::index::Mask`]), whose every read is then masked: text, ids, labels, roles,
 //! metadata and evidence, before any export, report or printer sees them.
 
+pub mod audit;
 pub mod pseudonyms;
 
 use std::path::{Path, PathBuf};
@@ -76,7 +77,7 @@ impl Privacy {
         if self.with_names {
             return Ok(Redactor::new(&self.redact_list, &[])?);
         }
-        let names = index.manifest.names();
+        let names = person_names(index.manifest.names(), &index.codebook().roles);
         let everyday = everyday_parts(index, &names)?;
         Ok(Redactor::with_everyday(
             &self.redact_list,
@@ -118,6 +119,16 @@ impl Privacy {
         mask.speakers = table.speakers.into_iter().collect();
         Ok((mask, new))
     }
+}
+
+/// Those of `names` that name people: not a role the table knows. A recording's speakers are
+/// declared names, and one labelled `Interviewer` would otherwise mask that word everywhere and
+/// turn every interviewer into a participant.
+pub fn person_names(names: Vec<String>, roles: &crate::roles::RoleTable) -> Vec<String> {
+    names
+        .into_iter()
+        .filter(|n| roles.resolve(n).is_none())
+        .collect()
 }
 
 /// The single parts of `names` the corpus writes in lower case (ordinary words there).
@@ -171,6 +182,23 @@ mod tests {
             assert!(out.ends_with(", [REDACTED]"), "{out}");
             assert_eq!(out.starts_with("Maya Okafor"), with_names, "{out}");
         }
+    }
+
+    #[test]
+    fn a_name_that_is_a_role_is_no_persons_name() {
+        let mut roles = crate::roles::RoleTable::default();
+        roles
+            .add_file(
+                Path::new("roles.toml"),
+                "[roles.interviewer]\nlabel = \"Interviewer\"\naliases = [\"Moderator\"]\n",
+            )
+            .unwrap();
+        let names = vec![
+            "Interviewer".into(),
+            "moderator".into(),
+            "Maya Okafor".into(),
+        ];
+        assert_eq!(person_names(names, &roles), ["Maya Okafor"]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Finding and masking names: participants' declared names and the user's redaction list, in
 //! every spelling a text may give them. Text and names are compared after the same
 //! normalisation (Unicode NFKC per grapheme, so decomposed accents meet composed ones; lower
-//! case; typographic apostrophes and dashes as `'` and `-`), through one Aho-Corasick automaton
+//! case; typographic apostrophes as `'`; dashes, underscores and runs of white space as one
+//! space, so an id that joins a name's words with `-` is still the name), through one Aho-Corasick automaton
 //! (no regex grows with the number of names). A name in a script written with spaces matches as
 //! whole words; one in a script written without (Chinese, Japanese, Thai, …) matches anywhere.
 //!
@@ -54,7 +55,9 @@ impl Redactor {
         // `Zoe OBrien`, `zoe-obrien.txt`.
         let plain: Vec<String> = forms.iter().flat_map(|f| folded(f)).collect();
         forms.extend(plain);
-        forms.retain(|f| !f.trim().is_empty());
+        // A form is matched between word boundaries: no separator at either end.
+        let mut forms: Vec<String> = forms.iter().map(|f| f.trim().to_string()).collect();
+        forms.retain(|f| !f.is_empty());
         forms.sort();
         forms.dedup();
         if forms.is_empty() {
@@ -217,30 +220,45 @@ fn name_parts(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// `text` normalised for comparing names (NFKC per grapheme, lower case, one apostrophe and one
-/// dash), and for each byte of it (and one past the end) the byte of `text` it comes from.
+/// `text` normalised for comparing names (NFKC per grapheme, lower case, one apostrophe; dashes,
+/// underscores and white space as one space, so `Mary-Kate`, `mary_kate` and a name broken
+/// across lines meet, and an id made of a name with its spaces joined by `-` is the name), and
+/// for each byte of it (and one past the end) the byte of `text` it comes from.
 pub fn normalise(text: &str) -> (String, Vec<usize>) {
-    // Plain ASCII, most text: one byte each way, nothing to compose.
+    // Plain ASCII, most text: byte by byte, nothing to compose (the same rules as below).
     if text.is_ascii() {
-        let out: String = text
-            .bytes()
-            .map(|b| match b {
+        let mut out = String::with_capacity(text.len());
+        let mut map = Vec::with_capacity(text.len() + 1);
+        for (at, b) in text.bytes().enumerate() {
+            let c = match b {
                 b'`' => '\'',
+                b'-' | b'_' => ' ',
+                b if b.is_ascii_whitespace() => ' ',
                 b => b.to_ascii_lowercase() as char,
-            })
-            .collect();
-        return (out, (0..=text.len()).collect());
+            };
+            if c != ' ' || !out.ends_with(' ') {
+                out.push(c);
+                map.push(at);
+            }
+        }
+        map.push(text.len());
+        return (out, map);
     }
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len() + 1);
     for (at, g) in text.grapheme_indices(true) {
         let start = out.len();
         for c in g.nfkc().flat_map(char::to_lowercase) {
-            out.push(match c {
+            let c = match c {
                 '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{2032}' | '`' | '\u{00B4}' => '\'',
-                '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+                '-' | '_' | '\u{2010}'..='\u{2015}' | '\u{2212}' => ' ',
+                c if c.is_whitespace() => ' ',
                 c => c,
-            });
+            };
+            // A run of separators is one: `Dana  Whitfield`, `Dana -\nWhitfield`.
+            if c != ' ' || !out.ends_with(' ') {
+                out.push(c);
+            }
         }
         // Every byte of the grapheme's normal form comes from its start.
         map.extend(std::iter::repeat_n(at, out.len() - start));
@@ -324,6 +342,22 @@ mod tests {
         ] {
             assert_eq!(r.apply(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn dashes_underscores_and_line_breaks_join_a_names_words() {
+        let r = r(&["Mary-Kate Oduya", "Al Bo"]);
+        for text in [
+            "case mary-kate-oduya:1.1",
+            "MARY_KATE_ODUYA.txt",
+            "Mary Kate\n  Oduya",
+            "mary\u{2013}kate oduya",
+        ] {
+            assert!(r.apply(text).contains(MASK), "{text}");
+            assert!(!r.apply(text).to_lowercase().contains("oduya"), "{text}");
+        }
+        assert_eq!(r.apply("from Al\nBo."), "from [REDACTED].");
+        assert_eq!(r.apply("well-known"), "well-known");
     }
 
     #[test]

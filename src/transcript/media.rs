@@ -35,8 +35,10 @@ static TIMING: LazyLock<Regex> = LazyLock::new(|| {
 static VOICE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^<v(?:\.[^ >]*)?\s+([^>]+)>").expect("valid"));
 static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"</?[a-zA-Z][^>]*>").expect("valid"));
-static NAME_COLON: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([\p{L}][\p{L}\p{N} .'’-]{0,60}?):\s+(.*)$").expect("valid"));
+// Combining marks too: a name with decomposed accents (`Zoe\u{308}`) is still a speaker.
+static NAME_COLON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([\p{L}][\p{L}\p{M}\p{N} .'’-]{0,60}?):\s+(.*)$").expect("valid")
+});
 static OTTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\S.*?)\s{2,}(\d{1,2}:\d{2}(?::\d{2})?)\s*$").expect("valid"));
 
@@ -371,6 +373,14 @@ mod tests {
         assert_eq!(t[0].speaker.as_deref(), Some("Jane Smith"));
         assert_eq!(t[0].text, "We trust them. Mostly");
         assert_eq!(t[1].start.as_deref(), Some("00:01:00"));
+    }
+
+    #[test]
+    fn a_name_with_decomposed_accents_is_a_speaker() {
+        let zoom = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nJane: Hi.\n\n2\n00:00:05.000 --> 00:00:06.000\nZoe\u{308} Lindqvist: We met.\n";
+        let t = subtitle_turns(zoom);
+        assert_eq!(t[1].speaker.as_deref(), Some("Zoe\u{308} Lindqvist"));
+        assert_eq!(t[1].text, "We met.");
     }
 
     #[test]

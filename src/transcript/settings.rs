@@ -70,8 +70,10 @@ impl Format {
 /// `Cllr`), optionally followed by a short parenthesis (`Dana Whitfield (she/her)`) and a
 /// `| Organisation` (as Zoom and Teams write display names); or an e-mail address. Labels
 /// like these must be read as speakers: otherwise the cue joins the previous turn, name and all.
+/// A word may hold combining marks (`Zoe\u{308}`: an accent written decomposed), or a name so
+/// written would be read as text, undeclared.
 pub const DEFAULT_SPEAKER_PATTERN: &str = concat!(
-    r"^((?:\p{Lu}[\p{L}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{N}_.'’-]*){0,3}",
+    r"^((?:\p{Lu}[\p{L}\p{M}\p{N}_.'’-]*(?: \p{Lu}[\p{L}\p{M}\p{N}_.'’-]*){0,3}",
     r"(?: ?\([^()\n:]{1,40}\))?(?: ?\| ?[^|:\n]{1,60})?)",
     r"|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+):(?:[ \t]+|$)"
 );

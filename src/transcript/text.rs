@@ -731,6 +731,13 @@ mod tests {
     }
 
     #[test]
+    fn a_label_with_decomposed_accents_is_a_speaker() {
+        let (iv, _) = parse("P1: Hello.\n\nZoe\u{308} Lindqvist: We met.\n");
+        assert_eq!(iv.segments[1].speaker, "Zoe\u{308} Lindqvist");
+        assert_eq!(iv.segments[1].text, "We met.");
+    }
+
+    #[test]
     fn undeclared_speaker_is_a_warning() {
         let (iv, w) = parse(&SAMPLE.replace("P2: Café", "P3: Café"));
         assert_eq!(iv.segments.last().unwrap().role, "p3");

@@ -24,6 +24,7 @@ mod languages;
 mod media;
 mod nothing_lost;
 mod privacy;
+mod privacy_leaks;
 mod refi;
 mod refi_import;
 mod report;

@@ -208,3 +208,184 @@ fn ids_labels_metadata_and_spellings_pass_one_boundary() {
         "{out}"
     );
 }
+
+/// A project whose file name, interview id and metadata hold a declared name, and whose CSV
+/// speaker labels look like names nobody declared.
+fn leaky_project() -> Project {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", ROLES);
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    p.write(
+        "corpus/Dana Whitfield.txt",
+        "---\narea: Northmoor\nnotes: call with Dana Whitfield\nspeakers:\n  I: interviewer\n  P1: {role: Resident, name: Dana Whitfield}\n---\nI: And the council?\n\nP1: We trust the council now.\n",
+    );
+    p.write(
+        "corpus/rows.csv",
+        "id,role,speaker,text\n\
+         r-1,Resident,Priya (she/her),The council listened.\n\
+         r-2,Resident,priya.raman@example.org,We trust the officers.\n\
+         r-3,Resident,Owen Hale | Westfold Trust,Meetings helped.\n\
+         r-4,,Council Officer,We met monthly.\n\
+         r-5,Resident,P4,Paperwork took months.\n",
+    );
+    // Zoom labels no reader takes for a speaker: the cue joins the turn before, as words.
+    p.write(
+        "corpus/call.vtt",
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nSam: And the council?\n\n\
+         2\n00:00:05.000 --> 00:00:09.000\nAsha Rao (she/her): We trust the council.\n",
+    );
+    p
+}
+
+#[test]
+fn privacy_check_reports_names_in_the_project_without_printing_them() {
+    let p = leaky_project();
+    let (out, err) = p.run(&["privacy", "check"], 1);
+    for want in [
+        "a declared name (2 words) in the file name corpus/[REDACTED].txt",
+        "a declared name (2 words) in the interview id case-01 (corpus/[REDACTED].txt)",
+        "a declared name (2 words) in the metadata `notes` of interview case-01 (corpus/[REDACTED].txt)",
+        "a label that looks like a name (pronouns in brackets) but is not declared as one in the speaker label of r-1 (corpus/rows.csv)",
+        "a label that looks like a name (an e-mail address) but is not declared as one in the speaker label of r-2 (corpus/rows.csv)",
+        "a label that looks like a name (a name and an organisation) but is not declared as one in the speaker label of r-3 (corpus/rows.csv)",
+        "a label that looks like a name (pronouns in brackets) but is not declared as one in the text of call:1.1 (corpus/call.vtt)",
+    ] {
+        assert!(out.contains(want), "missing `{want}` in:\n{out}");
+    }
+    // A role the table knows, and a code, are not names.
+    assert!(!out.contains("r-4") && !out.contains("r-5"), "{out}");
+    assert!(err.contains("7 finding(s) in the project"), "{err}");
+    for text in [&out, &err] {
+        for n in [
+            "Dana",
+            "Whitfield",
+            "Priya",
+            "priya",
+            "Owen",
+            "Hale",
+            "Asha",
+            "Rao",
+        ] {
+            assert!(!text.contains(n), "`{n}` in:\n{text}");
+        }
+    }
+    // Asked for, the names are shown.
+    let (out, _) = p.run(&["privacy", "check", "--with-names"], 1);
+    assert!(
+        out.contains(
+            "in the interview id Dana-Whitfield (corpus/Dana Whitfield.txt): `Dana-Whitfield`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("speaker label `Priya (she/her)` of r-1"),
+        "{out}"
+    );
+    let (csv, _) = p.run(&["privacy", "check", "--format", "csv"], 1);
+    assert!(
+        csv.starts_with("kind,found,file,place,words\ndeclared-name,"),
+        "{csv}"
+    );
+    let (json, _) = p.run(&["privacy", "check", "--format", "json"], 1);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 7);
+    assert_eq!(v["findings"][3]["kind"], "undeclared-name");
+}
+
+#[test]
+fn privacy_check_locates_names_and_listed_words_in_files() {
+    let p = leaky_project();
+    p.run(&["export", "quotes", "--with-names", "-o", "named.csv"], 0);
+    p.run(&["export", "quotes", "-o", "masked.json"], 0);
+    p.write("places.txt", "Fenwick Road\n");
+    p.write("notes.md", "# Notes\n\nWe walked down fenwick road.\n");
+    let (out, _) = p.run(
+        &[
+            "privacy",
+            "check",
+            "named.csv",
+            "masked.json",
+            "notes.md",
+            "--redact",
+            "places.txt",
+        ],
+        1,
+    );
+    assert!(
+        out.contains("a declared name (2 words) at named.csv:"),
+        "{out}"
+    );
+    assert!(out.contains(", column segment_id\n"), "{out}");
+    assert!(
+        out.contains("a --redact word (2 words) at notes.md:3\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("masked.json"),
+        "a masked export holds no name:\n{out}"
+    );
+    assert!(
+        !out.contains("Whitfield") && !out.contains("fenwick"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_clean_project_passes_and_unreadable_files_are_errors() {
+    // The standard project declares a name in a header, and holds it nowhere else.
+    let p = Project::coded();
+    let (out, err) = p.run(&["privacy", "check"], 0);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(
+            "no participant's name, --redact word or undeclared name found in the project"
+        ),
+        "{err}"
+    );
+    let (_, err) = p.run(&["privacy", "check", "missing.csv"], 2);
+    assert!(err.contains("error: missing.csv: cannot read:"), "{err}");
+    p.write("bad.json", "{\n  \"a\": [1,\n");
+    let (_, err) = p.run(&["privacy", "check", "bad.json"], 2);
+    assert!(
+        err.contains("error: bad.json:3: not readable JSON"),
+        "{err}"
+    );
+    let (_, err) = p.run(&["privacy", "check", "--redact", "missing.txt"], 2);
+    assert!(
+        err.contains("cannot read the redaction list missing.txt"),
+        "{err}"
+    );
+    p.write("bad.xlsx", "not a zip");
+    let (_, err) = p.run(&["privacy", "check", "bad.xlsx"], 2);
+    assert!(
+        err.contains("error: bad.xlsx: not a readable XLSX file"),
+        "{err}"
+    );
+}
+
+/// Tables cut long cells to their width: a name is masked first, so no part of it survives a
+/// cut through it (a name in a script without spaces is found only whole).
+#[test]
+fn a_name_cut_by_a_tables_width_is_masked_first() {
+    let p = Project::empty();
+    p.write("codebook/roles.toml", ROLES);
+    p.write("codebook/codes.toml", crate::common::CODEBOOK);
+    // The name starts at the 69th character: the cut (at 69 and an ellipsis) runs through it.
+    let text = format!("{}王小明 said we trust the council.", "x".repeat(68));
+    p.write(
+        "corpus/a.txt",
+        &format!("---\nspeakers:\n  P1: {{role: Resident, name: 王小明}}\n---\nP1: {text}\n"),
+    );
+    p.write("codings/h.csv", "segment_id,code\na:1.1,dialogue\n");
+    p.write("old.toml", "[codebook]\nname = \"old\"\n");
+    p.run(&["memo", "a:1.1", &text, "--coder", "ann"], 0);
+    for args in [
+        &["codebook", "diff", "old.toml", "--list"][..],
+        &["agree", "codings/h.csv", "--disagreements"],
+        &["memos"],
+    ] {
+        let (out, _) = p.run(args, 0);
+        assert!(out.contains("x["), "{args:?} shows no mask:\n{out}");
+        assert!(!out.contains('王'), "{args:?}:\n{out}");
+    }
+}
