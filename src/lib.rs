@@ -16,5 +16,6 @@ pub mod project;
 pub mod refi;
 pub mod report;
 pub mod roles;
+pub mod suggest;
 pub mod text;
 pub mod transcript;
