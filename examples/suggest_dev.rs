@@ -17,7 +17,6 @@
 
 use qcode::codebook::{load, Codebook};
 use qcode::coding::{evidence, Matcher};
-use qcode::suggest::model::Scoring;
 use qcode::suggest::{pattern_part, rank, Idf, Model, Params, RankOptions, Score};
 
 /// A variant: its name, the model's choices, and whether pattern hits count at all.
@@ -26,359 +25,75 @@ struct Variant {
     params: Params,
 }
 
-/// Every variant tried, in the order they were tried (README, "Suggestions", lists their
-/// figures). `first` is where the search started: cosine over every text of a code, words
-/// weighed by their rarity among the codebook's texts, no stop words.
+/// The variants tried, in the order they were tried (docs/suggestions-dev.md lists their
+/// figures; those of the variants whose options qcode no longer has, naive Bayes, pattern
+/// words and a spoken-English stop list, come from commit 27f538c's version of this file).
+/// `first` is where the search started: cosine over every text of a code, words weighed by
+/// their rarity among the codebook's texts, no stop words.
+#[rustfmt::skip]
 fn variants() -> Vec<Variant> {
     let first = Params {
-        label: 1.0,
-        definition: 1.0,
-        use_when: 1.0,
-        example: 1.0,
-        dont_use_when: 1.0,
-        counterexample: 1.0,
-        pattern_words: 0.0,
-        clip: false,
-        against: 0.5,
-        patterns: 0.5,
-        idf: Idf::Smooth,
-        scoring: Scoring::Cosine,
+        label: 1.0, definition: 1.0, use_when: 1.0, example: 1.0, dont_use_when: 1.0,
+        counterexample: 1.0, clip: false, against: 0.5, patterns: 0.5, idf: Idf::Smooth,
         stop_words: false,
-        spoken: false,
     };
-    let none = Params {
-        label: 0.0,
-        definition: 0.0,
-        use_when: 0.0,
-        example: 0.0,
-        dont_use_when: 0.0,
-        counterexample: 0.0,
-        ..first
-    };
-    let words = Params {
-        patterns: 0.0,
-        ..first
-    };
-    let bayes = |a: f64| Scoring::Bayes { smoothing: a };
+    let none = Params { label: 0.0, definition: 0.0, use_when: 0.0, example: 0.0, dont_use_when: 0.0, counterexample: 0.0, ..first };
+    let words = Params { patterns: 0.0, ..first };
     // After the first round: stop words, and rarity counted among codes.
-    let c = Params {
-        stop_words: true,
-        idf: Idf::CodesSmooth,
-        against: 0.0,
-        ..words
-    };
+    let c = Params { stop_words: true, idf: Idf::CodesSmooth, against: 0.0, ..words };
     let f = Params { example: 0.5, ..c };
-    let g = Params {
-        clip: true,
-        against: 0.5,
-        ..f
-    };
-    let v = |name: &str, params: Params| Variant {
-        name: name.to_string(),
-        params,
-    };
+    let g = Params { clip: true, against: 0.5, ..f };
+    let v = |name: &str, params: Params| Variant { name: name.to_string(), params };
     let mut out = vec![
         v("patterns only", none),
-        v(
-            "1. words, no warnings",
-            Params {
-                against: 0.0,
-                ..words
-            },
-        ),
+        v("1. words, no warnings", Params { against: 0.0, ..words }),
         v("2. words, warnings 0.5", words),
-        v(
-            "3. words, warnings 1",
-            Params {
-                against: 1.0,
-                ..words
-            },
-        ),
-        v(
-            "4. words, warnings 0.25",
-            Params {
-                against: 0.25,
-                ..words
-            },
-        ),
-        v(
-            "5. 2, probabilistic idf",
-            Params {
-                idf: Idf::Probabilistic,
-                ..words
-            },
-        ),
-        v(
-            "6. 2, examples ×2",
-            Params {
-                example: 2.0,
-                ..words
-            },
-        ),
-        v(
-            "7. 2, examples ×0.5",
-            Params {
-                example: 0.5,
-                ..words
-            },
-        ),
-        v(
-            "8. 2, label ×0",
-            Params {
-                label: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "9. 2, definition and use_when ×2",
-            Params {
-                definition: 2.0,
-                use_when: 2.0,
-                ..words
-            },
-        ),
+        v("3. words, warnings 1", Params { against: 1.0, ..words }),
+        v("4. words, warnings 0.25", Params { against: 0.25, ..words }),
+        v("5. 2, probabilistic idf", Params { idf: Idf::Probabilistic, ..words }),
+        v("6. 2, examples ×2", Params { example: 2.0, ..words }),
+        v("7. 2, examples ×0.5", Params { example: 0.5, ..words }),
+        v("8. 2, label ×0", Params { label: 0.0, ..words }),
+        v("9. 2, definition and use_when ×2", Params { definition: 2.0, use_when: 2.0, ..words }),
     ];
     for b in [0.1, 0.25, 0.5, 1.0, 2.0] {
-        out.push(v(
-            &format!("10. 2 + patterns {b}"),
-            Params {
-                patterns: b,
-                ..first
-            },
-        ));
-    }
-    for a in [1.0, 0.5, 0.1, 2.0] {
-        out.push(v(
-            &format!("11. naive Bayes α={a}"),
-            Params {
-                scoring: bayes(a),
-                against: 0.0,
-                ..words
-            },
-        ));
+        out.push(v(&format!("10. 2 + patterns {b}"), Params { patterns: b, ..first }));
     }
     out.extend([
-        v(
-            "12. Bayes α=1, warnings 0.5",
-            Params {
-                scoring: bayes(1.0),
-                ..words
-            },
-        ),
-        v(
-            "13. Bayes α=1, warnings 0.25",
-            Params {
-                scoring: bayes(1.0),
-                against: 0.25,
-                ..words
-            },
-        ),
-        v(
-            "14. Bayes α=1, examples ×0.5",
-            Params {
-                scoring: bayes(1.0),
-                example: 0.5,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "15. Bayes α=1, examples ×2",
-            Params {
-                scoring: bayes(1.0),
-                example: 2.0,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "16. Bayes α=1, label ×3",
-            Params {
-                scoring: bayes(1.0),
-                label: 3.0,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "17. 1, idf among codes",
-            Params {
-                idf: Idf::CodesSmooth,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "18. 1, probabilistic idf among codes",
-            Params {
-                idf: Idf::CodesProbabilistic,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "19. 18 + warnings 0.5",
-            Params {
-                idf: Idf::CodesProbabilistic,
-                ..words
-            },
-        ),
-        v(
-            "20. 18 + warnings 0.25",
-            Params {
-                idf: Idf::CodesProbabilistic,
-                against: 0.25,
-                ..words
-            },
-        ),
-        v(
-            "21. 18, examples ×0.5",
-            Params {
-                idf: Idf::CodesProbabilistic,
-                example: 0.5,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "22. 18, definition and use_when ×2",
-            Params {
-                idf: Idf::CodesProbabilistic,
-                definition: 2.0,
-                use_when: 2.0,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "B. 1 + stop words",
-            Params {
-                stop_words: true,
-                against: 0.0,
-                ..words
-            },
-        ),
+        v("17. 1, idf among codes", Params { idf: Idf::CodesSmooth, against: 0.0, ..words }),
+        v("18. 1, probabilistic idf among codes", Params { idf: Idf::CodesProbabilistic, against: 0.0, ..words }),
+        v("19. 18 + warnings 0.5", Params { idf: Idf::CodesProbabilistic, ..words }),
+        v("20. 18 + warnings 0.25", Params { idf: Idf::CodesProbabilistic, against: 0.25, ..words }),
+        v("21. 18, examples ×0.5", Params { idf: Idf::CodesProbabilistic, example: 0.5, against: 0.0, ..words }),
+        v("22. 18, definition and use_when ×2", Params { idf: Idf::CodesProbabilistic, definition: 2.0, use_when: 2.0, against: 0.0, ..words }),
+        v("B. 1 + stop words", Params { stop_words: true, against: 0.0, ..words }),
         v("C. B, idf among codes", c),
-        v(
-            "D. B, probabilistic idf among codes",
-            Params {
-                idf: Idf::CodesProbabilistic,
-                ..c
-            },
-        ),
-        v(
-            "E. B, probabilistic idf",
-            Params {
-                idf: Idf::Probabilistic,
-                ..c
-            },
-        ),
+        v("D. B, probabilistic idf among codes", Params { idf: Idf::CodesProbabilistic, ..c }),
+        v("E. B, probabilistic idf", Params { idf: Idf::Probabilistic, ..c }),
         v("C + warnings 0.25", Params { against: 0.25, ..c }),
         v("C + warnings 0.5", Params { against: 0.5, ..c }),
         v("F. C, examples ×0.5", f),
         v("C, examples ×2", Params { example: 2.0, ..c }),
         v("C, label ×2", Params { label: 2.0, ..c }),
-        v(
-            "C, definition and use_when ×2",
-            Params {
-                definition: 2.0,
-                use_when: 2.0,
-                ..c
-            },
-        ),
-        v(
-            "Bayes α=0.5 + stop words",
-            Params {
-                scoring: bayes(0.5),
-                stop_words: true,
-                against: 0.0,
-                ..words
-            },
-        ),
-        v(
-            "Bayes α=0.1 + stop words",
-            Params {
-                scoring: bayes(0.1),
-                stop_words: true,
-                against: 0.0,
-                ..words
-            },
-        ),
+        v("C, definition and use_when ×2", Params { definition: 2.0, use_when: 2.0, ..c }),
         v("F, examples ×0.35", Params { example: 0.35, ..f }),
         v("F, examples ×0.25", Params { example: 0.25, ..f }),
         v("F, label ×0.5", Params { label: 0.5, ..f }),
         v("F, label ×2", Params { label: 2.0, ..f }),
         v("F, use_when ×0", Params { use_when: 0.0, ..f }),
-        v(
-            "F, definition ×0",
-            Params {
-                definition: 0.0,
-                ..f
-            },
-        ),
+        v("F, definition ×0", Params { definition: 0.0, ..f }),
         v("F + warnings 0.25", Params { against: 0.25, ..f }),
         v("F + warnings 0.5", Params { against: 0.5, ..f }),
         v("F + warnings 1", Params { against: 1.0, ..f }),
-        v(
-            "F + counterexamples only, 0.5",
-            Params {
-                dont_use_when: 0.0,
-                against: 0.5,
-                ..f
-            },
-        ),
-        v(
-            "F + dont_use_when only, 0.5",
-            Params {
-                counterexample: 0.0,
-                against: 0.5,
-                ..f
-            },
-        ),
+        v("F + counterexamples only, 0.5", Params { dont_use_when: 0.0, against: 0.5, ..f }),
+        v("F + dont_use_when only, 0.5", Params { counterexample: 0.0, against: 0.5, ..f }),
     ]);
     for w in [0.0, 0.5] {
         for b in [0.05, 0.1, 0.2, 0.3, 0.5, 1.0] {
-            out.push(v(
-                &format!("F + warnings {w} + patterns {b}"),
-                Params {
-                    against: w,
-                    patterns: b,
-                    ..f
-                },
-            ));
+            out.push(v(&format!("F + warnings {w} + patterns {b}"), Params { against: w, patterns: b, ..f }));
         }
     }
     out.extend([
-        v(
-            "F + pattern words 0.5",
-            Params {
-                pattern_words: 0.5,
-                ..f
-            },
-        ),
-        v(
-            "F + pattern words 1",
-            Params {
-                pattern_words: 1.0,
-                ..f
-            },
-        ),
-        v(
-            "F + pattern words 1 + patterns 0.2",
-            Params {
-                pattern_words: 1.0,
-                patterns: 0.2,
-                ..f
-            },
-        ),
-        v(
-            "F + pattern words 1 + warnings 0.5",
-            Params {
-                pattern_words: 1.0,
-                against: 0.5,
-                ..f
-            },
-        ),
         v("G. F + warnings 0.5, clipped", g),
         v("F + warnings 1, clipped", Params { against: 1.0, ..g }),
         v("F + warnings 2, clipped", Params { against: 2.0, ..g }),
@@ -386,19 +101,7 @@ fn variants() -> Vec<Variant> {
     for b in [0.1, 0.2, 0.3, 0.5, 1.0] {
         out.push(v(&format!("G + patterns {b}"), Params { patterns: b, ..g }));
     }
-    out.extend([
-        v("G + spoken stop words", Params { spoken: true, ..g }),
-        v("F + spoken stop words", Params { spoken: true, ..f }),
-        v(
-            "G + spoken stop words + patterns 0.5",
-            Params {
-                spoken: true,
-                patterns: 0.5,
-                ..g
-            },
-        ),
-        v("chosen (Params::default())", Params::default()),
-    ]);
+    out.push(v("chosen (Params::default())", Params::default()));
     out
 }
 

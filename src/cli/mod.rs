@@ -19,6 +19,7 @@ mod refi;
 mod report;
 mod search;
 mod segments;
+mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,7 +37,7 @@ use qcode::project::Project;
     long_about = "qcode reads a project folder (corpus/, codebook/, optional qcode.toml), indexes its \
 transcripts into .qcode/ (coding every segment with the codebook), and searches quotes by words, \
 code, role, speaker and metadata.",
-    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode codebook check\n  qcode export crosstab --rows role --cols component --format table\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
+    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode suggest --dimension component\n  qcode codebook check\n  qcode export crosstab --rows role --cols component --format table\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
 )]
 pub struct Cli {
     /// The project folder (default: the current directory).
@@ -69,6 +70,7 @@ pub enum Command {
     Count(count::Args),
     Memo(memo::MemoArgs),
     Memos(memo::MemosArgs),
+    Suggest(suggest::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -99,6 +101,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Count(args) => count::run(&ctx, args),
         Command::Memo(args) => memo::memo(&ctx, args),
         Command::Memos(args) => memo::memos(&ctx, args),
+        Command::Suggest(args) => suggest::run(&ctx, args),
     }
 }
 

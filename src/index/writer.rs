@@ -23,8 +23,7 @@ use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
 use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
-use crate::project::corpus_files;
-use crate::project::Project;
+use crate::project::{corpus_files, AssignBy, Project};
 use crate::transcript::{parse_file, table_delimiter, CsvRows, Parsed, Segment};
 
 /// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
@@ -43,6 +42,10 @@ pub struct UpdateOptions {
     /// Table files (CSV, TSV) at least this large (bytes) are read and indexed in batches of
     /// [`STREAM_BATCH`] rows instead of whole (they must then be UTF-8).
     pub stream_bytes: u64,
+    /// What codes by rank when qcode.toml asks for `[coding] assign = "ranked"` (the ranking
+    /// lives in a later layer, so the caller hands it in; without it such a project is an
+    /// error).
+    pub assign: Option<MakeAssign>,
 }
 
 impl Default for UpdateOptions {
@@ -50,9 +53,24 @@ impl Default for UpdateOptions {
         UpdateOptions {
             rebuild: false,
             stream_bytes: STREAM_BYTES,
+            assign: None,
         }
     }
 }
+
+/// Codes the machine gives a segment besides its patterns' (`[coding] assign = "ranked"`):
+/// the suggestions' ranking, made by a later layer and handed to [`update`].
+pub trait Assign: Sync {
+    /// What decides the codes it adds besides the codebook and qcode.toml (its version and
+    /// choices): part of the index settings, so a change re-codes the corpus.
+    fn fingerprint(&self) -> String;
+    /// A respondent segment's codings: the patterns' (`codings`) with the codes it adds.
+    fn assign(&self, segment: &Segment, codings: Vec<Evidence>) -> Vec<Evidence>;
+}
+
+/// Makes the [`Assign`] for a project and its codebook (an error names what in qcode.toml
+/// does not fit the codebook).
+pub type MakeAssign = fn(&Project, &Codebook) -> Result<Box<dyn Assign>, SourceError>;
 
 /// What an update did.
 #[derive(Debug, Default)]
@@ -187,7 +205,12 @@ pub fn update(
     let data_dir = project.data_dir();
     let _lock = IndexLock::acquire(&data_dir)?;
     let codebook = load_codebook(&project.codebook_dir)?;
-    let settings = settings_hash(project, &codebook);
+    let assign = match (project.assign.by, opts.assign) {
+        (AssignBy::Patterns, _) => None,
+        (AssignBy::Ranked, Some(make)) => Some(make(project, &codebook)?),
+        (AssignBy::Ranked, None) => return Err(IndexError::NoRanking),
+    };
+    let settings = settings_hash(project, &codebook, assign.as_deref());
     let files = corpus_files(project)?;
     let dir = data_dir.join(INDEX_DIR);
     let mut report = UpdateReport {
@@ -215,7 +238,12 @@ pub fn update(
 
     // Compiled only now: a search that finds the index up to date never needs it.
     let matcher = Matcher::new(&codebook)?;
-    let mut run = Run::start(&index, &dir, &codebook, &matcher, &old, manifest, full)?;
+    let coder = Coder {
+        codebook: &codebook,
+        matcher: &matcher,
+        assign: assign.as_deref(),
+    };
+    let mut run = Run::start(&index, &dir, coder, &old, manifest, full)?;
     for rel in &report.removed {
         run.delete(rel);
     }
@@ -226,8 +254,7 @@ pub fn update(
             .map(|(rel, path)| {
                 let reading = Reading {
                     project,
-                    codebook: &codebook,
-                    matcher: &matcher,
+                    coder,
                     rel,
                     path,
                 };
@@ -276,11 +303,19 @@ fn plan(
     (todo, removed)
 }
 
+/// What codes segments: the codebook, its compiled patterns and, when qcode.toml asks for it,
+/// the ranking.
+#[derive(Clone, Copy)]
+struct Coder<'a> {
+    codebook: &'a Codebook,
+    matcher: &'a Matcher,
+    assign: Option<&'a dyn Assign>,
+}
+
 /// One corpus file to read, and what it is read with.
 struct Reading<'a> {
     project: &'a Project,
-    codebook: &'a Codebook,
-    matcher: &'a Matcher,
+    coder: Coder<'a>,
     rel: &'a str,
     path: &'a Path,
 }
@@ -314,12 +349,19 @@ struct Batch {
 }
 
 impl Batch {
-    /// Segments coded with the codebook.
-    fn coded(segments: Vec<Segment>, codebook: &Codebook, matcher: &Matcher) -> Batch {
-        let codings = code_segments(matcher, &segments)
+    /// Segments coded with the codebook (and the ranking, when asked for; never an
+    /// interviewer's turn).
+    fn coded(segments: Vec<Segment>, coder: Coder) -> Batch {
+        let codings = code_segments(coder.matcher, &segments)
             .into_par_iter()
             .zip(&segments)
-            .map(|(c, s)| evidence(codebook, &s.text, &c))
+            .map(|(c, s)| {
+                let ev = evidence(coder.codebook, &s.text, &c);
+                match coder.assign {
+                    Some(a) if !s.interviewer => a.assign(s, ev),
+                    _ => ev,
+                }
+            })
             .collect();
         Batch {
             segments,
@@ -329,7 +371,7 @@ impl Batch {
     }
 
     /// A whole file's interviews, as one batch.
-    fn whole(parsed: Parsed, codebook: &Codebook, matcher: &Matcher) -> Batch {
+    fn whole(parsed: Parsed, coder: Coder) -> Batch {
         let mut interviews = Vec::new();
         let mut names = Vec::new();
         let mut unknown_roles = BTreeSet::new();
@@ -345,7 +387,7 @@ impl Batch {
             names,
             unknown_roles,
             warnings: parsed.warnings,
-            ..Batch::coded(segments, codebook, matcher)
+            ..Batch::coded(segments, coder)
         }
     }
 }
@@ -388,10 +430,10 @@ impl Reading<'_> {
         let Some(bytes) = bytes else {
             return Look::Changed(entry, Content::Streamed);
         };
-        let roles = &self.codebook.roles;
+        let roles = &self.coder.codebook.roles;
         match parse_file(&self.project.transcript, roles, self.rel, self.path, &bytes) {
             Ok(parsed) => {
-                let batch = Batch::whole(parsed, self.codebook, self.matcher);
+                let batch = Batch::whole(parsed, self.coder);
                 Look::Changed(entry, Content::Whole(Box::new(batch)))
             }
             Err(e) => Look::Failed(e),
@@ -404,8 +446,7 @@ impl Reading<'_> {
 fn stream<'a>(
     rel: &'a str,
     path: &Path,
-    codebook: &'a Codebook,
-    matcher: &'a Matcher,
+    coder: Coder<'a>,
 ) -> Result<impl Iterator<Item = Result<Batch, SourceError>> + 'a, SourceError> {
     let shown = Path::new(rel);
     let file = File::open(path)
@@ -418,10 +459,8 @@ fn stream<'a>(
     let mut rows = Some(CsvRows::new(reader, shown, rel, &stem, None)?);
     Ok(std::iter::from_fn(move || {
         let r = rows.as_mut()?;
-        match r.next_batch(&codebook.roles, STREAM_BATCH) {
-            Ok(segments) if !segments.is_empty() => {
-                Some(Ok(Batch::coded(segments, codebook, matcher)))
-            }
+        match r.next_batch(&coder.codebook.roles, STREAM_BATCH) {
+            Ok(segments) if !segments.is_empty() => Some(Ok(Batch::coded(segments, coder))),
             Ok(_) => rows.take().map(|r| {
                 Ok(Batch {
                     unknown_roles: r.unknown_roles,
@@ -469,7 +508,7 @@ impl From<SourceError> for AddError {
 /// An update in progress: the writer, and who owns which ids so far.
 struct Run<'a> {
     dir: &'a Path,
-    codebook: &'a Codebook,
+    coder: Coder<'a>,
     old: &'a Manifest,
     full: bool,
     writer: IndexWriter<TantivyDocument>,
@@ -481,15 +520,13 @@ struct Run<'a> {
     /// were own theirs first, then files in path order.
     interview_owner: HashMap<String, String>,
     row_ids: HashMap<String, String>,
-    matcher: &'a Matcher,
 }
 
 impl<'a> Run<'a> {
     fn start(
         index: &Index,
         dir: &'a Path,
-        codebook: &'a Codebook,
-        matcher: &'a Matcher,
+        coder: Coder<'a>,
         old: &'a Manifest,
         manifest: Manifest,
         full: bool,
@@ -513,7 +550,7 @@ impl<'a> Run<'a> {
             .searcher();
         Ok(Run {
             dir,
-            codebook,
+            coder,
             old,
             full,
             writer,
@@ -522,7 +559,6 @@ impl<'a> Run<'a> {
             manifest,
             interview_owner,
             row_ids: HashMap::new(),
-            matcher,
         })
     }
 
@@ -561,7 +597,7 @@ impl<'a> Run<'a> {
             Content::Whole(batch) => {
                 self.add(rel, path, entry, std::iter::once(Ok(*batch)), report)
             }
-            Content::Streamed => match stream(rel, path, self.codebook, self.matcher) {
+            Content::Streamed => match stream(rel, path, self.coder) {
                 Ok(batches) => self.add(rel, path, entry, batches, report),
                 Err(e) => Err(AddError::File(e)),
             },
@@ -622,7 +658,7 @@ impl<'a> Run<'a> {
             for (seg, ev) in batch.segments.iter().zip(&batch.codings) {
                 coded += usize::from(!ev.is_empty());
                 self.writer
-                    .add_document(self.fields.document(rel, seg, ev, self.codebook))
+                    .add_document(self.fields.document(rel, seg, ev, self.coder.codebook))
                     .map_err(|e| AddError::Index(IndexError::tantivy(self.dir, e)))?;
                 names.extend(seg.speaker_name.clone());
                 for k in seg.meta.keys() {

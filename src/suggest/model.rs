@@ -30,17 +30,6 @@ pub enum Idf {
     CodesProbabilistic,
 }
 
-/// How a segment's words are compared with a code's.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Scoring {
-    /// The cosine between TF-IDF vectors (the segment's, and the code's texts' sum).
-    Cosine,
-    /// Naive Bayes within each dimension: each word weighs `ln P(word | code) − ln P(word |
-    /// dimension)`, its probabilities from the codes' texts smoothed by `smoothing`; a segment's
-    /// score is the sum over its words, per word of the segment.
-    Bayes { smoothing: f64 },
-}
-
 /// The choices the model is built with. [`Params::default`] is the one chosen on the
 /// codebook's held-out examples and the dev quotes (README, "Suggestions").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -54,8 +43,6 @@ pub struct Params {
     pub example: f64,
     pub dont_use_when: f64,
     pub counterexample: f64,
-    /// The words of the code's patterns (not its regexes), as one more text.
-    pub pattern_words: f64,
     /// How much the negative vector's similarity counts against the positive one's.
     pub against: f64,
     /// Whether the warnings only take weight off words the code's own text uses (a word's
@@ -66,11 +53,8 @@ pub struct Params {
     /// it, and more hits add less and less.
     pub patterns: f64,
     pub idf: Idf,
-    pub scoring: Scoring,
     /// Leave out the language's function words ([`super::stopwords`]).
     pub stop_words: bool,
-    /// And the function words of everyday speech.
-    pub spoken: bool,
 }
 
 impl Default for Params {
@@ -82,14 +66,11 @@ impl Default for Params {
             example: 0.5,
             dont_use_when: 1.0,
             counterexample: 1.0,
-            pattern_words: 0.0,
             clip: true,
             against: 0.5,
             patterns: 0.3,
             idf: Idf::CodesSmooth,
-            scoring: Scoring::Cosine,
             stop_words: true,
-            spoken: false,
         }
     }
 }
@@ -159,8 +140,9 @@ pub fn counts(norm: &str, stop: &HashSet<&str>) -> bool {
 /// The stop words a model with `params` leaves out.
 fn stop_set(params: &Params, language: Language) -> HashSet<&'static str> {
     match params.stop_words {
-        true => super::stopwords::stop_words(language, params.spoken)
-            .into_iter()
+        true => super::stopwords::stop_words(language)
+            .iter()
+            .copied()
             .collect(),
         false => HashSet::new(),
     }
@@ -190,13 +172,6 @@ fn units_of(index: usize, code: &Code, p: &Params, language: Language) -> Vec<Un
         unit(false, p.dont_use_when, &code.dont_use_when),
     ];
     out.extend(code.examples.iter().map(|e| unit(true, p.example, e)));
-    let words: Vec<String> = code
-        .patterns
-        .iter()
-        .filter(|p| !matches!(p.kind, crate::codebook::PatternKind::Regex(_)))
-        .map(|p| p.text.replace("NEAR/", " ").replace(['*', '?', '"'], " "))
-        .collect();
-    out.push(unit(true, p.pattern_words, &words.join(" ")));
     let counter = code.counterexamples.iter();
     out.extend(counter.map(|e| unit(false, p.counterexample, e)));
     out.retain(|u| !u.terms.is_empty() && u.weight > 0.0);
@@ -254,12 +229,7 @@ impl Model {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        let weights = match params.scoring {
-            Scoring::Cosine => cosine_weights(codebook, &params, &units, &lookup, &idf),
-            Scoring::Bayes { smoothing } => {
-                bayes_weights(codebook, &ranked, &params, smoothing, &units, &lookup)
-            }
-        };
+        let weights = cosine_weights(codebook, &params, &units, &lookup, &idf);
         let mut postings: Vec<Vec<Posting>> = vec![Vec::new(); terms.len()];
         for (code, w) in weights.into_iter().enumerate() {
             for (t, weight) in w {
@@ -364,61 +334,6 @@ fn cosine_weights(
             w
         })
         .collect()
-}
-
-/// Each code's naive Bayes weights within its dimension: `ln P(t | code) − ln P(t | dimension)`
-/// over the dimension's words, P(t | dimension) the mean of its codes'; the code's warnings, as
-/// a class of their own, take `against` × `ln P(t | warnings) − ln P(t | dimension)` off.
-fn bayes_weights(
-    codebook: &Codebook,
-    ranked: &[bool],
-    params: &Params,
-    alpha: f64,
-    units: &[Unit],
-    lookup: &HashMap<String, u32>,
-) -> Vec<Sparse> {
-    let n = codebook.codes.len();
-    let mut pos: Vec<Sparse> = vec![Sparse::new(); n];
-    let mut neg: Vec<Sparse> = vec![Sparse::new(); n];
-    for u in units {
-        let side = if u.positive { &mut pos } else { &mut neg };
-        for t in &u.terms {
-            *side[u.code].entry(lookup[t]).or_default() += u.weight;
-        }
-    }
-    let mut out: Vec<Sparse> = vec![Sparse::new(); n];
-    let mut dims: Vec<&str> = codebook
-        .codes
-        .iter()
-        .map(|c| c.dimension.as_str())
-        .collect();
-    dims.sort_unstable();
-    dims.dedup();
-    for dim in dims {
-        let codes: Vec<usize> = (0..n)
-            .filter(|&i| ranked[i] && codebook.codes[i].dimension == dim)
-            .collect();
-        let mut vocab: Vec<u32> = codes.iter().flat_map(|&c| pos[c].keys().copied()).collect();
-        vocab.sort_unstable();
-        vocab.dedup();
-        let v = vocab.len() as f64;
-        let prob = |counts: &Sparse, t: u32| {
-            let total: f64 = counts.values().sum();
-            (counts.get(&t).copied().unwrap_or(0.0) + alpha) / (total + alpha * v)
-        };
-        for &t in &vocab {
-            let per_code: Vec<f64> = codes.iter().map(|&c| prob(&pos[c], t)).collect();
-            let background = per_code.iter().sum::<f64>() / codes.len() as f64;
-            for (&c, p) in codes.iter().zip(&per_code) {
-                let mut w = (p / background).ln();
-                if !neg[c].is_empty() {
-                    w -= params.against * (prob(&neg[c], t) / background).ln().max(0.0);
-                }
-                out[c].insert(t, w);
-            }
-        }
-    }
-    out
 }
 
 fn idf(kind: Idf, n: f64, df: f64) -> f64 {

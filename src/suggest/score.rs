@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::model::{token_options, Model, Scoring};
+use super::model::{token_options, Model};
 use crate::coding::Evidence;
 use crate::text::tokens::tokenize;
 
@@ -53,11 +53,7 @@ impl Model {
                 None => *unseen.entry(t.stem.as_str()).or_default() += 1,
             }
         }
-        let bayes = matches!(self.params.scoring, Scoring::Bayes { .. });
-        let weight = |n: u32, idf: f64| match bayes {
-            true => f64::from(n),
-            false => (1.0 + f64::from(n).ln()) * idf,
-        };
+        let weight = |n: u32, idf: f64| (1.0 + f64::from(n).ln()) * idf;
         let mut known: Vec<(u32, f64, usize)> = tf
             .into_iter()
             .map(|(id, (n, first))| (id, weight(n, self.idf[id as usize]), first))
@@ -69,18 +65,12 @@ impl Model {
             .collect();
         // Summed in one order whatever the hash map's: the same bytes out on every run.
         unseen.sort_unstable_by(f64::total_cmp);
-        // Bayes: the mean weight per word of the segment; cosine: the vector at unit length.
-        let words = known.iter().map(|k| k.1).sum::<f64>() + unseen.iter().sum::<f64>();
-        let len = if bayes {
-            words
-        } else {
-            known
-                .iter()
-                .map(|k| k.1 * k.1)
-                .chain(unseen.iter().map(|w| w * w))
-                .sum::<f64>()
-                .sqrt()
-        };
+        let len = known
+            .iter()
+            .map(|k| k.1 * k.1)
+            .chain(unseen.iter().map(|w| w * w))
+            .sum::<f64>()
+            .sqrt();
         if len == 0.0 {
             return SegmentTerms::default();
         }

@@ -189,69 +189,10 @@ const ENGLISH: &[&str] = &[
     "very",
 ];
 
-/// Words of everyday speech that carry as little: interviews are talk, and the Snowball list
-/// was made for written text. Not from the Snowball project.
-const ENGLISH_SPOKEN: &[&str] = &[
-    "yes",
-    "yeah",
-    "no",
-    "ok",
-    "okay",
-    "oh",
-    "um",
-    "er",
-    "erm",
-    "like",
-    "just",
-    "really",
-    "well",
-    "also",
-    "can",
-    "will",
-    "may",
-    "might",
-    "must",
-    "shall",
-    "get",
-    "gets",
-    "got",
-    "getting",
-    "go",
-    "goes",
-    "going",
-    "went",
-    "gone",
-    "say",
-    "said",
-    "says",
-    "know",
-    "think",
-    "mean",
-    "thing",
-    "things",
-    "lot",
-    "lots",
-    "one",
-    "something",
-    "anything",
-    "everything",
-    "nothing",
-    "kind",
-    "sort",
-    "bit",
-    "much",
-    "many",
-    "even",
-    "still",
-    "now",
-    "actually",
-];
-
 /// The stop words of `language`, lowercase as tokens normalise them (empty: none known).
-pub fn stop_words(language: Language, spoken: bool) -> Vec<&'static str> {
+pub fn stop_words(language: Language) -> &'static [&'static str] {
     match language {
-        Language::English if spoken => [ENGLISH, ENGLISH_SPOKEN].concat(),
-        Language::English => ENGLISH.to_vec(),
-        _ => Vec::new(),
+        Language::English => ENGLISH,
+        _ => &[],
     }
 }

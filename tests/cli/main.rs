@@ -27,4 +27,5 @@ mod refi_import;
 mod report;
 mod robust;
 mod search;
+mod suggest;
 mod too_large;
