@@ -3,22 +3,26 @@
 //! them as the coder `suggested`'s proposals for review.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 
 use qcode::coding::Evidence;
 use qcode::codings::read_rows;
-use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::export::{
+    write_csv_header, write_csv_rows, Cell, CsvFlavour, Export, ExportMeta, Table,
+};
 use qcode::index::{Load, SearchIndex};
+use qcode::privacy::Redactor;
 use qcode::suggest::cache::model_for;
 use qcode::suggest::{proposals, suggest, withdrawn, Params, RankOptions, Ranker, Suggestion};
 use qcode::transcript::Segment;
 
 use super::flags::{FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::{print_redacted, write_atomically, write_export, Format};
+use super::output::{persist, temp_beside, write_export, Format};
 use super::record::{coder_file, record};
 use super::Context;
 
@@ -101,24 +105,25 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             codes: filter.codes.clone(),
         },
     };
-    let segments = read_segments(&index, &filter)?;
-    let suggestions = suggest(&ranker, &segments);
-    let export = export(&index, &suggestions, &segments);
-    let mut bytes = Vec::new();
-    write_export(&mut bytes, &export, format, CsvFlavour::Plain, 90)?;
-    // The evidence quotes the segment's words: masked like every output of participants' text.
     let redactor = privacy.redactor_for_index(&index)?;
-    match &args.output {
-        Some(path) => {
-            let text = redactor.apply(&String::from_utf8_lossy(&bytes));
-            write_atomically(path, text.as_bytes())?
+    let mut sink = Sink::new(format, args.output.as_deref(), &redactor)?;
+    let mut saved = Saved::default();
+    let mut read = Read::default();
+    for segments in windows(&index, &filter)? {
+        let segments = segments?;
+        let suggestions = suggest(&ranker, &segments);
+        read.add(&segments);
+        if args.save {
+            saved.add(&suggestions, &segments);
         }
-        None => print_redacted(&bytes, &redactor)?,
+        sink.rows(&suggestions)?;
     }
+    let meta = ExportMeta::new(codebook, "suggest", read.segments, read.interviews.len());
+    sink.finish(meta)?;
     if args.save {
-        save(ctx, &suggestions, &segments)?;
+        save(ctx, saved)?;
     }
-    Ok(if segments.is_empty() {
+    Ok(if read.segments == 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -139,13 +144,26 @@ fn output_format(args: &Args) -> Format {
     })
 }
 
-/// The respondent segments the filters keep, with the machine's codings, in transcript order.
-/// --code and --dimension choose codes here, not segments: without, suggestions would only go
-/// to segments coded already.
-fn read_segments(
-    index: &SearchIndex,
+/// Segments read per window: memory stays flat whatever the corpus size.
+/// `QCODE_EXPORT_WINDOW` overrides it, as for the exports (the tests use tiny windows to show
+/// the output does not depend on it).
+fn window() -> usize {
+    std::env::var("QCODE_EXPORT_WINDOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(16_384)
+}
+
+type Segments = Vec<(Segment, Vec<Evidence>)>;
+
+/// The respondent segments the filters keep, with the machine's codings, in transcript order,
+/// a window at a time. --code and --dimension choose codes here, not segments: without, only
+/// segments coded already would get suggestions.
+fn windows<'a>(
+    index: &'a SearchIndex,
     filter: &qcode::index::Filter,
-) -> Result<Vec<(Segment, Vec<Evidence>)>> {
+) -> Result<impl Iterator<Item = Result<Segments>> + 'a> {
     let segments = qcode::index::Filter {
         codes: Vec::new(),
         dimensions: Vec::new(),
@@ -160,63 +178,157 @@ fn read_segments(
         text: true,
         evidence: true,
     };
-    let all = index.segments(load, keep.as_ref())?;
-    Ok(all.into_iter().filter(|(s, _)| !s.interviewer).collect())
+    let addrs = index.ordered_addresses()?;
+    let chunks: Vec<Vec<_>> = addrs.chunks(window()).map(<[_]>::to_vec).collect();
+    Ok(chunks.into_iter().map(move |chunk| {
+        let all = index.segments_at(&chunk, load, keep.as_ref())?;
+        Ok(all.into_iter().filter(|(s, _)| !s.interviewer).collect())
+    }))
 }
 
-fn export(
-    index: &SearchIndex,
-    suggestions: &[Suggestion],
-    segments: &[(Segment, Vec<Evidence>)],
-) -> Export {
-    let interviews: HashSet<&str> = segments.iter().map(|(s, _)| s.interview.as_str()).collect();
-    let n = segments.len();
-    let rows = suggestions
-        .iter()
-        .map(|s| {
-            vec![
-                Cell::text(&s.segment_id),
-                Cell::text(&s.code),
-                Cell::text(&s.code_label),
-                Cell::text(&s.dimension),
-                Cell::Int(s.rank as i64),
-                Cell::Num(s.score, 3),
-                Cell::text(if s.suggested { "true" } else { "false" }),
-                Cell::text(s.why.describe()),
-            ]
-        })
-        .collect();
-    Export {
-        meta: ExportMeta::new(index.codebook(), "suggest", n, interviews.len()),
-        tables: vec![Table {
-            name: "suggestions".into(),
-            title: format!("Suggested codes for {n} respondent segment(s)"),
-            header: COLUMNS.iter().map(|c| c.to_string()).collect(),
-            rows,
-            group: None,
-        }],
+/// How many segments and interviews were read: what the JSON's `meta` records.
+#[derive(Default)]
+struct Read {
+    segments: usize,
+    interviews: HashSet<String>,
+}
+
+impl Read {
+    fn add(&mut self, segments: &Segments) {
+        self.segments += segments.len();
+        for (s, _) in segments {
+            if !self.interviews.contains(&s.interview) {
+                self.interviews.insert(s.interview.clone());
+            }
+        }
+    }
+}
+
+/// The row of one suggestion, in [`COLUMNS`] order.
+fn row(s: &Suggestion) -> Vec<Cell> {
+    vec![
+        Cell::text(&s.segment_id),
+        Cell::text(&s.code),
+        Cell::text(&s.code_label),
+        Cell::text(&s.dimension),
+        Cell::Int(s.rank as i64),
+        Cell::Num(s.score, 3),
+        Cell::text(if s.suggested { "true" } else { "false" }),
+        Cell::text(s.why.describe()),
+    ]
+}
+
+/// Where the rows go: CSV is written a window at a time; a table or JSON, whole at the end.
+/// Everything passes the redactor (the evidence quotes the segments' words).
+struct Sink<'a> {
+    format: Format,
+    out: Out,
+    redactor: &'a Redactor,
+    /// Rows kept for a table or JSON.
+    rows: Vec<Vec<Cell>>,
+}
+
+/// stdout, or a temporary file renamed over the output when complete.
+enum Out {
+    Stdout(std::io::Stdout),
+    File(tempfile::NamedTempFile, PathBuf),
+}
+
+impl<'a> Sink<'a> {
+    fn new(format: Format, output: Option<&Path>, redactor: &'a Redactor) -> Result<Sink<'a>> {
+        let out = match output {
+            Some(path) => Out::File(temp_beside(path)?, path.to_path_buf()),
+            None => Out::Stdout(std::io::stdout()),
+        };
+        let mut sink = Sink {
+            format,
+            out,
+            redactor,
+            rows: Vec::new(),
+        };
+        if format == Format::Csv {
+            let header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+            let mut buf = Vec::new();
+            write_csv_header(&mut buf, &header, CsvFlavour::Plain)?;
+            sink.write(&buf)?;
+        }
+        Ok(sink)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let text = self.redactor.apply(&String::from_utf8_lossy(bytes));
+        match &mut self.out {
+            Out::Stdout(s) => s.lock().write_all(text.as_bytes())?,
+            Out::File(f, _) => f.write_all(text.as_bytes())?,
+        }
+        Ok(())
+    }
+
+    fn rows(&mut self, suggestions: &[Suggestion]) -> Result<()> {
+        let rows: Vec<Vec<Cell>> = suggestions.iter().map(row).collect();
+        if self.format != Format::Csv {
+            self.rows.extend(rows);
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        let each = rows.iter().map(|r| (None, r.as_slice()));
+        write_csv_rows(&mut buf, each, CsvFlavour::Plain)?;
+        self.write(&buf)
+    }
+
+    fn finish(mut self, meta: ExportMeta) -> Result<()> {
+        if self.format != Format::Csv {
+            let n = meta.segments;
+            let export = Export {
+                meta,
+                tables: vec![Table {
+                    name: "suggestions".into(),
+                    title: format!("Suggested codes for {n} respondent segment(s)"),
+                    header: COLUMNS.iter().map(|c| c.to_string()).collect(),
+                    rows: std::mem::take(&mut self.rows),
+                    group: None,
+                }],
+            };
+            let mut buf = Vec::new();
+            write_export(&mut buf, &export, self.format, CsvFlavour::Plain, 90)?;
+            self.write(&buf)?;
+        }
+        match self.out {
+            Out::Stdout(s) => s.lock().flush()?,
+            Out::File(tmp, path) => persist(tmp, &path)?,
+        }
+        Ok(())
+    }
+}
+
+/// The proposals to save, and the segments they cover.
+#[derive(Default)]
+struct Saved {
+    rows: Vec<qcode::codings::CodingRow>,
+    covered: HashSet<String>,
+}
+
+impl Saved {
+    fn add(&mut self, suggestions: &[Suggestion], segments: &Segments) {
+        let segs: Vec<&Segment> = segments.iter().map(|(s, _)| s).collect();
+        self.rows.extend(proposals(suggestions, &segs));
+        self.covered.extend(segs.iter().map(|s| s.id.clone()));
     }
 }
 
 /// Store the suggested codes as `suggested`'s proposals, withdrawing its earlier ones on these
 /// segments that are no longer suggested.
-fn save(
-    ctx: &Context,
-    suggestions: &[Suggestion],
-    segments: &[(Segment, Vec<Evidence>)],
-) -> Result<()> {
+fn save(ctx: &Context, saved: Saved) -> Result<()> {
     let coder = qcode::suggest::SUGGESTED;
-    let segs: Vec<&Segment> = segments.iter().map(|(s, _)| s).collect();
-    let rows = proposals(suggestions, &segs);
     let path = coder_file(ctx, coder);
     let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => read_rows(std::path::Path::new(&ctx.project.relative(&path)), &text)?,
+        Ok(text) => read_rows(Path::new(&ctx.project.relative(&path)), &text)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let covered: HashSet<&str> = segs.iter().map(|s| s.id.as_str()).collect();
-    let gone = withdrawn(&existing, &covered, &rows);
-    let done = record(ctx, coder, &rows, &gone)?;
+    let covered: HashSet<&str> = saved.covered.iter().map(String::as_str).collect();
+    let gone = withdrawn(&existing, &covered, &saved.rows);
+    let done = record(ctx, coder, &saved.rows, &gone)?;
     ctx.note(format!(
         "{} proposal(s) saved to {} ({} already there, {} withdrawn); review them with `qcode review --of {coder}`",
         done.added,

@@ -219,6 +219,18 @@ fn a_cached_model_scores_as_the_built_one() {
 }
 
 #[test]
+fn the_bundled_codebooks_model_reads_back_bit_for_bit() {
+    // Decimal JSON would read some weights back a bit off, and reorder words of equal weight.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("codebook");
+    let cb = crate::codebook::load_codebook(&dir).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (built, _) = cache::model_for(cache.path(), &cb, Params::default());
+    let (read, cached) = cache::model_for(cache.path(), &cb, Params::default());
+    assert!(cached);
+    assert!(read == built, "the cached model differs from the built one");
+}
+
+#[test]
 fn ranked_assignment_adds_the_best_code_a_dimension_lacks() {
     let cb = codebook(vec![
         code("a", "Trust", "d"),

@@ -319,8 +319,9 @@ fn assign_ranked_codes_every_respondent_segment() {
     );
 }
 
-/// A corpus big enough to be split across threads, coded by rank and suggested for.
-fn many(threads: &str) -> (String, String, String) {
+/// A corpus big enough to be split across threads, coded by rank and suggested for, read
+/// `window` segments at a time.
+fn many(threads: &str, window: &str) -> (String, String, String) {
     let p = project();
     let words = [
         "promise",
@@ -351,6 +352,7 @@ fn many(threads: &str) -> (String, String, String) {
         let out = p
             .qcode(args)
             .env("RAYON_NUM_THREADS", threads)
+            .env("QCODE_EXPORT_WINDOW", window)
             .output()
             .unwrap();
         assert!(
@@ -368,9 +370,9 @@ fn many(threads: &str) -> (String, String, String) {
 }
 
 #[test]
-fn the_same_bytes_whatever_the_thread_count() {
-    let one = many("1");
-    let two = many("2");
+fn the_same_bytes_whatever_the_thread_count_and_window() {
+    let one = many("1", "100000");
+    let two = many("2", "7");
     assert!(one.0.lines().count() > 1800, "{}", one.0.lines().count());
     assert!(
         one.0 == two.0,
