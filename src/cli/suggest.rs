@@ -49,8 +49,10 @@ const COLUMNS: [&str; 8] = [
   qcode suggest --interview northmoor-01
   qcode suggest --dimension component --top 1 --format csv -o suggestions.csv
   qcode suggest --dimension component --min-score 0.2 --save")]
+#[command(mut_arg("code", |a| a.help("Only suggest this code or its descendants (repeatable); segments are not filtered by it")))]
+#[command(mut_arg("dimension", |a| a.help("Only suggest codes of this dimension: component, stakeholder, … (repeatable); segments are not filtered by it")))]
 pub struct Args {
-    /// Only segments matching this search query (words, \"phrases\", prefix*, OR, NOT).
+    /// Only segments matching this search query (words, "phrases", prefix*, OR, NOT).
     #[arg(long, value_name = "QUERY")]
     query: Option<String>,
     #[command(flatten)]
