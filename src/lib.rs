@@ -17,5 +17,6 @@ pub mod refi;
 pub mod report;
 pub mod review;
 pub mod roles;
+pub mod suggest;
 pub mod text;
 pub mod transcript;

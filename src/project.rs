@@ -26,7 +26,7 @@ pub const DATA_DIR: &str = ".qcode";
 
 /// qcode.toml as written; the values an error can be about keep their spans, so the error points
 /// at them and not at a comment or another key that holds the same text.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
@@ -46,11 +46,65 @@ struct RawPrivacy {
     private: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCoding {
     #[serde(rename = "use")]
     use_: Option<Spanned<String>>,
+    assign: Option<Spanned<String>>,
+    top: Option<Spanned<i64>>,
+    min_score: Option<Spanned<f64>>,
+    dimensions: Option<Vec<String>>,
+}
+
+/// `[coding] assign` and its keys: what the machine codes a segment with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub by: AssignBy,
+    /// Ranked: the codes kept per dimension (default 1).
+    pub top: usize,
+    /// Ranked: the score a code needs (default 0: every kept code).
+    pub min_score: f64,
+    /// Ranked: the dimensions ranked (empty: every dimension).
+    pub dimensions: Vec<String>,
+}
+
+/// How the machine codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssignBy {
+    /// The codebook's patterns alone (the default).
+    #[default]
+    Patterns,
+    /// The patterns, and besides them each respondent segment's best-ranked codes of each
+    /// dimension (`qcode suggest`'s ranking).
+    Ranked,
+}
+
+impl Default for Assignment {
+    fn default() -> Assignment {
+        Assignment {
+            by: AssignBy::Patterns,
+            top: 1,
+            min_score: 0.0,
+            dimensions: Vec::new(),
+        }
+    }
+}
+
+impl Assignment {
+    /// What decides the machine's codes, in words: part of the index's settings, so changing
+    /// it re-codes the corpus (and changing `use`, which only chooses what is read, does not).
+    pub fn describe(&self) -> String {
+        match self.by {
+            AssignBy::Patterns => "assign=patterns".into(),
+            AssignBy::Ranked => format!(
+                "assign=ranked top={} min_score={} dimensions={}",
+                self.top,
+                self.min_score,
+                self.dimensions.join(",")
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -123,6 +177,8 @@ pub struct Project {
     pub folders: Option<Vec<String>>,
     /// `[project] cases`: the case-attributes sheet, when qcode.toml names one.
     pub cases: Option<CasesSetting>,
+    /// `[coding] assign`, `top`, `min_score`, `dimensions`: what the machine codes with.
+    pub assign: Assignment,
 }
 
 impl Project {
@@ -152,7 +208,7 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use; [privacy] private")
+                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use, assign, top, min_score, dimensions; [privacy] private")
         })?;
         let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
@@ -172,6 +228,7 @@ impl Project {
         let exclude = globs
             .build()
             .map_err(|e| SourceError::whole_file(&config_path, format!("exclude patterns: {e}")))?;
+        let assign = assignment(&raw.coding, &config_path, &config_text)?;
         let coding_use = match raw.coding.use_ {
             None => "machine".to_string(),
             Some(u) if u.get_ref().trim().is_empty() => {
@@ -215,6 +272,7 @@ impl Project {
             ids,
             folders,
             cases,
+            assign,
         })
     }
 
@@ -369,6 +427,58 @@ fn project_keys(raw: &RawProject, path: &Path, text: &str) -> Result<ProjectKeys
         folders,
         cases,
     })
+}
+
+/// `[coding] assign` and its keys, checked: each error points at its value.
+fn assignment(raw: &RawCoding, path: &Path, text: &str) -> Result<Assignment, SourceError> {
+    let at = |span: std::ops::Range<usize>| line_col(text, span.start);
+    let error = |(l, c): (usize, usize), msg: String, help: &str| {
+        SourceError::new(path, l, c, msg)
+            .with_source(text)
+            .with_help(help.to_string())
+    };
+    let mut a = Assignment::default();
+    if let Some(by) = &raw.assign {
+        a.by = match by.get_ref().trim() {
+            "patterns" => AssignBy::Patterns,
+            "ranked" => AssignBy::Ranked,
+            other => {
+                return Err(error(
+                    in_string(text, by),
+                    format!("unknown assign `{other}`"),
+                    "assign = \"patterns\" (the codebook's patterns only, the default) or \"ranked\" (also each segment's best-ranked codes, as `qcode suggest` ranks them)",
+                ))
+            }
+        };
+    }
+    if let Some(top) = &raw.top {
+        let n = *top.get_ref();
+        if n < 1 {
+            let help = "top is how many codes of each dimension a segment gets, e.g. top = 1";
+            return Err(error(
+                at(top.span()),
+                format!("top must be at least 1, not {n}"),
+                help,
+            ));
+        }
+        a.top = n as usize;
+    }
+    if let Some(min) = &raw.min_score {
+        let x = *min.get_ref();
+        if !x.is_finite() {
+            let help = "min_score is the score a ranked code needs, e.g. min_score = 0.1";
+            return Err(error(
+                at(min.span()),
+                "min_score must be a number".into(),
+                help,
+            ));
+        }
+        a.min_score = x;
+    }
+    if let Some(dims) = &raw.dimensions {
+        a.dimensions = dims.iter().map(|d| d.trim().to_string()).collect();
+    }
+    Ok(a)
 }
 
 fn settings_from(
@@ -621,6 +731,50 @@ mod tests {
         let e = config("[project]\nfolders = ['module', ' ']\n").unwrap_err();
         assert_eq!((e.line, e.col), (2, 23), "{e}");
         assert!(e.message.contains("not a metadata key"), "{e}");
+    }
+
+    #[test]
+    fn coding_assign_is_read_and_each_bad_value_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = |text: &str| {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+            Project::open(dir.path())
+        };
+        let p = config("").unwrap();
+        assert_eq!(p.assign, Assignment::default());
+        assert_eq!(p.assign.by, AssignBy::Patterns);
+        let p = config(
+            "[coding]\nuse = 'ann'\nassign = 'ranked'\ntop = 2\nmin_score = 0.25\ndimensions = ['component']\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.assign,
+            Assignment {
+                by: AssignBy::Ranked,
+                top: 2,
+                min_score: 0.25,
+                dimensions: vec!["component".into()],
+            }
+        );
+        assert_eq!(
+            p.assign.describe(),
+            "assign=ranked top=2 min_score=0.25 dimensions=component"
+        );
+        // Whole numbers are scores too; [coding] stays out of the index settings.
+        let p = config("[coding]\nassign = 'ranked'\nmin_score = 1\n").unwrap();
+        assert_eq!(p.assign.min_score, 1.0);
+        assert!(!p.index_settings.contains("ranked"));
+        let e = config("# assign = 'x'\n[coding]\nassign = 'best'\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.col, e.message.as_str()),
+            (3, 11, "unknown assign `best`")
+        );
+        let e = config("[coding]\ntop = 0\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 7), "{e}");
+        let e = config("[coding]\nmin_score = nan\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let e = config("[coding]\nmin_score = 'high'\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 pub fn update_options(rebuild: bool) -> UpdateOptions {
     let mut opts = UpdateOptions {
         rebuild,
+        // `[coding] assign = "ranked"` codes by the suggestions' ranking.
+        assign: Some(qcode::suggest::make_assign),
         ..UpdateOptions::default()
     };
     if let Some(n) = std::env::var("QCODE_STREAM_BYTES")

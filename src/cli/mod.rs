@@ -24,6 +24,7 @@ mod review_ui;
 mod roles;
 mod search;
 mod segments;
+mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,7 +42,7 @@ use qcode::project::Project;
     long_about = "qcode reads a project folder (corpus/, codebook/, optional qcode.toml), indexes its \
 transcripts into .qcode/ (coding every segment with the codebook), and searches quotes by words, \
 code, role, speaker and metadata.",
-    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode codebook check\n  qcode export crosstab --rows role --cols component --format table\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
+    after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode suggest --dimension component\n  qcode codebook check\n  qcode export crosstab --rows role --cols component --format table\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
 )]
 pub struct Cli {
     /// The project folder (default: the current directory).
@@ -77,6 +78,7 @@ pub enum Command {
     Roles(roles::Args),
     Review(review::Args),
     Privacy(privacy::Args),
+    Suggest(suggest::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -110,6 +112,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Roles(args) => roles::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
         Command::Privacy(args) => privacy::run(&ctx, args),
+        Command::Suggest(args) => suggest::run(&ctx, args),
     }
 }
 

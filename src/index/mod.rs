@@ -28,7 +28,9 @@ pub use read::Load;
 pub use roles::{closest_roles, How, LabelRole};
 pub use schema::{build_schema, SCHEMA_VERSION};
 pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
-pub use writer::{update, IndexLock, UpdateOptions, UpdateReport, WRITER_BUDGET};
+pub use writer::{
+    update, Assign, IndexLock, MakeAssign, UpdateOptions, UpdateReport, WRITER_BUDGET,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -71,6 +73,8 @@ pub enum IndexError {
     Codebook(#[from] crate::codebook::CodebookErrors),
     #[error(transparent)]
     Compile(#[from] crate::coding::CompileError),
+    #[error("qcode.toml asks for [coding] assign = \"ranked\", but this index update was given no ranking to assign by")]
+    NoRanking,
 }
 
 impl IndexError {
@@ -89,12 +93,25 @@ impl IndexError {
 }
 
 /// blake3 over everything besides the corpus that decides what the index holds: the schema
-/// version, qcode.toml (less `[coding]`, which only chooses what is read), and the codebook (whose own hash covers each file's name and content,
-/// so the files are not read a second time).
-pub fn settings_hash(project: &Project, codebook: &Codebook) -> String {
+/// version, qcode.toml (less `[coding]`, which mostly chooses what is read), how the machine
+/// codes (`[coding] assign` and its keys, and what assigns by rank, when anything does), and the
+/// codebook (whose own hash covers each file's name and content, so the files are not read a
+/// second time).
+pub fn settings_hash(
+    project: &Project,
+    codebook: &Codebook,
+    assign: Option<&dyn Assign>,
+) -> String {
     let mut h = blake3::Hasher::new();
     h.update(&SCHEMA_VERSION.to_le_bytes());
     h.update(project.index_settings.as_bytes());
+    // Only when ranked: indexes coded by patterns keep the hash they always had.
+    if project.assign.by == crate::project::AssignBy::Ranked {
+        h.update(project.assign.describe().as_bytes());
+    }
+    if let Some(a) = assign {
+        h.update(a.fingerprint().as_bytes());
+    }
     h.update(codebook.hash.as_bytes());
     h.finalize().to_hex().to_string()
 }

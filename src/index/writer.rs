@@ -23,7 +23,7 @@ use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
 use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
-use crate::project::{Corpus, Project};
+use crate::project::{AssignBy, Corpus, Project};
 use crate::transcript::{parse_file, table_delimiter, table_rows, FileContext, Parsed, Segment};
 
 /// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
@@ -42,6 +42,10 @@ pub struct UpdateOptions {
     /// Table files (CSV, TSV) at least this large (bytes) are read and indexed in batches of
     /// [`STREAM_BATCH`] rows instead of whole (they must then be UTF-8).
     pub stream_bytes: u64,
+    /// What codes by rank when qcode.toml asks for `[coding] assign = "ranked"` (the ranking
+    /// lives in a later layer, so the caller hands it in; without it such a project is an
+    /// error).
+    pub assign: Option<MakeAssign>,
 }
 
 impl Default for UpdateOptions {
@@ -49,8 +53,31 @@ impl Default for UpdateOptions {
         UpdateOptions {
             rebuild: false,
             stream_bytes: STREAM_BYTES,
+            assign: None,
         }
     }
+}
+
+/// Codes the machine gives a segment besides its patterns' (`[coding] assign = "ranked"`):
+/// the suggestions' ranking, made by a later layer and handed to [`update`].
+pub trait Assign: Sync {
+    /// What decides the codes it adds besides the codebook and qcode.toml (its version and
+    /// choices): part of the index settings, so a change re-codes the corpus.
+    fn fingerprint(&self) -> String;
+    /// A respondent segment's codings: the patterns' (`codings`) with the codes it adds.
+    fn assign(&self, segment: &Segment, codings: Vec<Evidence>) -> Vec<Evidence>;
+}
+
+/// Makes the [`Assign`] for a project and its codebook (an error names what in qcode.toml
+/// does not fit the codebook).
+pub type MakeAssign = fn(&Project, &Codebook) -> Result<Box<dyn Assign>, SourceError>;
+
+/// What codes segments: the codebook's compiled patterns and, when qcode.toml asks for it,
+/// the ranking.
+#[derive(Clone, Copy)]
+struct Machine<'a> {
+    matcher: &'a Matcher,
+    assign: Option<&'a dyn Assign>,
 }
 
 /// What an update did.
@@ -186,7 +213,12 @@ pub fn update(
     let data_dir = project.data_dir();
     let _lock = IndexLock::acquire(&data_dir)?;
     let codebook = load_codebook(&project.codebook_dir)?;
-    let settings = settings_hash(project, &codebook);
+    let assign = match (project.assign.by, opts.assign) {
+        (AssignBy::Patterns, _) => None,
+        (AssignBy::Ranked, Some(make)) => Some(make(project, &codebook)?),
+        (AssignBy::Ranked, None) => return Err(IndexError::NoRanking),
+    };
+    let settings = settings_hash(project, &codebook, assign.as_deref());
     let corpus = Corpus::open(project)?;
     let files = &corpus.files;
     let dir = data_dir.join(INDEX_DIR);
@@ -215,8 +247,12 @@ pub fn update(
     }
 
     // Compiled only now: a search that finds the index up to date never needs it.
-    let matcher = Matcher::new(&codebook)?;
-    let mut run = Run::start(&index, &dir, &codebook, &matcher, &old, manifest, full)?;
+    let compiled = Matcher::new(&codebook)?;
+    let matcher = Machine {
+        matcher: &compiled,
+        assign: assign.as_deref(),
+    };
+    let mut run = Run::start(&index, &dir, &codebook, matcher, &old, manifest, full)?;
     for rel in &report.removed {
         run.delete(rel);
     }
@@ -228,7 +264,7 @@ pub fn update(
                 let reading = Reading {
                     project,
                     codebook: &codebook,
-                    matcher: &matcher,
+                    matcher,
                     rel,
                     path,
                     ctx: corpus.context(path),
@@ -287,7 +323,7 @@ fn plan(
 struct Reading<'a> {
     project: &'a Project,
     codebook: &'a Codebook,
-    matcher: &'a Matcher,
+    matcher: Machine<'a>,
     rel: &'a str,
     path: &'a Path,
     /// What the project gives the file's interviews.
@@ -324,11 +360,18 @@ struct Batch {
 
 impl Batch {
     /// Segments coded with the codebook.
-    fn coded(segments: Vec<Segment>, codebook: &Codebook, matcher: &Matcher) -> Batch {
-        let codings = code_segments(matcher, &segments)
+    fn coded(segments: Vec<Segment>, codebook: &Codebook, machine: Machine) -> Batch {
+        let codings = code_segments(machine.matcher, &segments)
             .into_par_iter()
             .zip(&segments)
-            .map(|(c, s)| evidence(codebook, &s.text, &c))
+            .map(|(c, s)| {
+                let ev = evidence(codebook, &s.text, &c);
+                // The ranking adds to a respondent's codes, never an interviewer's.
+                match machine.assign {
+                    Some(a) if !s.interviewer => a.assign(s, ev),
+                    _ => ev,
+                }
+            })
             .collect();
         Batch {
             segments,
@@ -338,7 +381,7 @@ impl Batch {
     }
 
     /// A whole file's interviews, as one batch.
-    fn whole(parsed: Parsed, codebook: &Codebook, matcher: &Matcher) -> Batch {
+    fn whole(parsed: Parsed, codebook: &Codebook, matcher: Machine) -> Batch {
         let mut interviews = Vec::new();
         let mut names = Vec::new();
         let mut unknown_roles = BTreeSet::new();
@@ -417,7 +460,7 @@ fn stream<'a>(
     path: &Path,
     ctx: &FileContext,
     codebook: &'a Codebook,
-    matcher: &'a Matcher,
+    matcher: Machine<'a>,
 ) -> Result<impl Iterator<Item = Result<Batch, SourceError>> + 'a, SourceError> {
     let shown = Path::new(rel);
     let file = File::open(path)
@@ -489,7 +532,7 @@ struct Run<'a> {
     /// were own theirs first, then files in path order.
     interview_owner: HashMap<String, String>,
     row_ids: HashMap<String, String>,
-    matcher: &'a Matcher,
+    matcher: Machine<'a>,
 }
 
 impl<'a> Run<'a> {
@@ -497,7 +540,7 @@ impl<'a> Run<'a> {
         index: &Index,
         dir: &'a Path,
         codebook: &'a Codebook,
-        matcher: &'a Matcher,
+        matcher: Machine<'a>,
         old: &'a Manifest,
         manifest: Manifest,
         full: bool,

@@ -32,4 +32,5 @@ mod review;
 mod robust;
 mod roles;
 mod search;
+mod suggest;
 mod too_large;

@@ -68,6 +68,9 @@ fn no_declared_name_in_any_output() {
         vec!["agree", "codings/h.csv", "--disagreements"],
         vec!["codebook", "diff", "codebook", "--list"],
         vec!["codebook", "check"],
+        vec!["suggest"],
+        vec!["suggest", "--format", "csv"],
+        vec!["suggest", "--format", "json"],
     ];
     for args in &runs {
         let out = p.qcode(args).output().unwrap();
