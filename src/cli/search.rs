@@ -9,6 +9,7 @@ use serde_json::json;
 
 use qcode::coding::Evidence;
 use qcode::codings::view::label;
+use qcode::export::neutralise;
 use qcode::index::Hit;
 use qcode::transcript::Segment;
 
@@ -50,6 +51,10 @@ pub struct Args {
     context: usize,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
+    /// With --format csv: CSV for Excel (UTF-8 BOM, CRLF, cells starting with = + - @
+    /// neutralised), as `export --excel`.
+    #[arg(long)]
+    excel: bool,
     #[command(flatten)]
     coder: CoderArgs,
     /// Code every matching segment with this code (the display limit does not apply), as the
@@ -74,6 +79,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .filter(args.query.clone(), args.include_interviewer)?;
     if args.limit == 0 {
         bail!("--limit must be at least 1");
+    }
+    if args.excel && args.format != Format::Csv {
+        bail!("--excel applies to --format csv only");
     }
     // Bounded: a limit allocates its ranking up front, and context is read per hit.
     if args.limit > MAX_LIMIT {
@@ -125,7 +133,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             } else {
                 results.hits.iter().map(|h| (h.clone(), None)).collect()
             };
-            write_csv(&mut out, &rows, args.context > 0)?
+            write_csv(&mut out, &rows, args.context > 0, args.excel)?
         }
         Format::Xlsx => unreachable!("--format takes only what search prints"),
         Format::Json => {
@@ -239,6 +247,7 @@ fn write_csv(
     out: &mut impl Write,
     hits: &[(Hit, Option<String>)],
     with_context: bool,
+    excel: bool,
 ) -> Result<()> {
     // Metadata columns: every key any hit has, sorted, after the fixed columns.
     let keys: BTreeSet<&String> = hits
@@ -246,7 +255,17 @@ fn write_csv(
         .flat_map(|(h, _)| h.segment.meta.keys())
         .collect();
     let several = hits.iter().any(|(_, c)| c.is_some());
-    let mut w = csv::Writer::from_writer(out);
+    // For a spreadsheet: a BOM, CRLF, and cells a spreadsheet would run made inert.
+    if excel {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let terminator = match excel {
+        true => csv::Terminator::CRLF,
+        false => csv::Terminator::default(),
+    };
+    let mut w = csv::WriterBuilder::new()
+        .terminator(terminator)
+        .from_writer(out);
     let mut header = vec![
         "rank",
         "segment_id",
@@ -321,6 +340,9 @@ fn write_csv(
             keys.iter()
                 .map(|k| s.meta.get(*k).cloned().unwrap_or_default()),
         );
+        if excel {
+            row = row.iter().map(|c| neutralise(c)).collect();
+        }
         w.write_record(&row)?;
     }
     w.flush()?;

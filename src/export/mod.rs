@@ -22,7 +22,8 @@ pub use stream::{
 };
 pub use table::{Cell, Export, ExportMeta, Table};
 pub use write::{
-    write_csv, write_csv_header, write_csv_rows, write_json, write_table, write_xlsx, CsvFlavour,
+    neutralise, write_csv, write_csv_header, write_csv_rows, write_json, write_table, write_xlsx,
+    CsvFlavour,
 };
 
 /// A problem with what was asked for (an unknown variable, a bad option).

@@ -17,7 +17,7 @@ pub enum CsvFlavour {
 }
 
 /// Text that a spreadsheet would read as a formula, made inert.
-fn neutralise(s: &str) -> String {
+pub fn neutralise(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -322,3 +322,26 @@ fn near_in_search_finds_what_the_same_pattern_codes() {
     let (_, err) = p.run(&["search", "a NEAR/0 b"], 2);
     assert!(err.contains("NEAR distance"), "{err}");
 }
+
+/// `search --excel`: CSV a spreadsheet opens without running a participant's words.
+#[test]
+fn search_csv_for_excel_neutralises_formulas() {
+    let p = crate::common::Project::new();
+    p.write(
+        "corpus/rows.csv",
+        "id,role,text\nx1,resident,=1+1 we trust them\n",
+    );
+    let (out, _) = p.run(&["search", "trust", "--format", "csv", "--excel"], 0);
+    assert!(
+        out.starts_with('\u{feff}') && out.contains("\r\n"),
+        "{out:?}"
+    );
+    assert!(out.contains("'=1+1 we trust them"), "{out}");
+    let (out, _) = p.run(&["search", "trust", "--format", "csv"], 0);
+    assert!(
+        out.contains(",=1+1 we trust them"),
+        "plain CSV is left as it is: {out}"
+    );
+    let (_, err) = p.run(&["search", "trust", "--excel"], 2);
+    assert!(err.contains("--format csv only"), "{err}");
+}
