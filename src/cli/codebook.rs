@@ -175,7 +175,7 @@ fn load_or_report(path: &std::path::Path) -> Result<Codebook> {
         Ok((cb, _)) => Ok(cb),
         Err(errors) => {
             for e in &errors {
-                eprintln!("error: {e}");
+                eprintln!("{}", super::output::for_stderr(&format!("error: {e}")));
             }
             anyhow::bail!(
                 "{} has errors; fix them first (`qcode codebook check`)",
@@ -296,7 +296,7 @@ fn check(ctx: &Context) -> Result<ExitCode> {
         Ok(check) => check,
         Err(CheckError::Codebook(errors)) => {
             for e in &errors {
-                eprintln!("error: {e}");
+                eprintln!("{}", super::output::for_stderr(&format!("error: {e}")));
             }
             eprintln!("{} error(s) in the codebook", errors.len());
             return Ok(ExitCode::from(1));
@@ -336,7 +336,7 @@ fn test(ctx: &Context) -> Result<ExitCode> {
         Ok((cb, _)) => cb,
         Err(errors) => {
             for e in &errors {
-                eprintln!("error: {e}");
+                eprintln!("{}", super::output::for_stderr(&format!("error: {e}")));
             }
             eprintln!("the codebook has errors; fix them first (`qcode codebook check`)");
             return Ok(ExitCode::from(2));

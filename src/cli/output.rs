@@ -98,12 +98,28 @@ pub fn set_stderr_mask(r: Redactor) {
     }
 }
 
-/// `msg` as stderr may show it.
+/// `msg` as stderr may show it: masked, and without control characters (a file name or id
+/// holding an escape sequence must not drive the terminal).
 pub fn for_stderr(msg: &str) -> String {
-    match STDERR_MASK.read().ok().as_deref() {
+    let masked = match STDERR_MASK.read().ok().as_deref() {
         Some(Some(r)) => r.apply(msg),
         _ => msg.to_string(),
+    };
+    terminal_safe(&masked)
+}
+
+/// `text` without the control characters a terminal would act on (C0 but tab, line feed and
+/// carriage return; DEL; C1), each shown as `�`.
+pub fn terminal_safe(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || ('\u{80}'..='\u{9f}').contains(&c)
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_string();
     }
+    text.chars()
+        .map(|c| if unsafe_char(c) { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// Write `bytes` to stdout with participants' names masked (for commands without the privacy
@@ -117,7 +133,13 @@ pub fn print_masked(bytes: &[u8], names: &[String]) -> Result<()> {
 pub fn print_redacted(bytes: &[u8], r: &Redactor) -> Result<()> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = std::io::stdout().lock();
-    out.write_all(r.apply(&text).as_bytes())?;
+    let masked = r.apply(&text);
+    // A terminal is driven by control characters in the data; a file or pipe gets the data.
+    let shown = match std::io::stdout().is_terminal() {
+        true => terminal_safe(&masked),
+        false => masked,
+    };
+    out.write_all(shown.as_bytes())?;
     out.flush()?;
     Ok(())
 }
@@ -266,6 +288,15 @@ pub fn mark(text: &str, spans: &[(usize, usize)], marks: Marks) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_output_loses_control_characters_only() {
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mb\tc\nd\u{9b}e"),
+            "a\u{fffd}[31mb\tc\nd\u{fffd}e"
+        );
+        assert_eq!(terminal_safe("plain é 王"), "plain é 王");
+    }
 
     #[test]
     fn marks_wrap_spans() {

@@ -15,7 +15,7 @@ use qcode::transcript::Segment;
 
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::{mark, Format, Marks};
+use super::output::{mark, terminal_safe, Format, Marks};
 use super::record::{apply, ApplyOptions};
 use super::Context;
 
@@ -126,7 +126,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
-        Format::Table => write_table(&mut out, &results.hits, results.total)?,
+        Format::Table => {
+            // For people: a terminal never acts on control characters in the data.
+            let mut buf = Vec::new();
+            write_table(&mut buf, &results.hits, results.total)?;
+            let text = String::from_utf8_lossy(&buf);
+            match std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                true => out.write_all(terminal_safe(&text).as_bytes())?,
+                false => out.write_all(&buf)?,
+            }
+        }
         Format::Csv => {
             let rows = if several {
                 by_coder(&results.hits, &index.view().tags())

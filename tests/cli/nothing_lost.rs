@@ -80,3 +80,15 @@ fn huge_limits_and_contexts_are_errors_not_aborts() {
     assert!(err.contains("more than 100000"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+/// A file name holding a terminal escape sequence is named in messages without the escape.
+#[cfg(unix)]
+#[test]
+fn messages_never_carry_control_characters() {
+    let p = Project::coded();
+    p.write("corpus/bad\u{1b}[2J.txt", "");
+    let out = p.qcode(&["index"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad\u{fffd}[2J.txt"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}
