@@ -9,41 +9,14 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use qcode::codebook::load;
 use qcode::coding::{code_segments, evidence, Evidence, Matcher};
-use qcode::project::{corpus_files, Project};
 use qcode::suggest::{suggest, Model, Params, RankOptions, Ranker};
-use qcode::transcript::{parse_file, Segment};
+use qcode::transcript::Segment;
+
+mod common;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let project = Project::open(std::path::Path::new(
-        args.get(1).map(String::as_str).unwrap_or("."),
-    ))
-    .unwrap_or_else(|e| panic!("{e}"));
-    let cb_dir = args
-        .get(2)
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| project.codebook_dir.clone());
-    let (codebook, _) = load(&cb_dir).unwrap_or_else(|e| panic!("{}", e[0]));
-    let files = corpus_files(&project).unwrap_or_else(|e| panic!("{e}"));
-    let segments: Vec<Segment> = files
-        .par_iter()
-        .filter_map(|(rel, path)| {
-            let bytes = std::fs::read(path).ok()?;
-            parse_file(
-                &project.transcript,
-                &codebook.roles,
-                rel,
-                path,
-                &bytes,
-                &Default::default(),
-            )
-            .ok()
-        })
-        .flat_map_iter(|p| p.interviews.into_iter().flat_map(|iv| iv.segments))
-        .filter(|s| !s.interviewer)
-        .collect();
+    let (codebook, segments) = common::respondent_segments();
     let matcher = Matcher::new(&codebook).unwrap_or_else(|e| panic!("{e}"));
     let coded: Vec<(Segment, Vec<Evidence>)> = code_segments(&matcher, &segments)
         .into_par_iter()
