@@ -110,13 +110,19 @@ impl Privacy {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Pseudonyms::default(),
             Err(source) => return Err(PrivacyError::ReadList { path, source }),
         };
-        let new = table.extend(
-            &mask.redactor,
-            &index.manifest.interviews(),
-            &index.manifest.speakers(),
-        );
+        let (interviews, speakers) = (index.manifest.interviews(), index.manifest.speakers());
+        let new = table.extend(&mask.redactor, &interviews, &speakers);
+        // Every id and label the index holds is shown as decided here, once: one that names
+        // no one as it is (every one that names someone has a pseudonym now). Reads then look
+        // them up instead of searching each segment's ids for names again.
         mask.interviews = table.interviews.into_iter().collect();
         mask.speakers = table.speakers.into_iter().collect();
+        for iv in interviews {
+            mask.interviews.entry(iv.clone()).or_insert(iv);
+        }
+        for label in speakers {
+            mask.speakers.entry(label.clone()).or_insert(label);
+        }
         Ok((mask, new))
     }
 }
