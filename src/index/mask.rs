@@ -176,7 +176,17 @@ impl super::SearchIndex {
         use tantivy::{TantivyDocument, Term};
         let searcher = self.reader.searcher();
         let mut out = std::collections::HashSet::new();
+        // A command builds its redactor more than once (the boundary, then a printer's second
+        // net): each word is looked up once.
+        let mut known = self.lowercase.lock().unwrap_or_else(|e| e.into_inner());
         for w in words {
+            if let Some(&ordinary) = known.get(w) {
+                if ordinary {
+                    out.insert(w.clone());
+                }
+                continue;
+            }
+            known.insert(w.clone(), false);
             let q = TermQuery::new(
                 Term::from_field_text(self.fields.text_raw, w),
                 IndexRecordOption::Basic,
@@ -191,6 +201,7 @@ impl super::SearchIndex {
                 let text = self.fields.segment(&doc).text;
                 if has_lowercase_word(&text, w) {
                     out.insert(w.clone());
+                    known.insert(w.clone(), true);
                     break;
                 }
             }

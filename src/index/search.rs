@@ -77,6 +77,9 @@ pub struct SearchIndex {
     pub(super) view: crate::codings::CoderView,
     /// The privacy boundary every read passes (see [`super::mask`]); none until set.
     pub(super) mask: Option<super::Mask>,
+    /// Words already looked up by [`SearchIndex::lowercase_words`], and whether the corpus
+    /// writes them in lower case.
+    pub(super) lowercase: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 /// A request as tantivy runs it: the query, the words to highlight, and the NEAR expressions a
@@ -129,6 +132,7 @@ impl SearchIndex {
             store: Default::default(),
             view: Default::default(),
             mask: None,
+            lowercase: Default::default(),
         })
     }
 
