@@ -2,8 +2,8 @@
 //! modified): one plain-text source per transcript (a CSV file gives one source per case), a
 //! selection for every coded segment, and a case per interview with its variables.
 //!
-//! Nothing here masks names: each file's sources come with the participants' names the file
-//! declares, and whoever packages them decides (the command line's `--with-names`).
+//! Assembling masks nothing: [`QdpxProject::mask`] applies the index's privacy boundary to the
+//! whole project once it is assembled from the real ids.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,13 +33,11 @@ pub enum AssembleError {
     Source(#[from] SourceError),
 }
 
-/// The sources one corpus file gives, with the names it declares.
+/// The sources one corpus file gives.
 #[derive(Debug, Clone)]
 pub struct FileSources {
     /// The file, relative to the project.
     pub rel: String,
-    /// Participants' names declared in the file: what masking hides in `sources`.
-    pub names: Vec<String>,
     pub sources: Vec<Source>,
 }
 
@@ -120,7 +118,6 @@ pub fn assemble(project: &Project, index: &SearchIndex) -> Result<QdpxProject, A
         let (sources, file_cases) = file_sources(file, entry, &by_interview);
         files.push(FileSources {
             rel: rel.clone(),
-            names: entry.names.clone(),
             sources,
         });
         cases.extend(file_cases);
