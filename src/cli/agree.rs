@@ -11,13 +11,13 @@ use qcode::agree::{
     add_coder, compare, read_codings, AgreeOptions, Agreement, CodeAgreement, Coder,
 };
 use qcode::coding::Evidence;
-use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::export::{Cell, Export, ExportMeta, Table};
 use qcode::index::Mask;
 use qcode::transcript::Segment;
 
 use super::flags::PrivacyArgs;
 use super::index::open_fresh_index;
-use super::output::{print_redacted, write_export, Format};
+use super::output::{csv_flavour, print_redacted, write_export, Format, EXCEL_HELP};
 use super::Context;
 
 /// Compare codings: percent agreement, Cohen's κ (two coders), Krippendorff's α (nominal, any
@@ -56,6 +56,8 @@ pub struct Args {
     privacy: PrivacyArgs,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
+    #[arg(long, help = EXCEL_HELP)]
+    excel: bool,
 }
 
 fn num(x: Option<f64>, decimals: u8) -> Cell {
@@ -64,6 +66,7 @@ fn num(x: Option<f64>, decimals: u8) -> Cell {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let flavour = csv_flavour(args.excel, args.format)?;
     let privacy = args.privacy.privacy()?;
     let index = open_fresh_index(ctx)?;
     // Codings files hold real segment ids, so the index is read unmasked and what is shown is
@@ -106,7 +109,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         tables: vec![table],
     };
     let mut out: Vec<u8> = Vec::new();
-    write_export(&mut out, &export, args.format, CsvFlavour::Plain, 70)?;
+    write_export(&mut out, &export, args.format, flavour, 70)?;
     print_redacted(&out, &privacy.redactor_for_index(&index)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,14 +11,14 @@ use std::path::PathBuf;
 use qcode::codebook::{load, load_path, Codebook};
 use qcode::coding::diff::diff_codebooks;
 use qcode::coding::test_examples;
-use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::export::{taguette_codebook, Cell, CsvFlavour, Export, ExportMeta, Table};
 use qcode::project::{check_codebook, CheckError, CodebookCheck};
 use qcode::transcript::Segment;
 
 use super::flags::default_mask;
 use super::index::open_fresh_index;
 use super::output::write_atomically;
-use super::output::{print_redacted, write_export, Format};
+use super::output::{csv_flavour, print_redacted, write_export, Format, EXCEL_HELP};
 use super::Context;
 
 /// Check, test, compare, import or export the codebook.
@@ -60,8 +60,11 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
-    /// Write the codebook in another tool's format: quanteda YAML.
-    #[command(after_help = "Example:\n  qcode codebook export --format yaml -o dictionary.yml")]
+    /// Write the codebook in another tool's format: quanteda YAML, or Taguette's codebook CSV
+    /// (tag, description; `qcode export taguette` writes codings with the same tags).
+    #[command(
+        after_help = "Examples:\n  qcode codebook export --format yaml -o dictionary.yml\n  qcode codebook export --format taguette -o tags.csv"
+    )]
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Yaml)]
         format: ExportFormat,
@@ -83,6 +86,8 @@ enum Command {
         list: bool,
         #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
         format: Format,
+        #[arg(long, help = EXCEL_HELP)]
+        excel: bool,
     },
 }
 
@@ -99,6 +104,8 @@ enum DictArg {
 enum ExportFormat {
     /// quanteda's YAML dictionary.
     Yaml,
+    /// Taguette's codebook CSV (tag, description), for its "Import codebook".
+    Taguette,
 }
 
 fn import(
@@ -137,12 +144,28 @@ fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-fn export_dictionary(ctx: &Context, output: Option<&std::path::Path>) -> Result<ExitCode> {
+fn export_dictionary(
+    ctx: &Context,
+    format: ExportFormat,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     let codebook = load_or_report(&ctx.project.codebook_dir)?;
-    let yaml = qcode::codebook::dictionary::to_yaml(&codebook)?;
+    let bytes = match format {
+        ExportFormat::Yaml => qcode::codebook::dictionary::to_yaml(&codebook)?.into_bytes(),
+        ExportFormat::Taguette => {
+            // Plain CSV, as Taguette writes its own codebooks.
+            let export = Export {
+                meta: ExportMeta::new(&codebook, "codebook taguette", 0, 0),
+                tables: vec![taguette_codebook(&codebook)],
+            };
+            let mut out = Vec::new();
+            write_export(&mut out, &export, Format::Csv, CsvFlavour::Plain, 0)?;
+            out
+        }
+    };
     match output {
-        Some(o) => write_atomically(o, yaml.as_bytes())?,
-        None => std::io::stdout().lock().write_all(yaml.as_bytes())?,
+        Some(o) => write_atomically(o, &bytes)?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -155,10 +178,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             dimension,
             output,
         } => import(ctx, &file, from, &dimension, output.as_deref()),
-        Command::Export {
-            format: ExportFormat::Yaml,
-            output,
-        } => export_dictionary(ctx, output.as_deref()),
+        Command::Export { format, output } => export_dictionary(ctx, format, output.as_deref()),
         Command::Check => check(ctx),
         Command::Test => test(ctx),
         Command::Diff {
@@ -166,7 +186,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             new,
             list,
             format,
-        } => diff(ctx, &old, new.as_deref(), list, format),
+            excel,
+        } => diff(
+            ctx,
+            &old,
+            new.as_deref(),
+            list,
+            csv_flavour(excel, format)?,
+            format,
+        ),
     }
 }
 
@@ -190,6 +218,7 @@ fn diff(
     old: &std::path::Path,
     new: Option<&std::path::Path>,
     list: bool,
+    flavour: CsvFlavour,
     format: Format,
 ) -> Result<ExitCode> {
     let old_cb = load_or_report(old)?;
@@ -282,7 +311,7 @@ fn diff(
         tables: vec![table],
     };
     let mut out: Vec<u8> = Vec::new();
-    write_export(&mut out, &export, format, CsvFlavour::Plain, 70)?;
+    write_export(&mut out, &export, format, flavour, 70)?;
     print_redacted(&out, &mask.redactor)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,13 +5,13 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use indicatif::ProgressBar;
 
 use qcode::export::{
-    cooccur, crosstab, load, stream_framework, stream_listing, CountUnit, CrosstabOptions,
-    CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions, Measure, Percent, Table, Var,
-    DEFAULT_WINDOW, MATRIX_LOAD,
+    cooccur, crosstab, load, stream_framework, stream_listing, taguette_highlights, CountUnit,
+    CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions, Measure,
+    Percent, Table, Var, DEFAULT_WINDOW, MATRIX_LOAD,
 };
 use qcode::index::{Filter, SearchIndex};
 use qcode::privacy::Privacy;
@@ -19,7 +19,8 @@ use qcode::privacy::Privacy;
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::{
-    check_target, persist, temp_beside, write_atomically, write_export, Format, XLSX_NEEDS_FILE,
+    check_target, csv_flavour, persist, temp_beside, write_atomically, write_export, Format,
+    EXCEL_HELP, XLSX_NEEDS_FILE,
 };
 use super::Context;
 
@@ -111,6 +112,16 @@ enum Kind {
         #[arg(long, default_value_t = 300)]
         max_chars: usize,
     },
+    /// Codings as Taguette's highlights (id, document, tag, content), which Taguette and
+    /// `qcode import codings` read; the tags are those `qcode codebook export --format taguette`
+    /// writes.
+    #[command(after_help = "Examples:
+  qcode codebook export --format taguette -o tags.csv
+  qcode export taguette --coder ann -o highlights.csv")]
+    Taguette {
+        #[command(flatten)]
+        common: Common,
+    },
     /// The codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
     #[command(after_help = "Example:\n  qcode export qdc -o codebook.qdc")]
     Qdc {
@@ -181,8 +192,7 @@ struct Common {
     /// csv (default; xlsx/json when FILE ends so), json, xlsx (needs -o) or table.
     #[arg(long, value_parser = Format::parser(Format::EXPORTED))]
     format: Option<Format>,
-    /// CSV for Excel: UTF-8 BOM, CRLF, cells starting with = + - @ neutralised.
-    #[arg(long)]
+    #[arg(long, help = EXCEL_HELP)]
     excel: bool,
 }
 
@@ -235,7 +245,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         | Kind::Wide { common, .. }
         | Kind::Crosstab { common, .. }
         | Kind::Cooccur { common, .. }
-        | Kind::Framework { common, .. } => common,
+        | Kind::Framework { common, .. }
+        | Kind::Taguette { common } => common,
     };
     if let Some(p) = &common.output {
         check_target(&ctx.project, p, common.force)?;
@@ -270,8 +281,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 redactor: job.privacy.redactor_for_index(&job.index)?,
             };
             let export = stream_framework(&job.index, &job.filter, &opts, stream_window())?;
-            emit(&export, format, common)?;
+            emit(&export, format, common, ctx)?;
         }
+        Kind::Taguette { .. } => taguette(ctx, &job)?,
         _ => matrix(ctx, &job, &args.kind)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -315,7 +327,21 @@ fn listing(ctx: &Context, job: &Job, listing: Listing, counts: bool) -> Result<(
         meta: dataset.meta(name),
         tables: vec![table],
     };
-    emit(&export, job.format, c)
+    emit(&export, job.format, c, ctx)
+}
+
+/// Codings as Taguette's highlights, masked as the listings are.
+fn taguette(ctx: &Context, job: &Job) -> Result<()> {
+    let spinner = spinner(ctx);
+    let dataset = load(&job.index, &job.filter, Listing::Quotes.load())?;
+    let redactor = job.privacy.redactor_for_index(&job.index)?;
+    let table = taguette_highlights(&dataset, &redactor);
+    spinner.finish_and_clear();
+    let export = Export {
+        meta: dataset.meta("taguette"),
+        tables: vec![table],
+    };
+    emit(&export, job.format, job.common, ctx)
 }
 
 /// crosstab and cooccur, computed from the codes alone (no text is read).
@@ -365,7 +391,7 @@ fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
         meta: dataset.meta(name),
         tables,
     };
-    emit(&export, job.format, job.common)
+    emit(&export, job.format, job.common, ctx)
 }
 
 /// A spinner on stderr while segments are read (none with --quiet).
@@ -392,9 +418,7 @@ fn output_format(common: &Common) -> Result<Format> {
     if format == Format::Xlsx && common.output.is_none() {
         bail!(XLSX_NEEDS_FILE);
     }
-    if common.excel && format != Format::Csv {
-        bail!("--excel applies to CSV output only (XLSX never evaluates cells)");
-    }
+    csv_flavour(common.excel, format)?;
     Ok(format)
 }
 
@@ -408,28 +432,42 @@ fn stream_window() -> usize {
         .unwrap_or(DEFAULT_WINDOW)
 }
 
-fn emit(export: &Export, format: Format, c: &Common) -> Result<()> {
+fn emit(export: &Export, format: Format, c: &Common, ctx: &Context) -> Result<()> {
     let render = |out: &mut dyn Write| write_export(out, export, format, c.flavour(), 60);
-    match &c.output {
+    let warnings = match &c.output {
         None => {
             // Rendered whole first, so an error never leaves half a table on stdout.
             let mut buf = Vec::new();
-            render(&mut buf)?;
+            let warnings = render(&mut buf)?;
             let mut out = std::io::stdout().lock();
             out.write_all(&buf)?;
             out.flush()?;
+            warnings
         }
         Some(path) => {
             // Straight into the temporary file: no second copy of a large export in memory.
             let mut tmp = temp_beside(path)?;
-            {
+            let warnings = {
                 let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-                render(&mut w)
-                    .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
-                w.flush()?;
-            }
+                let warnings = render(&mut w).map_err(|e| on_write(e, path))?;
+                w.flush().map_err(|e| on_write(e.into(), path))?;
+                warnings
+            };
             persist(tmp, path)?;
+            warnings
         }
+    };
+    for w in warnings {
+        ctx.note(format!("warning: {w}"));
     }
     Ok(())
+}
+
+/// A failed write named for its cause: the file system's error with the file, anything else
+/// (a workbook that cannot be made) as it is.
+fn on_write(e: anyhow::Error, path: &std::path::Path) -> anyhow::Error {
+    match e.downcast_ref::<std::io::Error>() {
+        Some(io) => anyhow::anyhow!("cannot write {}: {io}", path.display()),
+        None => e,
+    }
 }

@@ -8,7 +8,9 @@ use anyhow::{Context as _, Result};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::ValueEnum;
 
-use qcode::export::{write_csv, write_json, write_table, write_xlsx, CsvFlavour, Export};
+use qcode::export::{
+    cut_warning, write_csv, write_json, write_table, write_xlsx, CsvFlavour, Export,
+};
 use qcode::privacy::{Privacy, Redactor};
 
 /// Every format qcode writes. Each command's `--format` accepts the ones it can write (see
@@ -38,26 +40,46 @@ impl Format {
     }
 }
 
+/// The help of every `--excel` flag.
+pub const EXCEL_HELP: &str = "CSV for spreadsheets (Excel, LibreOffice): UTF-8 BOM, CRLF, and cells a spreadsheet would run as a formula (starting with = + - @, also after spaces) made inert with a leading '. Without it, CSV is for R and pandas";
+
+/// The CSV flavour `--excel` asks for, refused with any format but CSV.
+pub fn csv_flavour(excel: bool, format: Format) -> Result<CsvFlavour> {
+    match (excel, format) {
+        (false, _) => Ok(CsvFlavour::Plain),
+        (true, Format::Csv) => Ok(CsvFlavour::Excel),
+        (true, _) => anyhow::bail!(
+            "--excel applies to --format csv only (XLSX never runs a cell; JSON and tables are not for spreadsheets)"
+        ),
+    }
+}
+
 /// The message for XLSX asked for where it would go to a terminal.
 pub const XLSX_NEEDS_FILE: &str = "XLSX is a binary file: give -o FILE.xlsx";
 
 /// Write `export` as `format` (CSV in `flavour`; a terminal table at most `width` characters a
-/// column).
+/// column). Returns the warnings to show (XLSX cells cut to Excel's limit). A failure names its
+/// cause: a workbook that cannot be made is not a full disk.
 pub fn write_export(
     out: &mut dyn Write,
     export: &Export,
     format: Format,
     flavour: CsvFlavour,
     width: usize,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let mut out = out;
     match format {
         Format::Csv => write_csv(&mut out, export, flavour)?,
         Format::Json => write_json(&mut out, export)?,
         Format::Table => write_table(&mut out, export, width)?,
-        Format::Xlsx => out.write_all(&write_xlsx(export)?)?,
+        Format::Xlsx => {
+            let book = write_xlsx(export)
+                .map_err(|e| anyhow::anyhow!("cannot make the XLSX workbook: {e}"))?;
+            out.write_all(&book.bytes)?;
+            return Ok(cut_warning(&book.cut).into_iter().collect());
+        }
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// How to mark matching words: bold on a terminal (unless NO_COLOR is set), «brackets» otherwise.

@@ -15,7 +15,7 @@ use qcode::transcript::Segment;
 
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::{mark, terminal_safe, Format, Marks};
+use super::output::{csv_flavour, mark, terminal_safe, Format, Marks, EXCEL_HELP};
 use super::record::{apply, ApplyOptions};
 use super::Context;
 
@@ -51,9 +51,7 @@ pub struct Args {
     context: usize,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
-    /// With --format csv: CSV for Excel (UTF-8 BOM, CRLF, cells starting with = + - @
-    /// neutralised), as `export --excel`.
-    #[arg(long)]
+    #[arg(long, help = EXCEL_HELP)]
     excel: bool,
     #[command(flatten)]
     coder: CoderArgs,
@@ -80,9 +78,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.limit == 0 {
         bail!("--limit must be at least 1");
     }
-    if args.excel && args.format != Format::Csv {
-        bail!("--excel applies to --format csv only");
-    }
+    csv_flavour(args.excel, args.format)?;
     // Bounded: a limit allocates its ranking up front, and context is read per hit.
     if args.limit > MAX_LIMIT {
         bail!("--limit {} is more than {MAX_LIMIT}; to list every match use `qcode export quotes` (it streams)", args.limit);

@@ -8,12 +8,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use qcode::codebook::load_codebook;
+use qcode::export::{write_csv_header, write_csv_rows, Cell};
 use qcode::project::Corpus;
 use qcode::transcript::parse_file;
 
 use super::flags::PrivacyArgs;
 use super::index::role_warnings;
-use super::output::{for_stderr, print_redacted, set_stderr_mask, Format};
+use super::output::{csv_flavour, for_stderr, print_redacted, set_stderr_mask, Format, EXCEL_HELP};
 use super::search::segment_json;
 use super::Context;
 
@@ -34,9 +35,12 @@ pub struct Args {
     privacy: PrivacyArgs,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "csv")]
     format: Format,
+    #[arg(long, help = EXCEL_HELP)]
+    excel: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let flavour = csv_flavour(args.excel, args.format)?;
     let privacy = args.privacy.privacy()?;
     let codebook = load_codebook(&ctx.project.codebook_dir)?;
     // Files named on the command line are called what the index calls them, when the corpus can
@@ -55,22 +59,27 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     let mut out: Vec<u8> = Vec::new();
     let mut names: Vec<String> = Vec::new();
-    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut csv = Vec::new();
     if args.format == Format::Csv {
-        csv.write_record([
-            "segment_id",
-            "interview",
-            "turn",
-            "paragraph",
-            "speaker",
-            "role",
-            "role_label",
-            "interviewer",
-            "timestamp",
-            "start",
-            "end",
-            "text",
-        ])?;
+        write_csv_header(
+            &mut csv,
+            &[
+                "segment_id",
+                "interview",
+                "turn",
+                "paragraph",
+                "speaker",
+                "role",
+                "role_label",
+                "interviewer",
+                "timestamp",
+                "start",
+                "end",
+                "text",
+            ]
+            .map(str::to_string),
+            flavour,
+        )?;
     }
     let mut json = Vec::new();
     let mut failed = 0;
@@ -142,20 +151,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 )?;
                 writeln!(out, "   {}\n", s.text.replace('\n', "\n   "))?;
             } else {
-                csv.write_record([
-                    s.id.as_str(),
-                    &s.interview,
-                    &s.turn.to_string(),
-                    &s.paragraph.to_string(),
-                    &s.speaker,
-                    &s.role,
-                    &s.role_label,
-                    if s.interviewer { "1" } else { "0" },
-                    s.timestamp.as_deref().unwrap_or(""),
-                    &s.start.to_string(),
-                    &s.end.to_string(),
-                    &s.text,
-                ])?;
+                let row = [
+                    Cell::text(&s.id),
+                    Cell::text(&s.interview),
+                    Cell::Int(s.turn as i64),
+                    Cell::Int(s.paragraph as i64),
+                    Cell::text(&s.speaker),
+                    Cell::text(&s.role),
+                    Cell::text(&s.role_label),
+                    Cell::Int(s.interviewer as i64),
+                    Cell::text(s.timestamp.as_deref().unwrap_or("")),
+                    Cell::Int(s.start as i64),
+                    Cell::Int(s.end as i64),
+                    Cell::text(&s.text),
+                ];
+                write_csv_rows(&mut csv, [(None, &row[..])], flavour)?;
             }
         }
     }
@@ -164,7 +174,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => out.write_all(&csv.into_inner()?)?,
+        Format::Csv => out.write_all(&csv)?,
         Format::Table => {}
         Format::Xlsx => unreachable!("--format takes only what segments prints"),
     }

@@ -1,7 +1,7 @@
 //! Exports: the coded quotes and the matrices that go into a report or into R/SPSS. The data come
 //! from the index (segments with their codings), are aggregated in parallel (rayon fold/reduce)
 //! into [`Table`]s with rows and columns in a stable order, and are written as CSV (optionally
-//! Excel-safe), JSON, XLSX or a terminal table; the listings and the framework matrix stream,
+//! Excel-safe), JSON, XLSX or a terminal table, or in Taguette's layouts; the listings and the framework matrix stream,
 //! a window of segments at a time. Quotes are attributed by role; participants' names appear
 //! only when asked for, and a redaction list masks named people and places (see
 //! [`crate::privacy`]).
@@ -11,6 +11,7 @@ mod listings;
 mod matrices;
 mod stream;
 mod table;
+mod taguette;
 mod write;
 
 pub use dataset::{Dataset, Item};
@@ -21,9 +22,10 @@ pub use stream::{
     MATRIX_LOAD,
 };
 pub use table::{Cell, Export, ExportMeta, Table};
+pub use taguette::{taguette_codebook, taguette_highlights, taguette_tags};
 pub use write::{
-    neutralise, write_csv, write_csv_header, write_csv_rows, write_json, write_table, write_xlsx,
-    CsvFlavour,
+    cut_warning, neutralise, write_csv, write_csv_header, write_csv_rows, write_json, write_table,
+    write_xlsx, CsvFlavour, CutCell, XlsxFile, ABOUT_SHEET, XLSX_CELL_LIMIT,
 };
 
 /// A problem with what was asked for (an unknown variable, a bad option).

@@ -1,7 +1,8 @@
 //! Writers: CSV (plain, or Excel-safe: UTF-8 BOM, CRLF, formula cells neutralised), JSON with
-//! the export's metadata, XLSX with an "about" sheet, and aligned text for a terminal. Writers
+//! the export's metadata, XLSX with the header in row 1 and an "about" sheet last, and aligned text for a terminal. Writers
 //! take any `Write`; the CLI writes to a temporary file and renames it into place.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
@@ -10,19 +11,16 @@ use super::table::{Cell, Export};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsvFlavour {
+    /// For R, pandas and other programs: UTF-8, LF, every cell as it is.
     Plain,
-    /// For Excel: BOM, CRLF, and text cells starting with = + - @ tab or CR prefixed with `'`
-    /// (OWASP's advice against CSV formula injection).
+    /// For Excel and LibreOffice: BOM, CRLF, and text a spreadsheet would run as a formula made
+    /// inert with a leading `'` (see [`crate::text::spreadsheet`] for exactly which).
     Excel,
 }
 
-/// Text that a spreadsheet would read as a formula, made inert.
+/// Text that a spreadsheet would run as a formula, made inert (see [`crate::text::spreadsheet`]).
 pub fn neutralise(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    crate::text::spreadsheet::inert(s).into_owned()
 }
 
 /// The header and the rows of one CSV: a single table's, or split tables' stacked under a first
@@ -169,9 +167,41 @@ pub fn write_json(out: &mut impl Write, export: &Export) -> std::io::Result<()> 
     writeln!(out)
 }
 
-/// XLSX: one sheet per table, and an "about" sheet with the codebook and corpus it came from.
-/// The creation date is fixed so the same export gives the same bytes.
-pub fn write_xlsx(export: &Export) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// Excel's limit on the characters (UTF-16 code units) of one cell.
+pub const XLSX_CELL_LIMIT: usize = 32_767;
+
+/// Excel's limit on the characters (UTF-16 code units) of a sheet's name.
+const SHEET_NAME_LIMIT: usize = 31;
+
+/// The sheet that says what the workbook holds and where it came from: last, so a reader that
+/// takes the first sheet gets data.
+pub const ABOUT_SHEET: &str = "about";
+
+/// A cell too long for Excel, cut to fit: where it was, for the one warning that names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutCell {
+    pub sheet: String,
+    /// The row's first cell (a segment id in the listings, an interview in the framework).
+    pub row: String,
+    pub column: String,
+    /// Its length, in characters, before it was cut.
+    pub chars: usize,
+}
+
+/// An XLSX file, and the cells that had to be cut to fit Excel's limit.
+#[derive(Debug, Clone)]
+pub struct XlsxFile {
+    pub bytes: Vec<u8>,
+    pub cut: Vec<CutCell>,
+}
+
+/// XLSX for pandas, readxl and spreadsheets alike: one sheet per table with its header in row 1
+/// and its data from row 2 (numbers as numbers, text as text, never a formula), then an
+/// [`ABOUT_SHEET`] with each sheet's title and the codebook and corpus the export came from.
+/// Sheet names are made valid for Excel and unique; control characters are removed from cells;
+/// a cell longer than Excel allows is cut, marked, and listed in [`XlsxFile::cut`]. The creation
+/// date is fixed so the same export gives the same bytes.
+pub fn write_xlsx(export: &Export) -> Result<XlsxFile, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let epoch = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(
@@ -181,34 +211,62 @@ pub fn write_xlsx(export: &Export) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
     );
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap();
-    let mut used: Vec<String> = Vec::new();
+    // Reserved first, so a table that happens to be called "about" gets another name.
+    let mut used: Vec<String> = vec![ABOUT_SHEET.to_string()];
+    let mut cut = Vec::new();
+    let mut names = Vec::new();
     for t in &export.tables {
+        let name = sheet_name(&t.name, &mut used);
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&t.name, &mut used))?;
-        ws.write_string_with_format(0, 0, &t.title, &bold)?;
+        ws.set_name(&name)?;
         for (c, h) in t.header.iter().enumerate() {
-            ws.write_string_with_format(2, c as u16, h, &bold)?;
+            ws.write_string_with_format(0, c as u16, cell_string(h).0, &bold)?;
         }
+        ws.set_freeze_panes(1, 0)?;
         for (r, row) in t.rows.iter().enumerate() {
-            let r = r as u32 + 3;
+            let r = r as u32 + 1;
             for (c, cell) in row.iter().enumerate() {
-                let c = c as u16;
+                let col = c as u16;
                 match cell {
                     // Written as strings, never as formulas, so nothing is evaluated.
-                    Cell::Text(s) if s.contains('\n') => {
-                        ws.write_string_with_format(r, c, s, &wrap)?
+                    Cell::Text(s) => {
+                        let (text, chars) = cell_string(s);
+                        if let Some(chars) = chars {
+                            cut.push(CutCell {
+                                sheet: name.clone(),
+                                row: row.first().map(Cell::render).unwrap_or_default(),
+                                column: t.header.get(c).cloned().unwrap_or_default(),
+                                chars,
+                            });
+                        }
+                        match text.contains('\n') {
+                            true => ws.write_string_with_format(r, col, text, &wrap)?,
+                            false => ws.write_string(r, col, text)?,
+                        }
                     }
-                    Cell::Text(s) => ws.write_string(r, c, s)?,
-                    Cell::Int(i) => ws.write_number(r, c, *i as f64)?,
-                    Cell::Num(x, _) => ws.write_number(r, c, *x)?,
+                    Cell::Int(i) => ws.write_number(r, col, *i as f64)?,
+                    Cell::Num(x, _) => ws.write_number(r, col, *x)?,
                     Cell::Empty => ws,
                 };
             }
         }
+        names.push((name, &t.title));
     }
-    let about = wb.add_worksheet();
-    about.set_name(sheet_name("about", &mut used))?;
-    let m = &export.meta;
+    write_about(wb.add_worksheet(), &export.meta, &names, &bold)?;
+    Ok(XlsxFile {
+        bytes: wb.save_to_buffer()?,
+        cut,
+    })
+}
+
+/// The about sheet: what produced the export, then each data sheet's name and title.
+fn write_about(
+    about: &mut rust_xlsxwriter::Worksheet,
+    m: &super::table::ExportMeta,
+    sheets: &[(String, &String)],
+    bold: &Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    about.set_name(ABOUT_SHEET)?;
     let facts: [(&str, String); 7] = [
         ("export", m.export.clone()),
         ("qcode version", m.qcode_version.clone()),
@@ -218,28 +276,120 @@ pub fn write_xlsx(export: &Export) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
         ("respondent segments", m.segments.to_string()),
         ("interviews", m.interviews.to_string()),
     ];
-    for (r, (k, v)) in facts.iter().enumerate() {
-        about.write_string_with_format(r as u32, 0, *k, &bold)?;
-        about.write_string(r as u32, 1, v)?;
+    about.write_string_with_format(0, 0, "item", bold)?;
+    about.write_string_with_format(0, 1, "value", bold)?;
+    let mut r = 1;
+    for (k, v) in &facts {
+        about.write_string(r, 0, *k)?;
+        about.write_string(r, 1, cell_string(v).0)?;
+        r += 1;
     }
-    wb.save_to_buffer()
+    for (name, title) in sheets {
+        about.write_string(r, 0, format!("sheet {name}"))?;
+        about.write_string(r, 1, cell_string(title).0)?;
+        r += 1;
+    }
+    Ok(())
 }
 
-/// Excel sheet names: at most 31 characters, none of `[]:*?/\`, unique.
+/// A cell's text as XLSX can hold it: without control characters (XML cannot carry most of
+/// them, and a spreadsheet shows none), and at most [`XLSX_CELL_LIMIT`] UTF-16 units, a longer
+/// one cut with a visible marker. Also its length in characters when it was cut.
+fn cell_string(s: &str) -> (Cow<'_, str>, Option<usize>) {
+    let text = without_controls(s);
+    if text.len() <= XLSX_CELL_LIMIT || text.encode_utf16().count() <= XLSX_CELL_LIMIT {
+        return (text, None);
+    }
+    let chars = text.chars().count();
+    let mut kept = String::new();
+    let mut units = 0;
+    let mut kept_chars = 0;
+    // Room for the marker, which says how much is missing (at most 11 digits).
+    let room = XLSX_CELL_LIMIT - marker(99_999_999_999).encode_utf16().count();
+    for c in text.chars() {
+        if units + c.len_utf16() > room {
+            break;
+        }
+        units += c.len_utf16();
+        kept_chars += 1;
+        kept.push(c);
+    }
+    kept.push_str(&marker(chars - kept_chars));
+    (Cow::Owned(kept), Some(chars))
+}
+
+/// What ends a cut cell.
+fn marker(missing: usize) -> String {
+    format!(" […cut: {missing} more characters; the CSV and JSON exports keep the whole text]")
+}
+
+/// `s` without control characters but tab, line feed and carriage return.
+fn without_controls(s: &str) -> Cow<'_, str> {
+    let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    match s.chars().any(control) {
+        true => Cow::Owned(s.chars().filter(|&c| !control(c)).collect()),
+        false => Cow::Borrowed(s),
+    }
+}
+
+/// The one warning about cut cells, naming the first few (sheet, row, column).
+pub fn cut_warning(cut: &[CutCell]) -> Option<String> {
+    const NAMED: usize = 5;
+    if cut.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = cut
+        .iter()
+        .take(NAMED)
+        .map(|c| {
+            format!(
+                "sheet {} row {} column {} ({} characters)",
+                c.sheet, c.row, c.column, c.chars
+            )
+        })
+        .collect();
+    if cut.len() > NAMED {
+        named.push(format!("and {} more", cut.len() - NAMED));
+    }
+    Some(format!(
+        "{} cell(s) longer than Excel's limit of {XLSX_CELL_LIMIT} characters were cut and marked […cut: …]: {}; the CSV and JSON exports keep the whole text",
+        cut.len(),
+        named.join("; ")
+    ))
+}
+
+/// A sheet name Excel accepts, unique in the workbook (Excel compares names ignoring case): no
+/// `[]:*?/\` or control characters, no apostrophe at either end, not "History" (Excel keeps
+/// it), at most 31 characters with room for a number that makes it unique.
 fn sheet_name(name: &str, used: &mut Vec<String>) -> String {
     let clean: String = name
         .chars()
+        .filter(|c| !c.is_control())
         .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(28)
         .collect();
-    let mut candidate = if clean.is_empty() {
-        "sheet".to_string()
-    } else {
-        clean
+    let mut base = String::new();
+    for c in clean
+        .trim_matches(|c: char| c == '\'' || c.is_whitespace())
+        .chars()
+    {
+        if base.encode_utf16().count() + c.len_utf16() > SHEET_NAME_LIMIT - 4 {
+            break;
+        }
+        base.push(c);
+    }
+    let mut base = base
+        .trim_end_matches(|c: char| c == '\'' || c.is_whitespace())
+        .to_string();
+    if base.is_empty() {
+        base = "sheet".to_string();
+    }
+    let taken = |n: &str, used: &[String]| {
+        n.eq_ignore_ascii_case("history")
+            || used.iter().any(|u| u.to_lowercase() == n.to_lowercase())
     };
-    let base = candidate.clone();
+    let mut candidate = base.clone();
     let mut n = 2;
-    while used.iter().any(|u| u.eq_ignore_ascii_case(&candidate)) {
+    while taken(&candidate, used) {
         candidate = format!("{base} {n}");
         n += 1;
     }

@@ -170,8 +170,8 @@ pub fn write_csv(rows: &[SheetRow]) -> Vec<u8> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if matches!(i, 2..=4) && c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                    format!("'{c}")
+                if matches!(i, 2..=4) {
+                    crate::text::spreadsheet::inert(c).into_owned()
                 } else {
                     c.to_string()
                 }
