@@ -266,7 +266,8 @@ fn write_csv(
     }
     let terminator = match excel {
         true => csv::Terminator::CRLF,
-        false => csv::Terminator::default(),
+        // Plain CSV ends lines as `export` does (the csv crate's default is CRLF).
+        false => csv::Terminator::Any(b'\n'),
     };
     let mut w = csv::WriterBuilder::new()
         .terminator(terminator)

@@ -489,4 +489,54 @@ mod tests {
         assert_eq!(&rec[0], "a");
         assert_eq!(&rec[1], big);
     }
+
+    #[test]
+    fn sheet_names_are_valid_for_excel_and_unique() {
+        let mut used = vec![ABOUT_SHEET.to_string()];
+        let mut name = |n: &str| sheet_name(n, &mut used);
+        assert_eq!(name("'quoted'"), "quoted");
+        assert_eq!(name("a[b]:c*d?e/f\\g"), "a_b__c_d_e_f_g");
+        assert_eq!(name("about"), "about 2");
+        assert_eq!(name("History"), "History 2");
+        assert_eq!(name("''"), "sheet");
+        assert_eq!(name("QUOTED"), "QUOTED 2");
+        assert_eq!(name("tab\there"), "tabhere");
+        let long = name(&"é".repeat(40));
+        assert!(long.encode_utf16().count() <= SHEET_NAME_LIMIT, "{long}");
+        for n in used {
+            assert!(!n.starts_with('\'') && !n.ends_with('\''), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_cell_over_excels_limit_is_cut_and_marked() {
+        let long = "😀".repeat(20_000);
+        let (text, cut) = cell_string(&long);
+        assert_eq!(cut, Some(20_000));
+        assert!(text.encode_utf16().count() <= XLSX_CELL_LIMIT);
+        assert!(text.ends_with("keep the whole text]"), "marked");
+        let fits = "x".repeat(XLSX_CELL_LIMIT);
+        assert_eq!(cell_string(&fits), (Cow::Borrowed(fits.as_str()), None));
+        assert_eq!(cell_string("a\u{1b}b\u{7}c\td\n").0, "abc\td\n");
+    }
+
+    #[test]
+    fn the_cut_warning_is_one_line_naming_the_cells() {
+        let cut: Vec<CutCell> = (0..7)
+            .map(|i| CutCell {
+                sheet: "quotes".into(),
+                row: format!("seg-{i}"),
+                column: "text".into(),
+                chars: 40_000,
+            })
+            .collect();
+        let w = cut_warning(&cut).unwrap();
+        assert!(w.starts_with("7 cell(s) longer than Excel's limit"), "{w}");
+        assert!(
+            w.contains("sheet quotes row seg-0 column text (40000 characters)"),
+            "{w}"
+        );
+        assert!(w.contains("and 2 more") && !w.contains('\n'), "{w}");
+        assert_eq!(cut_warning(&[]), None);
+    }
 }

@@ -130,9 +130,10 @@ mod tests {
 
         #[test]
         fn numbers_stay_numbers(i in any::<i64>(), x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
-            prop_assert!(!runs_as_formula(&i.to_string()));
-            prop_assert!(!runs_as_formula(&format!("{x}")));
-            prop_assert!(!runs_as_formula(&format!("{x:e}")));
+            let shown = [i.to_string(), x.to_string(), format!("{x:e}"), format!("{x:.3}")];
+            for n in shown {
+                prop_assert!(!runs_as_formula(&n), "{}", n);
+            }
         }
 
         #[test]

@@ -375,9 +375,14 @@ fn xlsx_has_a_sheet_per_table_and_an_about_sheet() {
     let mut wb: Xlsx<_> = open_workbook(p.file("ct.xlsx")).unwrap();
     assert_eq!(wb.sheet_names(), ["Eastbrook", "Northmoor", "about"]);
     let north = wb.worksheet_range("Northmoor").unwrap();
-    assert_eq!(north.get_value((3, 0)), Some(&Data::String("trust".into())));
+    // The header in row 1, data from row 2: what pandas and readxl read without options.
     assert_eq!(
-        north.get_value((4, 1)),
+        north.get_value((0, 0)),
+        Some(&Data::String("component \\ role".into()))
+    );
+    assert_eq!(north.get_value((1, 0)), Some(&Data::String("trust".into())));
+    assert_eq!(
+        north.get_value((2, 1)),
         Some(&Data::Float(2.0)),
         "dialogue × Council officer"
     );
@@ -401,6 +406,62 @@ fn xlsx_has_a_sheet_per_table_and_an_about_sheet() {
         facts.contains(&"respondent segments=5".to_string()),
         "{facts:?}"
     );
+    assert!(
+        facts.iter().any(|f| f.starts_with("sheet Northmoor=")),
+        "each sheet's title is on the about sheet: {facts:?}"
+    );
+}
+
+/// Values that Excel refuses as sheet names, cells longer than a cell may be and control
+/// characters: the workbook is written, and the one warning names what was cut.
+#[test]
+fn xlsx_takes_any_value_and_any_length() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let p = Project::coded();
+    let long = "We trust the council. ".repeat(2_000);
+    p.write(
+        "corpus/long.txt",
+        &format!("---\nid: long-01\narea: \"'Quoted: [area]'\"\n---\nP1: {long}\n\nP1: trust \u{7}bell\n"),
+    );
+    let args = ["export", "quotes", "--code", "trust", "-o", "q.xlsx"];
+    let (_, err) = p.run(&args, 0);
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    assert!(
+        err.contains("1 cell(s) longer than Excel's limit of 32767 characters were cut")
+            && err.contains("row long-01")
+            && err.contains("column text"),
+        "{err}"
+    );
+    assert!(!err.contains("disk"), "{err}");
+    let mut wb: Xlsx<_> = open_workbook(p.file("q.xlsx")).unwrap();
+    let quotes = wb.worksheet_range("quotes").unwrap();
+    let texts: Vec<String> = quotes.rows().map(|r| r[r.len() - 3].to_string()).collect();
+    assert!(texts.iter().any(|t| t.contains("[…cut: ")), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "trust bell"), "{texts:?}");
+    // The CSV keeps the whole text.
+    let (csv, _) = p.run(&["export", "quotes", "--code", "trust"], 0);
+    assert!(csv.contains(long.trim_end()), "whole in CSV");
+
+    let args = [
+        "export",
+        "crosstab",
+        "--rows",
+        "component",
+        "--cols",
+        "role",
+        "--by",
+        "meta:area",
+        "-o",
+        "ct.xlsx",
+    ];
+    let (_, err) = p.run(&args, 0);
+    assert!(!err.contains("warning"), "{err}");
+    let wb: Xlsx<_> = open_workbook(p.file("ct.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["Quoted_ _area_", "Eastbrook", "Northmoor", "about"]
+    );
+    let _ = Data::Empty;
 }
 
 #[test]
@@ -520,4 +581,132 @@ fn a_format_a_command_cannot_write_is_refused_naming_those_it_can() {
             p.run(&[args, &["--format", f]].concat(), 0);
         }
     }
+}
+
+/// Taguette: the codebook as the tags it imports, and codings as its highlights, which
+/// `qcode import codings` reads back into a new coder with the same codings.
+#[test]
+fn taguette_highlights_round_trip_through_import_codings() {
+    let p = Project::coded();
+    let (tags, _) = p.run(&["codebook", "export", "--format", "taguette"], 0);
+    assert_eq!(
+        tags,
+        "tag,description\nTrust,Trust between council and community.\nDialogue,\nThe council,\nCouncil officers,\n"
+    );
+    p.run(&["export", "taguette", "-o", "highlights.csv"], 0);
+    let sheet = std::fs::read_to_string(p.file("highlights.csv")).unwrap();
+    assert!(
+        sheet.starts_with("id,document,tag,content\n1,eastbrook-01,Trust,"),
+        "{sheet}"
+    );
+    let (_, err) = p.run(
+        &["import", "codings", "highlights.csv", "--coder", "ann"],
+        0,
+    );
+    assert!(err.contains("located: 8 exactly"), "{err}");
+    assert!(err.contains("no new codes (4 existing reused)"), "{err}");
+    // The same codings: the coder's export is the machine's, row for row.
+    let (ann, _) = p.run(&["export", "taguette", "--coder", "ann"], 0);
+    assert_eq!(ann, sheet);
+    let pairs = |coder: &str| {
+        let (q, _) = p.run(&["export", "quotes", "--coder", coder], 0);
+        let mut r = csv::Reader::from_reader(q.as_bytes());
+        let h = r.headers().unwrap().clone();
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        let (s, c) = (col("segment_id"), col("code"));
+        let mut v: Vec<(String, String)> = r
+            .records()
+            .map(|x| x.unwrap())
+            .map(|x| (x[s].to_string(), x[c].to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(pairs("ann"), pairs("machine"));
+    assert_eq!(pairs("ann").len(), 8);
+}
+
+/// A label that would not lead back to its code (shared, or a path) is tagged by the code's id.
+#[test]
+fn taguette_tags_lead_back_to_one_code() {
+    let p = Project::new();
+    p.write(
+        "codebook/codes.toml",
+        "[codes.a]\nlabel = \"Care\"\npatterns = [\"council\"]\n[codes.b]\nlabel = \"care\"\npatterns = [\"trust\"]\n[codes.c]\nlabel = \"Health > Care\"\npatterns = [\"meeting\"]\n",
+    );
+    let (tags, _) = p.run(&["codebook", "export", "--format", "taguette"], 0);
+    assert_eq!(tags, "tag,description\na,\nb,\nc,\n");
+}
+
+/// `--excel` on every command that writes CSV for people: a BOM, CRLF, and only the cells a
+/// spreadsheet would run made inert; numbers stay numbers. Not for JSON or tables.
+#[test]
+fn excel_csv_on_every_command_that_writes_csv() {
+    let p = Project::coded();
+    p.write(
+        "corpus/sums.txt",
+        "P1: =1+1 we trust the council\n\nP1: - a list item about trust\n",
+    );
+    // Ann disagrees with the machine on both segments.
+    p.write(
+        "ann.csv",
+        "segment_id,code\nsums:1.1,dialogue\nsums:2.1,dialogue\n",
+    );
+    let runs: [&[&str]; 6] = [
+        &["export", "quotes", "--interview", "sums"],
+        &["search", "trust", "--format", "csv"],
+        &["segments", "corpus/sums.txt"],
+        &["agree", "ann.csv", "--disagreements", "--format", "csv"],
+        &[
+            "codebook",
+            "diff",
+            "codebook/codes.toml",
+            "--list",
+            "--format",
+            "csv",
+        ],
+        &["export", "taguette"],
+    ];
+    for args in runs {
+        let (plain, _) = p.run(args, 0);
+        let excel_args = [args, &["--excel"][..]].concat();
+        let (excel, _) = p.run(&excel_args, 0);
+        assert!(
+            !plain.starts_with('\u{feff}') && !plain.contains('\r'),
+            "{args:?}"
+        );
+        assert!(
+            excel.starts_with('\u{feff}') && excel.contains("\r\n"),
+            "{args:?}"
+        );
+        // The codebook diff lists no segment here: the codebook is the same.
+        if args[0] != "codebook" {
+            assert!(plain.contains("=1+1"), "{args:?}: {plain}");
+            assert!(
+                excel.contains("'=1+1") && !excel.contains(",=1+1"),
+                "{args:?}: {excel}"
+            );
+        }
+        if plain.contains("- a list item") {
+            assert!(excel.contains("'- a list item"), "{args:?}: {excel}");
+        }
+        // Nothing else changes: remove the marks and the spreadsheet's line ends, and it is the
+        // plain CSV.
+        let back = excel
+            .trim_start_matches('\u{feff}')
+            .replace("\r\n", "\n")
+            .replace("'=1+1", "=1+1")
+            .replace("'- a list", "- a list");
+        assert_eq!(back, plain, "{args:?}");
+    }
+    let (_, err) = p.run(&["agree", "--excel"], 2);
+    assert!(
+        err.contains("--excel applies to --format csv only"),
+        "{err}"
+    );
+    let (_, err) = p.run(&["segments", "--format", "json", "--excel"], 2);
+    assert!(
+        err.contains("--excel applies to --format csv only"),
+        "{err}"
+    );
 }
