@@ -1,7 +1,7 @@
 //! End-to-end tests of the qcode binary, in one test binary so tantivy is linked once.
 //! Each test builds a small project in a temporary folder. Only calibration and bench read
 //! ../shared (not part of the repository) and say they skipped without it; a test that needs a
-//! tool (xmllint, Chromium, the bench Python) fails without it under CI=true (common::tool).
+//! tool (xmllint, Chromium, LibreOffice, the readers' and the bench Pythons) fails without it under CI=true (common::tool).
 
 mod agree;
 mod architecture;
@@ -25,6 +25,7 @@ mod media;
 mod nothing_lost;
 mod privacy;
 mod privacy_leaks;
+mod readers;
 mod refi;
 mod refi_import;
 mod report;
