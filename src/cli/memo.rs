@@ -7,11 +7,13 @@ use anyhow::{bail, Context as _, Result};
 
 use qcode::codings::memo::{parse, Memo, Target, MEMOS_DIR};
 use qcode::codings::now;
-use qcode::export::{Cell, CsvFlavour, Export, ExportMeta, Table};
+use qcode::export::{Cell, Export, ExportMeta, Table};
 
 use super::flags::{CoderArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::{print_redacted, write_atomically, write_export, Format};
+use super::output::{
+    csv_flavour, print_redacted, write_atomically, write_export, Format, EXCEL_HELP,
+};
 use super::Context;
 
 /// Write a memo about a segment or a code, in memos/CODER.md (Markdown, newest last).
@@ -40,6 +42,8 @@ pub struct MemosArgs {
     privacy: PrivacyArgs,
     #[arg(long, value_parser = Format::parser(Format::PRINTED), default_value = "table")]
     format: Format,
+    #[arg(long, help = EXCEL_HELP)]
+    excel: bool,
 }
 
 pub fn memo(ctx: &Context, args: MemoArgs) -> Result<ExitCode> {
@@ -85,6 +89,7 @@ pub fn memo(ctx: &Context, args: MemoArgs) -> Result<ExitCode> {
 }
 
 pub fn memos(ctx: &Context, args: MemosArgs) -> Result<ExitCode> {
+    let flavour = csv_flavour(args.excel, args.format)?;
     let mut index = open_fresh_index(ctx)?;
     let privacy = args.privacy.apply(ctx, &mut index)?;
     let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
@@ -150,7 +155,7 @@ pub fn memos(ctx: &Context, args: MemosArgs) -> Result<ExitCode> {
         tables: vec![table],
     };
     let mut out = Vec::new();
-    write_export(&mut out, &export, args.format, CsvFlavour::Plain, 70)?;
+    write_export(&mut out, &export, args.format, flavour, 70)?;
     print_redacted(&out, &privacy.redactor_for_index(&index)?)?;
     Ok(if rows.is_empty() {
         ExitCode::from(1)

@@ -652,7 +652,17 @@ fn excel_csv_on_every_command_that_writes_csv() {
         "ann.csv",
         "segment_id,code\nsums:1.1,dialogue\nsums:2.1,dialogue\n",
     );
-    let runs: [&[&str]; 6] = [
+    p.run(
+        &[
+            "memo",
+            "sums:1.1",
+            "=1+1 looks like a sum",
+            "--coder",
+            "ann",
+        ],
+        0,
+    );
+    let runs: [&[&str]; 7] = [
         &["export", "quotes", "--interview", "sums"],
         &["search", "trust", "--format", "csv"],
         &["segments", "corpus/sums.txt"],
@@ -666,6 +676,7 @@ fn excel_csv_on_every_command_that_writes_csv() {
             "csv",
         ],
         &["export", "taguette"],
+        &["memos", "--format", "csv"],
     ];
     for args in runs {
         let (plain, _) = p.run(args, 0);
