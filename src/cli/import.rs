@@ -187,7 +187,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 /// How each source is read, and what does not fit: before anything is written.
 fn report_plan(ctx: &Context, plan: &ImportPlan) {
     for s in &plan.sources {
-        ctx.note(format!("{}: {}", s.rel, s.reading));
+        match s.rows {
+            0 => ctx.note(format!("{}: {}", s.rel, s.reading)),
+            n => ctx.note(format!(
+                "{}: {n} rows of a table qcode exported (`[ID] ROLE:` labels), written back as a CSV with their ids and roles",
+                s.rel
+            )),
+        }
     }
     for m in &plan.misfits {
         ctx.note(format!("warning: {m}"));
