@@ -27,6 +27,7 @@ mod privacy;
 mod privacy_leaks;
 mod refi;
 mod refi_import;
+mod refi_readers;
 mod report;
 mod review;
 mod robust;
