@@ -3,6 +3,7 @@
 //! a codings file of its selections tied to our segments, ready for `qcode agree`.
 //! `qcode import codings FILE` (a sheet of coded segments) is in [`super::import_codings`].
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,12 +12,14 @@ use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
 use qcode::codings::import::ColumnChoice;
+use qcode::index::SearchIndex;
 use qcode::refi::import::{read_qdpx, Positions};
-use qcode::refi::import_plan::{plan_import, positions_name, ImportPlan, ImportRequest};
+use qcode::refi::import_plan::{plan_import, positions_name, Existing, ImportPlan, ImportRequest};
 use qcode::refi::reading::Reading;
 
 use super::flags::person;
 use super::import_codings::codings;
+use super::index::open_fresh_index;
 use super::output::write_atomically;
 use super::Context;
 
@@ -160,6 +163,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         positions_name(mode)
     ));
     let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    // Opened only when a CSV case qcode exported asks whether its rows are already here.
+    let index: OnceCell<Option<SearchIndex>> = OnceCell::new();
+    let existing = |id: &str| {
+        let index = index.get_or_init(|| open_fresh_index(ctx).ok()).as_ref()?;
+        let (segment, _) = index.segment(id).ok()??;
+        let (rel, _) = index
+            .manifest
+            .files
+            .iter()
+            .find(|(_, f)| f.interviews.contains(&segment.interview))?;
+        Some((segment, rel.clone()))
+    };
     let request = ImportRequest {
         project: &ctx.project,
         codebook: &codebook,
@@ -170,6 +185,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }),
         coder: coder.as_deref(),
         package: &file,
+        existing: Some(Existing(&existing)),
     };
     // Everything is planned (and the code tree checked against the codebook) before anything
     // is written.
@@ -187,9 +203,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 /// How each source is read, and what does not fit: before anything is written.
 fn report_plan(ctx: &Context, plan: &ImportPlan) {
     for s in &plan.sources {
-        match s.rows {
-            0 => ctx.note(format!("{}: {}", s.rel, s.reading)),
-            n => ctx.note(format!(
+        match (s.rows, s.present) {
+            (0, _) => ctx.note(format!("{}: {}", s.rel, s.reading)),
+            (n, true) => ctx.note(format!(
+                "{}: {n} rows of a table qcode exported (`[ID] ROLE:` labels), already here under the same ids",
+                s.rel
+            )),
+            (n, false) => ctx.note(format!(
                 "{}: {n} rows of a table qcode exported (`[ID] ROLE:` labels), written back as a CSV with their ids and roles",
                 s.rel
             )),

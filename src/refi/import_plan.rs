@@ -37,6 +37,20 @@ pub struct ImportRequest<'a> {
     pub coder: Option<&'a str>,
     /// The package, whose file stem names the codebook and codings files.
     pub package: &'a Path,
+    /// The segments the project already holds, by id: a CSV case qcode exported whose rows
+    /// are all there, with the same text, ties to them instead of becoming a new file.
+    pub existing: Option<Existing<'a>>,
+}
+
+/// A look-up of the project's segments by id: the segment and its corpus file (relative to the
+/// project).
+#[derive(Clone, Copy)]
+pub struct Existing<'a>(pub &'a dyn Fn(&str) -> Option<(Segment, String)>);
+
+impl fmt::Debug for Existing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Existing(..)")
+    }
 }
 
 /// A text source's place in the corpus.
@@ -256,11 +270,14 @@ fn plan_source(
         .flatten()
         .filter(|_| req.reading.is_none());
     let (planned, parsed) = match &rows {
-        Some(rows) => {
-            let planned = place_rows(req.project, s, &lf, rows, reading, &plan.sources);
-            let parsed = segments_of(req, &planned).map(|segs| in_source(segs, rows));
-            (planned, parsed)
-        }
+        Some(rows) => match rows_present(req, s, &lf, rows, reading) {
+            Some((planned, segments)) => (planned, Ok(in_source(segments, rows))),
+            None => {
+                let planned = place_rows(req.project, s, &lf, rows, reading, &plan.sources);
+                let parsed = segments_of(req, &planned).map(|segs| in_source(segs, rows));
+                (planned, parsed)
+            }
+        },
         None => {
             let planned = place(req.project, s, reading, &plan.sources);
             let parsed = segments_of(req, &planned);
@@ -380,6 +397,41 @@ fn place_rows(
         sidecar: None,
         rows: rows.len(),
     }
+}
+
+/// The corpus file that already holds every row of a CSV case qcode exported, with the same
+/// text (the project it came from), and those rows' segments: nothing to write.
+fn rows_present(
+    req: &ImportRequest<'_>,
+    s: &ImportedSource,
+    lf: &str,
+    rows: &[ParsedRow],
+    reading: ReadingChoice,
+) -> Option<(PlannedSource, Vec<Segment>)> {
+    let existing = req.existing?;
+    let chars: Vec<char> = lf.chars().collect();
+    let mut file = None;
+    let mut segments = Vec::new();
+    for r in rows {
+        let (seg, rel) = (existing.0)(&r.id)?;
+        let text: String = chars[r.start..r.end].iter().collect();
+        if seg.text != text || file.get_or_insert_with(|| rel.clone()) != &rel {
+            return None;
+        }
+        segments.push(seg);
+    }
+    let rel = file?;
+    let planned = PlannedSource {
+        name: s.name.clone(),
+        path: req.project.root.join(&rel),
+        rel,
+        text: String::new(),
+        present: true,
+        reading,
+        sidecar: None,
+        rows: rows.len(),
+    };
+    Some((planned, segments))
 }
 
 /// A CSV's segments placed where their rows' texts lie in the source, so selections tie to them
@@ -776,6 +828,7 @@ mod tests {
             reading,
             coder,
             package: Path::new("../from nvivo.qdpx"),
+            existing: None,
         };
         plan_import(&req, imported).unwrap()
     }

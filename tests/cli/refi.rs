@@ -261,6 +261,19 @@ fn round_trip_export_import_gives_back_every_coding() {
         "{err}"
     );
     assert!(b.file("codings/a-2.csv").exists());
+    // Back into the project it came from: the rows are found there, by id, and nothing of
+    // them is written.
+    let (_, err) = a.run(&["import", "qdpx", "a.qdpx"], 0);
+    assert!(
+        err.contains("corpus/notes.csv: 2 rows of a table qcode exported (`[ID] ROLE:` labels), already here under the same ids"),
+        "{err}"
+    );
+    assert!(!a.file("corpus/table-1.csv").exists());
+    let codings = std::fs::read_to_string(a.file("codings/a.csv")).unwrap();
+    assert!(
+        codings.contains("n-1,trust,machine,1.000,corpus/notes.csv,"),
+        "{codings}"
+    );
 }
 
 /// Each selection carries one coding, GUIDs are lower case, and a CSV row's text is labelled
