@@ -43,7 +43,7 @@ fn pyqdpx_reads_every_coding_with_its_text() {
     let found = pyqdpx_python();
     if !crate::common::tool(
         found.is_some(),
-        "READERS_PYTHON is not set to a Python with pyqdpx (.ci/run makes target/readers-venv; or python3 -m venv v && v/bin/pip install pyqdpx, then READERS_PYTHON=v/bin/python), so no real reader read the .qdpx",
+        "READERS_PYTHON is not set to a Python with pyqdpx (.ci/run makes target/readers-venv; or python3 -m venv v && v/bin/pip install pyqdpx, then READERS_PYTHON=v/bin/python; pyqdpx 0.1.7 and later need Python 3.12, so on 3.11 install pyqdpx==0.1.5), so no real reader read the .qdpx",
     ) {
         return;
     }
