@@ -47,8 +47,8 @@ enum Kind {
   qcode agree codings/team.csv                     # then compare with the machine")]
     Qdpx {
         file: PathBuf,
-        /// How the tool counted positions: auto (from the project's origin: NVivo → utf16,
-        /// MAXQDA → crlf, else codepoints), codepoints (the standard; ATLAS.ti, QualCoder, qcode),
+        /// How the tool counted positions: auto (from the project's origin: NVivo, or qcode's
+        /// `export qdpx --positions utf16` → utf16, MAXQDA → crlf, else codepoints), codepoints (the standard; ATLAS.ti, QualCoder, qcode),
         /// crlf (code points, CRLF counting two), utf16 (UTF-16 units, CRLF kept).
         #[arg(long, value_enum, default_value_t = PositionsArg::Auto)]
         positions: PositionsArg,
