@@ -134,10 +134,14 @@ enum Kind {
     /// The coded project as a REFI-QDA project (.qdpx): every transcript as a plain-text source,
     /// the codebook, one selection per coded segment with its codes, cases = interviews with
     /// their metadata and roles as variables.
-    #[command(after_help = "Example:\n  qcode export qdpx -o demo.qdpx")]
+    #[command(
+        after_help = "Examples:\n  qcode export qdpx -o demo.qdpx\n  qcode export qdpx --positions utf16 -o for-nvivo.qdpx"
+    )]
     Qdpx {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
+        #[command(flatten)]
+        refi: super::refi::QdpxArgs,
         /// Participants' names (kept with --with-names) and --redact words are masked with █
         /// in the source texts, keeping every position.
         #[command(flatten)]
@@ -232,11 +236,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         Kind::Qdpx {
             output,
+            refi,
             privacy,
             force,
         } => {
             check_target(&ctx.project, output, *force)?;
-            let bytes = super::refi::qdpx(ctx, privacy)?;
+            let bytes = super::refi::qdpx(ctx, privacy, refi)?;
             write_atomically(output, &bytes)?;
             return Ok(ExitCode::SUCCESS);
         }

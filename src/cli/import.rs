@@ -3,6 +3,7 @@
 //! a codings file of its selections tied to our segments, ready for `qcode agree`.
 //! `qcode import codings FILE` (a sheet of coded segments) is in [`super::import_codings`].
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,12 +12,14 @@ use anyhow::{Context as _, Result};
 
 use qcode::codebook::load_codebook;
 use qcode::codings::import::ColumnChoice;
+use qcode::index::SearchIndex;
 use qcode::refi::import::{read_qdpx, Positions};
-use qcode::refi::import_plan::{plan_import, positions_name, ImportPlan, ImportRequest};
+use qcode::refi::import_plan::{plan_import, positions_name, Existing, ImportPlan, ImportRequest};
 use qcode::refi::reading::Reading;
 
 use super::flags::person;
 use super::import_codings::codings;
+use super::index::open_fresh_index;
 use super::output::write_atomically;
 use super::Context;
 
@@ -44,8 +47,8 @@ enum Kind {
   qcode agree codings/team.csv                     # then compare with the machine")]
     Qdpx {
         file: PathBuf,
-        /// How the tool counted positions: auto (from the project's origin: NVivo → utf16,
-        /// MAXQDA → crlf, else codepoints), codepoints (the standard; ATLAS.ti, QualCoder, qcode),
+        /// How the tool counted positions: auto (from the project's origin: NVivo, or qcode's
+        /// `export qdpx --positions utf16` → utf16, MAXQDA → crlf, else codepoints), codepoints (the standard; ATLAS.ti, QualCoder, qcode),
         /// crlf (code points, CRLF counting two), utf16 (UTF-16 units, CRLF kept).
         #[arg(long, value_enum, default_value_t = PositionsArg::Auto)]
         positions: PositionsArg,
@@ -160,6 +163,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         positions_name(mode)
     ));
     let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    // Opened only when a CSV case qcode exported asks whether its rows are already here.
+    let index: OnceCell<Option<SearchIndex>> = OnceCell::new();
+    let existing = |id: &str| {
+        let index = index.get_or_init(|| open_fresh_index(ctx).ok()).as_ref()?;
+        let (segment, _) = index.segment(id).ok()??;
+        let (rel, _) = index
+            .manifest
+            .files
+            .iter()
+            .find(|(_, f)| f.interviews.contains(&segment.interview))?;
+        Some((segment, rel.clone()))
+    };
     let request = ImportRequest {
         project: &ctx.project,
         codebook: &codebook,
@@ -170,6 +185,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }),
         coder: coder.as_deref(),
         package: &file,
+        existing: Some(Existing(&existing)),
     };
     // Everything is planned (and the code tree checked against the codebook) before anything
     // is written.
@@ -187,7 +203,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 /// How each source is read, and what does not fit: before anything is written.
 fn report_plan(ctx: &Context, plan: &ImportPlan) {
     for s in &plan.sources {
-        ctx.note(format!("{}: {}", s.rel, s.reading));
+        match (s.rows, s.present) {
+            (0, _) => ctx.note(format!("{}: {}", s.rel, s.reading)),
+            (n, true) => ctx.note(format!(
+                "{}: {n} rows of a table qcode exported (`[ID] ROLE:` labels), already here under the same ids",
+                s.rel
+            )),
+            (n, false) => ctx.note(format!(
+                "{}: {n} rows of a table qcode exported (`[ID] ROLE:` labels), written back as a CSV with their ids and roles",
+                s.rel
+            )),
+        }
     }
     for m in &plan.misfits {
         ctx.note(format!("warning: {m}"));

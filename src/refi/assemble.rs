@@ -1,6 +1,8 @@
 //! The coded project as REFI-QDA values, from the index and the corpus files (read, never
-//! modified): one plain-text source per transcript (a CSV file gives one source per case), a
-//! selection for every coded segment, and a case per interview with its variables.
+//! modified): one plain-text source per transcript (a CSV file gives one source per case, its
+//! rows labelled with their ids and speakers: [`super::rows`]), a selection for every coded
+//! segment, a case per interview with its variables, and a case per CSV row with the row's
+//! interview, role and metadata as variables.
 //!
 //! Assembling masks nothing: [`QdpxProject::mask`] applies the index's privacy boundary to the
 //! whole project once it is assembled from the real ids.
@@ -8,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{project_qdpx, Case, Selection, Source};
+use super::rows::Row;
+use super::{project_qdpx, Case, Package, Selection, Source, Units};
 use crate::codebook::Codebook;
 use crate::coding::Evidence;
 use crate::diag::SourceError;
@@ -68,9 +71,20 @@ impl QdpxProject {
                         sel.role_label = PARTICIPANT_ROLE.1.into();
                     }
                 }
+                for row in &mut source.rows {
+                    row.text = mask.redactor.apply_keeping_positions(&row.text);
+                    row.id = mask.id(&row.id);
+                    if mask.redactor.mentions(&row.role_label) {
+                        row.role_label = PARTICIPANT_ROLE.1.into();
+                    }
+                }
             }
         }
         for case in &mut self.cases {
+            case.key = match case.key.strip_prefix("row:") {
+                Some(id) => format!("row:{}", mask.id(id)),
+                None => mask.id(&case.key),
+            };
             case.name = mask.id(&case.name);
             case.variables = mask.meta(std::mem::take(&mut case.variables));
             for v in case.variables.values_mut() {
@@ -81,10 +95,18 @@ impl QdpxProject {
         }
     }
 
-    /// The `.qdpx` package, the codings recorded as [`MACHINE_CODER`]'s.
-    pub fn into_qdpx(self, codebook: &Codebook) -> zip::result::ZipResult<Vec<u8>> {
+    /// The `.qdpx` package, the codings recorded as [`MACHINE_CODER`]'s, positions counted in
+    /// `units`.
+    pub fn into_qdpx(self, codebook: &Codebook, units: Units) -> zip::result::ZipResult<Vec<u8>> {
         let sources: Vec<Source> = self.files.into_iter().flat_map(|f| f.sources).collect();
-        project_qdpx(&self.name, codebook, MACHINE_CODER, &sources, &self.cases)
+        let package = Package {
+            name: &self.name,
+            coder: MACHINE_CODER,
+            sources: &sources,
+            cases: &self.cases,
+            units,
+        };
+        project_qdpx(codebook, &package)
     }
 }
 
@@ -166,6 +188,7 @@ fn file_sources(
         name: file.name.to_string(),
         text: file.text,
         selections: Vec::new(),
+        rows: Vec::new(),
     });
     let mut sources = Vec::new();
     let mut cases = Vec::new();
@@ -182,10 +205,12 @@ fn file_sources(
                 let source = case_source(rel, iv, segs);
                 let key = source.key.clone();
                 sources.push(source);
+                cases.extend(segs.iter().map(|(s, _)| row_case(s)));
                 key
             }
         };
         cases.push(Case {
+            key: iv.clone(),
             name: iv.clone(),
             variables: case_variables(segs),
             sources: vec![key],
@@ -195,25 +220,39 @@ fn file_sources(
     (sources, cases)
 }
 
-/// A CSV case as a source: its rows' texts, a blank line apart.
+/// A CSV case as a source of its rows, each labelled with its id and speaker: its text and
+/// selections are made from them when it is packaged ([`super::rows::render`]).
 fn case_source(rel: &str, iv: &str, segs: &[Coded]) -> Source {
-    let mut text = String::new();
-    let mut selections = Vec::new();
-    for (i, (s, ev)) in segs.iter().enumerate() {
-        if i > 0 {
-            text.push_str("\n\n");
-        }
-        let start = text.chars().count();
-        text.push_str(&s.text);
-        if !ev.is_empty() {
-            selections.push(selection(s, ev, start, start + s.text.chars().count()));
-        }
-    }
     Source {
         key: format!("{rel}#{iv}"),
         name: iv.to_string(),
-        text,
-        selections,
+        text: String::new(),
+        selections: Vec::new(),
+        rows: segs
+            .iter()
+            .map(|(s, ev)| Row {
+                id: s.id.clone(),
+                role_label: s.role_label.clone(),
+                text: s.text.clone(),
+                meta: s.meta.clone(),
+                codes: ev.iter().map(|e| e.code.clone()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A CSV row as a case of its own, named by its id, with its interview, role and metadata as
+/// variables: who said it, where a reader can filter and compare by it. Its text is its
+/// paragraph of the interview's source (labelled with the id), so it refers to no source.
+fn row_case(s: &Segment) -> Case {
+    let mut variables = s.meta.clone();
+    variables.insert("interview".into(), s.interview.clone());
+    variables.insert("role".into(), s.role_label.clone());
+    Case {
+        key: format!("row:{}", s.id),
+        name: s.id.clone(),
+        variables,
+        sources: Vec::new(),
     }
 }
 
@@ -327,14 +366,27 @@ mod tests {
         assert_eq!(sources.len(), 1);
         assert_eq!(sources[0].key, "corpus/n.csv#t-1");
         assert_eq!(sources[0].name, "t-1");
-        assert_eq!(sources[0].text, "Yes\n\nNaïve 🙂.");
-        let sel = &sources[0].selections;
-        // Code points: "Yes\n\n" is 5, the row 8.
+        let packaged = sources[0].rendered();
+        assert_eq!(
+            packaged.text,
+            "[n-1] Resident: Yes\n\n[n-2] Resident: Naïve 🙂."
+        );
+        let sel = &packaged.selections;
+        // Code points: "[n-1] Resident: Yes\n\n" is 21, "[n-2] Resident: " 16, the row 8.
         assert_eq!(
             (sel[0].segment.as_str(), sel[0].start, sel[0].end),
-            ("n-2", 5, 13)
+            ("n-2", 37, 45)
         );
-        assert_eq!(cases[0].sources, ["corpus/n.csv#t-1"]);
-        assert!(!cases[0].variables.contains_key("area"), "the rows differ");
+        // A case per row, then the interview's.
+        assert_eq!(cases.len(), 3);
+        assert_eq!(
+            (cases[1].name.as_str(), cases[1].key.as_str()),
+            ("n-2", "row:n-2")
+        );
+        assert_eq!(cases[1].variables["area"], "South");
+        assert_eq!(cases[1].variables["interview"], "t-1");
+        assert!(cases[1].sources.is_empty());
+        assert_eq!(cases[2].sources, ["corpus/n.csv#t-1"]);
+        assert!(!cases[2].variables.contains_key("area"), "the rows differ");
     }
 }

@@ -26,10 +26,11 @@ pub enum Positions {
 
 impl Positions {
     /// How the tool that wrote a project counted, from the project's `origin`: NVivo in UTF-16
-    /// units, MAXQDA with CRLF as two, any other (or none named) as the standard says.
+    /// units (and qcode when its origin says so: `export qdpx --positions utf16`), MAXQDA with
+    /// CRLF as two, any other (or none named) as the standard says.
     pub fn from_origin(origin: Option<&str>) -> Positions {
         let origin = origin.unwrap_or_default().to_lowercase();
-        if origin.contains("nvivo") {
+        if origin.contains("nvivo") || origin.contains("utf-16 code units") {
             Positions::Utf16
         } else if origin.contains("maxqda") {
             Positions::Crlf
@@ -634,6 +635,10 @@ mod tests {
             Positions::CodePoints
         );
         assert_eq!(Positions::from_origin(None), Positions::CodePoints);
+        assert_eq!(
+            Positions::from_origin(Some("qcode 0.1.0; positions in UTF-16 code units")),
+            Positions::Utf16
+        );
     }
 
     #[test]

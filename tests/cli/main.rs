@@ -28,6 +28,7 @@ mod privacy_leaks;
 mod readers;
 mod refi;
 mod refi_import;
+mod refi_readers;
 mod report;
 mod review;
 mod robust;

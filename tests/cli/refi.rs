@@ -205,32 +205,138 @@ fn redaction_list_masks_the_sources_keeping_positions() {
     assert!(all.contains("Zoë said"), "names kept with --with-names");
 }
 
-/// Export a coded project, import it into an empty one with the same codebook, and the
-/// imported codings agree with the machine's perfectly.
+/// Every (segment, code) a codings file or a quotes export holds.
+fn pairs(csv: &str, coder: Option<&str>) -> std::collections::BTreeSet<(String, String)> {
+    let mut r = ::csv::Reader::from_reader(csv.as_bytes());
+    let head = r.headers().unwrap().clone();
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let (seg, code) = (col("segment_id"), col("code"));
+    let who = head.iter().position(|h| h == "coder");
+    r.records()
+        .map(Result::unwrap)
+        .filter(|rec| coder.is_none_or(|c| who.is_some_and(|w| &rec[w] == c)))
+        .map(|rec| (rec[seg].to_string(), rec[code].to_string()))
+        .collect()
+}
+
+/// Export a coded project with transcripts and a CSV corpus, import it into an empty one, and
+/// every coding comes back on the same segment (a CSV row's id included) with the same code, as
+/// the machine's.
 #[test]
-fn round_trip_export_import_agree() {
-    let a = Project::coded();
+fn round_trip_export_import_gives_back_every_coding() {
+    let a = project();
+    let (quotes, _) = a.run(&["export", "quotes", "--with-names"], 0);
     a.run(&["export", "qdpx", "-o", "a.qdpx"], 0);
     let b = Project::empty();
     b.write("codebook/roles.toml", crate::common::ROLES);
     b.write("codebook/codes.toml", crate::common::CODEBOOK);
     std::fs::copy(a.file("a.qdpx"), b.file("a.qdpx")).unwrap();
     let (_, err) = b.run(&["import", "qdpx", "a.qdpx"], 0);
-    assert!(err.contains("2 source(s) written to the corpus"), "{err}");
-    assert!(b.file("codings/a.csv").exists());
-    let (out, _) = b.run(&["agree", "codings/a.csv", "--format", "csv"], 0);
-    let pooled = out
-        .lines()
-        .find(|l| l.contains("(all codes, pooled)"))
-        .unwrap();
-    assert!(pooled.ends_with(",100.0,1.000,1.000"), "{out}");
+    assert!(err.contains("4 source(s) written to the corpus"), "{err}");
+    assert!(
+        err.contains("corpus/table-1.csv: 2 rows of a table qcode exported"),
+        "{err}"
+    );
+    let codings = std::fs::read_to_string(b.file("codings/a.csv")).unwrap();
+    let expected = pairs(&quotes, None);
+    assert!(expected.iter().any(|(s, _)| s == "n-1"), "{expected:?}");
+    assert_eq!(pairs(&codings, Some("machine")), expected);
+    assert_eq!(
+        pairs(&codings, None),
+        expected,
+        "every coding is the machine's"
+    );
+    // The rows come back with their ids and roles: the new project codes them the same.
+    let table = std::fs::read_to_string(b.file("corpus/table-1.csv")).unwrap();
+    assert_eq!(
+        table,
+        "id,interview,role,text\nn-1,table-1,Resident,Naïve 🙂 trust.\nn-2,table-1,Councillor,The council listened.\n"
+    );
+    let (again, _) = b.run(&["export", "quotes"], 0);
+    assert_eq!(pairs(&again, None), expected);
     // Importing again writes nothing new and never overwrites.
     let (_, err) = b.run(&["import", "qdpx", "a.qdpx"], 0);
     assert!(
-        err.contains("0 source(s) written to the corpus, 2 already there"),
+        err.contains("0 source(s) written to the corpus, 4 already there"),
         "{err}"
     );
     assert!(b.file("codings/a-2.csv").exists());
+    // Back into the project it came from: the rows are found there, by id, and nothing of
+    // them is written.
+    let (_, err) = a.run(&["import", "qdpx", "a.qdpx"], 0);
+    assert!(
+        err.contains("corpus/notes.csv: 2 rows of a table qcode exported (`[ID] ROLE:` labels), already here under the same ids"),
+        "{err}"
+    );
+    assert!(!a.file("corpus/table-1.csv").exists());
+    let codings = std::fs::read_to_string(a.file("codings/a.csv")).unwrap();
+    assert!(
+        codings.contains("n-1,trust,machine,1.000,corpus/notes.csv,"),
+        "{codings}"
+    );
+}
+
+/// Each selection carries one coding, GUIDs are lower case, and a CSV row's text is labelled
+/// with its id and speaker, its metadata a case of its own.
+#[test]
+fn selections_carry_one_coding_and_rows_keep_who_said_what() {
+    let p = project();
+    p.run(&["export", "qdpx", "-o", "p.qdpx"], 0);
+    let files = unzip(&p.file("p.qdpx"));
+    let qde = &files["project.qde"];
+    let sel_re = regex::Regex::new(r"(?s)<PlainTextSelection .*?</PlainTextSelection>").unwrap();
+    let mut n = 0;
+    for sel in sel_re.find_iter(qde) {
+        assert_eq!(
+            sel.as_str().matches("<Coding ").count(),
+            1,
+            "{}",
+            sel.as_str()
+        );
+        n += 1;
+    }
+    assert!(n >= 7, "{n}");
+    let guid_re = regex::Regex::new(r#"(?i)(?:guid|GUID|creatingUser)="([^"]+)""#).unwrap();
+    for g in guid_re.captures_iter(qde) {
+        assert_eq!(g[1].to_lowercase(), g[1], "lower-case GUIDs");
+    }
+    let all: String = files.values().cloned().collect();
+    assert!(
+        all.contains("[n-1] Resident: Naïve 🙂 trust.\n\n[n-2] Councillor: The council listened."),
+        "{all}"
+    );
+    assert!(qde.contains("<Case guid="), "{qde}");
+    assert!(qde.contains(" name=\"n-2\">"), "a case per row: {qde}");
+}
+
+/// `--positions utf16` counts an emoji as two, says so in the package, and `import qdpx` reads
+/// it back without being told.
+#[test]
+fn utf16_positions_for_nvivo_round_trip() {
+    let a = project();
+    a.run(
+        &["export", "qdpx", "--positions", "utf16", "-o", "u.qdpx"],
+        0,
+    );
+    let files = unzip(&a.file("u.qdpx"));
+    let qde = &files["project.qde"];
+    assert!(qde.contains("positions in UTF-16 code units"), "{qde}");
+    // "[n-1] Resident: " is 16 units, the row "Naïve 🙂 trust." 15 (the emoji two).
+    assert!(
+        qde.contains(r#"name="n-1" startPosition="16" endPosition="31""#),
+        "{qde}"
+    );
+    let b = Project::empty();
+    b.write("codebook/roles.toml", crate::common::ROLES);
+    b.write("codebook/codes.toml", crate::common::CODEBOOK);
+    std::fs::copy(a.file("u.qdpx"), b.file("u.qdpx")).unwrap();
+    let (_, err) = b.run(&["import", "qdpx", "u.qdpx"], 0);
+    assert!(err.contains("positions read as utf16"), "{err}");
+    let codings = std::fs::read_to_string(b.file("codings/u.csv")).unwrap();
+    assert!(
+        codings.contains("crlf-01:2.1,trust,machine,1.000"),
+        "{codings}"
+    );
 }
 
 /// A package as another tool writes it: `text` stored under `folder`, one selection of `word`
