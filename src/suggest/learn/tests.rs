@@ -1,0 +1,1 @@
+//! Learning on a small fixture worked out by hand.
