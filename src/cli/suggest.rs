@@ -416,6 +416,8 @@ fn run_learned(
     };
     let segments: Vec<Segment> = index.segments(load, None)?.into_iter().map(|(s, _)| s).collect();
     let examples = learn::examples(index.store(), coder, &segments);
+    let questions = questions_by_id(&segments);
+    drop(segments);
     let params = learn_params()?;
     let privacy = args.privacy.privacy()?;
     let redactor = privacy.redactor_for_index(index)?;
@@ -455,7 +457,7 @@ fn run_learned(
     let mut read = Read::default();
     for segments in windows(index, filter)? {
         let segments = segments?;
-        let suggestions = suggest_learned(&ranker, &segments);
+        let suggestions = suggest_learned(&ranker, &segments, &questions);
         read.add(&segments);
         if args.save {
             let suggested = suggestions.iter().filter(|s| s.suggested);
@@ -473,6 +475,24 @@ fn run_learned(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The question each respondent segment answers, by id: one shared text per question.
+fn questions_by_id(segments: &[Segment]) -> std::collections::HashMap<String, std::sync::Arc<str>> {
+    let mut out = std::collections::HashMap::new();
+    let mut last: Option<std::sync::Arc<str>> = None;
+    for (s, q) in segments.iter().zip(learn::questions(segments)) {
+        if s.interviewer || q.is_empty() {
+            continue;
+        }
+        let q = match last.take() {
+            Some(l) if *l == *q => l,
+            _ => std::sync::Arc::from(q),
+        };
+        last = Some(q.clone());
+        out.insert(s.id.clone(), q);
+    }
+    out
 }
 
 /// The row of one learned suggestion, in [`COLUMNS`] order.

@@ -39,6 +39,7 @@ pub fn key(examples: &[Example], codebook: &Codebook, coder: &str, params: &Lear
         field(&e.segment_id);
         field(&e.interview);
         field(&e.text);
+        field(&e.question);
         field(if e.full { "full" } else { "decisions" });
         for c in &e.positive {
             field(&format!("+{c}"));

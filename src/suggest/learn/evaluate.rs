@@ -59,7 +59,7 @@ pub fn evaluate(examples: &[Example], codebook: &Codebook, params: &LearnParams)
         let (rest, held): (Vec<Example>, Vec<Example>) =
             examples.iter().cloned().partition(|e| &e.interview != iv);
         let model = train(&rest, codebook, "", params, "");
-        let vectors: Vec<_> = held.iter().map(|e| model.vocab.vector(&e.text).0).collect();
+        let vectors: Vec<_> = held.iter().map(|e| model.vocab.vector(&e.text, &e.question).0).collect();
         for c in &mut codes {
             let m = model.codes.iter().find(|m| m.code == c.code);
             for (e, x) in held.iter().zip(&vectors) {

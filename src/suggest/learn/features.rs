@@ -26,6 +26,11 @@ pub struct FeatureParams {
     /// A feature must occur in at least this many training segments: one seen once says
     /// more about that segment than about any code.
     pub min_df: usize,
+    /// Also the stems of the question the segment answers (the interviewer's turn before it),
+    /// as features of their own (`asked: highlight~`): interviews follow a guide, and what was
+    /// asked says much about what an answer is coded.
+    #[serde(default)]
+    pub question: bool,
 }
 
 impl Default for FeatureParams {
@@ -36,6 +41,7 @@ impl Default for FeatureParams {
             bigrams: true,
             stop_words: true,
             min_df: 2,
+            question: true,
         }
     }
 }
@@ -77,6 +83,54 @@ pub fn features(text: &str, language: Language, p: &FeatureParams) -> Vec<Featur
     out
 }
 
+/// The features of the question a segment answers: its content words' stems.
+pub fn question_features(question: &str, language: Language, p: &FeatureParams) -> Vec<Feature> {
+    if !p.question {
+        return Vec::new();
+    }
+    let stems = FeatureParams {
+        words: false,
+        stems: true,
+        bigrams: false,
+        stop_words: true,
+        ..*p
+    };
+    features(question, language, &stems)
+        .into_iter()
+        .map(|f| feature(format!("q:{}", f.key), format!("asked: {}", f.shown)))
+        .collect()
+}
+
+/// Each segment's question: the text of the last interviewer turn before it in its interview
+/// (empty for interviewer turns and before the first question). `segments` are in transcript
+/// order.
+pub fn questions(segments: &[crate::transcript::Segment]) -> Vec<String> {
+    let mut out = Vec::with_capacity(segments.len());
+    let mut asked = String::new();
+    let mut at: Option<(&str, u32)> = None;
+    for (i, s) in segments.iter().enumerate() {
+        let new_interview = i == 0 || segments[i - 1].interview != s.interview;
+        if new_interview {
+            asked.clear();
+        }
+        if s.interviewer {
+            // Paragraphs of one turn make one question.
+            if at != Some((s.interview.as_str(), s.turn)) {
+                asked.clear();
+            }
+            if !asked.is_empty() {
+                asked.push('\n');
+            }
+            asked.push_str(&s.text);
+            at = Some((s.interview.as_str(), s.turn));
+            out.push(String::new());
+        } else {
+            out.push(asked.clone());
+        }
+    }
+    out
+}
+
 fn feature(key: String, shown: String) -> Feature {
     Feature { key, shown }
 }
@@ -101,12 +155,13 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// The vocabulary of `texts` (the training segments).
-    pub fn build(texts: &[&str], language: Language, params: FeatureParams) -> Vocabulary {
+    /// The vocabulary of `texts` (the training segments, each with its question).
+    pub fn build(texts: &[(&str, &str)], language: Language, params: FeatureParams) -> Vocabulary {
         let mut df: BTreeMap<String, usize> = BTreeMap::new();
-        for text in texts {
+        for (text, question) in texts {
             let mut keys: Vec<String> = features(text, language, &params)
                 .into_iter()
+                .chain(question_features(question, language, &params))
                 .map(|f| f.key)
                 .collect();
             keys.sort_unstable();
@@ -152,12 +207,13 @@ impl Vocabulary {
         self.keys.is_empty()
     }
 
-    /// `text` as a unit TF-IDF vector (`(1 + ln tf) × idf`), with how each feature was first
-    /// written, by id. Features the vocabulary lacks are left out.
-    pub fn vector(&self, text: &str) -> (Sparse, HashMap<u32, String>) {
+    /// `text`, answering `question`, as a unit TF-IDF vector (`(1 + ln tf) × idf`), with how
+    /// each feature was first written, by id. Features the vocabulary lacks are left out.
+    pub fn vector(&self, text: &str, question: &str) -> (Sparse, HashMap<u32, String>) {
         let mut tf: BTreeMap<u32, u32> = BTreeMap::new();
         let mut shown: HashMap<u32, String> = HashMap::new();
-        for f in features(text, self.language, &self.params) {
+        let asked = question_features(question, self.language, &self.params);
+        for f in features(text, self.language, &self.params).into_iter().chain(asked) {
             if let Some(&id) = self.lookup.get(&f.key) {
                 *tf.entry(id).or_default() += 1;
                 shown.entry(id).or_insert(f.shown);
@@ -217,29 +273,36 @@ mod tests {
 
     #[test]
     fn vectors_are_unit_and_rare_features_weigh_more() {
-        let texts = ["we like the ranking", "we like the filters", "the ranking helps"];
+        let texts = [
+            ("we like the ranking", ""),
+            ("we like the filters", ""),
+            ("the ranking helps", ""),
+        ];
         let p = FeatureParams {
             min_df: 1,
             ..FeatureParams::default()
         };
         let v = Vocabulary::build(&texts, Language::English, p);
-        let (x, shown) = v.vector("we like the ranking");
+        let (x, shown) = v.vector("we like the ranking", "");
         let len: f64 = x.iter().map(|(_, w)| w * w).sum();
         assert!((len - 1.0).abs() < 1e-12);
         let id = |k: &str| v.keys.iter().position(|x| x == k).unwrap() as u32;
         assert_eq!(shown[&id("w:ranking")], "ranking");
-        // `like` is in two segments, `ranking` in two, `b:we like` in two, `b:the rank` in one.
-        assert!(v.idf[id("b:the rank") as usize] > v.idf[id("w:like") as usize]);
+        // `like` is in two segments, `ranking help` in one.
+        assert!(v.idf[id("b:rank help") as usize] > v.idf[id("w:like") as usize]);
         assert!((dot(&x, &x) - 1.0).abs() < 1e-12);
     }
 
     #[test]
     fn features_seen_once_are_dropped_by_min_df() {
         let v = Vocabulary::build(
-            &["ranking helps", "ranking hurts"],
+            &[("ranking helps", "Useful?"), ("ranking hurts", "Was it useful?")],
             Language::English,
             FeatureParams::default(),
         );
-        assert_eq!(v.keys, ["s:rank", "w:ranking"]);
+        assert_eq!(v.keys, ["q:s:use", "s:rank", "w:ranking"]);
+        let (x, shown) = v.vector("the ranking", "How useful was it?");
+        assert_eq!(x.len(), 3);
+        assert_eq!(shown[&0], "asked: use~");
     }
 }

@@ -16,7 +16,7 @@ pub mod train;
 use serde::{Deserialize, Serialize};
 
 pub use evaluate::{evaluate, CodeEval, Evaluation};
-pub use features::{FeatureParams, Sparse, Vocabulary};
+pub use features::{questions, FeatureParams, Sparse, Vocabulary};
 pub use rank::{suggest_learned, LearnedRanker, LearnedSuggestion, LearnedWhy};
 pub use train::{examples, interviews, train, Counts, Example, MIN_INTERVIEWS, MIN_POSITIVES};
 
@@ -24,13 +24,17 @@ pub use train::{examples, interviews, train, Counts, Example, MIN_INTERVIEWS, MI
 /// another version is trained again.
 pub const LEARN_VERSION: u32 = 1;
 
-/// How a code's threshold is set.
+/// How a code's threshold is set, from the probabilities leave-one-interview-out gives the
+/// training segments (each from a model that never saw its interview).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum ThresholdRule {
     /// The one that maximises F1 over the leave-one-interview-out probabilities.
     BestF1,
     /// A fixed probability.
     Fixed(f64),
+    /// The one that suggests the code, over the leave-one-interview-out probabilities, as often
+    /// as the coder gave it.
+    Prevalence,
 }
 
 /// The choices a model is trained with. [`LearnParams::default`] is what `qcode suggest
@@ -51,7 +55,7 @@ impl Default for LearnParams {
             features: FeatureParams::default(),
             c: 10.0,
             balanced: true,
-            threshold: ThresholdRule::BestF1,
+            threshold: ThresholdRule::Prevalence,
         }
     }
 }
@@ -100,6 +104,7 @@ pub struct CodeModel {
 pub struct Positive {
     pub segment_id: String,
     pub text: String,
+    pub question: String,
     /// Its vector, made again from the text when a cached model is read.
     #[serde(skip)]
     pub vector: Sparse,
@@ -129,7 +134,7 @@ impl Learned {
     pub fn with_lookup(mut self) -> Learned {
         self.vocab = self.vocab.with_lookup();
         for p in &mut self.positives {
-            p.vector = self.vocab.vector(&p.text).0;
+            p.vector = self.vocab.vector(&p.text, &p.question).0;
         }
         self
     }

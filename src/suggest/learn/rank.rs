@@ -119,12 +119,13 @@ impl<'a> LearnedRanker<'a> {
         }
     }
 
-    /// The listed codes of one respondent segment (an interviewer's turn gets none).
-    pub fn segment(&self, segment: &Segment) -> Vec<LearnedSuggestion> {
+    /// The listed codes of one respondent segment answering `question` (an interviewer's turn
+    /// gets none).
+    pub fn segment(&self, segment: &Segment, question: &str) -> Vec<LearnedSuggestion> {
         if segment.interviewer {
             return Vec::new();
         }
-        let (x, shown) = self.learned.vocab.vector(&segment.text);
+        let (x, shown) = self.learned.vocab.vector(&segment.text, question);
         let scored: Vec<(usize, f64)> = self
             .learned
             .codes
@@ -208,15 +209,17 @@ fn dimensions(codebook: &Codebook) -> Vec<&str> {
     dims
 }
 
-/// Learned suggestions for every segment, in the order given: scored in parallel, each on its
-/// own, so the result is the same whatever the thread count.
+/// Learned suggestions for every segment, in the order given, each answering the question
+/// `questions` gives its id (none: no question): scored in parallel, each on its own, so the
+/// result is the same whatever the thread count.
 pub fn suggest_learned(
     ranker: &LearnedRanker,
     segments: &[(Segment, Vec<Evidence>)],
+    questions: &HashMap<String, std::sync::Arc<str>>,
 ) -> Vec<LearnedSuggestion> {
     segments
         .par_iter()
-        .map(|(s, _)| ranker.segment(s))
+        .map(|(s, _)| ranker.segment(s, questions.get(&s.id).map_or("", |q| q)))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
