@@ -12,10 +12,10 @@ use anyhow::{bail, Context as _, Result};
 
 use qcode::coding::Evidence;
 use qcode::codings::read_rows;
+use qcode::codings::UnknownCoder;
 use qcode::export::{
     write_csv_header, write_csv_rows, Cell, CsvFlavour, Export, ExportMeta, Table,
 };
-use qcode::codings::UnknownCoder;
 use qcode::index::{Load, SearchIndex};
 use qcode::privacy::Redactor;
 use qcode::suggest::cache::model_for;
@@ -23,9 +23,7 @@ use qcode::suggest::learn::cache::learned_for;
 use qcode::suggest::learn::{
     self, evaluate, suggest_learned, Evaluation, LearnParams, LearnedRanker, LearnedSuggestion,
 };
-use qcode::suggest::{
-    proposals_for, suggest, withdrawn, Params, RankOptions, Ranker, Suggestion,
-};
+use qcode::suggest::{proposals_for, suggest, withdrawn, Params, RankOptions, Ranker, Suggestion};
 use qcode::transcript::Segment;
 
 use super::flags::{FilterArgs, PrivacyArgs};
@@ -138,7 +136,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         read.add(&segments);
         if args.save {
             let suggested = suggestions.iter().filter(|s| s.suggested);
-            saved.add(suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())), &segments);
+            saved.add(
+                suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())),
+                &segments,
+            );
         }
         sink.rows(suggestions.iter().map(row).collect())?;
     }
@@ -349,7 +350,11 @@ struct Saved {
 
 impl Saved {
     /// Add the suggested (segment id, code) pairs of a window of segments.
-    fn add<'a>(&mut self, suggested: impl Iterator<Item = (&'a str, &'a str)>, segments: &Segments) {
+    fn add<'a>(
+        &mut self,
+        suggested: impl Iterator<Item = (&'a str, &'a str)>,
+        segments: &Segments,
+    ) {
         let segs: Vec<&Segment> = segments.iter().map(|(s, _)| s).collect();
         self.rows.extend(proposals_for(suggested, &segs));
         self.covered.extend(segs.iter().map(|s| s.id.clone()));
@@ -384,8 +389,9 @@ fn save(ctx: &Context, saved: Saved) -> Result<()> {
 /// `LearnParams`.
 fn learn_params() -> Result<LearnParams> {
     match std::env::var("QCODE_LEARN_PARAMS") {
-        Ok(json) if !json.trim().is_empty() => serde_json::from_str(&json)
-            .with_context(|| format!("QCODE_LEARN_PARAMS is not a set of learning choices: {json}")),
+        Ok(json) if !json.trim().is_empty() => serde_json::from_str(&json).with_context(|| {
+            format!("QCODE_LEARN_PARAMS is not a set of learning choices: {json}")
+        }),
         _ => Ok(LearnParams::default()),
     }
 }
@@ -414,7 +420,11 @@ fn run_learned(
         text: true,
         evidence: false,
     };
-    let segments: Vec<Segment> = index.segments(load, None)?.into_iter().map(|(s, _)| s).collect();
+    let segments: Vec<Segment> = index
+        .segments(load, None)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     let examples = learn::examples(index.store(), coder, &segments);
     let questions = questions_by_id(&segments);
     drop(segments);
@@ -425,7 +435,12 @@ fn run_learned(
         learn::check(&examples, codebook, coder, learn::MIN_INTERVIEWS + 1)?;
         let ev = evaluate(&examples, codebook, &params);
         let mut sink = Sink::new(format, args.output.as_deref(), &redactor, None)?;
-        let meta = ExportMeta::new(codebook, "suggest --evaluate", examples.len(), ev.interviews);
+        let meta = ExportMeta::new(
+            codebook,
+            "suggest --evaluate",
+            examples.len(),
+            ev.interviews,
+        );
         sink.export(&evaluation_export(meta, codebook, coder, &ev))?;
         sink.close()?;
         return Ok(ExitCode::SUCCESS);
@@ -461,11 +476,19 @@ fn run_learned(
         read.add(&segments);
         if args.save {
             let suggested = suggestions.iter().filter(|s| s.suggested);
-            saved.add(suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())), &segments);
+            saved.add(
+                suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())),
+                &segments,
+            );
         }
         sink.rows(suggestions.iter().map(learned_row).collect())?;
     }
-    let meta = ExportMeta::new(codebook, "suggest --learn-from", read.segments, read.interviews.len());
+    let meta = ExportMeta::new(
+        codebook,
+        "suggest --learn-from",
+        read.segments,
+        read.interviews.len(),
+    );
     sink.finish(meta)?;
     if args.save {
         save(ctx, saved)?;
@@ -543,7 +566,10 @@ fn evaluation_export(
     };
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     for c in &ev.codes {
-        let label = codebook.code(&c.code).map(|k| k.label.as_str()).unwrap_or("");
+        let label = codebook
+            .code(&c.code)
+            .map(|k| k.label.as_str())
+            .unwrap_or("");
         let mut row = vec![
             Cell::text(&c.code),
             Cell::text(label),
@@ -560,7 +586,12 @@ fn evaluation_export(
     }
     let learned = ev.codes.iter().filter(|c| c.learned);
     let micro = |name: &str, n: usize, c: &learn::Counts, note: &str| {
-        let mut row = vec![Cell::text(name), Cell::Empty, Cell::Int(n as i64), Cell::Empty];
+        let mut row = vec![
+            Cell::text(name),
+            Cell::Empty,
+            Cell::Int(n as i64),
+            Cell::Empty,
+        ];
         row.extend(figures(c));
         row.push(Cell::text(note));
         row

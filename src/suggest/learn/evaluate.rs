@@ -59,7 +59,10 @@ pub fn evaluate(examples: &[Example], codebook: &Codebook, params: &LearnParams)
         let (rest, held): (Vec<Example>, Vec<Example>) =
             examples.iter().cloned().partition(|e| &e.interview != iv);
         let model = train(&rest, codebook, "", params, "");
-        let vectors: Vec<_> = held.iter().map(|e| model.vocab.vector(&e.text, &e.question).0).collect();
+        let vectors: Vec<_> = held
+            .iter()
+            .map(|e| model.vocab.vector(&e.text, &e.question).0)
+            .collect();
         for c in &mut codes {
             let m = model.codes.iter().find(|m| m.code == c.code);
             for (e, x) in held.iter().zip(&vectors) {
@@ -68,13 +71,16 @@ pub fn evaluate(examples: &[Example], codebook: &Codebook, params: &LearnParams)
                 };
                 let said = match (c.learned, m) {
                     (true, Some(m)) => {
-                        let logit =
-                            m.bias + x.iter().map(|&(j, v)| m.weights[j as usize] * v).sum::<f64>();
+                        let logit = m.bias
+                            + x.iter()
+                                .map(|&(j, v)| m.weights[j as usize] * v)
+                                .sum::<f64>();
                         super::model::sigmoid(logit) >= m.threshold
                     }
                     _ => false,
                 };
-                c.counts.add(Counts::at(&[f64::from(u8::from(said))], &[label], 1.0));
+                c.counts
+                    .add(Counts::at(&[f64::from(u8::from(said))], &[label], 1.0));
             }
         }
     }

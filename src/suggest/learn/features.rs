@@ -213,7 +213,10 @@ impl Vocabulary {
         let mut tf: BTreeMap<u32, u32> = BTreeMap::new();
         let mut shown: HashMap<u32, String> = HashMap::new();
         let asked = question_features(question, self.language, &self.params);
-        for f in features(text, self.language, &self.params).into_iter().chain(asked) {
+        for f in features(text, self.language, &self.params)
+            .into_iter()
+            .chain(asked)
+        {
             if let Some(&id) = self.lookup.get(&f.key) {
                 *tf.entry(id).or_default() += 1;
                 shown.entry(id).or_insert(f.shown);
@@ -254,7 +257,11 @@ mod tests {
 
     #[test]
     fn words_stems_and_bigrams_are_read() {
-        let f = features("Highlighting was useful", Language::English, &FeatureParams::default());
+        let f = features(
+            "Highlighting was useful",
+            Language::English,
+            &FeatureParams::default(),
+        );
         let keys: Vec<&str> = f.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -296,7 +303,10 @@ mod tests {
     #[test]
     fn features_seen_once_are_dropped_by_min_df() {
         let v = Vocabulary::build(
-            &[("ranking helps", "Useful?"), ("ranking hurts", "Was it useful?")],
+            &[
+                ("ranking helps", "Useful?"),
+                ("ranking hurts", "Was it useful?"),
+            ],
             Language::English,
             FeatureParams::default(),
         );

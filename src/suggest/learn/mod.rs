@@ -145,7 +145,7 @@ impl Learned {
 pub enum LearnError {
     #[error("coder `{0}` has no codings on respondent segments to learn from")]
     NoCodings(String),
-    #[error("coder `{coder}` coded {found} interview(s); learning needs at least {needed}, to choose thresholds on one interview while learning from the others")]
+    #[error("coder `{coder}` coded {found} interview(s); learning needs at least {needed}: one is held out at a time to choose thresholds (and, with --evaluate, one more to score)")]
     TooFewInterviews {
         coder: String,
         found: usize,

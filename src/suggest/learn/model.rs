@@ -35,7 +35,10 @@ pub struct Fit {
 impl Fit {
     /// The log-odds of the code for a vector.
     pub fn logit(&self, x: &Sparse) -> f64 {
-        self.bias + x.iter().map(|&(j, v)| self.weights[j as usize] * v).sum::<f64>()
+        self.bias
+            + x.iter()
+                .map(|&(j, v)| self.weights[j as usize] * v)
+                .sum::<f64>()
     }
 
     /// The model's probability of the code for a vector.
@@ -166,7 +169,9 @@ fn direction(g: &[f64], hist: &VecDeque<(Vec<f64>, Vec<f64>, f64)>, gnorm: f64) 
     let mut alpha = vec![0.0; hist.len()];
     for (k, (s, y, rho)) in hist.iter().enumerate().rev() {
         alpha[k] = rho * dotv(s, &q);
-        q.iter_mut().zip(y).for_each(|(qi, yi)| *qi -= alpha[k] * yi);
+        q.iter_mut()
+            .zip(y)
+            .for_each(|(qi, yi)| *qi -= alpha[k] * yi);
     }
     let gamma = match hist.back() {
         Some((s, y, _)) => dotv(s, y) / dotv(y, y),
@@ -175,7 +180,9 @@ fn direction(g: &[f64], hist: &VecDeque<(Vec<f64>, Vec<f64>, f64)>, gnorm: f64) 
     q.iter_mut().for_each(|v| *v *= gamma);
     for (k, (s, y, rho)) in hist.iter().enumerate() {
         let beta = rho * dotv(y, &q);
-        q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (alpha[k] - beta) * si);
+        q.iter_mut()
+            .zip(s)
+            .for_each(|(qi, si)| *qi += (alpha[k] - beta) * si);
     }
     q.iter_mut().for_each(|v| *v = -*v);
     q
@@ -211,7 +218,15 @@ mod tests {
         // One feature, separable but penalised: the gradient is zero at the optimum.
         let xs: Vec<Sparse> = vec![vec![(0, 1.0)], vec![]];
         let refs: Vec<&Sparse> = xs.iter().collect();
-        let m = fit(&refs, &[true, false], 1, FitParams { c: 1.0, balanced: false });
+        let m = fit(
+            &refs,
+            &[true, false],
+            1,
+            FitParams {
+                c: 1.0,
+                balanced: false,
+            },
+        );
         let (w, b) = (m.weights[0], m.bias);
         let d1 = sigmoid(w + b) - 1.0;
         let d2 = sigmoid(b);
@@ -227,8 +242,24 @@ mod tests {
         let refs: Vec<&Sparse> = xs.iter().collect();
         let mut y = vec![true];
         y.extend([false; 21]);
-        let plain = fit(&refs, &y, 2, FitParams { c: 1.0, balanced: false });
-        let bal = fit(&refs, &y, 2, FitParams { c: 1.0, balanced: true });
+        let plain = fit(
+            &refs,
+            &y,
+            2,
+            FitParams {
+                c: 1.0,
+                balanced: false,
+            },
+        );
+        let bal = fit(
+            &refs,
+            &y,
+            2,
+            FitParams {
+                c: 1.0,
+                balanced: true,
+            },
+        );
         assert!(bal.probability(&xs[0]) > plain.probability(&xs[0]));
     }
 }

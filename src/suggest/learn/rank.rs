@@ -131,8 +131,18 @@ impl<'a> LearnedRanker<'a> {
             .codes
             .iter()
             .enumerate()
-            .filter(|&(k, _)| self.at[k] != usize::MAX && self.opts.allows(self.codebook, self.at[k]))
-            .map(|(k, m)| (k, m.bias + x.iter().map(|&(j, v)| m.weights[j as usize] * v).sum::<f64>()))
+            .filter(|&(k, _)| {
+                self.at[k] != usize::MAX && self.opts.allows(self.codebook, self.at[k])
+            })
+            .map(|(k, m)| {
+                (
+                    k,
+                    m.bias
+                        + x.iter()
+                            .map(|&(j, v)| m.weights[j as usize] * v)
+                            .sum::<f64>(),
+                )
+            })
             .collect();
         let mut out = Vec::new();
         for dim in dimensions(self.codebook) {
@@ -179,7 +189,12 @@ impl<'a> LearnedRanker<'a> {
         let mut similar: Vec<(usize, f64)> = m
             .examples
             .iter()
-            .map(|&i| (i as usize, dot(x, &self.learned.positives[i as usize].vector)))
+            .map(|&i| {
+                (
+                    i as usize,
+                    dot(x, &self.learned.positives[i as usize].vector),
+                )
+            })
             .filter(|(_, c)| *c > 0.0)
             .collect();
         similar.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -96,7 +96,10 @@ fn examples_are_the_coded_interviews_and_the_decisions_elsewhere() {
     // d is untouched; in e only the decided segment teaches, and only about what was decided.
     assert_eq!(
         ids,
-        ["a:1.1", "a:2.1", "a:3.1", "a:4.1", "b:1.1", "b:2.1", "b:3.1", "c:1.1", "c:2.1", "e:1.1"]
+        [
+            "a:1.1", "a:2.1", "a:3.1", "a:4.1", "b:1.1", "b:2.1", "b:3.1", "c:1.1", "c:2.1",
+            "e:1.1"
+        ]
     );
     let e = &ex[9];
     assert_eq!(
@@ -121,15 +124,53 @@ fn leave_one_interview_out_counts_what_each_rotation_could_learn() {
     // b's weather and lunch not. Holding out c likewise finds c:1.1. e rejected rank on a
     // segment without the word: a true negative.
     let rank = code("rank");
-    assert_eq!((rank.positives, rank.interviews, rank.learned), (4, 3, true));
-    assert_eq!(rank.counts, Counts { tp: 2, fp: 0, fn_: 2 });
+    assert_eq!(
+        (rank.positives, rank.interviews, rank.learned),
+        (4, 3, true)
+    );
+    assert_eq!(
+        rank.counts,
+        Counts {
+            tp: 2,
+            fp: 0,
+            fn_: 2
+        }
+    );
     // lunch: 2 segments, never learned; both missed. filter: 1 segment, likewise.
     let lunch = code("lunch");
     assert!(!lunch.learned);
-    assert_eq!(lunch.counts, Counts { tp: 0, fp: 0, fn_: 2 });
-    assert_eq!(code("filter").counts, Counts { tp: 0, fp: 0, fn_: 1 });
-    assert_eq!(ev.micro, Counts { tp: 2, fp: 0, fn_: 2 });
-    assert_eq!(ev.all, Counts { tp: 2, fp: 0, fn_: 5 });
+    assert_eq!(
+        lunch.counts,
+        Counts {
+            tp: 0,
+            fp: 0,
+            fn_: 2
+        }
+    );
+    assert_eq!(
+        code("filter").counts,
+        Counts {
+            tp: 0,
+            fp: 0,
+            fn_: 1
+        }
+    );
+    assert_eq!(
+        ev.micro,
+        Counts {
+            tp: 2,
+            fp: 0,
+            fn_: 2
+        }
+    );
+    assert_eq!(
+        ev.all,
+        Counts {
+            tp: 2,
+            fp: 0,
+            fn_: 5
+        }
+    );
     assert_eq!((ev.micro.precision(), ev.micro.recall()), (1.0, 0.5));
 }
 
@@ -154,7 +195,9 @@ fn a_trained_model_suggests_with_its_evidence() {
     assert!(!s[0].suggested, "{:?}", s[0]);
     // A cached model reads back to the same suggestions.
     let json = serde_json::to_string(&m).unwrap();
-    let back: Learned = serde_json::from_str::<Learned>(&json).unwrap().with_lookup();
+    let back: Learned = serde_json::from_str::<Learned>(&json)
+        .unwrap()
+        .with_lookup();
     assert_eq!(back, m);
 }
 
@@ -165,15 +208,25 @@ fn too_little_to_learn_is_an_error_that_says_why() {
     let cb = codebook();
     let only_a: Vec<Example> = ex.iter().filter(|e| e.interview == "a").cloned().collect();
     let e = check(&only_a, &cb, "ann", 2).unwrap_err();
-    assert!(matches!(e, LearnError::TooFewInterviews { found: 1, .. }), "{e}");
+    assert!(
+        matches!(e, LearnError::TooFewInterviews { found: 1, .. }),
+        "{e}"
+    );
     let bc: Vec<Example> = ex
         .iter()
         .filter(|e| e.interview == "b" || e.interview == "c")
         .cloned()
         .collect();
     let e = check(&bc, &cb, "ann", 2).unwrap_err();
-    assert!(e.to_string().contains("2 segment(s) in 2 interview(s) of `rank`"), "{e}");
-    assert!(matches!(check(&[], &cb, "ann", 2), Err(LearnError::NoCodings(_))));
+    assert!(
+        e.to_string()
+            .contains("2 segment(s) in 2 interview(s) of `rank`"),
+        "{e}"
+    );
+    assert!(matches!(
+        check(&[], &cb, "ann", 2),
+        Err(LearnError::NoCodings(_))
+    ));
 }
 
 #[test]

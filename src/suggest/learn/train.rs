@@ -72,8 +72,11 @@ pub fn examples(store: &Store, coder: &str, segments: &[Segment]) -> Vec<Example
         .filter(|(s, _)| !s.interviewer)
         .filter_map(|(s, question)| {
             let full = coded.contains(s.interview.as_str());
-            let positive: BTreeSet<String> =
-                store.applied(coder, &s.id).into_iter().map(String::from).collect();
+            let positive: BTreeSet<String> = store
+                .applied(coder, &s.id)
+                .into_iter()
+                .map(String::from)
+                .collect();
             let rejected: BTreeSet<String> = store
                 .decisions(coder, &s.id)
                 .rejected
@@ -152,7 +155,13 @@ fn code_data(examples: &[Example], code: &str) -> CodeData {
 }
 
 /// Fit one code's model on the examples at `rows`.
-fn fit_rows(vectors: &[Sparse], rows: &[usize], labels: &[bool], dim: usize, p: &LearnParams) -> Fit {
+fn fit_rows(
+    vectors: &[Sparse],
+    rows: &[usize],
+    labels: &[bool],
+    dim: usize,
+    p: &LearnParams,
+) -> Fit {
     let x: Vec<&Sparse> = rows.iter().map(|&i| &vectors[i]).collect();
     fit(&x, labels, dim, p.fit())
 }
@@ -306,7 +315,10 @@ pub fn train(
             }
         }
     }
-    let used: BTreeSet<u32> = codes.iter().flat_map(|m| m.examples.iter().copied()).collect();
+    let used: BTreeSet<u32> = codes
+        .iter()
+        .flat_map(|m| m.examples.iter().copied())
+        .collect();
     let renumber: BTreeMap<u32, u32> = used
         .iter()
         .enumerate()
@@ -395,7 +407,14 @@ mod tests {
     #[test]
     fn counts_give_precision_recall_and_f1() {
         let c = Counts::at(&[0.9, 0.8, 0.1], &[true, false, true], 0.5);
-        assert_eq!(c, Counts { tp: 1, fp: 1, fn_: 1 });
+        assert_eq!(
+            c,
+            Counts {
+                tp: 1,
+                fp: 1,
+                fn_: 1
+            }
+        );
         assert_eq!((c.precision(), c.recall(), c.f1()), (0.5, 0.5, 0.5));
     }
 }
