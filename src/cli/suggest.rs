@@ -609,10 +609,16 @@ fn evaluation_export(
         meta,
         tables: vec![Table {
             name: "evaluation".into(),
-            title: format!(
-                "Learned suggestions, leaving out one of {coder}'s {} interviews at a time",
-                ev.interviews
-            ),
+            title: match ev.folds == ev.interviews {
+                true => format!(
+                    "Learned suggestions, leaving out one of {coder}'s {} interviews at a time",
+                    ev.interviews
+                ),
+                false => format!(
+                    "Learned suggestions, leaving out a tenth of {coder}'s {} interviews at a time",
+                    ev.interviews
+                ),
+            },
             header: EVAL_COLUMNS.iter().map(|c| c.to_string()).collect(),
             rows,
             group: None,

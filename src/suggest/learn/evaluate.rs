@@ -1,12 +1,13 @@
 //! `qcode suggest --evaluate --learn-from CODER`: how good learned suggestions are, by
-//! leave-one-interview-out on the coder's own codings. Each interview in turn is held out; a
+//! leave-one-interview-out on the coder's own codings (with more than [`MAX_FOLDS`]
+//! interviews, every tenth interview is held out together). Each interview in turn is held out; a
 //! model is trained on the others exactly as `--learn-from` trains (vocabulary, weights, and
 //! thresholds chosen by leave-one-interview-out among those others), and its suggestions on the
 //! held-out interview are compared with the coder's codings there. Nothing of the held-out
 //! interview is seen before it is scored, so the figures are what to expect on an interview the
 //! coder has not coded yet, as far as four or ten interviews can say.
 
-use super::train::{counts, train, Counts, Example};
+use super::train::{counts, folds, train, Counts, Example, MAX_FOLDS};
 use super::LearnParams;
 use crate::codebook::Codebook;
 
@@ -30,6 +31,8 @@ pub struct CodeEval {
 pub struct Evaluation {
     /// Interviews rotated through.
     pub interviews: usize,
+    /// Rotations: one per interview, up to [`MAX_FOLDS`].
+    pub folds: usize,
     /// Codes the coder used, in codebook order.
     pub codes: Vec<CodeEval>,
     /// Summed over the learned codes.
@@ -51,13 +54,13 @@ pub fn evaluate(examples: &[Example], codebook: &Codebook, params: &LearnParams)
             counts: Counts::default(),
         })
         .collect();
-    let ivs: Vec<String> = super::interviews(examples)
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for iv in &ivs {
-        let (rest, held): (Vec<Example>, Vec<Example>) =
-            examples.iter().cloned().partition(|e| &e.interview != iv);
+    let fold = folds(examples);
+    let n_folds = fold.len().min(MAX_FOLDS);
+    for f in 0..n_folds {
+        let (rest, held): (Vec<Example>, Vec<Example>) = examples
+            .iter()
+            .cloned()
+            .partition(|e| fold[e.interview.as_str()] != f);
         let model = train(&rest, codebook, "", params, "");
         let vectors: Vec<_> = held
             .iter()
@@ -93,7 +96,8 @@ pub fn evaluate(examples: &[Example], codebook: &Codebook, params: &LearnParams)
         }
     }
     Evaluation {
-        interviews: ivs.len(),
+        interviews: fold.len(),
+        folds: n_folds,
         codes,
         micro,
         all,
