@@ -303,6 +303,9 @@ fn too_little_to_learn_from_is_an_error_that_says_what_is_needed() {
     );
     let (_, err) = p.run(&["suggest", "--evaluate"], 2);
     assert!(err.contains("--learn-from"), "{err}");
-    let (_, err) = p.run(&["suggest", "--learn-from", "ann", "--evaluate", "--save"], 2);
+    let (_, err) = p.run(
+        &["suggest", "--learn-from", "ann", "--evaluate", "--save"],
+        2,
+    );
     assert!(err.contains("cannot be used with"), "{err}");
 }

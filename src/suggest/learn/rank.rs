@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::features::dot;
 use super::model::sigmoid;
 use super::{CodeModel, Learned};
 use crate::codebook::Codebook;
@@ -126,6 +125,7 @@ impl<'a> LearnedRanker<'a> {
             return Vec::new();
         }
         let (x, shown) = self.learned.vocab.vector(&segment.text, question);
+        let sims = self.learned.similarities(&x);
         let scored: Vec<(usize, f64)> = self
             .learned
             .codes
@@ -167,7 +167,7 @@ impl<'a> LearnedRanker<'a> {
                     rank: i + 1,
                     score: p,
                     suggested,
-                    why: self.why(m, &x, &shown, logit),
+                    why: self.why(m, &x, &shown, &sims, logit),
                 });
             }
         }
@@ -179,6 +179,7 @@ impl<'a> LearnedRanker<'a> {
         m: &CodeModel,
         x: &super::Sparse,
         shown: &HashMap<u32, String>,
+        sims: &[f64],
         logit: f64,
     ) -> LearnedWhy {
         let mut terms: Vec<(String, f64)> = x
@@ -189,12 +190,7 @@ impl<'a> LearnedRanker<'a> {
         let mut similar: Vec<(usize, f64)> = m
             .examples
             .iter()
-            .map(|&i| {
-                (
-                    i as usize,
-                    dot(x, &self.learned.positives[i as usize].vector),
-                )
-            })
+            .map(|&i| (i as usize, sims[i as usize]))
             .filter(|(_, c)| *c > 0.0)
             .collect();
         similar.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -361,7 +361,9 @@ pub fn train(
         codes,
         too_few,
         positives,
+        postings: Vec::new(),
     }
+    .with_postings()
 }
 
 /// One code's model: fitted on all its examples, its threshold from leave-one-interview-out.
