@@ -1,6 +1,7 @@
 //! `qcode suggest`: every respondent segment's best codes of each dimension, ranked by the
 //! codebook's own words and its pattern hits, with the evidence for each score; `--save` stores
-//! them as the coder `suggested`'s proposals for review.
+//! them as the coder `suggested`'s proposals for review. `--learn-from CODER` suggests by models
+//! learned from that coder's codings instead; `--evaluate` says how good those are.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -11,13 +12,18 @@ use anyhow::{bail, Context as _, Result};
 
 use qcode::coding::Evidence;
 use qcode::codings::read_rows;
+use qcode::codings::UnknownCoder;
 use qcode::export::{
     write_csv_header, write_csv_rows, Cell, CsvFlavour, Export, ExportMeta, Table,
 };
 use qcode::index::{Load, SearchIndex};
 use qcode::privacy::Redactor;
 use qcode::suggest::cache::model_for;
-use qcode::suggest::{proposals, suggest, withdrawn, Params, RankOptions, Ranker, Suggestion};
+use qcode::suggest::learn::cache::learned_for;
+use qcode::suggest::learn::{
+    self, evaluate, suggest_learned, Evaluation, LearnParams, LearnedRanker, LearnedSuggestion,
+};
+use qcode::suggest::{proposals_for, suggest, withdrawn, Params, RankOptions, Ranker, Suggestion};
 use qcode::transcript::Segment;
 
 use super::flags::{FilterArgs, PrivacyArgs};
@@ -48,7 +54,9 @@ const COLUMNS: [&str; 8] = [
 #[command(after_help = "Examples:
   qcode suggest --interview northmoor-01
   qcode suggest --dimension component --top 1 --format csv -o suggestions.csv
-  qcode suggest --dimension component --min-score 0.2 --save")]
+  qcode suggest --dimension component --min-score 0.2 --save
+  qcode suggest --learn-from ann --interview p5 --save
+  qcode suggest --learn-from ann --evaluate")]
 #[command(mut_arg("code", |a| a.help("Only suggest this code or its descendants (repeatable); segments are not filtered by it")))]
 #[command(mut_arg("dimension", |a| a.help("Only suggest codes of this dimension: component, stakeholder, … (repeatable); segments are not filtered by it")))]
 pub struct Args {
@@ -74,6 +82,14 @@ pub struct Args {
     /// segments, for `qcode review --of suggested`.
     #[arg(long)]
     save: bool,
+    /// Suggest by what this coder's codings teach: a model per code, trained on the interviews
+    /// they coded, each with its own threshold (--min-score does not apply).
+    #[arg(long, value_name = "CODER")]
+    learn_from: Option<String>,
+    /// With --learn-from: how good its suggestions are, by leaving out one of the coder's
+    /// interviews at a time (precision, recall and F1 per code); suggests nothing.
+    #[arg(long, requires = "learn_from", conflicts_with = "save")]
+    evaluate: bool,
     #[command(flatten)]
     privacy: PrivacyArgs,
 }
@@ -90,6 +106,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let index = open_fresh_index(ctx)?;
     // A typo in a filter is an error with a hint, not an empty list.
     filter.check(&index)?;
+    if let Some(coder) = &args.learn_from {
+        return run_learned(ctx, &args, coder, &index, &filter, format);
+    }
     let codebook = index.codebook();
     let (model, cached) = model_for(&ctx.project.data_dir(), codebook, Params::default());
     ctx.detail(if cached {
@@ -108,7 +127,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         },
     };
     let redactor = privacy.redactor_for_index(&index)?;
-    let mut sink = Sink::new(format, args.output.as_deref(), &redactor)?;
+    let mut sink = Sink::new(format, args.output.as_deref(), &redactor, Some(&COLUMNS))?;
     let mut saved = Saved::default();
     let mut read = Read::default();
     for segments in windows(&index, &filter)? {
@@ -116,9 +135,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         let suggestions = suggest(&ranker, &segments);
         read.add(&segments);
         if args.save {
-            saved.add(&suggestions, &segments);
+            let suggested = suggestions.iter().filter(|s| s.suggested);
+            saved.add(
+                suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())),
+                &segments,
+            );
         }
-        sink.rows(&suggestions)?;
+        sink.rows(suggestions.iter().map(row).collect())?;
     }
     let meta = ExportMeta::new(codebook, "suggest", read.segments, read.interviews.len());
     sink.finish(meta)?;
@@ -237,7 +260,14 @@ enum Out {
 }
 
 impl<'a> Sink<'a> {
-    fn new(format: Format, output: Option<&Path>, redactor: &'a Redactor) -> Result<Sink<'a>> {
+    /// A sink writing to `output` (stdout: none); a CSV's `header` is written at once, so rows
+    /// can stream (none: the CSV is written whole, by [`Sink::export`]).
+    fn new(
+        format: Format,
+        output: Option<&Path>,
+        redactor: &'a Redactor,
+        header: Option<&[&str]>,
+    ) -> Result<Sink<'a>> {
         let out = match output {
             Some(path) => Out::File(temp_beside(path)?, path.to_path_buf()),
             None => Out::Stdout(std::io::stdout()),
@@ -248,8 +278,8 @@ impl<'a> Sink<'a> {
             redactor,
             rows: Vec::new(),
         };
-        if format == Format::Csv {
-            let header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+        if let (Format::Csv, Some(header)) = (format, header) {
+            let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
             let mut buf = Vec::new();
             write_csv_header(&mut buf, &header, CsvFlavour::Plain)?;
             sink.write(&buf)?;
@@ -266,8 +296,7 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
-    fn rows(&mut self, suggestions: &[Suggestion]) -> Result<()> {
-        let rows: Vec<Vec<Cell>> = suggestions.iter().map(row).collect();
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<()> {
         if self.format != Format::Csv {
             self.rows.extend(rows);
             return Ok(());
@@ -291,10 +320,19 @@ impl<'a> Sink<'a> {
                     group: None,
                 }],
             };
-            let mut buf = Vec::new();
-            write_export(&mut buf, &export, self.format, CsvFlavour::Plain, 90)?;
-            self.write(&buf)?;
+            self.export(&export)?;
         }
+        self.close()
+    }
+
+    /// Write a whole export (table or JSON).
+    fn export(&mut self, export: &Export) -> Result<()> {
+        let mut buf = Vec::new();
+        write_export(&mut buf, export, self.format, CsvFlavour::Plain, 90)?;
+        self.write(&buf)
+    }
+
+    fn close(self) -> Result<()> {
         match self.out {
             Out::Stdout(s) => s.lock().flush()?,
             Out::File(tmp, path) => persist(tmp, &path)?,
@@ -311,9 +349,14 @@ struct Saved {
 }
 
 impl Saved {
-    fn add(&mut self, suggestions: &[Suggestion], segments: &Segments) {
+    /// Add the suggested (segment id, code) pairs of a window of segments.
+    fn add<'a>(
+        &mut self,
+        suggested: impl Iterator<Item = (&'a str, &'a str)>,
+        segments: &Segments,
+    ) {
         let segs: Vec<&Segment> = segments.iter().map(|(s, _)| s).collect();
-        self.rows.extend(proposals(suggestions, &segs));
+        self.rows.extend(proposals_for(suggested, &segs));
         self.covered.extend(segs.iter().map(|s| s.id.clone()));
     }
 }
@@ -339,4 +382,246 @@ fn save(ctx: &Context, saved: Saved) -> Result<()> {
         done.removed
     ));
     Ok(())
+}
+
+/// The choices learned models are trained with: the defaults, or for the dev sweep
+/// (bench/learn_eval.sh) a JSON object in `QCODE_LEARN_PARAMS` naming every field of
+/// `LearnParams`.
+fn learn_params() -> Result<LearnParams> {
+    match std::env::var("QCODE_LEARN_PARAMS") {
+        Ok(json) if !json.trim().is_empty() => serde_json::from_str(&json).with_context(|| {
+            format!("QCODE_LEARN_PARAMS is not a set of learning choices: {json}")
+        }),
+        _ => Ok(LearnParams::default()),
+    }
+}
+
+/// `--learn-from CODER`: suggestions by models learned from the coder's codings, or with
+/// `--evaluate` how good they are.
+fn run_learned(
+    ctx: &Context,
+    args: &Args,
+    coder: &str,
+    index: &SearchIndex,
+    filter: &qcode::index::Filter,
+    format: Format,
+) -> Result<ExitCode> {
+    let codebook = index.codebook();
+    let people = index.store().coders();
+    if !people.iter().any(|p| p == coder) {
+        return Err(UnknownCoder {
+            name: coder.into(),
+            known: people,
+        }
+        .into());
+    }
+    let load = Load {
+        respondents_only: false,
+        text: true,
+        evidence: false,
+    };
+    let segments: Vec<Segment> = index
+        .segments(load, None)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let examples = learn::examples(index.store(), coder, &segments);
+    let questions = questions_by_id(&segments);
+    drop(segments);
+    let params = learn_params()?;
+    let privacy = args.privacy.privacy()?;
+    let redactor = privacy.redactor_for_index(index)?;
+    if args.evaluate {
+        learn::check(&examples, codebook, coder, learn::MIN_INTERVIEWS + 1)?;
+        let ev = evaluate(&examples, codebook, &params);
+        let mut sink = Sink::new(format, args.output.as_deref(), &redactor, None)?;
+        let meta = ExportMeta::new(
+            codebook,
+            "suggest --evaluate",
+            examples.len(),
+            ev.interviews,
+        );
+        sink.export(&evaluation_export(meta, codebook, coder, &ev))?;
+        sink.close()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    learn::check(&examples, codebook, coder, learn::MIN_INTERVIEWS)?;
+    let (learned, cached) =
+        learned_for(&ctx.project.data_dir(), &examples, codebook, coder, &params);
+    ctx.detail(if cached {
+        format!("suggest: the model learned from {coder} was read from .qcode/")
+    } else {
+        format!(
+            "suggest: learned {} code(s) from {coder}'s codings of {} interview(s)",
+            learned.codes.len(),
+            learned.interviews
+        )
+    });
+    let ranker = LearnedRanker::new(
+        &learned,
+        codebook,
+        RankOptions {
+            top: args.top as usize,
+            min_score: 0.0,
+            dimensions: filter.dimensions.clone(),
+            codes: filter.codes.clone(),
+        },
+    );
+    let mut sink = Sink::new(format, args.output.as_deref(), &redactor, Some(&COLUMNS))?;
+    let mut saved = Saved::default();
+    let mut read = Read::default();
+    for segments in windows(index, filter)? {
+        let segments = segments?;
+        let suggestions = suggest_learned(&ranker, &segments, &questions);
+        read.add(&segments);
+        if args.save {
+            let suggested = suggestions.iter().filter(|s| s.suggested);
+            saved.add(
+                suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())),
+                &segments,
+            );
+        }
+        sink.rows(suggestions.iter().map(learned_row).collect())?;
+    }
+    let meta = ExportMeta::new(
+        codebook,
+        "suggest --learn-from",
+        read.segments,
+        read.interviews.len(),
+    );
+    sink.finish(meta)?;
+    if args.save {
+        save(ctx, saved)?;
+    }
+    Ok(if read.segments == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The question each respondent segment answers, by id: one shared text per question.
+fn questions_by_id(segments: &[Segment]) -> std::collections::HashMap<String, std::sync::Arc<str>> {
+    let mut out = std::collections::HashMap::new();
+    let mut last: Option<std::sync::Arc<str>> = None;
+    for (s, q) in segments.iter().zip(learn::questions(segments)) {
+        if s.interviewer || q.is_empty() {
+            continue;
+        }
+        let q = match last.take() {
+            Some(l) if *l == *q => l,
+            _ => std::sync::Arc::from(q),
+        };
+        last = Some(q.clone());
+        out.insert(s.id.clone(), q);
+    }
+    out
+}
+
+/// The row of one learned suggestion, in [`COLUMNS`] order.
+fn learned_row(s: &LearnedSuggestion) -> Vec<Cell> {
+    vec![
+        Cell::text(&s.segment_id),
+        Cell::text(&s.code),
+        Cell::text(&s.code_label),
+        Cell::text(&s.dimension),
+        Cell::Int(s.rank as i64),
+        Cell::Num(s.score, 3),
+        Cell::text(if s.suggested { "true" } else { "false" }),
+        Cell::text(s.why.describe()),
+    ]
+}
+
+/// The columns of `--evaluate`.
+const EVAL_COLUMNS: [&str; 11] = [
+    "code",
+    "code_label",
+    "examples",
+    "interviews",
+    "precision",
+    "recall",
+    "f1",
+    "tp",
+    "fp",
+    "fn",
+    "note",
+];
+
+/// `--evaluate`'s table: a row per code the coder used, then the micro averages.
+fn evaluation_export(
+    meta: ExportMeta,
+    codebook: &qcode::codebook::Codebook,
+    coder: &str,
+    ev: &Evaluation,
+) -> Export {
+    let figures = |c: &learn::Counts| {
+        vec![
+            Cell::Num(c.precision(), 3),
+            Cell::Num(c.recall(), 3),
+            Cell::Num(c.f1(), 3),
+            Cell::Int(c.tp as i64),
+            Cell::Int(c.fp as i64),
+            Cell::Int(c.fn_ as i64),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for c in &ev.codes {
+        let label = codebook
+            .code(&c.code)
+            .map(|k| k.label.as_str())
+            .unwrap_or("");
+        let mut row = vec![
+            Cell::text(&c.code),
+            Cell::text(label),
+            Cell::Int(c.positives as i64),
+            Cell::Int(c.interviews as i64),
+        ];
+        row.extend(figures(&c.counts));
+        row.push(Cell::text(if c.learned {
+            ""
+        } else {
+            "too few to learn: never suggested"
+        }));
+        rows.push(row);
+    }
+    let learned = ev.codes.iter().filter(|c| c.learned);
+    let micro = |name: &str, n: usize, c: &learn::Counts, note: &str| {
+        let mut row = vec![
+            Cell::text(name),
+            Cell::Empty,
+            Cell::Int(n as i64),
+            Cell::Empty,
+        ];
+        row.extend(figures(c));
+        row.push(Cell::text(note));
+        row
+    };
+    let n_learned: usize = learned.map(|c| c.positives).sum();
+    let n_all: usize = ev.codes.iter().map(|c| c.positives).sum();
+    rows.push(micro("(micro, learned codes)", n_learned, &ev.micro, ""));
+    rows.push(micro(
+        "(micro, all codes)",
+        n_all,
+        &ev.all,
+        "codes too few to learn count as missed",
+    ));
+    Export {
+        meta,
+        tables: vec![Table {
+            name: "evaluation".into(),
+            title: match ev.folds == ev.interviews {
+                true => format!(
+                    "Learned suggestions, leaving out one of {coder}'s {} interviews at a time",
+                    ev.interviews
+                ),
+                false => format!(
+                    "Learned suggestions, leaving out a tenth of {coder}'s {} interviews at a time",
+                    ev.interviews
+                ),
+            },
+            header: EVAL_COLUMNS.iter().map(|c| c.to_string()).collect(),
+            rows,
+            group: None,
+        }],
+    }
 }

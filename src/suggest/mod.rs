@@ -9,6 +9,7 @@
 
 mod assign;
 pub mod cache;
+pub mod learn;
 pub mod model;
 mod rank;
 mod save;
@@ -18,7 +19,7 @@ pub mod stopwords;
 pub use assign::{make_assign, RankAssign};
 pub use model::{Idf, Model, Params, MODEL_VERSION};
 pub use rank::{rank, suggest, RankOptions, Ranked, Ranker, Suggestion, Why};
-pub use save::{proposals, withdrawn, SUGGESTED};
+pub use save::{proposals, proposals_for, withdrawn, SUGGESTED};
 pub use score::{pattern_part, Score, SegmentTerms};
 
 #[cfg(test)]

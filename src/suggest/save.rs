@@ -16,13 +16,25 @@ pub const SUGGESTED: &str = "suggested";
 
 /// The rows to save: one per suggestion that reached the threshold, proposed by `suggested`.
 pub fn proposals(suggestions: &[Suggestion], segments: &[&Segment]) -> Vec<CodingRow> {
+    let suggested = suggestions.iter().filter(|s| s.suggested);
+    proposals_for(
+        suggested.map(|s| (s.segment_id.as_str(), s.code.as_str())),
+        segments,
+    )
+}
+
+/// The rows to save for suggested (segment id, code) pairs, whatever suggested them (the
+/// codebook's words, or a model learned from a coder).
+pub fn proposals_for<'a>(
+    suggested: impl IntoIterator<Item = (&'a str, &'a str)>,
+    segments: &[&Segment],
+) -> Vec<CodingRow> {
     let by_id: HashMap<&str, &Segment> = segments.iter().map(|s| (s.id.as_str(), *s)).collect();
-    suggestions
-        .iter()
-        .filter(|s| s.suggested)
-        .filter_map(|s| {
-            let seg = by_id.get(s.segment_id.as_str())?;
-            let mut row = CodingRow::for_segment(seg, &s.code, SUGGESTED, "");
+    suggested
+        .into_iter()
+        .filter_map(|(id, code)| {
+            let seg = by_id.get(id)?;
+            let mut row = CodingRow::for_segment(seg, code, SUGGESTED, "");
             row.status = Status::Proposed;
             Some(row)
         })
