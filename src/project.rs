@@ -15,6 +15,7 @@ use crate::transcript::{interviewer_key, Format, TranscriptSettings, FORMAT_HELP
 mod cases;
 mod check;
 mod corpus;
+mod limits;
 pub use cases::{read_cases, CasesSheet, DEFAULT_SHEETS};
 pub use check::{check_codebook, CheckError, CodebookCheck, Finding};
 pub use corpus::{Corpus, FOLDER_KEY};
@@ -37,6 +38,8 @@ struct RawConfig {
     coding: RawCoding,
     #[serde(default)]
     privacy: RawPrivacy,
+    #[serde(default)]
+    limits: limits::RawLimits,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -162,12 +165,14 @@ pub struct Project {
     pub exclude: globset::GlobSet,
     /// The raw text of qcode.toml (empty when absent).
     pub config_text: String,
-    /// qcode.toml without what reading commands choose (`[coding]`, `[privacy]`): what the
+    /// qcode.toml without what reading commands choose (`[coding]`, `[privacy]`, `[limits]`): what the
     /// index depends on, so choosing another coder never re-indexes the corpus.
     pub index_settings: String,
     /// `[coding] use`: whose codings read commands read by default (`machine`, a coder's name,
     /// `reviewed:NAME` or `all`).
     pub coding_use: String,
+    /// `[limits]`: also in `transcript.limits`, where the readers take them.
+    pub limits: crate::text::Limits,
     /// `[privacy] private`: metadata keys never shown or exported.
     pub private_keys: Vec<String>,
     /// `[project] ids`.
@@ -208,9 +213,10 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use, assign, top, min_score, dimensions; [privacy] private")
+                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use, assign, top, min_score, dimensions; [privacy] private; [limits] file_mb, unzipped_mb, zip_ratio, header_depth, dictionary_entries, search_limit, search_context")
         })?;
-        let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
+        let mut transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
+        transcript.limits = limits::limits(&raw.limits, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
         for g in &raw.project.exclude {
             let glob = globset::Glob::new(g.get_ref()).map_err(|e| {
@@ -243,6 +249,9 @@ impl Project {
             Ok(mut t) => {
                 t.remove("coding");
                 t.remove("privacy");
+                // A bound changes what is refused, not what is indexed: a file refused is
+                // tried again by every update.
+                t.remove("limits");
                 t.to_string()
             }
             Err(_) => config_text.clone(),
@@ -258,6 +267,7 @@ impl Project {
             root: root.clone(),
             corpus_dir: root.join(corpus),
             codebook_dir: root.join(codebook),
+            limits: transcript.limits,
             transcript,
             exclude,
             config_text,

@@ -24,6 +24,7 @@ use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::project::{AssignBy, Corpus, Project};
+use crate::text::Limits;
 use crate::transcript::{parse_file, table_delimiter, table_rows, FileContext, Parsed, Segment};
 
 /// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
@@ -253,6 +254,7 @@ pub fn update(
         assign: assign.as_deref(),
     };
     let mut run = Run::start(&index, &dir, &codebook, matcher, &old, manifest, full)?;
+    run.limits = project.transcript.limits;
     for rel in &report.removed {
         run.delete(rel);
     }
@@ -413,6 +415,11 @@ impl Reading<'_> {
             SourceError::whole_file(shown, format!("cannot read: {e}"))
                 .with_help("check the file's permissions")
         };
+        if !streamed {
+            if let Err(e) = self.project.transcript.limits.check_file(size) {
+                return Look::Failed(SourceError::whole_file(shown, e.message).with_help(e.help));
+            }
+        }
         let bytes = match streamed {
             true => None,
             false => match std::fs::read(self.path) {
@@ -461,12 +468,13 @@ fn stream<'a>(
     ctx: &FileContext,
     codebook: &'a Codebook,
     matcher: Machine<'a>,
+    limits: &Limits,
 ) -> Result<impl Iterator<Item = Result<Batch, SourceError>> + 'a, SourceError> {
     let shown = Path::new(rel);
     let file = File::open(path)
         .map_err(|e| SourceError::whole_file(shown, format!("cannot read: {e}")))?;
     let reader = std::io::BufReader::new(file);
-    let mut rows = Some(table_rows(reader, rel, path, ctx)?);
+    let mut rows = Some(table_rows(reader, rel, path, ctx, limits)?);
     Ok(std::iter::from_fn(move || {
         let r = rows.as_mut()?;
         match r.next_batch(&codebook.roles, STREAM_BATCH) {
@@ -533,6 +541,8 @@ struct Run<'a> {
     interview_owner: HashMap<String, String>,
     row_ids: HashMap<String, String>,
     matcher: Machine<'a>,
+    /// qcode.toml's `[limits]`, for what a streamed file reads besides its rows.
+    limits: Limits,
 }
 
 impl<'a> Run<'a> {
@@ -574,6 +584,7 @@ impl<'a> Run<'a> {
             interview_owner,
             row_ids: HashMap::new(),
             matcher,
+            limits: Limits::default(),
         })
     }
 
@@ -620,10 +631,12 @@ impl<'a> Run<'a> {
                 &given,
                 report,
             ),
-            Content::Streamed => match stream(rel, path, ctx, self.codebook, self.matcher) {
-                Ok(batches) => self.add(rel, path, entry, batches, &given, report),
-                Err(e) => Err(AddError::File(e)),
-            },
+            Content::Streamed => {
+                match stream(rel, path, ctx, self.codebook, self.matcher, &self.limits) {
+                    Ok(batches) => self.add(rel, path, entry, batches, &given, report),
+                    Err(e) => Err(AddError::File(e)),
+                }
+            }
         };
         match added {
             Ok(()) => Ok(()),

@@ -21,6 +21,7 @@ mod ids;
 mod import_codings;
 mod incremental;
 mod languages;
+mod limits;
 mod media;
 mod nothing_lost;
 mod privacy;
