@@ -3,13 +3,14 @@
 //! corpus and decides what each file's interviews are called and given ([`Corpus`]), and checks
 //! the codebook against it ([`check_codebook`]); it never writes to the corpus.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{line_col, SourceError};
+use crate::diag::{line_col, SourceError, Warning};
 use crate::transcript::{interviewer_key, Format, TranscriptSettings, FORMAT_HELP};
 
 mod cases;
@@ -316,9 +317,21 @@ impl Project {
     }
 }
 
+/// Corpus files as (path relative to the project, path).
+pub type CorpusFiles = Vec<(String, PathBuf)>;
+
 /// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
-/// sorted. Hidden files, README files and files matching `[project] exclude` are left out.
-pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceError> {
+/// sorted. Hidden files, README files and files matching `[project] exclude` are left out, and
+/// so is what is not a regular file ([`corpus_listing`] says why).
+pub fn corpus_files(project: &Project) -> Result<CorpusFiles, SourceError> {
+    corpus_listing(project).map(|(files, _)| files)
+}
+
+/// [`corpus_files`], and a warning for each entry left out as no regular file of the corpus:
+/// a pipe, device or socket (reading one could block forever or never end), a symbolic link
+/// whose target is outside the corpus folder or no regular file, a folder already read (a link
+/// loop).
+pub fn corpus_listing(project: &Project) -> Result<(CorpusFiles, Vec<Warning>), SourceError> {
     let dir = &project.corpus_dir;
     if dir.is_file() {
         return Err(
@@ -334,48 +347,147 @@ pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceE
             ),
         );
     }
+    let unreadable = |e: std::io::Error| {
+        SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}"))
+    };
+    let mut walk = Walk::new(dir).map_err(unreadable)?;
+    walk.all(dir).map_err(unreadable)?;
     let mut out = Vec::new();
-    walk(dir, &mut |path| {
+    for path in walk.files {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        let in_corpus = path.strip_prefix(dir).unwrap_or(path);
+        let in_corpus = path.strip_prefix(dir).unwrap_or(&path);
         if project.exclude.is_match(in_corpus) {
-            return;
-        }
-        if crate::transcript::table_delimiter(path).is_some()
-            || project.transcript.extensions.contains(&ext)
-        {
-            out.push((project.relative(path), path.to_path_buf()));
-        }
-    })
-    .map_err(|e| SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}")))?;
-    out.sort();
-    Ok(out)
-}
-
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
             continue;
         }
-        if path.is_dir() {
-            walk(&path, f)?;
-        } else if path.is_file() || path.is_symlink() {
-            // A dangling link is listed too, so reading it fails and is reported, not ignored.
-            f(&path);
+        if crate::transcript::table_delimiter(&path).is_some()
+            || project.transcript.extensions.contains(&ext)
+        {
+            out.push((project.relative(&path), path));
         }
     }
-    Ok(())
+    out.sort();
+    let warnings = walk
+        .left_out
+        .into_iter()
+        .map(|(path, message)| Warning {
+            location: project.relative(&path),
+            message,
+        })
+        .collect();
+    Ok((out, warnings))
+}
+
+/// A walk of the corpus folder: real folders first, then the folders symbolic links lead to,
+/// each folder (by its real path) read once. So a link loop ends, links to links cannot make
+/// the walk exponential, and a folder both linked and real is listed under its real path.
+struct Walk {
+    /// The corpus folder's real path: links are followed only to inside it.
+    root: PathBuf,
+    /// Real paths of the folders read so far.
+    read: HashSet<PathBuf>,
+    /// Symbolic links to folders, to follow once the real folders are read: (link, target).
+    links: Vec<(PathBuf, PathBuf)>,
+    files: Vec<PathBuf>,
+    left_out: Vec<(PathBuf, String)>,
+}
+
+impl Walk {
+    fn new(dir: &Path) -> std::io::Result<Walk> {
+        let root = std::fs::canonicalize(dir)?;
+        Ok(Walk {
+            read: HashSet::from([root.clone()]),
+            root,
+            links: Vec::new(),
+            files: Vec::new(),
+            left_out: Vec::new(),
+        })
+    }
+
+    /// The corpus folder, then each linked folder not read yet (which may lead to more).
+    fn all(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.folder(dir)?;
+        let mut next = 0;
+        while next < self.links.len() {
+            let (link, target) = self.links[next].clone();
+            next += 1;
+            if self.read.insert(target) {
+                self.folder(&link)?;
+            } else {
+                self.left_out.push((
+                    link,
+                    "a symbolic link to a folder read already (a link loop?): not read again"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn folder(&mut self, dir: &Path) -> std::io::Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.file_type().is_symlink() {
+                self.link(path);
+            } else if meta.is_dir() {
+                let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                if self.read.insert(real) {
+                    self.folder(&path)?;
+                }
+            } else if meta.is_file() {
+                self.files.push(path);
+            } else {
+                self.left_out.push((
+                    path,
+                    "not a regular file (a pipe, device or socket): not read".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A symbolic link: followed only to a regular file or a folder inside the corpus.
+    fn link(&mut self, path: PathBuf) {
+        let Ok(target) = std::fs::canonicalize(&path) else {
+            // A dangling link is listed, so reading it fails and is reported, not ignored.
+            self.files.push(path);
+            return;
+        };
+        if !target.starts_with(&self.root) {
+            let message = format!(
+                "a symbolic link to {}, outside the corpus folder: not followed",
+                target.display()
+            );
+            self.left_out.push((path, message));
+            return;
+        }
+        match std::fs::metadata(&target) {
+            Ok(m) if m.is_file() => self.files.push(path),
+            Ok(m) if m.is_dir() => self.links.push((path, target)),
+            _ => self.left_out.push((
+                path,
+                format!(
+                    "a symbolic link to {}, not a regular file (a pipe, device or socket): not read",
+                    target.display()
+                ),
+            )),
+        }
+    }
 }
 
 /// `[project] ids`, `folders` and `cases`: how interviews are named, and where they take

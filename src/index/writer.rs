@@ -241,7 +241,8 @@ pub fn update(
         report.unchanged = files.len();
         report.segments = old.segment_count();
         report.interviews = old.interview_count();
-        report.warnings = sheet_warnings(&corpus, &old);
+        report.warnings = corpus.left_out.clone();
+        report.warnings.extend(sheet_warnings(&corpus, &old));
         report.elapsed = started.elapsed();
         report.codebook = Some(codebook);
         return Ok(report);
@@ -282,6 +283,7 @@ pub fn update(
         }
     }
     let manifest = run.commit()?;
+    report.warnings.extend(corpus.left_out.iter().cloned());
     report.warnings.extend(sheet_warnings(&corpus, &manifest));
     report.unchanged = files.len() - report.indexed.len() - report.skipped.len();
     report.segments = manifest.segment_count();

@@ -249,3 +249,62 @@ fn twenty_thousand_codes_and_a_chain_four_thousand_deep_check_and_list() {
         "{err}"
     );
 }
+
+/// The corpus walk reads regular files only: a pipe, a link to a device or to a file outside
+/// the corpus is left out with a warning (reading one hangs or never ends); link loops end and
+/// a folder is read once, under its real path. Run with a timeout: a regression hangs.
+#[cfg(unix)]
+#[test]
+fn the_corpus_walk_reads_regular_files_only_and_ends_on_link_loops() {
+    use std::os::unix::fs::symlink;
+    let p = Project::new();
+    p.write("corpus/sub/real.txt", "P1: We trust the real one.\n");
+    p.write("outside.txt", "P1: Never read.\n");
+    let c = |rel: &str| p.file(&format!("corpus/{rel}"));
+    // Two loops (each alone made the walk exponential with the other).
+    symlink(p.file("corpus"), c("loop1")).unwrap();
+    symlink(c("sub"), c("sub/loop2")).unwrap();
+    symlink(c("sub"), c("alias")).unwrap();
+    symlink("/dev/zero", c("zero.txt")).unwrap();
+    symlink(p.file("outside.txt"), c("out.txt")).unwrap();
+    symlink(c("sub/real.txt"), c("inside.txt")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(c("pipe.txt"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if fifo {
+        symlink(c("pipe.txt"), c("pipe-link.txt")).unwrap();
+    }
+    let out = p
+        .qcode(&["index"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("corpus/zero.txt: a symbolic link to /dev/zero, outside the corpus folder: not followed"), "{err}");
+    assert!(err.contains("corpus/out.txt: a symbolic link to "), "{err}");
+    assert!(
+        err.contains("corpus/loop1: a symbolic link to a folder read already"),
+        "{err}"
+    );
+    assert!(
+        err.contains("corpus/alias: a symbolic link to a folder read already"),
+        "{err}"
+    );
+    if fifo {
+        assert!(
+            err.contains(
+                "corpus/pipe.txt: not a regular file (a pipe, device or socket): not read"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("corpus/pipe-link.txt: a symbolic link to "),
+            "{err}"
+        );
+    }
+    // The two interviews, the real file, and the link to it inside the corpus.
+    assert!(err.contains("4 files: 4 indexed"), "{err}");
+    assert!(!err.contains("Never read"), "{err}");
+}
