@@ -216,10 +216,14 @@ fn a_package_source_over_the_limit_aborts_and_one_outside_it_is_left_out() {
 fn twenty_thousand_codes_and_a_chain_four_thousand_deep_check_and_list() {
     let wide = Project::new();
     let codes: String = (0..20_000)
-        .map(|i| format!("[codes.c{i}]\nlabel = \"Code {i}\"\npatterns = [\"w{i}\"]\n\n"))
+        .map(|i| {
+            format!("[codes.c{i}]\nlabel = \"Code {i}\"\npatterns = [\"w{i}\"]\nexamples = [\"w{i}\"]\n\n")
+        })
         .collect();
     wide.write("codebook/codes.toml", &codes);
     wide.run(&["codebook", "check"], 0);
+    // Each code's examples against its family: found once, not by a scan of every code.
+    wide.run(&["codebook", "test"], 0);
     let deep = Project::new();
     let chain: String = (0..4_000)
         .map(|i| {
