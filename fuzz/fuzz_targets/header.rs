@@ -14,5 +14,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = yaml_too_deep(&yaml, 16);
     let text = format!("---\n{yaml}\n---\nP1: hello\n");
     let settings = TranscriptSettings::default();
-    let _ = parse_transcript(Path::new("f.txt"), "f.txt", &text, "f", &settings, &RoleTable::default());
+    let _ = parse_transcript(
+        Path::new("f.txt"),
+        "f.txt",
+        &text,
+        "f",
+        &settings,
+        &RoleTable::default(),
+    );
 });
