@@ -3,18 +3,20 @@
 //! corpus and decides what each file's interviews are called and given ([`Corpus`]), and checks
 //! the codebook against it ([`check_codebook`]); it never writes to the corpus.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{line_col, SourceError};
+use crate::diag::{line_col, SourceError, Warning};
 use crate::transcript::{interviewer_key, Format, TranscriptSettings, FORMAT_HELP};
 
 mod cases;
 mod check;
 mod corpus;
+mod limits;
 pub use cases::{read_cases, CasesSheet, DEFAULT_SHEETS};
 pub use check::{check_codebook, CheckError, CodebookCheck, Finding};
 pub use corpus::{Corpus, FOLDER_KEY};
@@ -37,6 +39,8 @@ struct RawConfig {
     coding: RawCoding,
     #[serde(default)]
     privacy: RawPrivacy,
+    #[serde(default)]
+    limits: limits::RawLimits,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
@@ -162,12 +166,14 @@ pub struct Project {
     pub exclude: globset::GlobSet,
     /// The raw text of qcode.toml (empty when absent).
     pub config_text: String,
-    /// qcode.toml without what reading commands choose (`[coding]`, `[privacy]`): what the
+    /// qcode.toml without what reading commands choose (`[coding]`, `[privacy]`, `[limits]`): what the
     /// index depends on, so choosing another coder never re-indexes the corpus.
     pub index_settings: String,
     /// `[coding] use`: whose codings read commands read by default (`machine`, a coder's name,
     /// `reviewed:NAME` or `all`).
     pub coding_use: String,
+    /// `[limits]`: also in `transcript.limits`, where the readers take them.
+    pub limits: crate::text::Limits,
     /// `[privacy] private`: metadata keys never shown or exported.
     pub private_keys: Vec<String>,
     /// `[project] ids`.
@@ -208,9 +214,10 @@ impl Project {
             let (line, col) = e.span().map(|s| line_col(&config_text, s.start)).unwrap_or((0, 0));
             SourceError::new(&config_path, line, col, e.message().to_string())
                 .with_source(&config_text)
-                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use, assign, top, min_score, dimensions; [privacy] private")
+                .with_help("valid keys: [project] corpus, codebook, exclude, ids, folders, cases; [transcript] speaker_pattern, skip_lines, extensions, format, join_split_paragraphs, non_speech, interviewer; [coding] use, assign, top, min_score, dimensions; [privacy] private; [limits] file_mb, unzipped_mb, zip_ratio, header_depth, dictionary_entries, search_limit, search_context")
         })?;
-        let transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
+        let mut transcript = settings_from(&raw.transcript, &config_path, &config_text)?;
+        transcript.limits = limits::limits(&raw.limits, &config_path, &config_text)?;
         let mut globs = globset::GlobSetBuilder::new();
         for g in &raw.project.exclude {
             let glob = globset::Glob::new(g.get_ref()).map_err(|e| {
@@ -243,6 +250,9 @@ impl Project {
             Ok(mut t) => {
                 t.remove("coding");
                 t.remove("privacy");
+                // A bound changes what is refused, not what is indexed: a file refused is
+                // tried again by every update.
+                t.remove("limits");
                 t.to_string()
             }
             Err(_) => config_text.clone(),
@@ -258,6 +268,7 @@ impl Project {
             root: root.clone(),
             corpus_dir: root.join(corpus),
             codebook_dir: root.join(codebook),
+            limits: transcript.limits,
             transcript,
             exclude,
             config_text,
@@ -306,9 +317,21 @@ impl Project {
     }
 }
 
+/// Corpus files as (path relative to the project, path).
+pub type CorpusFiles = Vec<(String, PathBuf)>;
+
 /// Every transcript and CSV file under the corpus folder, as (path relative to the project, path),
-/// sorted. Hidden files, README files and files matching `[project] exclude` are left out.
-pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceError> {
+/// sorted. Hidden files, README files and files matching `[project] exclude` are left out, and
+/// so is what is not a regular file ([`corpus_listing`] says why).
+pub fn corpus_files(project: &Project) -> Result<CorpusFiles, SourceError> {
+    corpus_listing(project).map(|(files, _)| files)
+}
+
+/// [`corpus_files`], and a warning for each entry left out as no regular file of the corpus:
+/// a pipe, device or socket (reading one could block forever or never end), a symbolic link
+/// whose target is outside the corpus folder or no regular file, a folder already read (a link
+/// loop).
+pub fn corpus_listing(project: &Project) -> Result<(CorpusFiles, Vec<Warning>), SourceError> {
     let dir = &project.corpus_dir;
     if dir.is_file() {
         return Err(
@@ -324,48 +347,147 @@ pub fn corpus_files(project: &Project) -> Result<Vec<(String, PathBuf)>, SourceE
             ),
         );
     }
+    let unreadable = |e: std::io::Error| {
+        SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}"))
+    };
+    let mut walk = Walk::new(dir).map_err(unreadable)?;
+    walk.all(dir).map_err(unreadable)?;
     let mut out = Vec::new();
-    walk(dir, &mut |path| {
+    for path in walk.files {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        let in_corpus = path.strip_prefix(dir).unwrap_or(path);
+        let in_corpus = path.strip_prefix(dir).unwrap_or(&path);
         if project.exclude.is_match(in_corpus) {
-            return;
-        }
-        if crate::transcript::table_delimiter(path).is_some()
-            || project.transcript.extensions.contains(&ext)
-        {
-            out.push((project.relative(path), path.to_path_buf()));
-        }
-    })
-    .map_err(|e| SourceError::whole_file(dir, format!("cannot read the corpus folder: {e}")))?;
-    out.sort();
-    Ok(out)
-}
-
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
             continue;
         }
-        if path.is_dir() {
-            walk(&path, f)?;
-        } else if path.is_file() || path.is_symlink() {
-            // A dangling link is listed too, so reading it fails and is reported, not ignored.
-            f(&path);
+        if crate::transcript::table_delimiter(&path).is_some()
+            || project.transcript.extensions.contains(&ext)
+        {
+            out.push((project.relative(&path), path));
         }
     }
-    Ok(())
+    out.sort();
+    let warnings = walk
+        .left_out
+        .into_iter()
+        .map(|(path, message)| Warning {
+            location: project.relative(&path),
+            message,
+        })
+        .collect();
+    Ok((out, warnings))
+}
+
+/// A walk of the corpus folder: real folders first, then the folders symbolic links lead to,
+/// each folder (by its real path) read once. So a link loop ends, links to links cannot make
+/// the walk exponential, and a folder both linked and real is listed under its real path.
+struct Walk {
+    /// The corpus folder's real path: links are followed only to inside it.
+    root: PathBuf,
+    /// Real paths of the folders read so far.
+    read: HashSet<PathBuf>,
+    /// Symbolic links to folders, to follow once the real folders are read: (link, target).
+    links: Vec<(PathBuf, PathBuf)>,
+    files: Vec<PathBuf>,
+    left_out: Vec<(PathBuf, String)>,
+}
+
+impl Walk {
+    fn new(dir: &Path) -> std::io::Result<Walk> {
+        let root = std::fs::canonicalize(dir)?;
+        Ok(Walk {
+            read: HashSet::from([root.clone()]),
+            root,
+            links: Vec::new(),
+            files: Vec::new(),
+            left_out: Vec::new(),
+        })
+    }
+
+    /// The corpus folder, then each linked folder not read yet (which may lead to more).
+    fn all(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.folder(dir)?;
+        let mut next = 0;
+        while next < self.links.len() {
+            let (link, target) = self.links[next].clone();
+            next += 1;
+            if self.read.insert(target) {
+                self.folder(&link)?;
+            } else {
+                self.left_out.push((
+                    link,
+                    "a symbolic link to a folder read already (a link loop?): not read again"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn folder(&mut self, dir: &Path) -> std::io::Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.file_type().is_symlink() {
+                self.link(path);
+            } else if meta.is_dir() {
+                let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                if self.read.insert(real) {
+                    self.folder(&path)?;
+                }
+            } else if meta.is_file() {
+                self.files.push(path);
+            } else {
+                self.left_out.push((
+                    path,
+                    "not a regular file (a pipe, device or socket): not read".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A symbolic link: followed only to a regular file or a folder inside the corpus.
+    fn link(&mut self, path: PathBuf) {
+        let Ok(target) = std::fs::canonicalize(&path) else {
+            // A dangling link is listed, so reading it fails and is reported, not ignored.
+            self.files.push(path);
+            return;
+        };
+        if !target.starts_with(&self.root) {
+            let message = format!(
+                "a symbolic link to {}, outside the corpus folder: not followed",
+                target.display()
+            );
+            self.left_out.push((path, message));
+            return;
+        }
+        match std::fs::metadata(&target) {
+            Ok(m) if m.is_file() => self.files.push(path),
+            Ok(m) if m.is_dir() => self.links.push((path, target)),
+            _ => self.left_out.push((
+                path,
+                format!(
+                    "a symbolic link to {}, not a regular file (a pipe, device or socket): not read",
+                    target.display()
+                ),
+            )),
+        }
+    }
 }
 
 /// `[project] ids`, `folders` and `cases`: how interviews are named, and where they take

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 
-use qcode::codebook::load_codebook;
+use qcode::codebook::load_codebook_within;
 use qcode::coding::count::{
     count, count_tsv_slice, output_paths, write_matrix, Counter, InputFormat, BLOCK_BYTES,
 };
@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .codebook
         .clone()
         .unwrap_or_else(|| ctx.project.codebook_dir.clone());
-    let codebook = load_codebook(&cb_path)?;
+    let codebook = load_codebook_within(&cb_path, &ctx.project.limits)?;
     if codebook.codes.is_empty() {
         anyhow::bail!(
             "{}: no codes to count; give a codebook with --codebook",

@@ -13,7 +13,7 @@ use anyhow::{Context as _, Result};
 use qcode::codebook::load_codebook;
 use qcode::codings::import::ColumnChoice;
 use qcode::index::SearchIndex;
-use qcode::refi::import::{read_qdpx, Positions};
+use qcode::refi::import::{read_qdpx_within, Positions};
 use qcode::refi::import_plan::{plan_import, positions_name, Existing, ImportPlan, ImportRequest};
 use qcode::refi::reading::Reading;
 
@@ -142,7 +142,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Kind::Review(args) => return super::review_sheet::import(ctx, &args),
     };
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let project = read_qdpx(&bytes).with_context(|| format!("{}", file.display()))?;
+    let (project, left_out) = read_qdpx_within(&bytes, &ctx.project.limits)
+        .with_context(|| format!("{}", file.display()))?;
+    for w in left_out {
+        ctx.note(format!("warning: {}: {w}", file.display()));
+    }
     let mode = match positions {
         PositionsArg::Codepoints => Positions::CodePoints,
         PositionsArg::Crlf => Positions::Crlf,

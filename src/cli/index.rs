@@ -210,6 +210,26 @@ fn unknown_roles_message<'a>(labels: impl ExactSizeIterator<Item = &'a String>) 
 /// Bring the index up to date, then open it: what every command that reads the index does
 /// first, so it always sees the current corpus. If another process is writing, read the last
 /// commit instead.
+/// An update that failed writing: the disk is full, or .qcode/ cannot be written.
+fn cannot_write(e: &anyhow::Error) -> bool {
+    match e.downcast_ref::<IndexError>() {
+        Some(IndexError::Io { .. }) => true,
+        Some(IndexError::Tantivy { source, .. }) => {
+            matches!(source, tantivy::TantivyError::IoError(_))
+        }
+        _ => false,
+    }
+}
+
+/// Whether an index was committed once in .qcode/ (a reader can fall back on it).
+fn has_index(ctx: &Context) -> bool {
+    ctx.project
+        .data_dir()
+        .join(qcode::index::INDEX_DIR)
+        .join("meta.json")
+        .is_file()
+}
+
 pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
     let codebook = match update_index(ctx, update_options(false)) {
         Ok(r) => {
@@ -230,6 +250,12 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
         }
         Err(e) if matches!(e.downcast_ref::<IndexError>(), Some(IndexError::Locked(_))) => {
             ctx.note("warning: the index is being updated by another qcode process; reading its last committed state");
+            None
+        }
+        // A reading command on a full disk (or a read-only .qcode/) goes on with the index as
+        // last committed, said once, rather than failing for want of a cache.
+        Err(e) if cannot_write(&e) && has_index(ctx) => {
+            ctx.note(format!("warning: the index could not be brought up to date ({e}); reading its last committed state, which may miss recent changes to the corpus"));
             None
         }
         Err(e) => return Err(e),

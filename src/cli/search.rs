@@ -43,9 +43,9 @@ pub struct Args {
     /// Search interviewer turns too (they are context, not data, by default).
     #[arg(long)]
     include_interviewer: bool,
-    /// Show at most this many hits.
-    #[arg(long, short = 'n', default_value_t = 20)]
-    limit: usize,
+    /// Show at most this many hits [default: 20, or [limits] search_limit if lower].
+    #[arg(long, short = 'n')]
+    limit: Option<usize>,
     /// Show N paragraphs before and after each hit, from the same interview.
     #[arg(long, short = 'C', value_name = "N", default_value_t = 0)]
     context: usize,
@@ -67,24 +67,23 @@ pub struct Args {
     memo: Option<String>,
 }
 
-/// The most hits a search shows, and the most paragraphs of context around each.
-const MAX_LIMIT: usize = 100_000;
-const MAX_CONTEXT: usize = 1_000;
-
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let filter = args
         .filter
         .filter(args.query.clone(), args.include_interviewer)?;
-    if args.limit == 0 {
+    let limits = ctx.project.limits;
+    let limit = args.limit.unwrap_or(20.min(limits.search_limit));
+    if limit == 0 {
         bail!("--limit must be at least 1");
     }
     csv_flavour(args.excel, args.format)?;
     // Bounded: a limit allocates its ranking up front, and context is read per hit.
-    if args.limit > MAX_LIMIT {
-        bail!("--limit {} is more than {MAX_LIMIT}; to list every match use `qcode export quotes` (it streams)", args.limit);
+    // The bounds are qcode.toml's `[limits] search_limit` and `search_context`.
+    if limit > limits.search_limit {
+        bail!("--limit {limit} is more than {} ([limits] search_limit in qcode.toml); to list every match use `qcode export quotes` (it streams)", limits.search_limit);
     }
-    if args.context > MAX_CONTEXT {
-        bail!("--context {} is more than {MAX_CONTEXT} paragraphs; `qcode segments FILE` shows a whole transcript", args.context);
+    if args.context > limits.search_context {
+        bail!("--context {} is more than {} paragraphs ([limits] search_context in qcode.toml); `qcode segments FILE` shows a whole transcript", args.context, limits.search_context);
     }
     let mut index = open_fresh_index(ctx)?;
     // A typo in a filter is an error with a hint, not "no matching segments".
@@ -112,7 +111,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     }
     let several = index.view().several();
     let started = std::time::Instant::now();
-    let results = index.search(&filter.request(args.limit, args.context))?;
+    let results = index.search(&filter.request(limit, args.context))?;
     ctx.detail(format!(
         "search: {} matching segments, {} shown, {:.1} ms",
         results.total,

@@ -10,9 +10,10 @@ use toml::Spanned;
 
 use super::pattern::{dictionary_entry, Elem, Pattern, PatternError, PatternKind};
 use super::{codebook_files, Code, Codebook, Matching};
-use crate::diag::{line_col, SourceError, Warning};
+use crate::diag::{LineIndex, SourceError, Warning};
 use crate::roles::RoleTable;
 use crate::text::tokens::{Language, TokenOptions};
+use crate::text::{Limits, OverLimit};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +63,19 @@ struct RawCode {
 struct FileText {
     path: PathBuf,
     text: String,
+    lines: LineIndex,
+}
+
+impl FileText {
+    fn new(path: PathBuf, text: String) -> FileText {
+        let lines = LineIndex::new(&text);
+        FileText { path, text, lines }
+    }
+
+    /// [`line_col`] of a byte of this file, without a count from its start.
+    fn line_col(&self, byte: usize) -> (usize, usize) {
+        self.lines.line_col(&self.text, byte)
+    }
 }
 
 /// Load every `*.toml` in `dir` into one codebook. Errors are all collected; warnings are
@@ -74,6 +88,15 @@ pub fn load(dir: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
 /// Load a codebook from a folder of `*.toml` files or from one file: TOML, or a dictionary
 /// that `codebook import` reads (by its extension), converted in memory.
 pub fn load_path(path: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    load_path_within(path, &Limits::default())
+}
+
+/// [`load_path`], a dictionary's entries bound by `[limits] dictionary_entries`: past it, the
+/// codebook it makes would cost more to compile and count with than any real dictionary.
+pub fn load_path_within(
+    path: &Path,
+    limits: &Limits,
+) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
     use super::dictionary::{convert, DictFormat};
     match DictFormat::from_path(path) {
         Some(format) if path.is_file() => {
@@ -85,6 +108,19 @@ pub fn load_path(path: &Path) -> Result<(Codebook, Vec<Warning>), Vec<SourceErro
                     None => e.with_help(help),
                 }]
             })?;
+            if converted.entries > limits.dictionary_entries {
+                let over = OverLimit::new(
+                    format!("the dictionary has {} entries,", converted.entries),
+                    "dictionary_entries",
+                    limits.dictionary_entries,
+                );
+                return Err(vec![SourceError::whole_file(path, over.message).with_help(
+                    format!(
+                        "{}; or split the dictionary and count with each part",
+                        over.help
+                    ),
+                )]);
+            }
             load_texts(path, vec![(path.to_path_buf(), converted.toml)])
         }
         _ if path.is_file() => load_files(path, vec![path.to_path_buf()]),
@@ -125,7 +161,7 @@ pub fn load_texts(
 ) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
     let texts: Vec<FileText> = files
         .into_iter()
-        .map(|(path, text)| FileText { path, text })
+        .map(|(path, text)| FileText::new(path, text))
         .collect();
     let hash = content_hash(&texts);
     let files: Vec<std::path::PathBuf> = texts.iter().map(|t| t.path.clone()).collect();
@@ -157,6 +193,7 @@ pub fn load_texts(
         roles: first.roles,
         hash,
         files,
+        by_id: Default::default(),
     };
     Ok((codebook, warnings))
 }
@@ -173,7 +210,7 @@ struct Problems {
 /// or editing any file changes it (an index built from another codebook is then stale).
 fn content_hash(texts: &[FileText]) -> String {
     let mut hasher = blake3::Hasher::new();
-    for FileText { path, text } in texts {
+    for FileText { path, text, .. } in texts {
         hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
         hasher.update(&(text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
@@ -270,10 +307,7 @@ fn read_tables(texts: &[FileText], errors: &mut Vec<SourceError>) -> FirstPass {
 
 /// A TOML syntax or shape error, located where the parser stopped.
 fn toml_error(f: &FileText, e: &toml::de::Error) -> SourceError {
-    let (l, c) = e
-        .span()
-        .map(|s| line_col(&f.text, s.start))
-        .unwrap_or((0, 0));
+    let (l, c) = e.span().map(|s| f.line_col(s.start)).unwrap_or((0, 0));
     SourceError::new(&f.path, l, c, e.message().trim().to_string())
         .with_source(&f.text)
         .with_help(toml_help(e.message()))
@@ -379,7 +413,7 @@ fn read_codes(
         entries.sort_by_key(|(_, c)| c.span().start);
         for (id, spanned) in entries {
             let start = spanned.span().start;
-            let (line, _) = line_col(&f.text, start);
+            let (line, _) = f.line_col(start);
             if let Some((other, other_line)) = first_seen.get(&id) {
                 // The code's own table: its span, never a comment that mentions it.
                 problems.errors.push(at(
@@ -570,6 +604,7 @@ fn check_hierarchy(
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
+    let cycles = cycles(codes, &index);
     for (ci, p) in parents.iter().enumerate() {
         let Some((fi, parent)) = p else { continue };
         let f = &texts[*fi];
@@ -586,7 +621,7 @@ fn check_hierarchy(
             ));
             continue;
         }
-        if let Some(chain) = cycle_through(codes, &index, ci) {
+        if let Some(chain) = &cycles[ci] {
             errors.push(at(
                 f,
                 parent.span().start,
@@ -598,36 +633,53 @@ fn check_hierarchy(
 }
 
 /// The ids on the cycle of parents that comes back to code `ci` (starting and ending with
-/// it), if there is one. A cycle that `ci` only leads into is not its own: it is reported from
+/// it), if there is one, for every code at once: each code is walked once (its state marks
+/// whether it is on the walk now or done), so a 4,000-deep chain costs 4,000 steps, not a walk
+/// from every code. A cycle that a code only leads into is not its own: it is reported from
 /// its own codes.
-fn cycle_through<'a>(
-    codes: &'a [Code],
-    index: &HashMap<&str, usize>,
-    ci: usize,
-) -> Option<Vec<&'a str>> {
-    let mut seen = vec![ci];
-    let mut cur = ci;
-    while let Some(next) = codes[cur]
-        .parent
-        .as_deref()
-        .and_then(|p| index.get(p))
-        .copied()
-    {
-        if next == ci {
-            let chain = seen
-                .iter()
-                .map(|&i| codes[i].id.as_str())
-                .chain([codes[ci].id.as_str()])
-                .collect();
-            return Some(chain);
-        }
-        if seen.contains(&next) {
-            return None;
-        }
-        seen.push(next);
-        cur = next;
+fn cycles<'a>(codes: &'a [Code], index: &HashMap<&str, usize>) -> Vec<Option<Vec<&'a str>>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        OnWalk,
+        Done,
     }
-    None
+    let parent = |i: usize| {
+        codes[i]
+            .parent
+            .as_deref()
+            .and_then(|p| index.get(p))
+            .copied()
+    };
+    let mut state = vec![State::New; codes.len()];
+    let mut out: Vec<Option<Vec<&str>>> = vec![None; codes.len()];
+    for start in 0..codes.len() {
+        let mut walk = Vec::new();
+        let mut cur = Some(start);
+        while let Some(c) = cur.filter(|&c| state[c] == State::New) {
+            state[c] = State::OnWalk;
+            walk.push(c);
+            cur = parent(c);
+        }
+        // Came back onto this walk: the codes from there on are a cycle.
+        if let Some(c) = cur.filter(|&c| state[c] == State::OnWalk) {
+            let from = walk.iter().position(|&w| w == c).unwrap_or(0);
+            let ring = &walk[from..];
+            for (k, &member) in ring.iter().enumerate() {
+                let chain = ring[k..]
+                    .iter()
+                    .chain(&ring[..k])
+                    .chain([&member])
+                    .map(|&i| codes[i].id.as_str())
+                    .collect();
+                out[member] = Some(chain);
+            }
+        }
+        for w in walk {
+            state[w] = State::Done;
+        }
+    }
+    out
 }
 
 fn at(
@@ -636,14 +688,14 @@ fn at(
     message: impl Into<String>,
     help: impl Into<String>,
 ) -> SourceError {
-    let (l, c) = line_col(&f.text, byte);
+    let (l, c) = f.line_col(byte);
     SourceError::new(&f.path, l, c, message)
         .with_source(&f.text)
         .with_help(help)
 }
 
 fn warn(f: &FileText, byte: usize, message: String) -> Warning {
-    let (l, c) = line_col(&f.text, byte);
+    let (l, c) = f.line_col(byte);
     Warning {
         location: format!("{}:{l}:{c}", f.path.display()),
         message,

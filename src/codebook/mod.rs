@@ -10,9 +10,10 @@ pub mod pattern;
 pub mod tree;
 
 pub use alias::{add_alias, with_alias, AliasEdit, AliasError};
-pub use load::{is_color, load, load_path, load_texts};
+pub use load::{is_color, load, load_path, load_path_within, load_texts};
 pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diag::SourceError;
@@ -100,7 +101,16 @@ pub struct Codebook {
     /// blake3 of every codebook file (names and contents): recorded with codings and exports.
     pub hash: String,
     pub files: Vec<PathBuf>,
+    /// Each code's place in `codes`, made on the first look-up by id.
+    pub by_id: CodeIndex,
 }
+
+/// Where each code is in [`Codebook::codes`], by id: a look-up is one hash, so walking parents
+/// (depth, ancestors) of every code stays near linear. Made on the first look-up; every hit is
+/// checked against `codes` and a miss searches them, so `codes` changed after it is still
+/// right, only slower.
+#[derive(Debug, Clone, Default)]
+pub struct CodeIndex(std::sync::OnceLock<HashMap<String, usize>>);
 
 impl Codebook {
     /// An empty codebook (no codes, no roles): what a project without codebook/ gets.
@@ -119,11 +129,23 @@ impl Codebook {
             roles: RoleTable::default(),
             hash: blake3::hash(b"").to_hex().to_string(),
             files: Vec::new(),
+            by_id: CodeIndex::default(),
         }
     }
 
     pub fn code(&self, id: &str) -> Option<&Code> {
-        self.codes.iter().find(|c| c.id == id)
+        let index = self.by_id.0.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.codes.len());
+            for (i, c) in self.codes.iter().enumerate() {
+                index.entry(c.id.clone()).or_insert(i);
+            }
+            index
+        });
+        let hit = index.get(id).and_then(|&i| self.codes.get(i));
+        match hit.filter(|c| c.id == id) {
+            Some(c) => Some(c),
+            None => self.codes.iter().find(|c| c.id == id),
+        }
     }
 
     /// The code and every code below it (children, grandchildren, …), in codebook order.
@@ -137,9 +159,21 @@ impl Codebook {
     /// `id`, its parent, its parent's parent, … (cycles are rejected when loading).
     pub fn ancestors_and_self(&self, id: &str) -> Vec<String> {
         let mut out = vec![id.to_string()];
+        // A set beside the list once the chain is long: a 4,000-deep chain is walked in 4,000
+        // steps, not 4,000², and a short one (every real one) costs no hashing.
+        let mut seen: HashSet<String> = HashSet::new();
         let mut cur = self.code(id).and_then(|c| c.parent.clone());
         while let Some(p) = cur {
-            if out.contains(&p) {
+            let again = match out.len() {
+                0..=32 => out.contains(&p),
+                _ => {
+                    if seen.is_empty() {
+                        seen.extend(out.iter().cloned());
+                    }
+                    !seen.insert(p.clone())
+                }
+            };
+            if again {
                 break;
             }
             cur = self.code(&p).and_then(|c| c.parent.clone());
@@ -150,7 +184,15 @@ impl Codebook {
 
     /// Depth in the hierarchy (0 for a top-level code).
     pub fn depth(&self, id: &str) -> usize {
-        self.ancestors_and_self(id).len() - 1
+        // Counted without collecting the chain; loading rejects cycles, and a codebook built
+        // otherwise is still bounded by its number of codes.
+        let mut depth = 0;
+        let mut cur = self.code(id).and_then(|c| c.parent.as_deref());
+        while let Some(p) = cur.filter(|_| depth < self.codes.len()) {
+            depth += 1;
+            cur = self.code(p).and_then(|c| c.parent.as_deref());
+        }
+        depth
     }
 }
 
@@ -178,8 +220,16 @@ pub struct CodebookErrors(pub Vec<SourceError>);
 /// yet is an empty codebook), or one file (TOML, or a dictionary in a format `codebook import`
 /// reads, such as the benchmark's JSON).
 pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookErrors> {
+    load_codebook_within(path, &crate::text::Limits::default())
+}
+
+/// [`load_codebook`] within qcode.toml's `[limits]` (a dictionary file's entries).
+pub fn load_codebook_within(
+    path: &Path,
+    limits: &crate::text::Limits,
+) -> Result<Codebook, CodebookErrors> {
     let loaded = if path.is_file() {
-        load_path(path)
+        load::load_path_within(path, limits)
     } else {
         load(path)
     };

@@ -56,7 +56,7 @@ pub enum IndexError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("index at {path}: {source}")]
+    #[error("{}", tantivy_message(path, source))]
     Tantivy {
         path: PathBuf,
         source: tantivy::TantivyError,
@@ -75,6 +75,25 @@ pub enum IndexError {
     Compile(#[from] crate::coding::CompileError),
     #[error("qcode.toml asks for [coding] assign = \"ranked\", but this index update was given no ranking to assign by")]
     NoRanking,
+}
+
+/// What a tantivy error means to the user: a file that cannot be read or written is named with
+/// the system's reason (a full disk, permissions); anything else is a damaged index, which a
+/// rebuild mends. Never tantivy's own words alone.
+fn tantivy_message(path: &Path, e: &tantivy::TantivyError) -> String {
+    match e {
+        tantivy::TantivyError::IoError(io) => {
+            format!("cannot read or write the index in {}: {io}", path.display())
+        }
+        tantivy::TantivyError::LockFailure(..) => format!(
+            "the index in {} is locked by another process; wait for it to finish and try again",
+            path.display()
+        ),
+        _ => format!(
+            "the index in {} is damaged; run `qcode index --rebuild`",
+            path.display()
+        ),
+    }
 }
 
 impl IndexError {

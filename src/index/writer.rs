@@ -24,6 +24,7 @@ use crate::codebook::{load_codebook, Codebook};
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::project::{AssignBy, Corpus, Project};
+use crate::text::Limits;
 use crate::transcript::{parse_file, table_delimiter, table_rows, FileContext, Parsed, Segment};
 
 /// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
@@ -136,11 +137,11 @@ impl IndexLock {
 /// Why an existing index is rebuilt rather than updated (said to the user, never an error).
 #[derive(Debug, thiserror::Error)]
 enum Rebuild {
-    #[error("the index could not be opened ({0})")]
+    #[error("the index in .qcode/ could not be opened (damaged or cut short)")]
     Unopenable(tantivy::TantivyError),
     #[error("the index was written by another version of qcode")]
     OtherSchema,
-    #[error("the index could not be read ({0})")]
+    #[error("the index in .qcode/ is damaged (a file missing or unreadable)")]
     Unreadable(tantivy::TantivyError),
     #[error("the index was written by qcode {qcode_version} (index format {schema_version})")]
     OtherFormat {
@@ -156,6 +157,12 @@ fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), Rebuild> {
         return Err(Rebuild::OtherSchema);
     }
     let metas = index.load_metas().map_err(Rebuild::Unreadable)?;
+    // Every segment's files opened: one missing or cut short is found here, by the update,
+    // not by a search afterwards (and the update never calls such an index up to date).
+    index
+        .reader()
+        .map(|r| r.searcher().num_docs())
+        .map_err(Rebuild::Unreadable)?;
     let manifest = Manifest::from_payload(metas.payload.as_deref());
     if let Some(m) = &manifest {
         if m.schema_version != SCHEMA_VERSION {
@@ -168,38 +175,66 @@ fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), Rebuild> {
     Ok((index, manifest))
 }
 
+/// A new, empty index built beside `dir` (in [`staging`]), so that the index in `dir` stays
+/// whole for readers until [`swap_in`] puts the new one in its place.
 fn create_fresh(dir: &Path) -> Result<Index, IndexError> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
+    let new = staging(dir);
+    if new.exists() {
+        std::fs::remove_dir_all(&new).map_err(|e| IndexError::io(&new, e))?;
     }
-    std::fs::create_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
-    Index::create_in_dir(dir, build_schema()).map_err(|e| IndexError::tantivy(dir, e))
+    std::fs::create_dir_all(&new).map_err(|e| IndexError::io(&new, e))?;
+    Index::create_in_dir(&new, build_schema()).map_err(|e| IndexError::tantivy(&new, e))
+}
+
+/// Where an index is rebuilt: beside the one it replaces.
+fn staging(dir: &Path) -> PathBuf {
+    dir.with_extension("new")
+}
+
+/// The rebuilt index (committed in [`staging`]) takes the place of the one in `dir`: a reader
+/// sees the old index or the new one, each whole, never one half built (an export during
+/// `index --rebuild` read an empty index and wrote a header-only file).
+fn swap_in(dir: &Path) -> Result<(), IndexError> {
+    let new = staging(dir);
+    let old = dir.with_extension("old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| IndexError::io(&old, e))?;
+    }
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(|e| IndexError::io(dir, e))?;
+    }
+    std::fs::rename(&new, dir).map_err(|e| IndexError::io(dir, e))?;
+    // Readers still holding the old files keep them until they are done (they are unlinked,
+    // not overwritten); a failure here leaves a folder the next rebuild removes.
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
 }
 
 /// The index to update, and its manifest when it can be updated file by file (`None`: every
-/// file is indexed again; `report.rebuilt` says why, when there is a reason to give).
+/// file is indexed again; `report.rebuilt` says why, when there is a reason to give). The
+/// flag says whether the index is a new one in [`staging`], to [`swap_in`] once committed.
 fn open_index(
     dir: &Path,
     settings: &str,
     rebuild: bool,
     report: &mut UpdateReport,
-) -> Result<(Index, Option<Manifest>), IndexError> {
+) -> Result<(Index, Option<Manifest>, bool), IndexError> {
     Ok(match open_existing(dir) {
         _ if rebuild => {
             report.rebuilt = Some("--rebuild was asked for".into());
-            (create_fresh(dir)?, None)
+            (create_fresh(dir)?, None, true)
         }
-        Ok((index, Some(m))) if m.settings_hash == settings => (index, Some(m)),
+        Ok((index, Some(m))) if m.settings_hash == settings => (index, Some(m), false),
         Ok((index, Some(_))) => {
             report.rebuilt = Some("qcode.toml or the codebook changed".into());
-            (index, None)
+            (index, None, false)
         }
-        Ok((index, None)) => (index, None),
+        Ok((index, None)) => (index, None, false),
         Err(why) if dir.join("meta.json").exists() => {
-            report.rebuilt = Some(why.to_string());
-            (create_fresh(dir)?, None)
+            report.rebuilt = Some(format!("{why}; it is rebuilt"));
+            (create_fresh(dir)?, None, true)
         }
-        Err(_) => (create_fresh(dir)?, None),
+        Err(_) => (create_fresh(dir)?, None, true),
     })
 }
 
@@ -226,7 +261,7 @@ pub fn update(
         files_total: files.len(),
         ..Default::default()
     };
-    let (index, old) = open_index(&dir, &settings, opts.rebuild, &mut report)?;
+    let (index, old, fresh) = open_index(&dir, &settings, opts.rebuild, &mut report)?;
     register_tokenizers(&index, codebook.options.language);
     let full = old.is_none();
     let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
@@ -240,7 +275,8 @@ pub fn update(
         report.unchanged = files.len();
         report.segments = old.segment_count();
         report.interviews = old.interview_count();
-        report.warnings = sheet_warnings(&corpus, &old);
+        report.warnings = corpus.left_out.clone();
+        report.warnings.extend(sheet_warnings(&corpus, &old));
         report.elapsed = started.elapsed();
         report.codebook = Some(codebook);
         return Ok(report);
@@ -253,6 +289,7 @@ pub fn update(
         assign: assign.as_deref(),
     };
     let mut run = Run::start(&index, &dir, &codebook, matcher, &old, manifest, full)?;
+    run.limits = project.transcript.limits;
     for rel in &report.removed {
         run.delete(rel);
     }
@@ -280,6 +317,11 @@ pub fn update(
         }
     }
     let manifest = run.commit()?;
+    drop(index);
+    if fresh {
+        swap_in(&dir)?;
+    }
+    report.warnings.extend(corpus.left_out.iter().cloned());
     report.warnings.extend(sheet_warnings(&corpus, &manifest));
     report.unchanged = files.len() - report.indexed.len() - report.skipped.len();
     report.segments = manifest.segment_count();
@@ -413,6 +455,11 @@ impl Reading<'_> {
             SourceError::whole_file(shown, format!("cannot read: {e}"))
                 .with_help("check the file's permissions")
         };
+        if !streamed {
+            if let Err(e) = self.project.transcript.limits.check_file(size) {
+                return Look::Failed(SourceError::whole_file(shown, e.message).with_help(e.help));
+            }
+        }
         let bytes = match streamed {
             true => None,
             false => match std::fs::read(self.path) {
@@ -461,12 +508,13 @@ fn stream<'a>(
     ctx: &FileContext,
     codebook: &'a Codebook,
     matcher: Machine<'a>,
+    limits: &Limits,
 ) -> Result<impl Iterator<Item = Result<Batch, SourceError>> + 'a, SourceError> {
     let shown = Path::new(rel);
     let file = File::open(path)
         .map_err(|e| SourceError::whole_file(shown, format!("cannot read: {e}")))?;
     let reader = std::io::BufReader::new(file);
-    let mut rows = Some(table_rows(reader, rel, path, ctx)?);
+    let mut rows = Some(table_rows(reader, rel, path, ctx, limits)?);
     Ok(std::iter::from_fn(move || {
         let r = rows.as_mut()?;
         match r.next_batch(&codebook.roles, STREAM_BATCH) {
@@ -533,6 +581,8 @@ struct Run<'a> {
     interview_owner: HashMap<String, String>,
     row_ids: HashMap<String, String>,
     matcher: Machine<'a>,
+    /// qcode.toml's `[limits]`, for what a streamed file reads besides its rows.
+    limits: Limits,
 }
 
 impl<'a> Run<'a> {
@@ -574,6 +624,7 @@ impl<'a> Run<'a> {
             interview_owner,
             row_ids: HashMap::new(),
             matcher,
+            limits: Limits::default(),
         })
     }
 
@@ -620,10 +671,12 @@ impl<'a> Run<'a> {
                 &given,
                 report,
             ),
-            Content::Streamed => match stream(rel, path, ctx, self.codebook, self.matcher) {
-                Ok(batches) => self.add(rel, path, entry, batches, &given, report),
-                Err(e) => Err(AddError::File(e)),
-            },
+            Content::Streamed => {
+                match stream(rel, path, ctx, self.codebook, self.matcher, &self.limits) {
+                    Ok(batches) => self.add(rel, path, entry, batches, &given, report),
+                    Err(e) => Err(AddError::File(e)),
+                }
+            }
         };
         match added {
             Ok(()) => Ok(()),
@@ -837,4 +890,70 @@ fn row_id_clash(
         )
         .with_help("ids must be unique across the whole corpus")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::SearchIndex;
+
+    const TEXT: &str =
+        "---\nid: a\nspeakers:\n  P1: resident\n---\nP1: We trust them.\n\nP1: And more.\n";
+
+    #[test]
+    fn a_rebuild_is_made_beside_the_index_and_readers_see_it_whole() {
+        let (dir, before) = crate::index::testing::indexed(&[("corpus/a.txt", TEXT)]);
+        let project = Project::open(dir.path()).unwrap();
+        // A killed rebuild's leftovers are removed by the next.
+        let index_dir = project.data_dir().join(INDEX_DIR);
+        std::fs::create_dir_all(staging(&index_dir).join("junk")).unwrap();
+        let opts = UpdateOptions {
+            rebuild: true,
+            ..UpdateOptions::default()
+        };
+        update(&project, opts, &|_, _| {}).unwrap();
+        assert!(!staging(&index_dir).exists());
+        assert!(!index_dir.with_extension("old").exists());
+        // The reader opened before the rebuild still reads every segment.
+        assert_eq!(before.all_segments().unwrap().len(), 2);
+        let codebook = crate::codebook::load_codebook(&project.codebook_dir).unwrap();
+        let after = SearchIndex::open(&project, codebook).unwrap();
+        assert_eq!(after.all_segments().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_missing_segment_file_is_damage_an_update_mends_never_up_to_date() {
+        let (dir, _) = crate::index::testing::indexed(&[("corpus/a.txt", TEXT)]);
+        let project = Project::open(dir.path()).unwrap();
+        let index_dir = project.data_dir().join(INDEX_DIR);
+        let idx = std::fs::read_dir(&index_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "idx"))
+            .unwrap();
+        std::fs::remove_file(idx).unwrap();
+        let report = update(&project, UpdateOptions::default(), &|_, _| {}).unwrap();
+        let why = report.rebuilt.unwrap();
+        assert!(why.contains("the index in .qcode/ is damaged"), "{why}");
+        assert_eq!(report.indexed, ["corpus/a.txt"]);
+    }
+
+    #[test]
+    fn tantivy_errors_read_as_damage_or_as_the_systems_reason() {
+        let e = IndexError::tantivy(
+            Path::new(".qcode/index"),
+            tantivy::TantivyError::InvalidArgument("x".into()),
+        );
+        assert_eq!(
+            e.to_string(),
+            "the index in .qcode/index is damaged; run `qcode index --rebuild`"
+        );
+        let full = std::io::Error::from_raw_os_error(28);
+        let e = IndexError::tantivy(Path::new(".qcode/index"), full.into());
+        assert!(
+            e.to_string()
+                .starts_with("cannot read or write the index in .qcode/index: "),
+            "{e}"
+        );
+    }
 }

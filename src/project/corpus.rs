@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cases::{read_cases, CasesSheet, DEFAULT_SHEETS};
-use super::{corpus_files, IdRule, Project};
+use super::{corpus_listing, IdRule, Project};
 use crate::diag::{SourceError, Warning};
 use crate::transcript::{name_id, path_id, Attributes, Cases, FileContext};
 
@@ -23,6 +23,8 @@ pub const FOLDER_KEY: &str = "folder";
 pub struct Corpus {
     /// (path relative to the project, path), sorted, as [`corpus_files`] lists them.
     pub files: Vec<(String, PathBuf)>,
+    /// Entries of the corpus folder left out as no regular file of it, with why.
+    pub left_out: Vec<Warning>,
     /// The cases sheet, if the project has one.
     pub sheet: Option<CasesSheet>,
     corpus_dir: PathBuf,
@@ -36,7 +38,7 @@ impl Corpus {
     /// List the corpus and read the cases sheet (a malformed one is an error).
     pub fn open(project: &Project) -> Result<Corpus, SourceError> {
         let sheet_path = cases_path(project)?;
-        let mut files = corpus_files(project)?;
+        let (mut files, left_out) = corpus_listing(project)?;
         // A sheet kept inside the corpus folder is not a table of responses.
         if let Some(p) = &sheet_path {
             files.retain(|(_, f)| f != p);
@@ -51,6 +53,7 @@ impl Corpus {
         }
         Ok(Corpus {
             files,
+            left_out,
             sheet,
             corpus_dir: project.corpus_dir.clone(),
             ids: project.ids,

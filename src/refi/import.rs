@@ -7,11 +7,12 @@
 //! removed and CRLF kept. [`Positions`] names these; [`to_lf_offsets`] turns any of them into
 //! code points over the LF text qcode reads.
 
-use std::collections::BTreeMap;
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
 
 use quick_xml::events::Event;
 use quick_xml::XmlVersion;
+
+use crate::text::limits::{EntryError, Limits};
 
 /// How a tool counted selection positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,8 +156,23 @@ fn attrs(e: &quick_xml::events::BytesStart) -> BTreeMap<String, String> {
 /// [`read_qdpx`] reads it.
 const PATH_MARK: &str = "\u{0}path:";
 
+/// The placeholder text of a source or note whose file is outside the package (`file://`,
+/// `relative://`, a bare path): it is not read, and [`read_qdpx_within`] leaves it out with a
+/// warning.
+const OUTSIDE_MARK: &str = "\u{0}outside:";
+
 /// Read a `.qdpx` (zip) from its bytes.
 pub fn read_qdpx(bytes: &[u8]) -> Result<ImportedProject, ImportError> {
+    read_qdpx_within(bytes, &Limits::default()).map(|(p, _)| p)
+}
+
+/// [`read_qdpx`], each entry inflated within `limits` (`[limits] unzipped_mb`, `zip_ratio`: a
+/// 600 MB source or a zip bomb is an error naming it, not memory run out), with a warning for
+/// each source or note left out because its file is outside the package.
+pub fn read_qdpx_within(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(ImportedProject, Vec<String>), ImportError> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| ImportError::NotAProject(format!("not a zip file ({e})")))?;
     let names: Vec<String> = zip
@@ -169,12 +185,21 @@ pub fn read_qdpx(bytes: &[u8]) -> Result<ImportedProject, ImportError> {
         .find(|n| n.eq_ignore_ascii_case("project.qde"))
         .cloned()
         .ok_or_else(|| ImportError::NotAProject("no project.qde inside".into()))?;
-    let mut xml = String::new();
-    zip.by_name(&qde)
-        .map_err(|e| ImportError::NotAProject(e.to_string()))?
-        .read_to_string(&mut xml)
+    let entry = zip
+        .by_name(&qde)
+        .map_err(|e| ImportError::NotAProject(e.to_string()))?;
+    let compressed = entry.compressed_size();
+    let xml = limits
+        .read_entry(&qde, compressed, entry)
         .map_err(|e| ImportError::Xml(e.to_string()))?;
+    let xml = String::from_utf8(xml).map_err(|_| ImportError::Xml("not UTF-8".into()))?;
     let mut project = parse_qde(&xml)?;
+    let warnings = outside_files(&mut project);
+    // Entry names by lower case, found once: a look-up per source stays linear in the package.
+    let mut by_lower: HashMap<String, &str> = HashMap::new();
+    for n in &names {
+        by_lower.entry(n.to_lowercase()).or_insert(n);
+    }
     let texts = project
         .sources
         .iter_mut()
@@ -187,14 +212,36 @@ pub fn read_qdpx(bytes: &[u8]) -> Result<ImportedProject, ImportError> {
         );
     for (name, text) in texts {
         if let Some(internal) = text.strip_prefix(PATH_MARK) {
-            *text =
-                stored_text(&mut zip, &names, internal).map_err(|message| ImportError::Source {
+            *text = stored_text(&mut zip, &by_lower, internal, limits).map_err(|message| {
+                ImportError::Source {
                     source_name: name.to_string(),
                     message,
-                })?;
+                }
+            })?;
         }
     }
-    Ok(project)
+    Ok((project, warnings))
+}
+
+/// Sources and notes whose text is a file outside the package, taken out of `project`, each
+/// with a warning naming it and its path: reading a path the package names could read any
+/// file of the computer, and an empty text in its place would be a corpus file that lies.
+fn outside_files(project: &mut ImportedProject) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut outside = |kind: &str, name: &str, text: &str| match text.strip_prefix(OUTSIDE_MARK) {
+        Some(path) => {
+            warnings.push(format!(
+                "{kind} `{name}` is not imported: its text is not plain text inside the package ({path}); export the project again with its sources inside as plain text (internal://)"
+            ));
+            false
+        }
+        None => true,
+    };
+    project
+        .sources
+        .retain(|s| outside("source", &s.name, &s.text));
+    project.notes.retain(|n| outside("note", &n.name, &n.text));
+    warnings
 }
 
 /// The text of a file stored in the package: `internal://NAME` lives under sources/ (or
@@ -202,21 +249,24 @@ pub fn read_qdpx(bytes: &[u8]) -> Result<ImportedProject, ImportError> {
 /// that folder.
 fn stored_text(
     zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
-    names: &[String],
+    names: &HashMap<String, &str>,
     internal: &str,
+    limits: &Limits,
 ) -> Result<String, String> {
     if internal.contains("..") || internal.contains('/') || internal.contains('\\') {
         return Err(format!("unsafe path `{internal}`"));
     }
-    let entry = names
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(&format!("sources/{internal}")))
+    let entry = *names
+        .get(&format!("sources/{internal}").to_lowercase())
         .ok_or_else(|| format!("sources/{internal} is missing"))?;
-    let mut raw = Vec::new();
-    zip.by_name(entry)
-        .map_err(|e| e.to_string())?
-        .read_to_end(&mut raw)
-        .map_err(|e| e.to_string())?;
+    let file = zip.by_name(entry).map_err(|e| e.to_string())?;
+    let compressed = file.compressed_size();
+    let raw = limits
+        .read_entry(entry, compressed, file)
+        .map_err(|e| match e {
+            EntryError::Over(o) => format!("{}; {}", o.message, o.help),
+            EntryError::Io(e) => e.to_string(),
+        })?;
     let text = String::from_utf8(raw).map_err(|_| "the text is not UTF-8".to_string())?;
     Ok(without_bom(text))
 }
@@ -433,6 +483,10 @@ impl QdeReader {
             None => None,
         };
         if let Some(t) = target {
+            // Text given inline is read, whatever file the source also names.
+            if t.starts_with(OUTSIDE_MARK) {
+                t.clear();
+            }
             t.push_str(text);
         }
     }
@@ -482,10 +536,20 @@ impl QdeReader {
 /// The text a source or note starts with: the placeholder for a file in the package, or
 /// nothing (its `PlainTextContent` follows).
 fn stored_placeholder(a: &BTreeMap<String, String>) -> String {
-    a.get("plainTextPath")
-        .and_then(|p| p.strip_prefix("internal://"))
-        .map(|n| format!("{PATH_MARK}{n}"))
-        .unwrap_or_default()
+    let rich = a
+        .get("richTextPath")
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty());
+    match a.get("plainTextPath").map(|p| p.trim()) {
+        // Only a rich text (a Word file): no text qcode reads, unless it is given inline.
+        None | Some("") => rich
+            .map(|r| format!("{OUTSIDE_MARK}{r}"))
+            .unwrap_or_default(),
+        Some(p) => match p.strip_prefix("internal://") {
+            Some(n) => format!("{PATH_MARK}{n}"),
+            None => format!("{OUTSIDE_MARK}{p}"),
+        },
+    }
 }
 
 /// A note as it opens: its GUID, name and (if stored as a file) the placeholder for its text.

@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod distance;
+pub mod limits;
 pub mod locate;
 pub mod redact;
 pub mod spreadsheet;
@@ -13,4 +14,5 @@ pub mod tokens;
 
 pub use decode::{decode, DecodeError, Decoded};
 pub use distance::{closest, edit_distance};
+pub use limits::{Limits, OverLimit};
 pub use tokens::{normalise_word, stem, tokenize, Language, Token, TokenOptions};

@@ -10,12 +10,12 @@ use std::path::Path;
 
 use super::attributes::Outside;
 use super::csv::parse_csv_with;
-use super::header::{parse_sidecar, sidecar_format, Header};
+use super::header::{check_sidecar_depth, parse_sidecar, sidecar_format, Header};
 use super::text::parse_transcript_as;
 use super::{CsvRows, FileContext, Format, Interview, TranscriptSettings};
 use crate::diag::{SourceError, Warning};
 use crate::roles::RoleTable;
-use crate::text::decode;
+use crate::text::{decode, Limits};
 
 /// What one corpus file gave: its interviews and the warnings worth showing.
 #[derive(Debug, Clone)]
@@ -38,24 +38,28 @@ struct Sidecar {
     value: serde_norway::Value,
     format: Option<Format>,
     file: Option<(std::path::PathBuf, String)>,
+    /// `[limits] header_depth`.
+    max_depth: usize,
 }
 
 impl Sidecar {
     /// What the sidecar says as a header (none without a sidecar).
     fn header(&self) -> Result<Header, SourceError> {
         match &self.file {
-            Some((shown, text)) => parse_sidecar(shown, text),
+            Some((shown, text)) => parse_sidecar(shown, text, self.max_depth),
             None => Ok(Header::default()),
         }
     }
 }
 
 /// The sidecar header of a transcript: `NAME.yml` (or `.yaml`) beside it, or nothing.
-fn sidecar(path: &Path, shown: &Path) -> Result<Sidecar, SourceError> {
+fn sidecar(path: &Path, shown: &Path, limits: &Limits) -> Result<Sidecar, SourceError> {
+    let max_depth = limits.header_depth;
     for ext in ["yml", "yaml"] {
         let p = path.with_extension(ext);
-        if let Ok(text) = std::fs::read_to_string(&p) {
+        if let Some(text) = read_sidecar(&p, &shown.with_extension(ext), limits)? {
             let shown = shown.with_extension(ext);
+            check_sidecar_depth(&shown, &text, max_depth)?;
             let value = serde_norway::from_str(&text).map_err(|e| {
                 let line = e.location().map(|l| l.line()).unwrap_or(0);
                 SourceError::new(&shown, line, 1, format!("malformed sidecar header: {e}"))
@@ -67,6 +71,7 @@ fn sidecar(path: &Path, shown: &Path) -> Result<Sidecar, SourceError> {
                 value,
                 format,
                 file: Some((shown, text)),
+                max_depth,
             });
         }
     }
@@ -74,7 +79,24 @@ fn sidecar(path: &Path, shown: &Path) -> Result<Sidecar, SourceError> {
         value: serde_norway::Value::Null,
         format: None,
         file: None,
+        max_depth,
     })
+}
+
+/// A sidecar's text, if there is a regular file at `path` (a folder, a pipe or a device of that
+/// name is no sidecar: reading one could block or never end); one over `[limits] file_mb` is an
+/// error.
+fn read_sidecar(path: &Path, shown: &Path, limits: &Limits) -> Result<Option<String>, SourceError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    limits
+        .check_file(meta.len())
+        .map_err(|e| SourceError::whole_file(shown, e.message).with_help(e.help))?;
+    Ok(std::fs::read_to_string(path).ok())
 }
 
 /// The text a transcript is parsed from, and that its segment offsets refer to: the decoded file
@@ -117,11 +139,14 @@ fn read_source(
         .unwrap_or_default();
     let mut warnings = Vec::new();
     if ext == "docx" {
-        let paras = docx_paragraphs(bytes).map_err(|e| {
-            SourceError::whole_file(shown, e.to_string())
-                .with_help("save it as a .docx from Word or LibreOffice")
+        let paras = docx_paragraphs(bytes, &settings.limits).map_err(|e| match e {
+            super::media::DocxError::Over(o) => {
+                SourceError::whole_file(shown, o.message).with_help(o.help)
+            }
+            e => SourceError::whole_file(shown, e.to_string())
+                .with_help("save it as a .docx from Word or LibreOffice"),
         })?;
-        let side = sidecar(path, shown)?;
+        let side = sidecar(path, shown, &settings.limits)?;
         let format = side.format.unwrap_or(settings.format);
         let text = match format {
             Format::Document => render_document(&paras, &side.value),
@@ -148,7 +173,11 @@ fn read_source(
     // alike, and `document` would lose its speakers, so recordings keep the default.
     let rendered = |turns: Vec<super::media::MediaTurn>| -> Result<Source, SourceError> {
         Ok(Source {
-            text: render(&turns, &sidecar(path, shown)?.value, settings),
+            text: render(
+                &turns,
+                &sidecar(path, shown, &settings.limits)?.value,
+                settings,
+            ),
             warnings: Vec::new(),
             format: Format::Paragraph,
             sidecar: Header::default(),
@@ -160,7 +189,7 @@ fn read_source(
             rendered(otter_turns(&decoded.text))?
         }
         _ => {
-            let side = sidecar(path, shown)?;
+            let side = sidecar(path, shown, &settings.limits)?;
             let table = super::table_delimiter(path).is_some();
             Source {
                 text: decoded.text,
@@ -178,15 +207,17 @@ fn read_source(
 }
 
 /// The rows of a table file read from `reader` (a large one, streamed), with what its rows take
-/// from outside it: its sidecar header's metadata and `id`, and `ctx`.
+/// from outside it: its sidecar header's metadata and `id`, and `ctx`; the sidecar read within
+/// `limits`.
 pub fn table_rows<R: std::io::Read>(
     reader: R,
     rel: &str,
     path: &Path,
     ctx: &FileContext,
+    limits: &Limits,
 ) -> Result<CsvRows<'static, R>, SourceError> {
     let shown = Path::new(rel);
-    let outside = Outside::new(path, sidecar(path, shown)?.header()?, ctx);
+    let outside = Outside::new(path, sidecar(path, shown, limits)?.header()?, ctx);
     Ok(CsvRows::new(reader, shown, rel, outside.default_id(), None)?.outside(outside))
 }
 

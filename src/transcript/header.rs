@@ -3,13 +3,14 @@
 //! attributes of the speaker); `format` sets how this file is cut into segments (see [`Format`]).
 //! A sidecar header (`NAME.yml`) is read the same way ([`parse_sidecar`], [`sidecar_format`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde_norway::Value;
 
 use super::{Format, Speaker, FORMAT_HELP};
 use crate::diag::{line_col, SourceError};
+use crate::text::limits::{yaml_too_deep, OverLimit};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Header {
@@ -22,21 +23,32 @@ pub struct Header {
 
 /// Parse the header's YAML. `first_line` is the 1-based line of the header's first line in the
 /// file, so errors point into the file, not into the header.
+#[cfg(test)]
 pub fn parse_header(
     path: &Path,
     yaml: &str,
     first_line: usize,
     file_text: &str,
 ) -> Result<Header, SourceError> {
-    let src = HeaderSource {
-        path,
-        yaml,
-        first_line,
-        file_text,
-    };
+    let depth = crate::text::Limits::default().header_depth;
+    parse_header_within(path, yaml, first_line, file_text, depth)
+}
+
+/// [`parse_header`], refusing a header that nests deeper than `max_depth` (`[limits]
+/// header_depth`) before the YAML parser sees it: a header is a few flat keys and a speakers
+/// table, and a deeper one costs the parser far more than its size.
+pub fn parse_header_within(
+    path: &Path,
+    yaml: &str,
+    first_line: usize,
+    file_text: &str,
+    max_depth: usize,
+) -> Result<Header, SourceError> {
+    let src = HeaderSource::new(path, yaml, first_line, file_text);
     if yaml.trim().is_empty() {
         return Ok(Header::default());
     }
+    src.check_depth(max_depth)?;
     let map = match src.value()? {
         Value::Mapping(m) => m,
         Value::Null => return Ok(Header::default()),
@@ -77,9 +89,36 @@ struct HeaderSource<'a> {
     yaml: &'a str,
     first_line: usize,
     file_text: &'a str,
+    /// Where each key is first written, found in one pass when first asked for: looking each
+    /// up by a scan would make 20,000 speakers quadratic.
+    keys: std::cell::OnceCell<HashMap<&'a str, (usize, usize)>>,
 }
 
-impl HeaderSource<'_> {
+impl<'a> HeaderSource<'a> {
+    fn new(path: &'a Path, yaml: &'a str, first_line: usize, file_text: &'a str) -> Self {
+        HeaderSource {
+            path,
+            yaml,
+            first_line,
+            file_text,
+            keys: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// A header nesting deeper than `max_depth` is an error at the place it gets there.
+    fn check_depth(&self, max_depth: usize) -> Result<(), SourceError> {
+        let Some(at) = yaml_too_deep(self.yaml, max_depth) else {
+            return Ok(());
+        };
+        let (l, c) = line_col(self.yaml, at);
+        let over = OverLimit::new(
+            "the metadata header nests",
+            "header_depth",
+            format!("{max_depth} levels deep"),
+        );
+        Err(self.err(self.first_line + l - 1, c, over.message, &over.help))
+    }
+
     /// An error at a line and column of the file.
     fn err(&self, line: usize, col: usize, msg: String, help: &str) -> SourceError {
         SourceError::new(self.path, line, col, msg)
@@ -89,13 +128,20 @@ impl HeaderSource<'_> {
 
     /// Where a key is written, for messages about its value.
     fn key_pos(&self, key: &str) -> (usize, usize) {
-        for (i, l) in self.yaml.split('\n').enumerate() {
-            let t = l.trim_start();
-            if t.starts_with(key) && t[key.len()..].trim_start().starts_with(':') {
-                return (self.first_line + i, l.len() - t.len() + 1);
+        let keys = self.keys.get_or_init(|| {
+            let mut keys = HashMap::new();
+            for (i, l) in self.yaml.split('\n').enumerate() {
+                let t = l.trim_start();
+                // A key is what comes before a colon; a few colons a line will do (a label
+                // holding one is rare), and keep the pass linear.
+                for (colon, _) in t.match_indices(':').take(4) {
+                    let at = (self.first_line + i, l.len() - t.len() + 1);
+                    keys.entry(t[..colon].trim_end()).or_insert(at);
+                }
             }
-        }
-        (self.first_line, 1)
+            keys
+        });
+        keys.get(key).copied().unwrap_or((self.first_line, 1))
     }
 
     /// The YAML as a value; a syntax error is located in the file.
@@ -146,20 +192,21 @@ fn format(v: &Value, src: &HeaderSource<'_>) -> Result<Format, SourceError> {
 }
 
 /// A sidecar header, the whole file at `path` being its YAML: what it says, as a header would.
-pub fn parse_sidecar(path: &Path, yaml: &str) -> Result<Header, SourceError> {
-    parse_header(path, yaml, 1, yaml)
+pub fn parse_sidecar(path: &Path, yaml: &str, max_depth: usize) -> Result<Header, SourceError> {
+    parse_header_within(path, yaml, 1, yaml, max_depth)
+}
+
+/// A sidecar (the whole file at `path`) nesting deeper than `max_depth` is an error, found
+/// before any YAML parser reads it.
+pub fn check_sidecar_depth(path: &Path, yaml: &str, max_depth: usize) -> Result<(), SourceError> {
+    HeaderSource::new(path, yaml, 1, yaml).check_depth(max_depth)
 }
 
 /// The `format:` of a sidecar header (`yaml`, the whole file at `path`), if it sets one; other
 /// keys are the renderers' business. A malformed sidecar is reported by whoever reads it whole,
 /// so a syntax error here reads as no format.
 pub fn sidecar_format(path: &Path, yaml: &str) -> Result<Option<Format>, SourceError> {
-    let src = HeaderSource {
-        path,
-        yaml,
-        first_line: 1,
-        file_text: yaml,
-    };
+    let src = HeaderSource::new(path, yaml, 1, yaml);
     match serde_norway::from_str::<Value>(yaml) {
         Ok(Value::Mapping(m)) => match m.get("format") {
             Some(v) => format(v, &src).map(Some),

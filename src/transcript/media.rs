@@ -10,13 +10,13 @@
 //! a name the sidecar does not map is the interviewer when qcode.toml's `[transcript]
 //! interviewer` names it.
 
-use std::io::Read;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::TranscriptSettings;
 use crate::roles::INTERVIEWER_ROLE;
+use crate::text::limits::{EntryError, Limits, OverLimit};
 
 /// One speaker turn read from a media transcript.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,16 +165,26 @@ pub enum DocxError {
     Unreadable(std::io::Error),
     #[error("word/document.xml: {0}")]
     Xml(quick_xml::Error),
+    #[error("not a Word document (word/document.xml is not UTF-8 text)")]
+    NotText,
+    /// Over `[limits] unzipped_mb` or `zip_ratio`.
+    #[error("{}", .0.message)]
+    Over(OverLimit),
 }
 
-/// The paragraphs of a .docx (word/document.xml), as text.
-pub fn docx_paragraphs(bytes: &[u8]) -> Result<Vec<String>, DocxError> {
+/// The paragraphs of a .docx (word/document.xml), as text; the document inflated within
+/// `limits` (a zip bomb is stopped at the bound, not read until memory runs out).
+pub fn docx_paragraphs(bytes: &[u8], limits: &Limits) -> Result<Vec<String>, DocxError> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(DocxError::NotAZip)?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .map_err(|_| DocxError::NoDocument)?
-        .read_to_string(&mut xml)
-        .map_err(DocxError::Unreadable)?;
+    let entry = zip
+        .by_name("word/document.xml")
+        .map_err(|_| DocxError::NoDocument)?;
+    let compressed = entry.compressed_size();
+    let xml = match limits.read_entry("word/document.xml", compressed, entry) {
+        Ok(b) => String::from_utf8(b).map_err(|_| DocxError::NotText)?,
+        Err(EntryError::Over(o)) => return Err(DocxError::Over(o)),
+        Err(EntryError::Io(e)) => return Err(DocxError::Unreadable(e)),
+    };
     let mut reader = quick_xml::Reader::from_str(&xml);
     let mut paras = Vec::new();
     let mut cur = String::new();

@@ -28,6 +28,9 @@ pub struct TranscriptSettings {
     /// interviewer wherever a file does not declare that speaker's role itself: a Zoom or Teams
     /// file has no header to say so. Kept trimmed and lowercased ([`interviewer_key`]).
     pub interviewer: Vec<String>,
+    /// qcode.toml's `[limits]`: how large a file, an unzipped Word document and how deep a
+    /// header may be.
+    pub limits: crate::text::Limits,
 }
 
 /// How a speaker is compared with `[transcript] interviewer`: trimmed, case ignored.
@@ -114,6 +117,7 @@ impl Default for TranscriptSettings {
             join_split_paragraphs: true,
             non_speech: true,
             interviewer: Vec::new(),
+            limits: crate::text::Limits::default(),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::attributes::{Attributes, Outside};
-use super::header::{parse_header, Header};
+use super::header::{parse_header_within, Header};
 use super::nonspeech::{marked_heading, unmarked, NonSpeech};
 use super::{valid_interview_id, Interview, Paragraph, Segment, Speaker, Turn};
 use super::{Format, TranscriptSettings, DOCUMENT_ROLE};
@@ -76,7 +76,7 @@ pub(super) fn parse_transcript_as(
     roles: &RoleTable,
 ) -> Result<(Interview, Vec<Warning>), SourceError> {
     let lines = lines(text);
-    let (own, body_from) = read_header(path, text, &lines)?;
+    let (own, body_from) = read_header(path, text, &lines, settings.limits.header_depth)?;
     let mut header = outside.header(own);
     let id = interview_id(path, text, &header, outside.default_id())?;
     header.meta = outside.interview_meta(&id, &header.meta);
@@ -162,6 +162,7 @@ fn read_header(
     path: &Path,
     text: &str,
     lines: &[Line<'_>],
+    max_depth: usize,
 ) -> Result<(Header, usize), SourceError> {
     let opens = lines.first().is_some_and(|l| l.text.trim_end() == "---");
     if !opens {
@@ -182,7 +183,10 @@ fn read_header(
         .map(|l| l.text)
         .collect::<Vec<_>>()
         .join("\n");
-    Ok((parse_header(path, &yaml, 2, text)?, close + 1))
+    Ok((
+        parse_header_within(path, &yaml, 2, text, max_depth)?,
+        close + 1,
+    ))
 }
 
 /// The interview's id: the header's, else the fallback (the file stem); it must be one that

@@ -84,7 +84,7 @@ fn unreadable_index_is_rebuilt() {
     std::fs::write(p.file(".qcode/index/meta.json"), "{ not json").unwrap();
     let (_, err) = p.run(&["index"], 0);
     assert!(
-        err.contains("rebuilt the index: the index could not be opened"),
+        err.contains("rebuilt the index: the index in .qcode/ could not be opened (damaged or cut short); it is rebuilt"),
         "{err}"
     );
     assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);

@@ -22,6 +22,7 @@ mod import_codings;
 mod incremental;
 mod languages;
 mod learn;
+mod limits;
 mod media;
 mod nothing_lost;
 mod privacy;

@@ -132,3 +132,35 @@ fn report_caps_quotes_and_counts_uncoded_segments() {
     );
     assert_eq!(html, std::fs::read_to_string(p.file("r2.html")).unwrap());
 }
+
+/// Every attribute and text of the report is escaped: a dimension, code id, label or role
+/// holding quotes and markup (`--dimension` goes into the heatmap's `aria-label`) cannot end an
+/// attribute or open an element.
+#[test]
+fn markup_in_a_dimension_or_label_is_escaped_everywhere() {
+    let p = Project::new();
+    p.write(
+        "codebook/codes.toml",
+        "[codes.trust]\nlabel = \"Trust \\\"<i>x</i>\\\"\"\ndimension = \"d\\\" onmouseover=\\\"alert(1)<qx>\"\npatterns = [\"trust\"]\n",
+    );
+    p.run(
+        &[
+            "report",
+            "--dimension",
+            "d\" onmouseover=\"alert(1)<qx>",
+            "-o",
+            "r.html",
+        ],
+        0,
+    );
+    let html = std::fs::read_to_string(p.file("r.html")).unwrap();
+    for raw in ["onmouseover=\"alert", "<qx>", "<i>x</i>"] {
+        assert!(!html.contains(raw), "unescaped {raw}");
+    }
+    assert!(
+        html.contains(
+            "aria-label=\"d&quot; onmouseover=&quot;alert(1)&lt;qx&gt; by speaker role\""
+        ),
+        "aria-label escaped"
+    );
+}

@@ -15,15 +15,20 @@ use crate::roles::slug;
 /// An id for each category: its own (a JSON id, a quanteda key) as written, else a slug of its
 /// name; made unique, against each other and against the codes `taken`, with `_2`, `_3`, …
 pub fn code_ids(cats: &[Category], taken: &Taken) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
+    // Sets and a next number per base, not a scan of the ids so far: a dictionary of 400,000
+    // categories (or of many sharing a name) stays linear.
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut ids: Vec<String> = Vec::with_capacity(cats.len());
     for c in cats {
         let base = c.id.clone().unwrap_or_else(|| slug(&c.name));
         let mut id = base.clone();
-        let mut n = 2;
-        while ids.contains(&id) || taken.contains_key(&id) {
+        let n = next.entry(base.clone()).or_insert(2);
+        while used.contains(&id) || taken.contains_key(&id) {
             id = format!("{base}_{n}");
-            n += 1;
+            *n += 1;
         }
+        used.insert(id.clone());
         ids.push(id);
     }
     ids

@@ -4,7 +4,7 @@
 //! say the line and column, cell or path. Entities (`&#39;`, `&amp;`) are decoded first, so a
 //! name escaped in HTML or XML is still found.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::Path;
 
 use super::{Auditor, Finding, Place};
@@ -222,10 +222,12 @@ fn package(
             },
             &name,
         );
-        let mut content = Vec::new();
-        entry
-            .read_to_end(&mut content)
-            .map_err(|e| unreadable(format!("{name}: {e}")))?;
+        // Inflated within the default [limits]: a zip bomb given to the audit is an error, not
+        // memory run out.
+        let packed = entry.compressed_size();
+        let content = crate::text::Limits::default()
+            .read_entry(&name, packed, &mut entry)
+            .map_err(|e| unreadable(e.to_string()))?;
         // Media and other binary entries hold no text to read.
         if content.contains(&0) {
             continue;
