@@ -2,7 +2,7 @@
 `qcode count - --columns ... -o -`, which prints `code_id<TAB>role<TAB>count` lines (nonzero
 counts, no header); Spark adds the partial tables up by (code_id, role).
 
-  spark-submit count_codes.py CORPUS.tsv CODEBOOK OUT.tsv [PARTITIONS]
+  python count_codes.py CORPUS.tsv CODEBOOK OUT.tsv [PARTITIONS]   (or spark-submit)
 
 The corpus is a TSV with a header line (`segment_id<TAB>role<TAB>text`, as `qcode count` reads
 it); partitions after the first have no header, so the header is dropped from the rows and given

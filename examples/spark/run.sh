@@ -13,7 +13,7 @@ mkdir -p "$work"
 if ! command -v java >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless) >/dev/null
 fi
-if [ ! -x "$work/venv/bin/spark-submit" ]; then
+if [ ! -x "$work/venv/bin/python" ] || ! "$work/venv/bin/python" -c "import pyspark" 2>/dev/null; then
   python3 -m venv "$work/venv"
   "$work/venv/bin/pip" install -q pyspark
 fi
@@ -35,7 +35,8 @@ if [ -z "$corpus" ]; then
 fi
 echo "corpus: $corpus ($(($(wc -l <"$corpus") - 1)) rows)"
 
-"$work/venv/bin/spark-submit" examples/spark/count_codes.py "$corpus" "$codebook" "$work/spark.tsv" 4 2>"$work/spark.log" \
+# PySpark from PyPI starts its own JVM: plain Python runs the script in local mode.
+PYSPARK_PYTHON="$work/venv/bin/python" "$work/venv/bin/python" examples/spark/count_codes.py "$corpus" "$codebook" "$work/spark.tsv" 4 2>"$work/spark.log" \
   || { tail -20 "$work/spark.log"; exit 1; }
 # The same table from one process over the whole corpus, added up the same way.
 "$QCODE" --quiet count - --codebook "$codebook" -o - <"$corpus" \
