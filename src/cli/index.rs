@@ -231,8 +231,8 @@ fn has_index(ctx: &Context) -> bool {
 }
 
 pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
-    let codebook = match update_index(ctx, update_options(false)) {
-        Ok(r) => {
+    let (codebook, opened) = match update_index(ctx, update_options(false)) {
+        Ok(mut r) => {
             if r.changed_anything() {
                 ctx.note(format!(
                     "(index updated: {} file(s) re-indexed, {} removed)",
@@ -246,11 +246,11 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
                     r.skipped.len()
                 ));
             }
-            r.codebook
+            (r.codebook.take(), r.opened.take())
         }
         Err(e) if matches!(e.downcast_ref::<IndexError>(), Some(IndexError::Locked(_))) => {
             ctx.note("warning: the index is being updated by another qcode process; reading its last committed state");
-            None
+            (None, None)
         }
         // A reading command on a full disk (or a read-only .qcode/) goes on with the index as
         // last committed, said once, rather than failing for want of a cache.
@@ -264,7 +264,11 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
         Some(cb) => cb,
         None => load_codebook(&ctx.project.codebook_dir)?,
     };
-    let mut index = SearchIndex::open(&ctx.project, codebook)?;
+    // The update has the index open already when it found nothing to do: opened once.
+    let mut index = match opened {
+        Some((open, manifest)) => SearchIndex::from_open(&ctx.project, open, manifest, codebook)?,
+        None => SearchIndex::open(&ctx.project, codebook)?,
+    };
     // Messages from here on never name a participant (a command's --redact list adds to this).
     super::output::set_stderr_mask(qcode::privacy::Privacy::default().redactor_for_index(&index)?);
     let report = index.refresh_codings(&ctx.project)?;

@@ -112,6 +112,18 @@ impl SearchIndex {
                 .as_deref(),
         )
         .unwrap_or_default();
+        SearchIndex::from_open(project, index, manifest, codebook)
+    }
+
+    /// Search an index already open, with its manifest: the one an update has just found up
+    /// to date ([`super::UpdateReport::opened`]), so a command opens the index once.
+    pub fn from_open(
+        project: &Project,
+        index: Index,
+        manifest: Manifest,
+        codebook: Codebook,
+    ) -> Result<SearchIndex, IndexError> {
+        let dir = project.data_dir().join(INDEX_DIR);
         // One command reads one commit: no reload watcher thread to start.
         let reader = index
             .reader_builder()

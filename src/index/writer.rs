@@ -102,6 +102,10 @@ pub struct UpdateReport {
     pub coded_segments: usize,
     /// The codebook the index is coded with (loaded for the update; reuse it).
     pub codebook: Option<Codebook>,
+    /// The index, open, and its manifest, when the update found nothing to do: a command that
+    /// reads the index next takes them ([`super::SearchIndex::from_open`]) rather than opening
+    /// and parsing it all again.
+    pub opened: Option<(Index, Manifest)>,
     pub elapsed: std::time::Duration,
 }
 
@@ -279,6 +283,7 @@ pub fn update(
         report.warnings.extend(sheet_warnings(&corpus, &old));
         report.elapsed = started.elapsed();
         report.codebook = Some(codebook);
+        report.opened = Some((index, old));
         return Ok(report);
     }
 

@@ -11,6 +11,7 @@ mod coding;
 mod coding_by_hand;
 mod common;
 mod count;
+mod count_stdin;
 mod crash;
 mod demo;
 mod dictionary;

@@ -12,7 +12,7 @@ mod read;
 mod tally;
 mod write;
 
-pub use write::{output_paths, write_matrix};
+pub use write::{output_paths, write_long, write_matrix};
 
 use std::io::{Read, Write};
 use std::ops::Range;

@@ -517,3 +517,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_long_form_lists_nonzero_counts_and_the_parts_add_up_to_the_whole() {
+    let whole = corpus('\t');
+    let (_, all) = run(&whole, InputFormat::Tsv, 1 << 20).unwrap();
+    let ids = ["a".to_string(), "b".to_string()];
+    let table = |t: &Tally| {
+        let mut out = Vec::new();
+        write_long(t, &ids, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let sum = |text: &str, into: &mut HashMap<(String, String), u64>| {
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 3, "{line}");
+            assert_ne!(f[2], "0", "zero counts are left out");
+            *into.entry((f[0].into(), f[1].into())).or_default() += f[2].parse::<u64>().unwrap();
+        }
+    };
+    let mut expected = HashMap::new();
+    sum(&table(&all), &mut expected);
+    // Split after any row: each half with the header, as an engine's partitions are given it.
+    let lines: Vec<&str> = whole.lines().collect();
+    for cut in (1..lines.len()).step_by(29) {
+        let mut added = HashMap::new();
+        for part in [&lines[1..cut], &lines[cut..]] {
+            let text = format!("{}\n{}\n", lines[0], part.join("\n"));
+            let (_, t) = run(&text, InputFormat::Tsv, 1 << 20).unwrap();
+            sum(&table(&t), &mut added);
+        }
+        assert_eq!(added, expected, "cut after line {cut}");
+    }
+}

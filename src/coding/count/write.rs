@@ -50,6 +50,25 @@ pub fn write_matrix<W: Write>(
     Ok(())
 }
 
+/// The code × role counts in long form, one `code_id<TAB>role<TAB>count` line per nonzero
+/// count (codes in codebook order, roles as in the matrix), with no header: the tables of the
+/// parts of a corpus, concatenated, add up by (code, role) to the table of the whole, which is
+/// what an engine that runs `qcode count - -o -` per partition does with them.
+pub fn write_long<W: Write>(
+    tally: &Tally,
+    code_ids: &[String],
+    out: &mut W,
+) -> std::io::Result<()> {
+    for (c, id) in code_ids.iter().enumerate() {
+        for (role, n) in tally.roles.iter().zip(&tally.matrix[c]) {
+            if *n > 0 {
+                writeln!(out, "{id}\t{role}\t{n}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The two output files of a prefix: `PREFIX.seg.tsv` and `PREFIX.matrix.tsv`.
 pub fn output_paths(prefix: &Path) -> (PathBuf, PathBuf) {
     let p = prefix.as_os_str().to_owned();
