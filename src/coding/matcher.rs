@@ -20,13 +20,47 @@ type ElemId = u32;
 
 #[derive(Debug, Clone)]
 enum RuleKind {
-    Seq(Vec<ElemId>),
+    Seq(Anchored),
     Near {
-        left: Vec<ElemId>,
-        right: Vec<ElemId>,
+        left: Anchored,
+        right: Anchored,
         within: usize,
     },
     Regex,
+}
+
+/// A sequence of elements and the one it is looked for by: its rarest, by a guess made when
+/// compiling (the longest word), so that a phrase like "the credit" is tried where "credit"
+/// is, not at every "the".
+#[derive(Debug, Clone)]
+struct Anchored {
+    elems: Vec<ElemId>,
+    anchor: usize,
+}
+
+impl Anchored {
+    fn new(elems: Vec<ElemId>, all: &[Elem]) -> Anchored {
+        let anchor = (0..elems.len())
+            .rev()
+            .max_by_key(|&k| rarity(&all[elems[k] as usize]))
+            .unwrap_or(0);
+        Anchored { elems, anchor }
+    }
+
+    fn anchor_elem(&self) -> Option<ElemId> {
+        self.elems.get(self.anchor).copied()
+    }
+}
+
+/// How rare an element's words are likely to be: longer words are rarer; a glob matches more
+/// words than its letters alone would; `*` matches every word.
+fn rarity(e: &Elem) -> usize {
+    match e {
+        Elem::Word(w) => 2 * w.chars().count(),
+        Elem::Glob(g) => {
+            (2 * g.chars().filter(|&c| c != '*' && c != '?').count()).saturating_sub(1)
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,8 +84,9 @@ pub struct RuleMatcher {
     globs: RegexSet,
     glob_ids: Vec<ElemId>,
     any_word: Option<ElemId>,
-    /// For each element, the rules in which it starts a sequence (either side of a NEAR).
-    by_first: Vec<Vec<u32>>,
+    /// For each element, the rules anchored on it (see [`Anchored`]).
+    by_anchor: Vec<Vec<u32>>,
+    is_anchor: Vec<bool>,
     regexes: RegexSet,
     regex_list: Vec<(u32, Regex)>,
     min_hits: Vec<usize>,
@@ -82,8 +117,9 @@ impl Builder {
         self.first_code.push(code);
         id
     }
-    fn seq(&mut self, es: &[Elem], code: u32) -> Vec<ElemId> {
-        es.iter().map(|e| self.id(e, code)).collect()
+    fn anchored(&mut self, es: &[Elem], code: u32) -> Anchored {
+        let ids = es.iter().map(|e| self.id(e, code)).collect();
+        Anchored::new(ids, &self.elems)
     }
 }
 
@@ -117,14 +153,14 @@ fn compile_rules(codebook: &Codebook, b: &mut Builder) -> (Vec<Rule>, Vec<(u32, 
         for (exclude, list) in lists {
             for (pi, p) in list.iter().enumerate() {
                 let kind = match &p.kind {
-                    PatternKind::Seq(es) => RuleKind::Seq(b.seq(es, ci)),
+                    PatternKind::Seq(es) => RuleKind::Seq(b.anchored(es, ci)),
                     PatternKind::Near {
                         left,
                         right,
                         within,
                     } => RuleKind::Near {
-                        left: b.seq(left, ci),
-                        right: b.seq(right, ci),
+                        left: b.anchored(left, ci),
+                        right: b.anchored(right, ci),
                         within: *within,
                     },
                     PatternKind::Regex(re) => {
@@ -144,27 +180,34 @@ fn compile_rules(codebook: &Codebook, b: &mut Builder) -> (Vec<Rule>, Vec<(u32, 
     (rules, regex_src)
 }
 
-/// For each of `elems` elements, the rules in which it starts a sequence.
-fn rules_by_first(rules: &[Rule], elems: usize) -> Vec<Vec<u32>> {
-    let mut by_first = vec![Vec::new(); elems];
+/// For each of `elems` elements, the rules anchored on it (a NEAR rule on the rarer of its
+/// sides' anchors: both sides must occur); and which elements anchor some sequence, the only
+/// ones whose places in a text are looked up.
+fn rules_by_anchor(rules: &[Rule], elems: &[Elem]) -> (Vec<Vec<u32>>, Vec<bool>) {
+    let mut by_anchor = vec![Vec::new(); elems.len()];
+    let mut is_anchor = vec![false; elems.len()];
     for (ri, r) in rules.iter().enumerate() {
         // A sequence with no word (possible only in a codebook built in memory) never fires,
         // rather than failing here or when coding.
-        let firsts = match &r.kind {
-            RuleKind::Seq(s) => s.first().into_iter().copied().collect(),
-            RuleKind::Near { left, right, .. } => match (left.first(), right.first()) {
-                (Some(&l), Some(&r)) => vec![l, r],
-                _ => vec![],
+        let anchor = match &r.kind {
+            RuleKind::Seq(s) => s.anchor_elem(),
+            RuleKind::Near { left, right, .. } => match (left.anchor_elem(), right.anchor_elem()) {
+                (Some(l), Some(r)) => {
+                    is_anchor[l as usize] = true;
+                    is_anchor[r as usize] = true;
+                    let rare = |e: ElemId| rarity(&elems[e as usize]);
+                    Some(if rare(r) > rare(l) { r } else { l })
+                }
+                _ => None,
             },
-            RuleKind::Regex => vec![],
+            RuleKind::Regex => None,
         };
-        for f in firsts {
-            if !by_first[f as usize].contains(&(ri as u32)) {
-                by_first[f as usize].push(ri as u32);
-            }
+        if let Some(a) = anchor {
+            is_anchor[a as usize] = true;
+            by_anchor[a as usize].push(ri as u32);
         }
     }
-    by_first
+    (by_anchor, is_anchor)
 }
 
 impl RuleMatcher {
@@ -173,6 +216,7 @@ impl RuleMatcher {
     pub fn new(codebook: &Codebook) -> Result<RuleMatcher, CompileError> {
         let mut b = Builder::default();
         let (rules, regex_src) = compile_rules(codebook, &mut b);
+        let (by_anchor, is_anchor) = rules_by_anchor(&rules, &b.elems);
         let mut words = HashMap::new();
         let mut prefixes = HashMap::new();
         let mut glob_src = Vec::new();
@@ -208,7 +252,8 @@ impl RuleMatcher {
         let regexes = regex_set(codebook, Part::Regexes, &regex_codes, REGEX_SET_LIMIT)?;
         Ok(RuleMatcher {
             opts: codebook.options,
-            by_first: rules_by_first(&rules, b.elems.len()),
+            by_anchor,
+            is_anchor,
             rules,
             words,
             prefixes,
@@ -227,7 +272,9 @@ impl RuleMatcher {
     /// prefix length, by the other globs. Not `*`, which every word matches (see `any_word`).
     fn word_elems(&self, norm: &str, out: &mut Vec<ElemId>) {
         let found = match self.opts.stem {
-            true => self.words.get(&stem(&norm.to_lowercase(), self.opts.language)),
+            true => self
+                .words
+                .get(&stem(&norm.to_lowercase(), self.opts.language)),
             false => self.words.get(norm),
         };
         out.extend(found);
@@ -307,7 +354,7 @@ impl RuleMatcher {
                     at,
                     ..
                 } = &mut *cache;
-                let seen = Seen::new(&toks, arena, self.any_word, at);
+                let seen = Seen::new(&toks, arena, self.any_word, &self.is_anchor, at);
                 self.word_hits(&seen, candidates, &mut found);
             }
             cache.toks = toks;
@@ -328,12 +375,12 @@ impl RuleMatcher {
         let mut last = None;
         for &(e, _) in seen.at {
             if last != Some(e) {
-                candidates.extend_from_slice(&self.by_first[e as usize]);
+                candidates.extend_from_slice(&self.by_anchor[e as usize]);
                 last = Some(e);
             }
         }
         if let Some(any) = self.any_word {
-            candidates.extend_from_slice(&self.by_first[any as usize]);
+            candidates.extend_from_slice(&self.by_anchor[any as usize]);
         }
         if candidates.is_empty() {
             return;
@@ -344,11 +391,9 @@ impl RuleMatcher {
             let rule = &self.rules[r as usize];
             match &rule.kind {
                 RuleKind::Seq(seq) => {
-                    for p in seen.positions(seq[0]) {
-                        if seen.seq_at(p, seq) {
-                            let (a, b) = (seen.toks[p].start, seen.toks[p + seq.len() - 1].end);
-                            found.push((rule.code, rule.exclude, rule.pattern, a, b));
-                        }
+                    for p in seen.starts(seq) {
+                        let (a, b) = (seen.toks[p].start, seen.toks[p + seq.elems.len() - 1].end);
+                        found.push((rule.code, rule.exclude, rule.pattern, a, b));
                     }
                 }
                 RuleKind::Near {
@@ -415,6 +460,7 @@ struct WordCache {
     map: HashMap<Box<str>, (u32, u32), BuildHasherDefault<WordHasher>>,
     /// The same for short ASCII words, keyed by their bytes (see [`WordCache::elems_of`]).
     short: HashMap<u128, (u32, u32), BuildHasherDefault<WordHasher>>,
+    tiny: HashMap<u64, (u32, u32), BuildHasherDefault<WordHasher>>,
     /// The element lists the map's ranges point into.
     arena: Vec<ElemId>,
     /// Scratch: the word being normalised, a text's matching words, the rules to try.
@@ -433,6 +479,7 @@ thread_local! {
         owner: u64::MAX,
         map: HashMap::default(),
         short: HashMap::default(),
+        tiny: HashMap::default(),
         arena: Vec::new(),
         norm: String::new(),
         toks: Vec::new(),
@@ -445,10 +492,13 @@ impl WordCache {
     /// Make the cache `id`'s, empty unless it is already; and bounded. Called before a text,
     /// never inside one, so ranges handed out for a text stay valid through it.
     fn own(&mut self, id: u64) {
-        if self.owner != id || self.map.len() + self.short.len() > WORD_CACHE_LIMIT {
+        if self.owner != id
+            || self.map.len() + self.short.len() + self.tiny.len() > WORD_CACHE_LIMIT
+        {
             self.owner = id;
             self.map.clear();
             self.short.clear();
+            self.tiny.clear();
             self.arena.clear();
         }
     }
@@ -459,21 +509,34 @@ impl WordCache {
         let w = word.as_bytes();
         // Most words: short plain ASCII, normalised (lowercased) straight into a 16-byte key,
         // its last byte the length; no string is built or compared.
-        if w.len() < 16 && word.is_ascii() && !w.contains(&b'\'') {
-            let mut k = [0u8; 16];
-            k[..w.len()].copy_from_slice(w);
-            if !m.opts.case_sensitive {
-                k.make_ascii_lowercase();
+        let mut k = [0u8; 16];
+        let mut plain = w.len() < 16;
+        if plain {
+            let fold = !m.opts.case_sensitive;
+            for (slot, &c) in k.iter_mut().zip(w) {
+                plain &= c < 0x80 && c != b'\'';
+                *slot = if fold { c.to_ascii_lowercase() } else { c };
+            }
+        }
+        if plain {
+            // The commonest words are shortest: under 8 bytes they key a table of half the
+            // size, whose lookups miss the CPU cache less (a miss is most of a lookup's time).
+            if w.len() < 8 {
+                k[7] = w.len() as u8;
+                let key = u64::from_le_bytes(k[..8].try_into().expect("8 bytes"));
+                if let Some(&span) = self.tiny.get(&key) {
+                    return span;
+                }
+                let span = self.compute_ascii(&k[..w.len()], m);
+                self.tiny.insert(key, span);
+                return span;
             }
             k[15] = w.len() as u8;
             let key = u128::from_le_bytes(k);
             if let Some(&span) = self.short.get(&key) {
                 return span;
             }
-            self.norm.clear();
-            self.norm
-                .push_str(std::str::from_utf8(&k[..w.len()]).expect("ASCII"));
-            let span = self.compute(m);
+            let span = self.compute_ascii(&k[..w.len()], m);
             self.short.insert(key, span);
             return span;
         }
@@ -484,6 +547,13 @@ impl WordCache {
         let span = self.compute(m);
         self.map.insert(self.norm.as_str().into(), span);
         span
+    }
+
+    /// The elements of the normalised ASCII word `w`, added to the arena.
+    fn compute_ascii(&mut self, w: &[u8], m: &RuleMatcher) -> (u32, u32) {
+        self.norm.clear();
+        self.norm.push_str(std::str::from_utf8(w).expect("ASCII"));
+        self.compute(m)
     }
 
     /// The elements of the word in `norm`, added to the arena.
@@ -529,6 +599,10 @@ impl Hasher for WordHasher {
         self.add(i as u64);
     }
     #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
     fn finish(&self) -> u64 {
         // The multiply leaves the entropy high; the table indexes by the low bits.
         self.0.rotate_left(26)
@@ -550,12 +624,14 @@ impl<'t> Seen<'t> {
         toks: &'t [Tok],
         arena: &'t [ElemId],
         any_word: Option<ElemId>,
+        is_anchor: &[bool],
         at: &'t mut Vec<(ElemId, u32)>,
     ) -> Seen<'t> {
         at.clear();
         for (p, t) in toks.iter().enumerate() {
             let elems = &arena[t.elems.0 as usize..(t.elems.0 + t.elems.1) as usize];
-            at.extend(elems.iter().map(|&e| (e, p as u32)));
+            let anchors = elems.iter().filter(|&&e| is_anchor[e as usize]);
+            at.extend(anchors.map(|&e| (e, p as u32)));
         }
         at.sort_unstable();
         Seen {
@@ -594,20 +670,30 @@ impl<'t> Seen<'t> {
     fn seq_at(&self, p: usize, seq: &[ElemId]) -> bool {
         let first = self.toks[p].idx;
         p + seq.len() <= self.toks.len()
-            && seq.iter().enumerate().all(|(k, &e)| {
-                self.toks[p + k].idx == first + k as u32 && self.has(p + k, e)
-            })
+            && seq
+                .iter()
+                .enumerate()
+                .all(|(k, &e)| self.toks[p + k].idx == first + k as u32 && self.has(p + k, e))
     }
 
     /// Every match of the sequence, as word ranges of the text, in text order.
-    fn occurrences(&self, seq: &[ElemId]) -> Vec<(usize, usize)> {
-        self.positions(seq[0])
-            .filter(|&p| self.seq_at(p, seq))
+    fn occurrences(&self, seq: &Anchored) -> Vec<(usize, usize)> {
+        self.starts(seq)
             .map(|p| {
                 let i = self.toks[p].idx as usize;
-                (i, i + seq.len())
+                (i, i + seq.elems.len())
             })
             .collect()
+    }
+
+    /// Where the sequence matches, as positions in `toks` of its first word, in text order:
+    /// found from the places of its anchor.
+    fn starts<'s>(&'s self, seq: &'s Anchored) -> impl Iterator<Item = usize> + 's {
+        let k = seq.anchor;
+        self.positions(seq.elems[k]).filter_map(move |p| {
+            let s = p.checked_sub(k)?;
+            self.seq_at(s, &seq.elems).then_some(s)
+        })
     }
 
     /// Words `s..e` of the text (both ends matching words) as a span in characters.

@@ -195,7 +195,7 @@ pub fn normalise_into(word: &str, case_sensitive: bool, out: &mut String) {
 /// through the full rules. The one context that crosses whitespace, a combining mark (or other
 /// Extend, Format or ZWJ character) attaching to the space before it (WB4), sends the whole
 /// text through the full rules.
-pub fn for_each_word(text: &str, mut f: impl FnMut(usize, &str)) {
+pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
     if text.is_ascii() {
         ascii_words(text, 0, &mut f);
         return;
@@ -234,7 +234,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(usize, &str)) {
 /// splits them, without the segments between words it also makes and then filters out: runs
 /// of letters, digits and `_`, joined across `.` `'` `:` between letters (WB6, WB7) and across
 /// `.` `,` `;` `'` between digits (WB11, WB12); a run of `_` alone is no word.
-fn ascii_words(text: &str, offset: usize, f: &mut impl FnMut(usize, &str)) {
+fn ascii_words<'t>(text: &'t str, offset: usize, f: &mut impl FnMut(usize, &'t str)) {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;
@@ -380,13 +380,13 @@ mod tests {
         use proptest::prelude::*;
 
         fn piece() -> impl Strategy<Value = String> {
-            let p = [
+            const P: &[&str] = &[
                 "trust", "Council", "don't", "e.g", "3.5", "1,000", "a_b", "_", " ", "  ", "\t",
                 "\r\n", "\n", ".", "'", ",", ":", "’", "café", "naïve", "\u{301}", "\u{93e}",
                 "\u{200d}", "\u{200b}", "—", "“", "日本", "🇬🇧", "ǅ", "Σ", "__", "a1", "x.y.z",
                 "2;3", "4:5", "b'", "9'",
             ];
-            prop::sample::select(&p[..]).prop_map(str::to_string)
+            prop::sample::select(P).prop_map(str::to_string)
         }
 
         proptest! {
@@ -432,7 +432,15 @@ mod tests {
     fn normalise_into_reuses_a_buffer_and_agrees() {
         let mut buf = String::from("left over");
         let words = [
-            "Council's", "residents'", "DON'T", "Café’s", "ΣΑΣ", "x's", "'", "'s", "Trust",
+            "Council's",
+            "residents'",
+            "DON'T",
+            "Café’s",
+            "ΣΑΣ",
+            "x's",
+            "'",
+            "'s",
+            "Trust",
         ];
         for w in words {
             for cs in [false, true] {
