@@ -1,8 +1,11 @@
 //! The fast matcher. Compiling the codebook gives every distinct word element an id: plain words
 //! go in a hash map (by stem or normalised form), `prefix*` globs in a map keyed by prefix, other
-//! globs in one RegexSet, regex patterns in another. Coding a segment tokenizes it once, looks up
-//! each token's elements, and only then visits the rules that start with an element present, so
-//! the work grows with the hits, not with the size of the codebook.
+//! globs in one RegexSet, regex patterns in another. Coding a segment splits it into words once
+//! (an ASCII fast path, the full Unicode rules only where the text needs them) and looks each
+//! word up in a per-thread cache of the elements it matches: a word is stemmed and matched
+//! against the maps once per thread, not once per occurrence. Only words that match something
+//! are kept, indexed by element; each rule is tried only where its anchor (its rarest-looking
+//! word) occurs, so the work grows with the hits, not with the size of the codebook or text.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
