@@ -1,29 +1,69 @@
 //! The fast matcher. Compiling the codebook gives every distinct word element an id: plain words
 //! go in a hash map (by stem or normalised form), `prefix*` globs in a map keyed by prefix, other
-//! globs in one RegexSet, regex patterns in another. Coding a segment tokenizes it once, looks up
-//! each token's elements, and only then visits the rules that start with an element present, so
-//! the work grows with the hits, not with the size of the codebook.
+//! globs in one RegexSet, regex patterns in another. Coding a segment splits it into words once
+//! (an ASCII fast path, the full Unicode rules only where the text needs them) and looks each
+//! word up in a per-thread cache of the elements it matches: a word is stemmed and matched
+//! against the maps once per thread, not once per occurrence. Only words that match something
+//! are kept, indexed by element; each rule is tried only where its anchor (its rarest-looking
+//! word) occurs, so the work grows with the hits, not with the size of the codebook or text.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex::{Regex, RegexSet};
 
 use super::error::{regex_set, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
 use super::{Coding, Hit};
 use crate::codebook::{Codebook, Elem, PatternKind};
-use crate::text::tokens::{tokenize, Token, TokenOptions};
+use crate::text::tokens::{for_each_word, normalise_into, stem, TokenOptions};
 
 type ElemId = u32;
 
 #[derive(Debug, Clone)]
 enum RuleKind {
-    Seq(Vec<ElemId>),
+    Seq(Anchored),
     Near {
-        left: Vec<ElemId>,
-        right: Vec<ElemId>,
+        left: Anchored,
+        right: Anchored,
         within: usize,
     },
     Regex,
+}
+
+/// A sequence of elements and the one it is looked for by: its rarest, by a guess made when
+/// compiling (the longest word), so that a phrase like "the credit" is tried where "credit"
+/// is, not at every "the".
+#[derive(Debug, Clone)]
+struct Anchored {
+    elems: Vec<ElemId>,
+    anchor: usize,
+}
+
+impl Anchored {
+    fn new(elems: Vec<ElemId>, all: &[Elem]) -> Anchored {
+        let anchor = (0..elems.len())
+            .rev()
+            .max_by_key(|&k| rarity(&all[elems[k] as usize]))
+            .unwrap_or(0);
+        Anchored { elems, anchor }
+    }
+
+    fn anchor_elem(&self) -> Option<ElemId> {
+        self.elems.get(self.anchor).copied()
+    }
+}
+
+/// How rare an element's words are likely to be: longer words are rarer; a glob matches more
+/// words than its letters alone would; `*` matches every word.
+fn rarity(e: &Elem) -> usize {
+    match e {
+        Elem::Word(w) => 2 * w.chars().count(),
+        Elem::Glob(g) => {
+            (2 * g.chars().filter(|&c| c != '*' && c != '?').count()).saturating_sub(1)
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,12 +87,19 @@ pub struct RuleMatcher {
     globs: RegexSet,
     glob_ids: Vec<ElemId>,
     any_word: Option<ElemId>,
-    /// For each element, the rules in which it starts a sequence (either side of a NEAR).
-    by_first: Vec<Vec<u32>>,
+    /// For each element, the rules anchored on it (see [`Anchored`]).
+    by_anchor: Vec<Vec<u32>>,
+    is_anchor: Vec<bool>,
     regexes: RegexSet,
     regex_list: Vec<(u32, Regex)>,
     min_hits: Vec<usize>,
+    /// Names this compilation to the per-thread [`WordCache`]; a clone shares it, rightly, since
+    /// it matches the same words.
+    id: u64,
 }
+
+/// Ids for [`RuleMatcher::id`].
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Default)]
 struct Builder {
@@ -73,8 +120,9 @@ impl Builder {
         self.first_code.push(code);
         id
     }
-    fn seq(&mut self, es: &[Elem], code: u32) -> Vec<ElemId> {
-        es.iter().map(|e| self.id(e, code)).collect()
+    fn anchored(&mut self, es: &[Elem], code: u32) -> Anchored {
+        let ids = es.iter().map(|e| self.id(e, code)).collect();
+        Anchored::new(ids, &self.elems)
     }
 }
 
@@ -108,14 +156,14 @@ fn compile_rules(codebook: &Codebook, b: &mut Builder) -> (Vec<Rule>, Vec<(u32, 
         for (exclude, list) in lists {
             for (pi, p) in list.iter().enumerate() {
                 let kind = match &p.kind {
-                    PatternKind::Seq(es) => RuleKind::Seq(b.seq(es, ci)),
+                    PatternKind::Seq(es) => RuleKind::Seq(b.anchored(es, ci)),
                     PatternKind::Near {
                         left,
                         right,
                         within,
                     } => RuleKind::Near {
-                        left: b.seq(left, ci),
-                        right: b.seq(right, ci),
+                        left: b.anchored(left, ci),
+                        right: b.anchored(right, ci),
                         within: *within,
                     },
                     PatternKind::Regex(re) => {
@@ -135,27 +183,34 @@ fn compile_rules(codebook: &Codebook, b: &mut Builder) -> (Vec<Rule>, Vec<(u32, 
     (rules, regex_src)
 }
 
-/// For each of `elems` elements, the rules in which it starts a sequence.
-fn rules_by_first(rules: &[Rule], elems: usize) -> Vec<Vec<u32>> {
-    let mut by_first = vec![Vec::new(); elems];
+/// For each of `elems` elements, the rules anchored on it (a NEAR rule on the rarer of its
+/// sides' anchors: both sides must occur); and which elements anchor some sequence, the only
+/// ones whose places in a text are looked up.
+fn rules_by_anchor(rules: &[Rule], elems: &[Elem]) -> (Vec<Vec<u32>>, Vec<bool>) {
+    let mut by_anchor = vec![Vec::new(); elems.len()];
+    let mut is_anchor = vec![false; elems.len()];
     for (ri, r) in rules.iter().enumerate() {
         // A sequence with no word (possible only in a codebook built in memory) never fires,
         // rather than failing here or when coding.
-        let firsts = match &r.kind {
-            RuleKind::Seq(s) => s.first().into_iter().copied().collect(),
-            RuleKind::Near { left, right, .. } => match (left.first(), right.first()) {
-                (Some(&l), Some(&r)) => vec![l, r],
-                _ => vec![],
+        let anchor = match &r.kind {
+            RuleKind::Seq(s) => s.anchor_elem(),
+            RuleKind::Near { left, right, .. } => match (left.anchor_elem(), right.anchor_elem()) {
+                (Some(l), Some(r)) => {
+                    is_anchor[l as usize] = true;
+                    is_anchor[r as usize] = true;
+                    let rare = |e: ElemId| rarity(&elems[e as usize]);
+                    Some(if rare(r) > rare(l) { r } else { l })
+                }
+                _ => None,
             },
-            RuleKind::Regex => vec![],
+            RuleKind::Regex => None,
         };
-        for f in firsts {
-            if !by_first[f as usize].contains(&(ri as u32)) {
-                by_first[f as usize].push(ri as u32);
-            }
+        if let Some(a) = anchor {
+            is_anchor[a as usize] = true;
+            by_anchor[a as usize].push(ri as u32);
         }
     }
-    by_first
+    (by_anchor, is_anchor)
 }
 
 impl RuleMatcher {
@@ -164,6 +219,7 @@ impl RuleMatcher {
     pub fn new(codebook: &Codebook) -> Result<RuleMatcher, CompileError> {
         let mut b = Builder::default();
         let (rules, regex_src) = compile_rules(codebook, &mut b);
+        let (by_anchor, is_anchor) = rules_by_anchor(&rules, &b.elems);
         let mut words = HashMap::new();
         let mut prefixes = HashMap::new();
         let mut glob_src = Vec::new();
@@ -199,7 +255,8 @@ impl RuleMatcher {
         let regexes = regex_set(codebook, Part::Regexes, &regex_codes, REGEX_SET_LIMIT)?;
         Ok(RuleMatcher {
             opts: codebook.options,
-            by_first: rules_by_first(&rules, b.elems.len()),
+            by_anchor,
+            is_anchor,
             rules,
             words,
             prefixes,
@@ -210,83 +267,135 @@ impl RuleMatcher {
             regexes,
             regex_list: regex_src,
             min_hits: codebook.codes.iter().map(|c| c.min_hits).collect(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
-    /// The elements each token matches, as a compressed row list: elems[starts[i]..starts[i+1]].
-    fn token_elems(&self, tokens: &[Token]) -> (Vec<u32>, Vec<ElemId>) {
-        let mut starts = Vec::with_capacity(tokens.len() + 1);
-        let mut elems = Vec::new();
-        for t in tokens {
-            starts.push(elems.len() as u32);
-            let key = if self.opts.stem { &t.stem } else { &t.norm };
-            if let Some(&id) = self.words.get(key) {
-                elems.push(id);
-            }
-            if !self.prefix_lens.is_empty() {
-                let bounds: Vec<usize> = t
-                    .norm
-                    .char_indices()
-                    .map(|(b, _)| b)
-                    .skip(1)
-                    .chain([t.norm.len()])
-                    .collect();
-                for &len in &self.prefix_lens {
-                    match bounds.get(len - 1) {
-                        Some(&b) => {
-                            if let Some(&id) = self.prefixes.get(&t.norm[..b]) {
-                                elems.push(id);
-                            }
-                        }
-                        None => break,
-                    }
+    /// The elements a word (normalised) matches, appended to `out`: by stem or form, by each
+    /// prefix length, by the other globs. Not `*`, which every word matches (see `any_word`).
+    fn word_elems(&self, norm: &str, out: &mut Vec<ElemId>) {
+        let found = match self.opts.stem {
+            true => self
+                .words
+                .get(&stem(&norm.to_lowercase(), self.opts.language)),
+            false => self.words.get(norm),
+        };
+        out.extend(found);
+        if !self.prefix_lens.is_empty() {
+            let bounds: Vec<usize> = norm
+                .char_indices()
+                .map(|(b, _)| b)
+                .skip(1)
+                .chain([norm.len()])
+                .collect();
+            for &len in &self.prefix_lens {
+                match bounds.get(len - 1) {
+                    Some(&b) => out.extend(self.prefixes.get(&norm[..b])),
+                    None => break,
                 }
-            }
-            if !self.glob_ids.is_empty() {
-                for i in self.globs.matches(&t.norm).iter() {
-                    elems.push(self.glob_ids[i]);
-                }
-            }
-            if let Some(id) = self.any_word {
-                elems.push(id);
             }
         }
-        starts.push(elems.len() as u32);
-        (starts, elems)
+        if !self.glob_ids.is_empty() {
+            out.extend(self.globs.matches(norm).iter().map(|i| self.glob_ids[i]));
+        }
+    }
+
+    /// The words of `text` that match some element (every word when a rule has `*`), in text
+    /// order, each word looked up once per thread in `cache` (stemmed and matched only the first
+    /// time it is seen).
+    fn scan(&self, text: &str, cache: &mut WordCache, toks: &mut Vec<Tok>) {
+        let ascii = text.is_ascii();
+        let (mut idx, mut byte_at, mut char_at) = (0u32, 0usize, 0usize);
+        let every = self.any_word.is_some();
+        for_each_word(text, |b, w| {
+            let i = idx;
+            idx += 1;
+            let elems = cache.elems_of(w, self);
+            if elems.1 == 0 && !every {
+                return;
+            }
+            // Spans are in characters: counted only for words that matter.
+            let (start, end) = if ascii {
+                (b, b + w.len())
+            } else {
+                char_at += text[byte_at..b].chars().count();
+                byte_at = b;
+                (char_at, char_at + w.chars().count())
+            };
+            toks.push(Tok {
+                idx: i,
+                start: start as u32,
+                end: end as u32,
+                elems,
+            });
+        });
     }
 
     /// All codings of one text (a segment), by code index, hits in text order.
     pub fn code(&self, text: &str) -> Vec<Coding> {
-        resolve(self.raw_hits(text), &self.min_hits)
+        let found = self.raw_hits(text);
+        if found.is_empty() {
+            return Vec::new();
+        }
+        resolve(found, &self.min_hits)
     }
 
     /// Every pattern match before exclusions, overlaps and `min_hits` are applied, as
     /// (code, is an exclusion, pattern index, start, end): what `codebook check` counts.
     pub fn raw_hits(&self, text: &str) -> Vec<(u32, bool, u32, u32, u32)> {
-        let tokens = tokenize(text, self.opts);
-        let (starts, elems) = self.token_elems(&tokens);
-        let seen = Seen::new(&tokens, starts, elems);
         let mut found: Vec<(u32, bool, u32, u32, u32)> = Vec::new();
-        self.word_hits(&seen, &mut found);
+        WORD_CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            cache.own(self.id);
+            let mut toks = std::mem::take(&mut cache.toks);
+            toks.clear();
+            self.scan(text, &mut cache, &mut toks);
+            if !toks.is_empty() {
+                let WordCache {
+                    arena,
+                    candidates,
+                    at,
+                    ..
+                } = &mut *cache;
+                let seen = Seen::new(&toks, arena, self.any_word, &self.is_anchor, at);
+                self.word_hits(&seen, candidates, &mut found);
+            }
+            cache.toks = toks;
+        });
         self.regex_hits(text, &mut found);
         found
     }
 
     /// The hits of the word rules (sequences and NEARs) that can fire: those starting with an
-    /// element some token has. Spans in characters.
-    fn word_hits(&self, seen: &Seen<'_>, found: &mut Vec<(u32, bool, u32, u32, u32)>) {
-        let mut candidates: Vec<u32> = Vec::new();
-        for e in seen.at.keys() {
-            candidates.extend_from_slice(&self.by_first[*e as usize]);
+    /// element some word has. Spans in characters.
+    fn word_hits(
+        &self,
+        seen: &Seen<'_>,
+        candidates: &mut Vec<u32>,
+        found: &mut Vec<(u32, bool, u32, u32, u32)>,
+    ) {
+        candidates.clear();
+        let mut last = None;
+        for &(e, _) in seen.at {
+            if last != Some(e) {
+                candidates.extend_from_slice(&self.by_anchor[e as usize]);
+                last = Some(e);
+            }
+        }
+        if let Some(any) = self.any_word {
+            candidates.extend_from_slice(&self.by_anchor[any as usize]);
+        }
+        if candidates.is_empty() {
+            return;
         }
         candidates.sort_unstable();
         candidates.dedup();
-        for r in candidates {
+        for &r in candidates.iter() {
             let rule = &self.rules[r as usize];
             match &rule.kind {
                 RuleKind::Seq(seq) => {
-                    for (s, e) in seen.occurrences(seq) {
-                        let (a, b) = seen.span(s, e);
+                    for p in seen.starts(seq) {
+                        let (a, b) = (seen.toks[p].start, seen.toks[p + seq.elems.len() - 1].end);
                         found.push((rule.code, rule.exclude, rule.pattern, a, b));
                     }
                 }
@@ -335,61 +444,271 @@ impl RuleMatcher {
     }
 }
 
-/// One text's tokens, the elements each matches (a compressed row list, as
-/// [`RuleMatcher::token_elems`] gives it) and where each element occurs: what the word rules are
-/// tried against.
+/// A word of the text that matches some element: its position among the text's words, its
+/// span in characters and its elements (a range of the cache's arena).
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    idx: u32,
+    start: u32,
+    end: u32,
+    elems: (u32, u32),
+}
+
+/// Where the words of a text's vocabulary stand against one compiled codebook: its elements,
+/// per normalised word. Kept per thread (no locking) for the last matcher used, since
+/// interview text repeats its words: most words are looked up, few are stemmed.
+struct WordCache {
+    /// The matcher whose elements these are (see [`RuleMatcher::id`]).
+    owner: u64,
+    map: HashMap<Box<str>, (u32, u32), BuildHasherDefault<WordHasher>>,
+    /// The same for short ASCII words, keyed by their bytes (see [`WordCache::elems_of`]).
+    short: HashMap<u128, (u32, u32), BuildHasherDefault<WordHasher>>,
+    tiny: HashMap<u64, (u32, u32), BuildHasherDefault<WordHasher>>,
+    /// The element lists the map's ranges point into.
+    arena: Vec<ElemId>,
+    /// Scratch: the word being normalised, a text's matching words, the rules to try.
+    norm: String,
+    toks: Vec<Tok>,
+    candidates: Vec<u32>,
+    at: Vec<(ElemId, u32)>,
+}
+
+/// Words cached before the cache starts afresh: a corpus of endless distinct words (ids,
+/// numbers) must not grow it without bound.
+const WORD_CACHE_LIMIT: usize = 200_000;
+
+thread_local! {
+    static WORD_CACHE: RefCell<WordCache> = RefCell::new(WordCache {
+        owner: u64::MAX,
+        map: HashMap::default(),
+        short: HashMap::default(),
+        tiny: HashMap::default(),
+        arena: Vec::new(),
+        norm: String::new(),
+        toks: Vec::new(),
+        candidates: Vec::new(),
+        at: Vec::new(),
+    });
+}
+
+impl WordCache {
+    /// Make the cache `id`'s, empty unless it is already; and bounded. Called before a text,
+    /// never inside one, so ranges handed out for a text stay valid through it.
+    fn own(&mut self, id: u64) {
+        if self.owner != id
+            || self.map.len() + self.short.len() + self.tiny.len() > WORD_CACHE_LIMIT
+        {
+            self.owner = id;
+            self.map.clear();
+            self.short.clear();
+            self.tiny.clear();
+            self.arena.clear();
+        }
+    }
+
+    /// The elements of `word` (as written in the text), computed on first sight.
+    #[inline]
+    fn elems_of(&mut self, word: &str, m: &RuleMatcher) -> (u32, u32) {
+        let w = word.as_bytes();
+        // Most words: short plain ASCII, normalised (lowercased) straight into a 16-byte key,
+        // its last byte the length; no string is built or compared.
+        let mut k = [0u8; 16];
+        let mut plain = w.len() < 16;
+        if plain {
+            let fold = !m.opts.case_sensitive;
+            for (slot, &c) in k.iter_mut().zip(w) {
+                plain &= c < 0x80 && c != b'\'';
+                *slot = if fold { c.to_ascii_lowercase() } else { c };
+            }
+        }
+        if plain {
+            // The commonest words are shortest: under 8 bytes they key a table of half the
+            // size, whose lookups miss the CPU cache less (a miss is most of a lookup's time).
+            if w.len() < 8 {
+                k[7] = w.len() as u8;
+                let key = u64::from_le_bytes(k[..8].try_into().expect("8 bytes"));
+                if let Some(&span) = self.tiny.get(&key) {
+                    return span;
+                }
+                let span = self.compute_ascii(&k[..w.len()], m);
+                self.tiny.insert(key, span);
+                return span;
+            }
+            k[15] = w.len() as u8;
+            let key = u128::from_le_bytes(k);
+            if let Some(&span) = self.short.get(&key) {
+                return span;
+            }
+            let span = self.compute_ascii(&k[..w.len()], m);
+            self.short.insert(key, span);
+            return span;
+        }
+        normalise_into(word, m.opts.case_sensitive, &mut self.norm);
+        if let Some(&span) = self.map.get(self.norm.as_str()) {
+            return span;
+        }
+        let span = self.compute(m);
+        self.map.insert(self.norm.as_str().into(), span);
+        span
+    }
+
+    /// The elements of the normalised ASCII word `w`, added to the arena.
+    fn compute_ascii(&mut self, w: &[u8], m: &RuleMatcher) -> (u32, u32) {
+        self.norm.clear();
+        self.norm.push_str(std::str::from_utf8(w).expect("ASCII"));
+        self.compute(m)
+    }
+
+    /// The elements of the word in `norm`, added to the arena.
+    fn compute(&mut self, m: &RuleMatcher) -> (u32, u32) {
+        let start = self.arena.len();
+        m.word_elems(&self.norm, &mut self.arena);
+        (start as u32, (self.arena.len() - start) as u32)
+    }
+}
+
+/// FxHash over 8 bytes at a time: words are short and the cache is ours, so a keyed hash
+/// (std's SipHash, several times slower on short keys) buys nothing; the cache is bounded.
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl WordHasher {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+}
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves the entropy high; the table indexes by the low bits.
+        self.0.rotate_left(26)
+    }
+}
+
+/// One text's matching words and their elements: what the word rules are tried against.
 struct Seen<'t> {
-    tokens: &'t [Token],
-    starts: Vec<u32>,
-    elems: Vec<ElemId>,
-    /// Where each element occurs, so a sequence is tried only where its first word is.
-    at: HashMap<ElemId, Vec<u32>>,
+    toks: &'t [Tok],
+    arena: &'t [ElemId],
+    any_word: Option<ElemId>,
+    /// (element, position in `toks`) for every element of every word, sorted: where each
+    /// element occurs, so a rule is tried only where its first word is, not at every word.
+    at: &'t [(ElemId, u32)],
 }
 
 impl<'t> Seen<'t> {
-    fn new(tokens: &'t [Token], starts: Vec<u32>, elems: Vec<ElemId>) -> Self {
-        let mut at: HashMap<ElemId, Vec<u32>> = HashMap::new();
-        for i in 0..tokens.len() {
-            for &e in &elems[starts[i] as usize..starts[i + 1] as usize] {
-                at.entry(e).or_default().push(i as u32);
-            }
+    fn new(
+        toks: &'t [Tok],
+        arena: &'t [ElemId],
+        any_word: Option<ElemId>,
+        is_anchor: &[bool],
+        at: &'t mut Vec<(ElemId, u32)>,
+    ) -> Seen<'t> {
+        at.clear();
+        for (p, t) in toks.iter().enumerate() {
+            let elems = &arena[t.elems.0 as usize..(t.elems.0 + t.elems.1) as usize];
+            let anchors = elems.iter().filter(|&&e| is_anchor[e as usize]);
+            at.extend(anchors.map(|&e| (e, p as u32)));
         }
+        at.sort_unstable();
         Seen {
-            tokens,
-            starts,
-            elems,
+            toks,
+            arena,
+            any_word,
             at,
         }
     }
 
-    /// Does token `i` match element `e`?
-    fn has(&self, i: usize, e: ElemId) -> bool {
-        self.elems[self.starts[i] as usize..self.starts[i + 1] as usize].contains(&e)
+    fn elems(&self, t: &Tok) -> &[ElemId] {
+        &self.arena[t.elems.0 as usize..(t.elems.0 + t.elems.1) as usize]
     }
 
-    /// Does the sequence match the tokens from `i` on?
-    fn seq_at(&self, i: usize, seq: &[ElemId]) -> bool {
-        i + seq.len() <= self.tokens.len()
-            && seq.iter().enumerate().all(|(k, &e)| self.has(i + k, e))
+    /// The positions in `toks` of the words that match `e`, in text order.
+    fn positions(&self, e: ElemId) -> impl Iterator<Item = usize> + '_ {
+        let every = Some(e) == self.any_word;
+        let (lo, hi) = match every {
+            true => (0, 0),
+            false => (
+                self.at.partition_point(|&(x, _)| x < e),
+                self.at.partition_point(|&(x, _)| x <= e),
+            ),
+        };
+        let all = if every { 0..self.toks.len() } else { 0..0 };
+        all.chain(self.at[lo..hi].iter().map(|&(_, p)| p as usize))
     }
 
-    /// Every match of the sequence, as token ranges, in text order.
-    fn occurrences(&self, seq: &[ElemId]) -> Vec<(usize, usize)> {
-        self.at
-            .get(&seq[0])
-            .map(|ps| {
-                ps.iter()
-                    .map(|&i| i as usize)
-                    .filter(|&i| self.seq_at(i, seq))
-                    .map(|i| (i, i + seq.len()))
-                    .collect()
+    /// Does the word at `toks[p]` match element `e`?
+    fn has(&self, p: usize, e: ElemId) -> bool {
+        Some(e) == self.any_word || self.elems(&self.toks[p]).contains(&e)
+    }
+
+    /// Does the sequence match the words from `toks[p]` on? Only matching words are kept, so
+    /// each next word must be the next kept one too.
+    fn seq_at(&self, p: usize, seq: &[ElemId]) -> bool {
+        let first = self.toks[p].idx;
+        p + seq.len() <= self.toks.len()
+            && seq
+                .iter()
+                .enumerate()
+                .all(|(k, &e)| self.toks[p + k].idx == first + k as u32 && self.has(p + k, e))
+    }
+
+    /// Every match of the sequence, as word ranges of the text, in text order.
+    fn occurrences(&self, seq: &Anchored) -> Vec<(usize, usize)> {
+        self.starts(seq)
+            .map(|p| {
+                let i = self.toks[p].idx as usize;
+                (i, i + seq.elems.len())
             })
-            .unwrap_or_default()
+            .collect()
     }
 
-    /// Tokens `s..e` as a span in characters.
+    /// Where the sequence matches, as positions in `toks` of its first word, in text order:
+    /// found from the places of its anchor.
+    fn starts<'s>(&'s self, seq: &'s Anchored) -> impl Iterator<Item = usize> + 's {
+        let k = seq.anchor;
+        self.positions(seq.elems[k]).filter_map(move |p| {
+            let s = p.checked_sub(k)?;
+            self.seq_at(s, &seq.elems).then_some(s)
+        })
+    }
+
+    /// Words `s..e` of the text (both ends matching words) as a span in characters.
     fn span(&self, s: usize, e: usize) -> (u32, u32) {
-        (self.tokens[s].start as u32, self.tokens[e - 1].end as u32)
+        let at = |i: usize| {
+            let p = self
+                .toks
+                .binary_search_by_key(&(i as u32), |t| t.idx)
+                .expect("a matched word");
+            self.toks[p]
+        };
+        (at(s).start, at(e - 1).end)
     }
 }
 

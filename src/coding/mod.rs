@@ -118,7 +118,10 @@ pub struct EvidenceHit {
 
 /// Name the codes and patterns of `codings` and quote the matched words from `text`.
 pub fn evidence(codebook: &Codebook, text: &str, codings: &[Coding]) -> Vec<Evidence> {
-    let chars: Vec<char> = text.chars().collect();
+    if codings.is_empty() {
+        return Vec::new();
+    }
+    let quote = quoter(text);
     codings
         .iter()
         .map(|c| {
@@ -132,13 +135,30 @@ pub fn evidence(codebook: &Codebook, text: &str, codings: &[Coding]) -> Vec<Evid
                         pattern: code.patterns[h.pattern as usize].text.clone(),
                         start: h.start,
                         end: h.end,
-                        text: chars[h.start as usize..h.end as usize].iter().collect(),
+                        text: quote(h.start, h.end),
                     })
                     .collect(),
                 coder: String::new(),
             }
         })
         .collect()
+}
+
+/// The characters `start..end` of `text`: a slice of it when it is ASCII, else found through a
+/// table of where each character starts, built once per text (and only for a coded one).
+fn quoter(text: &str) -> impl Fn(u32, u32) -> String + '_ {
+    let ascii = text.is_ascii();
+    let starts: Vec<usize> = match ascii {
+        true => Vec::new(),
+        false => text.char_indices().map(|(b, _)| b).collect(),
+    };
+    move |s, e| {
+        let at = |c: u32| match ascii {
+            true => c as usize,
+            false => starts.get(c as usize).copied().unwrap_or(text.len()),
+        };
+        text[at(s)..at(e)].to_string()
+    }
 }
 
 /// How often each pattern matches across segments, before exclusions and overlaps: keyed by

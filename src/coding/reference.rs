@@ -210,6 +210,9 @@ mod tests {
         "Local",
         "officers",
         "don't",
+        "Council’s",
+        "TRUST",
+        "naïve",
     ];
 
     fn word() -> impl Strategy<Value = String> {
@@ -258,10 +261,12 @@ mod tests {
             prop::collection::vec(pattern(), 0..2),
             1usize..3,
         );
-        (prop::collection::vec(code, 1..4), any::<bool>()).prop_map(|(codes, stem)| {
+        // Case-sensitive one time in four.
+        let cs = prop::sample::select(&[false, false, false, true][..]);
+        (prop::collection::vec(code, 1..4), any::<bool>(), cs).prop_map(|(codes, stem, cs)| {
             let opts = TokenOptions {
                 stem,
-                case_sensitive: false,
+                case_sensitive: cs,
                 language: crate::text::Language::English,
             };
             let mut cb = Codebook::empty();
@@ -369,6 +374,21 @@ mod tests {
             let m = Matcher::new(&cb).unwrap();
             for t in &texts {
                 prop_assert_eq!(m.code(t), reference_code(&cb, t), "text: {:?}", t);
+            }
+        }
+
+        /// The word cache is per thread and per compiled codebook: two codebooks used in turn
+        /// on one thread must each see their own words' elements, every time.
+        #[test]
+        fn matchers_used_in_turn_keep_their_own_words(
+            a in codebook(), b in codebook(), texts in prop::collection::vec(text(), 1..4)
+        ) {
+            let (ma, mb) = (Matcher::new(&a).unwrap(), Matcher::new(&b).unwrap());
+            for _ in 0..2 {
+                for t in &texts {
+                    prop_assert_eq!(ma.code(t), reference_code(&a, t), "text: {:?}", t);
+                    prop_assert_eq!(mb.code(t), reference_code(&b, t), "text: {:?}", t);
+                }
             }
         }
     }

@@ -584,7 +584,7 @@ struct Run<'a> {
     /// Interview ids (and table row ids) must be unique across the corpus; files kept as they
     /// were own theirs first, then files in path order.
     interview_owner: HashMap<String, String>,
-    row_ids: HashMap<String, String>,
+    row_ids: RowIds,
     matcher: Machine<'a>,
     /// qcode.toml's `[limits]`, for what a streamed file reads besides its rows.
     limits: Limits,
@@ -627,7 +627,7 @@ impl<'a> Run<'a> {
             searcher,
             manifest,
             interview_owner,
-            row_ids: HashMap::new(),
+            row_ids: RowIds::default(),
             matcher,
             limits: Limits::default(),
         })
@@ -688,7 +688,7 @@ impl<'a> Run<'a> {
             Err(AddError::File(e)) => {
                 // Whatever of this file was added goes with it, and its ids are free again.
                 self.delete(rel);
-                self.row_ids.retain(|_, owner| owner != rel);
+                self.row_ids.forget(rel);
                 report.skipped.push(e);
                 Ok(())
             }
@@ -753,7 +753,7 @@ impl<'a> Run<'a> {
                     }
                 }
                 if table {
-                    self.row_ids.insert(seg.id.clone(), rel.to_string());
+                    self.row_ids.insert(&seg.id, rel);
                 }
             }
             entry.segments += batch.segments.len();
@@ -866,17 +866,59 @@ fn interview_clash(id: &str, rel: &str, owner: &HashMap<String, String>) -> Opti
         })
 }
 
+/// The table row ids read this run and the file each came from, kept as 128-bit hashes with a
+/// file number: a table of millions of rows would otherwise hold every id and its file's path
+/// as strings (most of the index's memory beyond tantivy's). Accidental collisions of a 128-bit
+/// hash do not happen in practice; a deliberate one would only raise a false clash.
+#[derive(Default)]
+struct RowIds {
+    by_hash: HashMap<u128, u32>,
+    files: Vec<String>,
+}
+
+impl RowIds {
+    fn key(id: &str) -> u128 {
+        let h = blake3::hash(id.as_bytes());
+        u128::from_le_bytes(h.as_bytes()[..16].try_into().expect("16 bytes"))
+    }
+
+    fn insert(&mut self, id: &str, rel: &str) {
+        // Rows come file by file: the file is the last one, or new.
+        if self.files.last().map(String::as_str) != Some(rel) {
+            self.files.push(rel.to_string());
+        }
+        let file = (self.files.len() - 1) as u32;
+        self.by_hash.insert(Self::key(id), file);
+    }
+
+    /// The file that has `id`, if one read this run does.
+    fn owner(&self, id: &str) -> Option<&str> {
+        let f = *self.by_hash.get(&Self::key(id))?;
+        Some(self.files[f as usize].as_str())
+    }
+
+    /// Free the ids of `rel` (a file that failed part way).
+    fn forget(&mut self, rel: &str) {
+        let gone: Vec<u32> = (0..self.files.len() as u32)
+            .filter(|&f| self.files[f as usize] == rel)
+            .collect();
+        if !gone.is_empty() {
+            self.by_hash.retain(|_, f| !gone.contains(f));
+        }
+    }
+}
+
 /// A CSV row id another file already has: one read this run, or one in the index from a file
 /// this run keeps.
 fn row_id_clash(
     id: &str,
     rel: &str,
-    row_ids: &HashMap<String, String>,
+    row_ids: &RowIds,
     searcher: &tantivy::Searcher,
     fields: &Fields,
     kept: &Manifest,
 ) -> Option<SourceError> {
-    let other = row_ids.get(id).cloned().or_else(|| {
+    let other = row_ids.owner(id).map(str::to_string).or_else(|| {
         let term = Term::from_field_text(fields.seg_id, id);
         let q = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
         let hits = searcher

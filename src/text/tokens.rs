@@ -157,34 +157,162 @@ pub fn stem(word: &str, language: Language) -> String {
 
 /// Normalise one word as a token would be.
 pub fn normalise_word(word: &str, case_sensitive: bool) -> String {
-    // Fast path: plain ASCII, the bulk of English text, needs one allocation.
-    if word.is_ascii() && !word.contains('\'') {
-        return if case_sensitive {
-            word.to_string()
-        } else {
-            word.to_ascii_lowercase()
-        };
-    }
-    let mut w: String = word
-        .chars()
-        .map(|c| if c == '’' || c == 'ʼ' { '\'' } else { c })
-        .collect();
-    if !case_sensitive {
-        w = w.to_lowercase();
-    }
-    if w.len() > 2 && (w.ends_with("'s") || w.ends_with("'S")) {
-        w.truncate(w.len() - 2);
-    } else if w.len() > 1 && w.ends_with('\'') {
-        w.pop();
-    }
+    let mut w = String::new();
+    normalise_into(word, case_sensitive, &mut w);
     w
+}
+
+/// [`normalise_word`] into `out` (cleared first), so a caller normalising many words reuses
+/// one buffer: plain ASCII, the bulk of English text, then allocates nothing.
+pub fn normalise_into(word: &str, case_sensitive: bool, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        if !case_sensitive {
+            out.make_ascii_lowercase();
+        }
+    } else {
+        let w: String = word
+            .chars()
+            .map(|c| if c == '’' || c == 'ʼ' { '\'' } else { c })
+            .collect();
+        match case_sensitive {
+            true => out.push_str(&w),
+            false => out.push_str(&w.to_lowercase()),
+        }
+    }
+    if out.len() > 2 && (out.ends_with("'s") || out.ends_with("'S")) {
+        out.truncate(out.len() - 2);
+    } else if out.len() > 1 && out.ends_with('\'') {
+        out.pop();
+    }
+}
+
+/// Call `f(byte offset, word)` for each word of `text`, exactly the words and offsets of
+/// `unicode_word_indices` (UAX #29), but fast where the text is ASCII. The crate has an ASCII
+/// path only for a wholly ASCII text; here a text with a few curly apostrophes or accents is cut
+/// at ASCII whitespace, where UAX #29 always breaks, and only the pieces that are not ASCII go
+/// through the full rules. The one context that crosses whitespace, a combining mark (or other
+/// Extend, Format or ZWJ character) attaching to the space before it (WB4), sends the whole
+/// text through the full rules.
+pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    if text.is_ascii() {
+        ascii_words(text, 0, &mut f);
+        return;
+    }
+    let bytes = text.as_bytes();
+    if attaches_to_space(text) {
+        for (b, w) in text.unicode_word_indices() {
+            f(b, w);
+        }
+        return;
+    }
+    let mut at = 0;
+    while at < bytes.len() {
+        if is_ascii_space(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| is_ascii_space(b))
+            .map_or(bytes.len(), |i| at + i);
+        // Both ends are at ASCII bytes or the text's edges: char boundaries.
+        let piece = &text[at..end];
+        if piece.is_ascii() {
+            ascii_words(piece, at, &mut f);
+        } else {
+            for (b, w) in piece.unicode_word_indices() {
+                f(at + b, w);
+            }
+        }
+        at = end;
+    }
+}
+
+/// The words of an ASCII `text` (at `offset` in the whole), as the crate's own ASCII path
+/// splits them, without the segments between words it also makes and then filters out: runs
+/// of letters, digits and `_`, joined across `.` `'` `:` between letters (WB6, WB7) and across
+/// `.` `,` `;` `'` between digits (WB11, WB12); a run of `_` alone is no word.
+fn ascii_words<'t>(text: &'t str, offset: usize, f: &mut impl FnMut(usize, &'t str)) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        if !is_core(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alnum = b[i] != b'_';
+        i += 1;
+        while i < n {
+            let c = b[i];
+            if is_core(c) {
+                alnum |= c != b'_';
+                i += 1;
+            } else if i + 1 < n && joins(c, b[i - 1], b[i + 1]) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if alnum {
+            f(offset + start, &text[start..i]);
+        }
+    }
+}
+
+/// A letter, digit or `_`: what an ASCII word is made of.
+#[inline]
+fn is_core(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Does `c`, between `prev` and `next`, join them into one word?
+#[inline]
+fn joins(c: u8, prev: u8, next: u8) -> bool {
+    match c {
+        b'.' | b'\'' => {
+            (prev.is_ascii_digit() && next.is_ascii_digit())
+                || (prev.is_ascii_alphabetic() && next.is_ascii_alphabetic())
+        }
+        b',' | b';' => prev.is_ascii_digit() && next.is_ascii_digit(),
+        b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
+        _ => false,
+    }
+}
+
+/// ASCII whitespace: UAX #29 breaks before and after it (spaces join only each other).
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
+/// Does a non-ASCII character right after ASCII whitespace join the whitespace's segment (an
+/// Extend, Format or ZWJ character, WB4)? Then cutting at whitespace could change the words.
+fn attaches_to_space(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut buf = [0u8; 5];
+    for i in 1..bytes.len() {
+        if bytes[i] >= 0x80 && is_ascii_space(bytes[i - 1]) {
+            let c = text[i..].chars().next().expect("a char starts here");
+            buf[0] = bytes[i - 1];
+            let n = 1 + c.encode_utf8(&mut buf[1..]).len();
+            let pair = std::str::from_utf8(&buf[..n]).expect("ASCII then one char");
+            if pair.split_word_bounds().next().map_or(0, str::len) > 1 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Split `text` into tokens.
 pub fn tokenize(text: &str, opts: TokenOptions) -> Vec<Token> {
     let mut out = Vec::new();
     let (mut byte_at, mut char_at) = (0, 0);
-    for (b, word) in text.unicode_word_indices() {
+    for_each_word(text, |b, word| {
         char_at += text[byte_at..b].chars().count();
         byte_at = b;
         let len = word.chars().count();
@@ -200,7 +328,7 @@ pub fn tokenize(text: &str, opts: TokenOptions) -> Vec<Token> {
             norm,
             stem,
         });
-    }
+    });
     out
 }
 
@@ -243,6 +371,84 @@ mod tests {
         let t = tokenize("listening meetings trusted", LOWER_STEM);
         let stems: Vec<&str> = t.iter().map(|t| t.stem.as_str()).collect();
         assert_eq!(stems, ["listen", "meet", "trust"]);
+    }
+
+    /// The fast word splitter against the crate's, on text mixing ASCII with the characters
+    /// that change UAX #29's answer: curly apostrophes, accents, combining marks and joiners
+    /// after whitespace, CR LF, digits with separators.
+    mod split {
+        use proptest::prelude::*;
+
+        fn piece() -> impl Strategy<Value = String> {
+            const P: &[&str] = &[
+                "trust", "Council", "don't", "e.g", "3.5", "1,000", "a_b", "_", " ", "  ", "\t",
+                "\r\n", "\n", ".", "'", ",", ":", "’", "café", "naïve", "\u{301}", "\u{93e}",
+                "\u{200d}", "\u{200b}", "—", "“", "日本", "🇬🇧", "ǅ", "Σ", "__", "a1", "x.y.z",
+                "2;3", "4:5", "b'", "9'",
+            ];
+            prop::sample::select(P).prop_map(str::to_string)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn for_each_word_equals_unicode_word_indices(
+                ps in prop::collection::vec(piece(), 0..24)
+            ) {
+                use unicode_segmentation::UnicodeSegmentation;
+                let text: String = ps.concat();
+                let want: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+                let mut got = Vec::new();
+                super::super::for_each_word(&text, |b, w| got.push((b, w)));
+                prop_assert_eq!(got, want);
+                // The same pieces without the non-ASCII ones: the all-ASCII path.
+                let ascii: String = ps.iter().filter(|p| p.is_ascii()).map(String::as_str).collect();
+                let want: Vec<(usize, &str)> = ascii.unicode_word_indices().collect();
+                let mut got = Vec::new();
+                super::super::for_each_word(&ascii, |b, w| got.push((b, w)));
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+
+    /// Normalising as it was written before the buffer-reusing version: the oracle.
+    fn plain_normalise(word: &str, case_sensitive: bool) -> String {
+        let mut w: String = word
+            .chars()
+            .map(|c| if c == '’' || c == 'ʼ' { '\'' } else { c })
+            .collect();
+        if !case_sensitive {
+            w = w.to_lowercase();
+        }
+        if w.len() > 2 && (w.ends_with("'s") || w.ends_with("'S")) {
+            w.truncate(w.len() - 2);
+        } else if w.len() > 1 && w.ends_with('\'') {
+            w.pop();
+        }
+        w
+    }
+
+    #[test]
+    fn normalise_into_reuses_a_buffer_and_agrees() {
+        let mut buf = String::from("left over");
+        let words = [
+            "Council's",
+            "residents'",
+            "DON'T",
+            "Café’s",
+            "ΣΑΣ",
+            "x's",
+            "'",
+            "'s",
+            "Trust",
+        ];
+        for w in words {
+            for cs in [false, true] {
+                normalise_into(w, cs, &mut buf);
+                assert_eq!(buf, plain_normalise(w, cs), "{w} {cs}");
+            }
+        }
+        assert_eq!(normalise_word("Council's", false), "council");
     }
 
     #[test]
