@@ -256,7 +256,7 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
         // last committed, said once, rather than failing for want of a cache.
         Err(e) if cannot_write(&e) && has_index(ctx) => {
             ctx.note(format!("warning: the index could not be brought up to date ({e}); reading its last committed state, which may miss recent changes to the corpus"));
-            None
+            (None, None)
         }
         Err(e) => return Err(e),
     };
