@@ -149,6 +149,9 @@ fn export_dictionary(
     format: ExportFormat,
     output: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
+    if let Some(path) = output {
+        super::output::check_target(&ctx.project, path, false)?;
+    }
     let codebook = load_or_report(&ctx.project.codebook_dir)?;
     let bytes = match format {
         ExportFormat::Yaml => qcode::codebook::dictionary::to_yaml(&codebook)?.into_bytes(),

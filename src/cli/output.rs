@@ -256,6 +256,15 @@ pub fn check_target(project: &qcode::project::Project, path: &Path, force: bool)
 /// A temporary file in `path`'s folder, to be [`persist`]ed over `path` once complete (dropped
 /// unpersisted, it disappears; a killed run's is removed by the next).
 pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    // The rename at the end would replace a device, pipe or folder by a file (`-o /dev/null`
+    // would leave the machine without its /dev/null): refused on every path that writes, here,
+    // before any work, whatever --force says.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        anyhow::bail!(
+            "{} is not a regular file (a folder, device or pipe); give a file name to write",
+            path.display()
+        );
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

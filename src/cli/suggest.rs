@@ -98,6 +98,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if !args.min_score.is_finite() {
         bail!("--min-score must be a number, e.g. --min-score 0.2");
     }
+    if let Some(path) = &args.output {
+        // Suggestions are an export: never over the project's own files, a device or a link.
+        super::output::check_target(&ctx.project, path, false)?;
+    }
     let format = output_format(&args);
     let privacy = args.privacy.privacy()?;
     let filter = args

@@ -92,3 +92,49 @@ fn messages_never_carry_control_characters() {
     assert!(err.contains("bad\u{fffd}[2J.txt"), "{err}");
     assert!(!err.contains('\u{1b}'), "{err:?}");
 }
+
+/// Every command that writes a file with `-o` refuses a pipe (and so a device) rather than
+/// renaming a file over it, and the project's own files unless asked. A pipe in the test's own
+/// folder stands in for /dev/null, so a regression cannot take the machine's.
+#[cfg(unix)]
+#[test]
+fn every_output_flag_refuses_pipes_and_the_projects_own_files() {
+    use std::os::unix::fs::FileTypeExt;
+    let p = Project::coded();
+    let made = std::process::Command::new("mkfifo")
+        .arg(p.file("pipe"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("mkfifo is not here: only the project's files are checked");
+    }
+    let pipe = p.file("pipe");
+    let pipe = pipe.to_str().unwrap();
+    let writers: [&[&str]; 7] = [
+        &["export", "quotes", "-o"],
+        &["export", "wide", "--format", "csv", "-o"],
+        &["export", "qdc", "-o"],
+        &["export", "qdpx", "-o"],
+        &["suggest", "--format", "csv", "-o"],
+        &["codebook", "export", "--format", "yaml", "-o"],
+        &["report", "-o"],
+    ];
+    for w in writers {
+        if made {
+            let args: Vec<&str> = w.iter().copied().chain([pipe]).collect();
+            let (_, err) = p.run(&args, 2);
+            assert!(err.contains("not a regular file"), "{args:?}: {err}");
+            assert!(std::fs::symlink_metadata(p.file("pipe"))
+                .unwrap()
+                .file_type()
+                .is_fifo());
+        }
+        let args: Vec<&str> = w.iter().copied().chain(["codebook/x.out"]).collect();
+        let (_, err) = p.run(&args, 2);
+        assert!(
+            err.contains("one of the project's own files"),
+            "{args:?}: {err}"
+        );
+        assert!(!p.file("codebook/x.out").exists(), "{args:?}");
+    }
+}
