@@ -4,7 +4,8 @@
 # about 4,500 respondent segments); a coder `bench` has "coded" the first three copies (about
 # 1,300 respondent segments) with the demo codebook's pattern codes. Times, on one thread and
 # on two: `qcode suggest --learn-from bench` trained from scratch (training, then suggesting for
-# every segment), then again from the cached model (suggesting only), and `--evaluate`.
+# every segment), then again from the cached model (suggesting only), and `--evaluate`. CPU time
+# is shown beside wall time: on a shared machine the wall time says more about the others' load.
 # Usage: bench/learn.sh   (from the repository root; builds the release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +38,9 @@ coded=$(python3 -c 'import csv,sys; print(len({r["segment_id"] for r in csv.Dict
 echo "$segs respondent segments; coder bench coded $coded segments in 48 interviews"
 timed() { # label threads args...
   local label=$1 t=$2; shift 2
-  RAYON_NUM_THREADS=$t /usr/bin/time -f "%e %M" -o "$out/time" "$q" --project "$p" --quiet "$@" >/dev/null
-  read -r secs kb < "$out/time"
-  echo "$label, $t thread(s): ${secs} s, $((kb / 1024)) MB peak"
+  RAYON_NUM_THREADS=$t /usr/bin/time -f "%e %U %S %M" -o "$out/time" "$q" --project "$p" --quiet "$@" >/dev/null
+  read -r secs user sys kb < "$out/time"
+  echo "$label, $t thread(s): ${secs} s wall, ${user} s user + ${sys} s system CPU, $((kb / 1024)) MB peak"
 }
 for t in 1 2; do
   rm -rf "$p/.qcode/learned"

@@ -6,7 +6,7 @@
 //! ndarray, argmin and their dependencies into every build for one function. The fit below is
 //! about a hundred lines, touches only the non-zero features, and is a fixed sequence of
 //! floating-point operations on one thread: the same data give the same weights, bit for bit,
-//! whatever the thread count (codes are fitted in parallel, each on its own).
+//! whatever the thread count (codes and their folds are fitted in parallel, each on its own).
 //!
 //! The loss is `C Σ cᵢ log(1 + e^(−yᵢ zᵢ)) + ½‖w‖²` with `zᵢ = w·xᵢ + b` (the bias is not
 //! penalised), `cᵢ` each class's weight: with `balanced`, each class weighs as much as the
@@ -56,7 +56,8 @@ pub fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// `ln(1 + e^(−m))` without overflow.
+/// `ln(1 + e^(−m))` without overflow (what [`loss_and_sigmoid`] gives, by two exponentials).
+#[cfg(test)]
 fn log_loss(m: f64) -> f64 {
     if m > 0.0 {
         (-m).exp().ln_1p()
@@ -67,6 +68,45 @@ fn log_loss(m: f64) -> f64 {
 
 /// Fit a model on vectors `x` (of `dim` features) with labels `y`.
 pub fn fit(x: &[&Sparse], y: &[bool], dim: usize, p: FitParams) -> Fit {
+    let (cols, local) = compact(x, dim);
+    let theta = fit_compact(&local, y, cols.len(), p);
+    let mut weights = vec![0.0; dim];
+    for (&j, &w) in cols.iter().zip(&theta) {
+        weights[j as usize] = w;
+    }
+    Fit {
+        bias: theta[cols.len()],
+        weights,
+    }
+}
+
+/// The features some vector of `x` has, in id order, and `x` renumbered over them. A feature
+/// no example has keeps its weight at exactly zero throughout a fit (its gradient is only the
+/// penalty's, zero at zero), and adds only zeros to every sum L-BFGS takes: leaving it out
+/// gives the same weights, bit for bit, in time in proportion to the features used (a fold
+/// leaves out the features only its held-out interviews have).
+fn compact(x: &[&Sparse], dim: usize) -> (Vec<u32>, Vec<Sparse>) {
+    let mut used = vec![false; dim];
+    for xi in x {
+        for &(j, _) in xi.iter() {
+            used[j as usize] = true;
+        }
+    }
+    let mut at = vec![u32::MAX; dim];
+    let mut cols = Vec::new();
+    for (j, _) in used.iter().enumerate().filter(|(_, &u)| u) {
+        at[j] = cols.len() as u32;
+        cols.push(j as u32);
+    }
+    let local = x
+        .iter()
+        .map(|xi| xi.iter().map(|&(j, v)| (at[j as usize], v)).collect())
+        .collect();
+    (cols, local)
+}
+
+/// [`fit`] over vectors whose every feature is used: the weights, then the bias.
+fn fit_compact(x: &[Sparse], y: &[bool], dim: usize, p: FitParams) -> Vec<f64> {
     let pos = y.iter().filter(|&&b| b).count().max(1) as f64;
     let neg = (y.len() as f64 - pos).max(1.0);
     let n = y.len() as f64;
@@ -83,9 +123,9 @@ pub fn fit(x: &[&Sparse], y: &[bool], dim: usize, p: FitParams) -> Fit {
         let mut f = 0.5 * w.iter().map(|v| v * v).sum::<f64>();
         for ((xi, &yi), &ci) in x.iter().zip(y).zip(&cw) {
             let z = b[0] + xi.iter().map(|&(j, v)| w[j as usize] * v).sum::<f64>();
-            let s = if yi { 1.0 } else { -1.0 };
-            f += ci * log_loss(s * z);
-            let d = ci * (sigmoid(z) - if yi { 1.0 } else { 0.0 });
+            let (loss, sig) = loss_and_sigmoid(z, yi);
+            f += ci * loss;
+            let d = ci * (sig - if yi { 1.0 } else { 0.0 });
             for &(j, v) in xi.iter() {
                 grad[j as usize] += d * v;
             }
@@ -93,11 +133,21 @@ pub fn fit(x: &[&Sparse], y: &[bool], dim: usize, p: FitParams) -> Fit {
         }
         f
     };
-    let theta = lbfgs(loss, dim + 1, MAX_ITER);
-    Fit {
-        bias: theta[dim],
-        weights: theta[..dim].to_vec(),
-    }
+    lbfgs(loss, dim + 1, MAX_ITER)
+}
+
+/// `log_loss(±z)` (`+` for a positive) and `sigmoid(z)`, the same bits as those give, from
+/// the one exponential both take (`e^(−|z|)`): the fit's inner loop spends its time there.
+fn loss_and_sigmoid(z: f64, label: bool) -> (f64, f64) {
+    let e = if z >= 0.0 { (-z).exp() } else { z.exp() };
+    let sig = if z >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    let m = if label { z } else { -z };
+    let loss = if m > 0.0 { e.ln_1p() } else { -m + e.ln_1p() };
+    (loss, sig)
 }
 
 fn dotv(a: &[f64], b: &[f64]) -> f64 {
@@ -106,7 +156,7 @@ fn dotv(a: &[f64], b: &[f64]) -> f64 {
 
 /// Steps at most: on the dev data the fit has settled well before (what changes after is in
 /// the fourth decimal of a probability), and each step costs time in proportion to the
-/// vocabulary.
+/// features used.
 const MAX_ITER: usize = 100;
 
 /// Pairs of steps L-BFGS remembers.
@@ -237,6 +287,40 @@ mod tests {
         let d2 = sigmoid(b);
         assert!((w + d1).abs() < 1e-5, "dw {}", w + d1);
         assert!((d1 + d2).abs() < 1e-5, "db {}", d1 + d2);
+    }
+
+    #[test]
+    fn one_exponential_gives_the_bits_two_gave() {
+        for z in [
+            -800.0, -30.0, -1.5, -1e-300, -0.0, 0.0, 1e-300, 0.25, 2.0, 40.0, 800.0,
+        ] {
+            for label in [true, false] {
+                let (loss, sig) = loss_and_sigmoid(z, label);
+                let s = if label { 1.0 } else { -1.0 };
+                assert_eq!(loss.to_bits(), log_loss(s * z).to_bits(), "{z} {label}");
+                assert_eq!(sig.to_bits(), sigmoid(z).to_bits(), "{z} {label}");
+            }
+        }
+    }
+
+    #[test]
+    fn features_no_example_has_keep_a_zero_weight() {
+        // Features 1 and 3 of 5 are never seen: the fit is that of the three others, bit for bit.
+        let xs: Vec<Sparse> = vec![vec![(0, 0.6), (2, 0.8)], vec![(2, 1.0)], vec![(4, 1.0)]];
+        let narrow: Vec<Sparse> = vec![vec![(0, 0.6), (1, 0.8)], vec![(1, 1.0)], vec![(2, 1.0)]];
+        let y = [true, true, false];
+        let wide = fit(&xs.iter().collect::<Vec<_>>(), &y, 5, P);
+        let small = fit(&narrow.iter().collect::<Vec<_>>(), &y, 3, P);
+        assert_eq!(wide.weights[1].to_bits(), 0.0f64.to_bits());
+        assert_eq!(wide.weights[3].to_bits(), 0.0f64.to_bits());
+        let kept = [wide.weights[0], wide.weights[2], wide.weights[4], wide.bias];
+        let want = [
+            small.weights[0],
+            small.weights[1],
+            small.weights[2],
+            small.bias,
+        ];
+        assert_eq!(kept.map(f64::to_bits), want.map(f64::to_bits));
     }
 
     #[test]

@@ -181,7 +181,8 @@ fn fit_rows(
 }
 
 /// Each example's out-of-fold probability of `code`: from a model fitted without its
-/// interview. None where the rest holds no positive (nothing to learn from).
+/// interview. None where the rest holds no positive (nothing to learn from). Folds are fitted
+/// in parallel, each on its own, so the result is the same whatever the thread count.
 fn out_of_fold(
     examples: &[Example],
     vectors: &[Sparse],
@@ -189,27 +190,44 @@ fn out_of_fold(
     dim: usize,
     p: &LearnParams,
 ) -> Vec<f64> {
-    let mut out = vec![0.0; data.rows.len()];
     let fold = folds(examples);
-    for f in 0..fold.len().min(MAX_FOLDS) {
-        let (mut train, mut labels, mut held) = (Vec::new(), Vec::new(), Vec::new());
-        for (k, (&i, &l)) in data.rows.iter().zip(&data.labels).enumerate() {
-            if fold[examples[i].interview.as_str()] == f {
-                held.push(k);
-            } else {
-                train.push(i);
-                labels.push(l);
-            }
-        }
-        if held.is_empty() || !labels.contains(&true) {
-            continue;
-        }
-        let m = fit_rows(vectors, &train, &labels, dim, p);
-        for k in held {
-            out[k] = m.probability(&vectors[data.rows[k]]);
-        }
+    let held: Vec<Vec<(usize, f64)>> = (0..fold.len().min(MAX_FOLDS))
+        .into_par_iter()
+        .map(|f| fold_probabilities(examples, vectors, data, &fold, f, dim, p))
+        .collect();
+    let mut out = vec![0.0; data.rows.len()];
+    for (k, prob) in held.into_iter().flatten() {
+        out[k] = prob;
     }
     out
+}
+
+/// The probabilities fold `f`'s model gives its held-out examples, by their place in `data`.
+fn fold_probabilities(
+    examples: &[Example],
+    vectors: &[Sparse],
+    data: &CodeData,
+    fold: &std::collections::HashMap<&str, usize>,
+    f: usize,
+    dim: usize,
+    p: &LearnParams,
+) -> Vec<(usize, f64)> {
+    let (mut train, mut labels, mut held) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, (&i, &l)) in data.rows.iter().zip(&data.labels).enumerate() {
+        if fold[examples[i].interview.as_str()] == f {
+            held.push(k);
+        } else {
+            train.push(i);
+            labels.push(l);
+        }
+    }
+    if held.is_empty() || !labels.contains(&true) {
+        return Vec::new();
+    }
+    let m = fit_rows(vectors, &train, &labels, dim, p);
+    held.into_iter()
+        .map(|k| (k, m.probability(&vectors[data.rows[k]])))
+        .collect()
 }
 
 /// True and false positives and false negatives.
