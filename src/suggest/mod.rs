@@ -8,6 +8,7 @@
 //! depend only on its text, its pattern hits and the codebook, whatever the thread count.
 
 mod assign;
+mod bits;
 pub mod cache;
 pub mod learn;
 pub mod model;

@@ -82,7 +82,7 @@ pub struct Posting {
     pub code: u32,
     /// The word's weight in the code's positive vector less `against` × its weight in the
     /// negative one (both unit length).
-    #[serde(with = "exact")]
+    #[serde(with = "super::bits::exact")]
     pub weight: f64,
 }
 
@@ -103,10 +103,10 @@ pub struct Model {
     pub ranked: Vec<bool>,
     /// The words of the codebook, sorted; a word's index is its id.
     pub terms: Vec<String>,
-    #[serde(with = "exact_list")]
+    #[serde(with = "super::bits::exact_list")]
     pub idf: Vec<f64>,
     /// The weight of a word the codebook never uses (it still dilutes a segment's vector).
-    #[serde(with = "exact")]
+    #[serde(with = "super::bits::exact")]
     pub unseen_idf: f64,
     /// For each word, the codes it weighs in, by code index.
     pub postings: Vec<Vec<Posting>>,
@@ -343,36 +343,5 @@ fn idf(kind: Idf, n: f64, df: f64) -> f64 {
     match kind {
         Idf::Smooth | Idf::CodesSmooth => (1.0 + n / df).ln(),
         Idf::Probabilistic | Idf::CodesProbabilistic => ((n - df + 0.5) / (df + 0.5)).ln().max(0.0),
-    }
-}
-
-/// A number cached as its bits: JSON's decimal form read back may be a bit off, and a score a
-/// bit off can reorder two words of equal weight in an evidence line.
-mod exact {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(x.to_bits())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        u64::deserialize(d).map(f64::from_bits)
-    }
-}
-
-/// A list of numbers cached as their bits (see [`exact`]).
-mod exact_list {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(xs: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        let bits: Vec<u64> = xs.iter().map(|x| x.to_bits()).collect();
-        bits.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Ok(Vec::<u64>::deserialize(d)?
-            .into_iter()
-            .map(f64::from_bits)
-            .collect())
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::exact_list;
+use crate::suggest::bits::exact_list;
 use crate::suggest::model::token_options;
 use crate::suggest::stopwords::stop_words;
 use crate::text::tokens::{tokenize, Language};

@@ -82,12 +82,12 @@ pub struct TooFew {
 pub struct CodeModel {
     pub code: String,
     /// A weight per vocabulary feature.
-    #[serde(with = "exact_list")]
+    #[serde(with = "crate::suggest::bits::exact_list")]
     pub weights: Vec<f64>,
-    #[serde(with = "exact")]
+    #[serde(with = "crate::suggest::bits::exact")]
     pub bias: f64,
     /// A segment is suggested the code when its probability is at least this.
-    #[serde(with = "exact")]
+    #[serde(with = "crate::suggest::bits::exact")]
     pub threshold: f64,
     /// Segments and interviews the coder gave the code.
     pub positives: usize,
@@ -219,36 +219,6 @@ pub fn check(
     Ok(())
 }
 
-/// A number stored as its bits: JSON's decimal form read back may be a bit off, and the same
-/// bytes out need the same weights in.
-mod exact {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(x.to_bits())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        u64::deserialize(d).map(f64::from_bits)
-    }
-}
-
-/// A list of numbers stored as their bits (see [`exact`]).
-mod exact_list {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(xs: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        let bits: Vec<u64> = xs.iter().map(|x| x.to_bits()).collect();
-        bits.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Ok(Vec::<u64>::deserialize(d)?
-            .into_iter()
-            .map(f64::from_bits)
-            .collect())
-    }
-}
 
 #[cfg(test)]
 mod tests;
