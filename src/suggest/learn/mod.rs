@@ -219,6 +219,5 @@ pub fn check(
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests;
