@@ -21,7 +21,7 @@ use qcode::privacy::Redactor;
 use qcode::suggest::cache::model_for;
 use qcode::suggest::learn::cache::learned_for;
 use qcode::suggest::learn::{
-    self, evaluate, suggest_learned, Evaluation, LearnParams, LearnedRanker, LearnedSuggestion,
+    self, evaluate, suggest_learned, Evaluation, LearnParams, LearnedRanker,
 };
 use qcode::suggest::{proposals_for, suggest, withdrawn, Params, RankOptions, Ranker, Suggestion};
 use qcode::transcript::Segment;
@@ -145,7 +145,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 &segments,
             );
         }
-        sink.rows(suggestions.iter().map(row).collect())?;
+        sink.rows(
+            suggestions
+                .iter()
+                .map(|s| row(s, s.why.describe()))
+                .collect(),
+        )?;
     }
     let meta = ExportMeta::new(codebook, "suggest", read.segments, read.interviews.len());
     sink.finish(meta)?;
@@ -233,8 +238,8 @@ impl Read {
     }
 }
 
-/// The row of one suggestion, in [`COLUMNS`] order.
-fn row(s: &Suggestion) -> Vec<Cell> {
+/// The row of one suggestion, zero-shot or learned, in [`COLUMNS`] order.
+fn row<W>(s: &Suggestion<W>, why: String) -> Vec<Cell> {
     vec![
         Cell::text(&s.segment_id),
         Cell::text(&s.code),
@@ -243,7 +248,7 @@ fn row(s: &Suggestion) -> Vec<Cell> {
         Cell::Int(s.rank as i64),
         Cell::Num(s.score, 3),
         Cell::text(if s.suggested { "true" } else { "false" }),
-        Cell::text(s.why.describe()),
+        Cell::text(why),
     ]
 }
 
@@ -485,7 +490,12 @@ fn run_learned(
                 &segments,
             );
         }
-        sink.rows(suggestions.iter().map(learned_row).collect())?;
+        sink.rows(
+            suggestions
+                .iter()
+                .map(|s| row(s, s.why.describe()))
+                .collect(),
+        )?;
     }
     let meta = ExportMeta::new(
         codebook,
@@ -520,20 +530,6 @@ fn questions_by_id(segments: &[Segment]) -> std::collections::HashMap<String, st
         out.insert(s.id.clone(), q);
     }
     out
-}
-
-/// The row of one learned suggestion, in [`COLUMNS`] order.
-fn learned_row(s: &LearnedSuggestion) -> Vec<Cell> {
-    vec![
-        Cell::text(&s.segment_id),
-        Cell::text(&s.code),
-        Cell::text(&s.code_label),
-        Cell::text(&s.dimension),
-        Cell::Int(s.rank as i64),
-        Cell::Num(s.score, 3),
-        Cell::text(if s.suggested { "true" } else { "false" }),
-        Cell::text(s.why.describe()),
-    ]
 }
 
 /// The columns of `--evaluate`.

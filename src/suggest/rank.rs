@@ -138,9 +138,10 @@ impl Why {
     }
 }
 
-/// One suggestion: a code for a segment, its rank in its dimension, its score and why.
+/// One suggestion: a code for a segment, its rank in its dimension, its score and why. `W` is
+/// the kind of reason: the zero-shot ranker's [`Why`], or the learned model's.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Suggestion {
+pub struct Suggestion<W = Why> {
     pub segment_id: String,
     pub code: String,
     pub code_label: String,
@@ -148,7 +149,7 @@ pub struct Suggestion {
     pub rank: usize,
     pub score: f64,
     pub suggested: bool,
-    pub why: Why,
+    pub why: W,
 }
 
 /// The model, the codebook it was built from, and which codes to keep.

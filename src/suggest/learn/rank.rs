@@ -73,18 +73,8 @@ impl LearnedWhy {
 }
 
 /// One learned suggestion: a code for a segment, its rank in its dimension, its probability
-/// and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LearnedSuggestion {
-    pub segment_id: String,
-    pub code: String,
-    pub code_label: String,
-    pub dimension: String,
-    pub rank: usize,
-    pub score: f64,
-    pub suggested: bool,
-    pub why: LearnedWhy,
-}
+/// and why (the same fields as a zero-shot suggestion, with the learned model's reason).
+pub type LearnedSuggestion = crate::suggest::Suggestion<LearnedWhy>;
 
 /// A learned model, the codebook, and which codes to list.
 pub struct LearnedRanker<'a> {
