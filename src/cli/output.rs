@@ -204,22 +204,14 @@ fn remove_stale_temporaries(dir: &Path) {
 /// a symbolic link (which a rename would replace, not write through). `--force` allows the
 /// project's files and links; never devices or folders.
 pub fn check_target(project: &qcode::project::Project, path: &Path, force: bool) -> Result<()> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        let kind = meta.file_type();
-        if kind.is_symlink() && !force {
-            anyhow::bail!(
-                "{} is a symbolic link, which writing would replace\n  help: write to the file it points to, or add --force",
-                path.display()
-            );
-        }
-        let target = std::fs::metadata(path).ok();
-        if target.as_ref().is_some_and(|m| !m.is_file()) {
-            anyhow::bail!(
-                "{} is not a regular file (a folder, device or pipe); give a file name to write",
-                path.display()
-            );
-        }
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link && !force {
+        anyhow::bail!(
+            "{} is a symbolic link, which writing would replace\n  help: write to the file it points to, or add --force",
+            path.display()
+        );
     }
+    refuse_special(path)?;
     if force {
         return Ok(());
     }
@@ -253,18 +245,23 @@ pub fn check_target(project: &qcode::project::Project, path: &Path, force: bool)
     Ok(())
 }
 
-/// A temporary file in `path`'s folder, to be [`persist`]ed over `path` once complete (dropped
-/// unpersisted, it disappears; a killed run's is removed by the next).
-pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    // The rename at the end would replace a device, pipe or folder by a file (`-o /dev/null`
-    // would leave the machine without its /dev/null): refused on every path that writes, here,
-    // before any work, whatever --force says.
+/// Refuse a `path` that is (or links to) a folder, device or pipe: the rename that ends every
+/// write would replace it by a file (`-o /dev/null` would leave the machine without its
+/// /dev/null), whatever --force says.
+fn refuse_special(path: &Path) -> Result<()> {
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         anyhow::bail!(
             "{} is not a regular file (a folder, device or pipe); give a file name to write",
             path.display()
         );
     }
+    Ok(())
+}
+
+/// A temporary file in `path`'s folder, to be [`persist`]ed over `path` once complete (dropped
+/// unpersisted, it disappears; a killed run's is removed by the next).
+pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    refuse_special(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
