@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""qcode's side-by-side benchmark, end to end, in one command (issue #6).
+"""qcode's side-by-side benchmark, end to end, in one command (issues #6 and #21).
 
   bench/run.sh                      # the full run: 100 MB and 1 GB, peers, bench/RESULTS.md
+  bench/run.sh --scale 10GB         # the same, and a generated 10 GB corpus (about 40 GB of disk)
   bench/run.sh --smoke --work DIR   # 1 MB, one run of each step, no RESULTS.md (the test suite)
 
 Steps, all in one run so that ratios compare like with like:
   1. generate the corpora (100 MB, 1 GB) and the 200-pattern codebook with ../shared/bench;
   2. coding: `qcode count` (2 threads and 1 thread) and the peers through
      ../shared/bench/run_bench.py; qcode's per-segment output must equal pyahocorasick's S1
-     output byte for byte (after qcode's header row), and the matrices must agree;
+     output byte for byte (after qcode's header row), and the matrices must agree; the full
+     matcher (the bundled codebook) on 1 and 2 threads against ripgrep's 200-pattern alternation;
   3. `qcode count` on 1 GB: throughput and peak RSS;
-  4. `qcode index` on the 1 GB corpus and on ../shared/data/pohi-inquiry, a no-op re-index,
+  4. `qcode index` on the 1 GB corpus (the 200-pattern codebook, the bundled one, none) and on
+     ../shared/data/pohi-inquiry (bundled codebook and none; 1 and 2 cores), a no-op re-index,
      and the bare tantivy program (examples/bare_tantivy.rs) on the same 1 GB;
-  5. 100 mixed searches on the 1 GB index (p50, p99 of the wall time per command);
+  5. 100 mixed searches on the 1 GB index and on pohi-inquiry's (p50, p99 of the wall time per
+     command), each beside 100 runs of `qcode --version`;
   6. each export on the 1 GB index;
+  7. with --scale SIZE: index, bare tantivy, count and every export on a generated SIZE corpus;
 and writes the table, each figure beside its target, to bench/RESULTS.md (or --results).
 Peak RSS comes from wait4() (or /usr/bin/time -v inside run_bench.py).
 """
@@ -43,7 +48,14 @@ def timed(argv, cwd=None, env=None, stdout=subprocess.DEVNULL):
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
     return {"wall_s": round(wall, 4), "rss_mb": round(ru.ru_maxrss / 1024, 1),
+            "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
             "rc": p.returncode, "stderr": err.decode(errors="replace")[-2000:]}
+
+
+def pct(values, p):
+    """The p-th percentile of values (nearest rank on the sorted list)."""
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 
 
 def must(r, what):
@@ -201,6 +213,64 @@ class Bench:
         log(label, r)
         return r
 
+    def full_matcher(self, corpus, codebook, runs):
+        """The full rule matcher (the bundled codebook: stems, globs, phrases, NEAR) on 1 and 2
+        threads against ripgrep with the 200-pattern alternation, alternating runs: issue #21."""
+        rgre = os.path.join(self.work, "rg.re")
+        with open(rgre, "w") as f:
+            subprocess.run([self.py, os.path.join(self.sb, "peers", "rg_pattern.py"), codebook],
+                           stdout=f, check=True)
+        out = os.path.join(self.work, "out", "full")
+        q = [self.qcode, "-q", "count", corpus, "--codebook", os.path.join(REPO, "codebook"), "-o", out]
+        # ripgrep's output goes to a file: with stdout on /dev/null ripgrep may stop early.
+        rg_out = os.path.join(self.work, "out", "rg.count")
+        rg = ["rg", "-i", "--no-unicode", "--count-matches", "-f", rgre, corpus] if shutil.which("rg") else None
+        got = {"q1": [], "q2": [], "rg": []}
+        for _ in range(runs):
+            for n in (1, 2):
+                self.quiet()
+                env = dict(os.environ, RAYON_NUM_THREADS=str(n))
+                got[f"q{n}"].append(must(timed(q, env=env), "qcode count (bundled codebook)"))
+            if rg:
+                self.quiet()
+                with open(rg_out, "w") as f:
+                    got["rg"].append(must(timed(rg, stdout=f), "ripgrep"))
+        med = {k: {m: statistics.median(x[m] for x in v) for m in ("wall_s", "cpu_s", "rss_mb")}
+               for k, v in got.items() if v}
+        mb = os.path.getsize(corpus) / 1e6
+        r = {"runs": runs, "mb": mb, **med, "threads_speedup": round(med["q1"]["wall_s"] / med["q2"]["wall_s"], 2)}
+        if rg:
+            r["vs_rg_wall"] = round(med["rg"]["wall_s"] / med["q1"]["wall_s"], 2)
+            r["vs_rg_cpu"] = round(med["rg"]["cpu_s"] / med["q1"]["cpu_s"], 2)
+        log("full matcher", r)
+        return r
+
+    def no_codebook(self):
+        """A codebook folder with the bundled roles and no codes: indexing without coding."""
+        d = os.path.join(self.work, "codebook-none")
+        os.makedirs(d, exist_ok=True)
+        shutil.copyfile(os.path.join(REPO, "codebook", "roles.toml"), os.path.join(d, "roles.toml"))
+        with open(os.path.join(d, "codebook.toml"), "w") as f:
+            f.write('[codebook]\nname = "none"\nversion = "0"\nlanguage = "en"\nstem = true\n')
+        return d
+
+    def index_cores(self, proj, runs):
+        """Cold index on one core and on two (taskset, so tantivy's writer threads and the coding
+        threads both see the cores they get), alternating: the 1 -> 2 thread gain of `index`."""
+        walls = {1: [], 2: []}
+        for _ in range(runs):
+            for n, cpus in ((1, "0"), (2, "0,1")):
+                self.quiet()
+                argv = ["taskset", "-c", cpus, self.qcode, "--project", proj, "-q", "index", "--rebuild"]
+                walls[n].append(must(timed(argv), "index")["wall_s"])
+        med = {n: statistics.median(w) for n, w in walls.items()}
+        r = {"runs": runs, "wall_1_s": med[1], "wall_2_s": med[2], "speedup": round(med[1] / med[2], 2)}
+        log("index 1 -> 2 cores", r)
+        return r
+
+    def drop_index(self, proj):
+        shutil.rmtree(os.path.join(proj, ".qcode"), ignore_errors=True)
+
     def bare_tantivy(self, corpus):
         self.quiet()
         d = os.path.join(self.work, "bare-index")
@@ -209,39 +279,50 @@ class Bench:
         log("bare tantivy", r["wall_s"], "s", r["rss_mb"], "MB")
         return {"wall_s": r["wall_s"], "rss_mb": r["rss_mb"]}
 
-    def queries(self, codebook):
-        """100 mixed searches drawn from the codebook's own vocabulary (so they hit)."""
+    def queries(self, codebook, codes=None, role="participant"):
+        """100 mixed searches drawn from the codebook's own vocabulary (so they hit); `codes` and
+        `role` name what the project's own codebook and roles have (for --code and --role)."""
         with open(codebook) as f:
             cb = json.load(f)
         words, phrases, globs = [], [], []
         for c in cb["codes"]:
             for p in c["patterns"]:
                 (globs if p.endswith("*") else phrases if " " in p else words).append(p)
-        codes = [c["id"] for c in cb["codes"]]
+        codes = codes or [c["id"] for c in cb["codes"]]
         qs = []
         qs += [[w] for w in words[:30]]
         qs += [[f'"{p}"'] for p in phrases[:20]]
         qs += [[g] for g in globs[:20]]
-        qs += [[w, "--role", "participant"] for w in words[30:40]]
+        qs += [[w, "--role", role] for w in words[30:40]]
         qs += [[w, "--code", codes[i % len(codes)]] for i, w in enumerate(words[40:50])]
         qs += [[f"{a} {b}"] for a, b in zip(words[50:55], words[55:60])]
         qs += [[f"{a} OR {b}"] for a, b in zip(words[60:65], globs[20:25])]
         return qs[:100]
 
-    def searches(self, proj, codebook):
-        qs = self.queries(codebook)
+    def per_command(self, argvs):
+        """Wall time of each argv as its own process: p50, p99, max (ms) and peak RSS."""
         walls, rss = [], 0.0
-        self.quiet()
-        for q in qs:
-            r = timed([self.qcode, "--project", proj, "-q", "search", *q, "-n", "20"])
+        for argv in argvs:
+            r = timed(argv)
             if r["rc"] not in (0, 1):
-                raise SystemExit(f"search {q} failed: {r['stderr']}")
+                raise SystemExit(f"{argv} failed: {r['stderr']}")
             walls.append(r["wall_s"])
             rss = max(rss, r["rss_mb"])
-        walls.sort()
-        pct = lambda p: walls[min(len(walls) - 1, int(round(p / 100 * (len(walls) - 1))))]
-        r = {"n": len(walls), "p50_ms": round(pct(50) * 1000, 1), "p99_ms": round(pct(99) * 1000, 1),
-             "max_ms": round(walls[-1] * 1000, 1), "rss_mb": rss}
+        return {"n": len(walls), "p50_ms": round(pct(walls, 50) * 1000, 2),
+                "p99_ms": round(pct(walls, 99) * 1000, 2), "max_ms": round(max(walls) * 1000, 2),
+                "rss_mb": rss}
+
+    def searches(self, proj, codebook, codes=None, role="participant"):
+        """100 searches, each its own command, beside 100 runs of `qcode --version` (the cost of
+        starting the process at all) measured just before: the ratio of their p50s is the target."""
+        qs = self.queries(codebook, codes, role)
+        self.quiet()
+        # One search first, so the index is up to date and its files are in the page cache.
+        must(timed([self.qcode, "--project", proj, "-q", "search", *qs[0], "-n", "20"]), "search")
+        version = self.per_command([[self.qcode, "--version"]] * len(qs))
+        r = self.per_command([[self.qcode, "--project", proj, "-q", "search", *q, "-n", "20"] for q in qs])
+        r["version"] = version
+        r["ratio_p50"] = round(r["p50_ms"] / version["p50_ms"], 2)
         log("searches", r)
         return r
 
@@ -259,6 +340,59 @@ class Bench:
             log("export", k, out[" ".join(k)])
         return out
 
+    def pohi_toml(self, pohi, codebook_dir):
+        with open(os.path.join(REPO, "examples", "pohi", "qcode.toml")) as f:
+            t = f.read()
+        t = t.replace('"../../../shared/data/pohi-inquiry/rst"', json.dumps(pohi))
+        return t.replace('"../../codebook"', json.dumps(codebook_dir))
+
+    def with_and_without_codebook(self, name, corpus_file, runs):
+        """Cold index with the bundled codebook and with none (the same roles): issue #21."""
+        r = {}
+        for tag, cb in (("bundled", os.path.join(REPO, "codebook")), ("none", self.no_codebook())):
+            toml = f'[project]\ncorpus = "corpus"\ncodebook = {json.dumps(cb)}\n'
+            proj = self.project(f"{name}-{tag}", corpus_file, toml)
+            r[tag] = self.index(proj, f"index {name} ({tag} codebook)", runs=runs)
+            self.drop_index(proj)
+        r["ratio"] = round(r["none"]["cold_wall_s"] / r["bundled"]["cold_wall_s"], 2)
+        return r
+
+    def pohi(self, res, codebook):
+        """The real transcripts: index with and without a codebook, 1 -> 2 cores, searches."""
+        pohi = os.path.join(self.shared, "data", "pohi-inquiry", "rst")
+        if not os.path.isdir(pohi) or self.a.smoke:
+            log("skipped: the pohi-inquiry steps (smoke run, or ../shared/data/pohi-inquiry is not here)")
+            return
+        s = res["steps"]
+        none = self.project("pohi-none", None, self.pohi_toml(pohi, self.no_codebook()))
+        s["index_pohi_none"] = self.index(none, "index pohi (no codebook)", runs=3)
+        self.drop_index(none)
+        proj = self.project("pohi", None, self.pohi_toml(pohi, os.path.join(REPO, "codebook")))
+        s["index_pohi_cores"] = self.index_cores(proj, 3)
+        s["index_pohi"] = self.index(proj, "index pohi", runs=3)
+        res["pohi_bytes"] = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(pohi) for f in fs)
+        s["search_pohi"] = self.searches(proj, codebook, codes=bundled_codes(), role="facilitator")
+
+    def scale(self, res, size, codebook):
+        """--scale: a generated corpus of `size` (10GB), indexed beside bare tantivy, counted,
+        and every export: issue #21's bounded-memory run. Not in CI (about 40 GB of disk)."""
+        corpus = self.gen(size)
+        res["corpus_bytes"][size] = os.path.getsize(corpus)
+        cb = os.path.abspath(codebook)
+        proj = self.project("bench-" + size, corpus, f'[project]\ncorpus = "corpus"\ncodebook = "{cb}"\n')
+        r = {"size": size, "index": self.index(proj, "index " + size)}
+        r["bare_tantivy"] = self.bare_tantivy(corpus)
+        self.quiet()
+        out = os.path.join(self.work, "out", "count-" + size)
+        c = must(timed([self.qcode, "-q", "count", corpus, "--codebook", codebook, "-o", out]), "count " + size)
+        for ext in (".seg.tsv", ".matrix.tsv"):
+            if os.path.exists(out + ext):
+                os.remove(out + ext)
+        r["count"] = {"wall_s": c["wall_s"], "rss_mb": c["rss_mb"]}
+        log("count", size, r["count"])
+        r["exports"] = self.exports(proj)
+        res["steps"]["scale"] = r
+
     def run(self):
         a, res = self.a, self.res
         codebook = self.codebook()
@@ -268,6 +402,7 @@ class Bench:
         c_big = self.gen(big)
         res["corpus_bytes"] = {small: os.path.getsize(c_small), big: os.path.getsize(c_big)}
         res["sizes"] = [small, big]
+        s = res["steps"]
 
         # 2. Coding, qcode and peers in one run.
         skip = "pandas_flags" if not a.smoke else None
@@ -276,37 +411,30 @@ class Bench:
             only = "qcode,qcode_1thread,pyahocorasick" + (",ripgrep_nounicode" if shutil.which("rg") else "")
         if a.peers:
             only = a.peers
-        res["steps"]["coding"] = self.run_bench(c_small, codebook, small + ("-smoke" if a.smoke else ""),
-                                                only=only, skip=skip)
-        res["steps"]["s1_check"] = self.check_s1(small + ("-smoke" if a.smoke else ""))
-        res["steps"]["threads"] = self.thread_scaling(c_small, codebook, 3 if a.smoke else 15)
-        log("S1 check", res["steps"]["s1_check"])
+        s["coding"] = self.run_bench(c_small, codebook, small + ("-smoke" if a.smoke else ""), only=only, skip=skip)
+        s["s1_check"] = self.check_s1(small + ("-smoke" if a.smoke else ""))
+        s["threads"] = self.thread_scaling(c_small, codebook, 3 if a.smoke else 15)
+        log("S1 check", s["s1_check"])
+        s["full_matcher"] = self.full_matcher(c_small, codebook, 1 if a.smoke else 7)
 
         # 3. qcode count on the big corpus: flat memory.
         if not a.smoke:
-            res["steps"]["coding_big"] = self.run_bench(c_big, codebook, big, only="qcode", runs=1)
+            s["coding_big"] = self.run_bench(c_big, codebook, big, only="qcode", runs=1)
 
-        # 4. Index: 1 GB, bare tantivy, the real transcripts.
+        # 4. Index: the big corpus (the 200-pattern codebook; the bundled one; none), bare tantivy,
+        # the real transcripts.
         cb = os.path.abspath(codebook)
-        proj = self.project("bench-" + big, c_big,
-                            f'[project]\ncorpus = "corpus"\ncodebook = "{cb}"\n')
-        res["steps"]["index_big"] = self.index(proj, "index " + big)
-        res["steps"]["bare_tantivy"] = self.bare_tantivy(c_big)
-        pohi = os.path.join(self.shared, "data", "pohi-inquiry", "rst")
-        if os.path.isdir(pohi) and not a.smoke:
-            with open(os.path.join(REPO, "examples", "pohi", "qcode.toml")) as f:
-                t = f.read()
-            t = t.replace('"../../../shared/data/pohi-inquiry/rst"', json.dumps(pohi))
-            t = t.replace('"../../codebook"', json.dumps(os.path.join(REPO, "codebook")))
-            res["steps"]["index_pohi"] = self.index(self.project("pohi", None, t), "index pohi", runs=3)
-            res["pohi_bytes"] = sum(os.path.getsize(os.path.join(dp, f))
-                                    for dp, _, fs in os.walk(pohi) for f in fs)
-        else:
-            log("skipped: the pohi-inquiry index (smoke run, or ../shared/data/pohi-inquiry is not here)")
+        proj = self.project("bench-" + big, c_big, f'[project]\ncorpus = "corpus"\ncodebook = "{cb}"\n')
+        s["index_big"] = self.index(proj, "index " + big)
+        s["bare_tantivy"] = self.bare_tantivy(c_big)
+        s["index_big_codebooks"] = self.with_and_without_codebook("bench-" + big, c_big, 1)
+        self.pohi(res, codebook)
 
         # 5, 6. Searches and exports on the big index.
-        res["steps"]["search"] = self.searches(proj, codebook)
-        res["steps"]["exports"] = self.exports(proj)
+        s["search"] = self.searches(proj, codebook)
+        s["exports"] = self.exports(proj)
+        if a.scale:
+            self.scale(res, a.scale, codebook)
         res["machine"] = machine()
         with open(os.path.join(self.work, "results.json"), "w") as f:
             json.dump(res, f, indent=1)
@@ -314,8 +442,19 @@ class Bench:
             with open(a.results, "w") as f:
                 f.write(render(res, " ".join(sys.argv[1:])))
             log("wrote", a.results)
-        ok = res["steps"]["s1_check"]["seg_rows_equal"] and res["steps"]["s1_check"]["matrix_equal"]
+        ok = s["s1_check"]["seg_rows_equal"] and s["s1_check"]["matrix_equal"]
         return 0 if ok else 1
+
+
+def bundled_codes():
+    """The code ids of the bundled codebook (for --code in the searches on the real transcripts)."""
+    import tomllib
+    ids = []
+    for name in sorted(os.listdir(os.path.join(REPO, "codebook"))):
+        if name.endswith(".toml") and name != "roles.toml":
+            with open(os.path.join(REPO, "codebook", name), "rb") as f:
+                ids += list(tomllib.load(f).get("codes", {}))
+    return ids
 
 
 def machine():
@@ -330,6 +469,79 @@ def machine():
                             capture_output=True, text=True).stdout.strip()
     return {"cores": os.cpu_count(), "cpu": model, "mem_gib": round(mem, 1),
             "os": platform.platform(), "commit": commit}
+
+
+def render21(res):
+    """The targets of issue #21 (speed: full matcher, search per command, bounded memory, 10 GB),
+    as Markdown lines."""
+    s = res["steps"]
+    S, B = res["sizes"]
+    lines = ["", "## Targets (issue #21)", "", "| what | measured | target | met |", "|---|---|---|---|"]
+
+    def row(what, measured, target, met):
+        lines.append(f"| {what} | {measured} | {target} | {'yes' if met else '**no**'} |")
+
+    for name, ic in (("pohi-inquiry", None), (B, s.get("index_big_codebooks"))):
+        if name == "pohi-inquiry":
+            if "index_pohi" not in s:
+                continue
+            w, wo = s["index_pohi"], s["index_pohi_none"]
+        else:
+            w, wo = ic["bundled"], ic["none"]
+        ratio = wo["cold_wall_s"] / w["cold_wall_s"]
+        row(f"index {name}, bundled codebook vs none (speed, cold wall)",
+            f"{ratio:.2f}× ({w['cold_wall_s']:.2f} s vs {wo['cold_wall_s']:.2f} s; RSS {w['cold_rss_mb']:.0f} vs "
+            f"{wo['cold_rss_mb']:.0f} MB)", "≥ 0.85×", ratio >= 0.85)
+    fm = s["full_matcher"]
+    if "rg" in fm:
+        row(f"full matcher {S}: `RAYON_NUM_THREADS=1 qcode count` (bundled codebook) vs "
+            "`rg -i --no-unicode --count-matches` (200-pattern alternation), speed",
+            f"{fm['vs_rg_wall']:.2f}× wall ({fm['q1']['wall_s']:.2f} s vs {fm['rg']['wall_s']:.2f} s; "
+            f"{fm['mb'] / fm['q1']['wall_s']:.0f} MB/s); {fm['vs_rg_cpu']:.2f}× CPU "
+            f"({fm['q1']['cpu_s']:.2f} s vs {fm['rg']['cpu_s']:.2f} s); median of {fm['runs']}",
+            "≥ 0.4×", fm["vs_rg_wall"] >= 0.4)
+    th = s["threads"]
+    row(f"count {S} (200 patterns): 1 → 2 threads", f"{th['speedup']:.2f}× ({th['wall_1_s'] * 1000:.0f} → "
+        f"{th['wall_2_s'] * 1000:.0f} ms, median of {th['runs']})", "≥ 1.7×", th["speedup"] >= 1.7)
+    row(f"count {S} (bundled codebook): 1 → 2 threads", f"{fm['threads_speedup']:.2f}× "
+        f"({fm['q1']['wall_s']:.2f} → {fm['q2']['wall_s']:.2f} s, median of {fm['runs']})", "≥ 1.7×",
+        fm["threads_speedup"] >= 1.7)
+    if "index_pohi_cores" in s:
+        ic = s["index_pohi_cores"]
+        row("index pohi-inquiry (bundled codebook): 1 → 2 cores (taskset)", f"{ic['speedup']:.2f}× "
+            f"({ic['wall_1_s']:.2f} → {ic['wall_2_s']:.2f} s, median of {ic['runs']})", "≥ 1.7×",
+            ic["speedup"] >= 1.7)
+    for name, key in (("pohi-inquiry", "search_pohi"), (B, "search")):
+        if key not in s:
+            continue
+        sm = s[key]
+        row(f"search {name} index: p50 per command ÷ `qcode --version` p50 ({sm['n']} mixed queries)",
+            f"{sm['ratio_p50']:.2f}× ({sm['p50_ms']:.1f} ms vs {sm['version']['p50_ms']:.1f} ms)", "≤ 1.6×",
+            sm["ratio_p50"] <= 1.6)
+    sm = s["search"]
+    row(f"search {B} index: p99 per command", f"{sm['p99_ms']:.1f} ms", "≤ 20 ms", sm["p99_ms"] <= 20)
+    for k, e in s["exports"].items():
+        row(f"export {k}, {B} index: peak RSS", f"{e['rss_mb']:.0f} MB ({e['wall_s']:.1f} s)", "≤ 500 MB",
+            e["rss_mb"] <= 500)
+    sc = s.get("scale")
+    if sc:
+        Z, ix, bt = sc["size"], sc["index"], sc["bare_tantivy"]
+        zb = res["corpus_bytes"][Z]
+        row(f"index {Z}: peak RSS", f"{ix['cold_rss_mb']:.0f} MB (bare tantivy {bt['rss_mb']:.0f} MB)", "≤ 2 GB",
+            ix["cold_rss_mb"] <= 2048)
+        ratio = bt["wall_s"] / ix["cold_wall_s"]
+        row(f"index {Z}: throughput vs bare tantivy", f"{ratio:.2f}× ({zb / 1e6 / ix['cold_wall_s']:.1f} vs "
+            f"{zb / 1e6 / bt['wall_s']:.1f} MB/s; {ix['cold_wall_s']:.0f} s vs {bt['wall_s']:.0f} s)", "≥ 0.7×",
+            ratio >= 0.7)
+        row(f"count {Z}: peak RSS", f"{sc['count']['rss_mb']:.0f} MB ({sc['count']['wall_s']:.0f} s)", "≤ 300 MB",
+            sc["count"]["rss_mb"] <= 300)
+        for k, e in sc["exports"].items():
+            row(f"export {k}, {Z} index", f"{e['wall_s']:.1f} s, {e['rss_mb']:.0f} MB RSS, "
+                f"{e['bytes'] / 1e6:.0f} MB written", "< 100 s, ≤ 1 GB", e["wall_s"] < 100 and e["rss_mb"] <= 1024)
+    else:
+        lines.append("")
+        lines.append("No --scale run in this table (`bench/run.sh --scale 10GB` adds the 10 GB rows).")
+    return lines
 
 
 def render(res, argv):
@@ -399,6 +611,7 @@ def render(res, argv):
     for k, e in s["exports"].items():
         row(f"export {k} on the {B} index", f"{e['wall_s']:.1f} s, {e['rss_mb']:.0f} MB RSS, "
             f"{e['bytes'] / 1e6:.0f} MB written", "< 10 s", e["wall_s"] < 10)
+    lines += render21(res)
     lines += ["", f"## Coding, every tool in one run ({S}, 200 patterns; median wall of clean runs)", "",
               "| tool | semantics | wall s | MB/s | CPU s | peak RSS MB | matches |", "|---|---|---|---|---|---|---|"]
     for name, r in sorted(co.items(), key=lambda kv: kv[1]["wall_median_s"]):
@@ -434,6 +647,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="1 MB, one run each: checks the harness works")
     ap.add_argument("--peers", help="comma-separated tools for run_bench.py --only")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scale", metavar="SIZE", help="also a generated corpus of SIZE (10GB): index, bare "
+                    "tantivy, count and every export; about 40 GB of disk, not in CI")
     ap.add_argument("--max-busy", type=float, default=0.15)
     ap.add_argument("--max-wait", type=float, default=300)
     a = ap.parse_args()

@@ -5,6 +5,8 @@
 #
 #   BENCH_WORK=/path/to/scratch bench/run.sh            # full run (about 20 minutes on 2 cores)
 #   BENCH_WORK=/path/to/scratch bench/run.sh --smoke    # 1 MB, checks the harness works
+#   BENCH_WORK=/path/to/scratch bench/run.sh --scale 10GB   # and a 10 GB corpus (issue #21:
+#       about 40 GB of disk and an hour more; index, bare tantivy, count, every export)
 #
 # Needs ../shared/bench (the generators, peers and run_bench.py) and /usr/bin/time.
 set -euo pipefail

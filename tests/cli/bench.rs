@@ -67,6 +67,9 @@ fn harness_smoke_run() {
     let out = Command::new(&py)
         .arg(root.join("bench/harness.py"))
         .arg("--smoke")
+        // The --scale path too, on a corpus small enough for a test.
+        .arg("--scale")
+        .arg("2MB")
         .arg("--work")
         .arg(work.path())
         .arg("--shared")
@@ -98,6 +101,11 @@ fn harness_smoke_run() {
         "no-op re-index",
         "p99",
         "export quotes",
+        "## Targets (issue #21)",
+        "full matcher",
+        "`qcode --version` p50",
+        "index 2MB: throughput vs bare tantivy",
+        "export cooccur, 2MB index",
     ] {
         assert!(md.contains(row), "RESULTS.md lacks `{row}`:\n{md}");
     }
