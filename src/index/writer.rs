@@ -337,6 +337,7 @@ pub fn update(
                     rel,
                     path,
                     ctx: corpus.context(path),
+                    sidecar: corpus.sidecar(path),
                 };
                 let look = reading.look(old.files.get(rel), full, opts.stream_bytes);
                 (reading.ctx, look)
@@ -373,6 +374,7 @@ fn plan(
     manifest: &mut Manifest,
 ) -> (Vec<(String, PathBuf)>, Vec<String>) {
     let files = &corpus.files;
+    let side = |p: &Path| corpus.sidecar(p);
     let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
     let removed = old
         .files
@@ -384,7 +386,11 @@ fn plan(
     for (rel, path) in files {
         let given = |e: &FileEntry| corpus.context(path).fingerprint(&e.interviews) == e.context;
         match old.files.get(rel) {
-            Some(e) if !full && (e.size, e.mtime_ns) == stat(path) && given(e) => {
+            Some(e)
+                if !full
+                    && (e.size, e.mtime_ns) == stat(path, side(path).as_deref())
+                    && given(e) =>
+            {
                 manifest.files.insert(rel.clone(), e.clone());
             }
             _ => todo.push((rel.clone(), path.clone())),
@@ -402,6 +408,8 @@ struct Reading<'a> {
     path: &'a Path,
     /// What the project gives the file's interviews.
     ctx: FileContext,
+    /// Its sidecar header, if the corpus listing holds one.
+    sidecar: Option<PathBuf>,
 }
 
 /// What a look at one file found.
@@ -480,7 +488,7 @@ impl Reading<'_> {
     /// Look at a file: hash it, and unless its content is as indexed, parse and code it (or, for
     /// a table file of `stream_bytes` or more, leave that to [`Run::take`]).
     fn look(&self, old: Option<&FileEntry>, full: bool, stream_bytes: u64) -> Look {
-        let (size, mtime_ns) = stat(self.path);
+        let (size, mtime_ns) = stat(self.path, self.sidecar.as_deref());
         let streamed = table_delimiter(self.path).is_some() && size >= stream_bytes;
         let shown = Path::new(self.rel);
         let io = |e: std::io::Error| {
@@ -499,7 +507,7 @@ impl Reading<'_> {
                 Err(e) => return Look::Failed(io(e)),
             },
         };
-        let hash = match content_hash(self.path, bytes.as_deref()) {
+        let hash = match content_hash(self.path, self.sidecar.as_deref(), bytes.as_deref()) {
             Ok(h) => h,
             Err(e) => return Look::Failed(io(e)),
         };
@@ -569,7 +577,11 @@ fn stream<'a>(
 }
 
 /// blake3 of a file's bytes (`bytes` when they are read already) and of its sidecar header.
-fn content_hash(path: &Path, bytes: Option<&[u8]>) -> std::io::Result<String> {
+fn content_hash(
+    path: &Path,
+    sidecar: Option<&Path>,
+    bytes: Option<&[u8]>,
+) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
     match bytes {
         Some(b) => {
@@ -579,7 +591,7 @@ fn content_hash(path: &Path, bytes: Option<&[u8]>) -> std::io::Result<String> {
             hasher.update_reader(File::open(path)?)?;
         }
     }
-    if let Some(side) = crate::transcript::sidecar_path(path) {
+    if let Some(side) = sidecar {
         hasher.update(&std::fs::read(side).unwrap_or_default());
     }
     Ok(hasher.finalize().to_hex().to_string())
@@ -836,9 +848,9 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Size and modification time of a corpus file, its sidecar header included (an edit to either
-/// re-indexes it).
-fn stat(path: &Path) -> (u64, u128) {
+/// Size and modification time of a corpus file, its sidecar header (as the corpus listing
+/// found it) included: an edit to either, or a sidecar added or removed, re-indexes it.
+fn stat(path: &Path, sidecar: Option<&Path>) -> (u64, u128) {
     let one = |p: &Path| match std::fs::metadata(p) {
         Ok(m) => (
             m.len(),
@@ -851,9 +863,9 @@ fn stat(path: &Path) -> (u64, u128) {
         Err(_) => (0, 0),
     };
     let (size, mtime) = one(path);
-    match crate::transcript::sidecar_path(path) {
+    match sidecar {
         Some(side) => {
-            let (s2, m2) = one(&side);
+            let (s2, m2) = one(side);
             (size + s2, mtime.max(m2))
         }
         None => (size, mtime),
