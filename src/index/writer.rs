@@ -232,6 +232,9 @@ fn swap_in(dir: &Path) -> Result<(), IndexError> {
     Ok(())
 }
 
+/// An index's manifest, and the reader that opened the index: what an update goes on from.
+type Updatable = (Manifest, IndexReader);
+
 /// The index to update, and its manifest when it can be updated file by file (`None`: every
 /// file is indexed again; `report.rebuilt` says why, when there is a reason to give). The
 /// flag says whether the index is a new one in [`staging`], to [`swap_in`] once committed. The
@@ -242,7 +245,7 @@ fn open_index(
     settings: &str,
     rebuild: bool,
     report: &mut UpdateReport,
-) -> Result<(Index, Option<(Manifest, IndexReader)>, bool), IndexError> {
+) -> Result<(Index, Option<Updatable>, bool), IndexError> {
     Ok(match open_existing(dir) {
         _ if rebuild => {
             report.rebuilt = Some("--rebuild was asked for".into());
