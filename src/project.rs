@@ -332,6 +332,17 @@ pub fn corpus_files(project: &Project) -> Result<CorpusFiles, SourceError> {
 /// whose target is outside the corpus folder or no regular file, a folder already read (a link
 /// loop).
 pub fn corpus_listing(project: &Project) -> Result<(CorpusFiles, Vec<Warning>), SourceError> {
+    corpus_walk(project).map(|(files, warnings, _)| (files, warnings))
+}
+
+/// Every regular file the walk of the corpus folder met (excluded or not, transcript or not,
+/// sidecar headers among them), by the path it is read at.
+pub type Listed = HashSet<PathBuf>;
+
+/// [`corpus_listing`], and every regular file the walk met: whether a transcript has a sidecar
+/// header is then a look-up in what the folder listing said, not a file system call per file
+/// (two failing ones for each file without one).
+pub fn corpus_walk(project: &Project) -> Result<(CorpusFiles, Vec<Warning>, Listed), SourceError> {
     let dir = &project.corpus_dir;
     if dir.is_file() {
         return Err(
@@ -353,6 +364,7 @@ pub fn corpus_listing(project: &Project) -> Result<(CorpusFiles, Vec<Warning>), 
     let mut walk = Walk::new(dir).map_err(unreadable)?;
     walk.all(dir).map_err(unreadable)?;
     let mut out = Vec::new();
+    let listed: Listed = walk.files.iter().cloned().collect();
     for path in walk.files {
         let ext = path
             .extension()
@@ -377,7 +389,7 @@ pub fn corpus_listing(project: &Project) -> Result<(CorpusFiles, Vec<Warning>), 
             message,
         })
         .collect();
-    Ok((out, warnings))
+    Ok((out, warnings, listed))
 }
 
 /// A walk of the corpus folder: real folders first, then the folders symbolic links lead to,
@@ -427,11 +439,14 @@ impl Walk {
     }
 
     fn folder(&mut self, dir: &Path) -> std::io::Result<()> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
+        // The entry's type as the listing gives it (no call per file where the file system
+        // says), which is what a symbolic link's own metadata would say.
+        let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
             .collect();
-        entries.sort();
-        for path in entries {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, meta) in entries {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
@@ -439,10 +454,7 @@ impl Walk {
             if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
                 continue;
             }
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if meta.file_type().is_symlink() {
+            if meta.is_symlink() {
                 self.link(path);
             } else if meta.is_dir() {
                 let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());

@@ -266,7 +266,7 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
     };
     // The update has the index open already when it found nothing to do: opened once.
     let mut index = match opened {
-        Some((open, manifest)) => SearchIndex::from_open(&ctx.project, open, manifest, codebook)?,
+        Some(opened) => SearchIndex::from_open(&ctx.project, opened, codebook)?,
         None => SearchIndex::open(&ctx.project, codebook)?,
     };
     // Messages from here on never name a participant (a command's --redact list adds to this).

@@ -29,7 +29,7 @@ pub use roles::{closest_roles, How, LabelRole};
 pub use schema::{build_schema, SCHEMA_VERSION};
 pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
 pub use writer::{
-    update, Assign, IndexLock, MakeAssign, UpdateOptions, UpdateReport, WRITER_BUDGET,
+    update, Assign, IndexLock, MakeAssign, Opened, UpdateOptions, UpdateReport, WRITER_BUDGET,
 };
 
 use std::path::{Path, PathBuf};

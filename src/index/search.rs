@@ -112,24 +112,37 @@ impl SearchIndex {
                 .as_deref(),
         )
         .unwrap_or_default();
-        SearchIndex::from_open(project, index, manifest, codebook)
+        let opened = super::Opened {
+            index,
+            reader: None,
+            manifest,
+        };
+        SearchIndex::from_open(project, opened, codebook)
     }
 
-    /// Search an index already open, with its manifest: the one an update has just found up
-    /// to date ([`super::UpdateReport::opened`]), so a command opens the index once.
+    /// Search an index already open, with its manifest (and reader, if it has one): the one
+    /// an update has just found up to date ([`super::UpdateReport::opened`]), so a command
+    /// opens the index once.
     pub fn from_open(
         project: &Project,
-        index: Index,
-        manifest: Manifest,
+        opened: super::Opened,
         codebook: Codebook,
     ) -> Result<SearchIndex, IndexError> {
         let dir = project.data_dir().join(INDEX_DIR);
-        // One command reads one commit: no reload watcher thread to start.
-        let reader = index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| IndexError::tantivy(&dir, e))?;
+        let super::Opened {
+            index,
+            reader,
+            manifest,
+        } = opened;
+        let reader = match reader {
+            Some(r) => r,
+            // One command reads one commit: no reload watcher thread to start.
+            None => index
+                .reader_builder()
+                .reload_policy(tantivy::ReloadPolicy::Manual)
+                .try_into()
+                .map_err(|e| IndexError::tantivy(&dir, e))?,
+        };
         register_tokenizers(&index, codebook.options.language);
         let fields = Fields::new(&index.schema());
         let analyzer = |name: &str| index.tokenizers().get(name).expect("built-in tokenizer");

@@ -15,7 +15,7 @@ use std::time::{Instant, UNIX_EPOCH};
 
 use rayon::prelude::*;
 use tantivy::schema::Value;
-use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{FileEntry, Manifest};
 use super::schema::{build_schema, register_tokenizers, Fields, SCHEMA_VERSION};
@@ -102,11 +102,27 @@ pub struct UpdateReport {
     pub coded_segments: usize,
     /// The codebook the index is coded with (loaded for the update; reuse it).
     pub codebook: Option<Codebook>,
-    /// The index, open, and its manifest, when the update found nothing to do: a command that
-    /// reads the index next takes them ([`super::SearchIndex::from_open`]) rather than opening
-    /// and parsing it all again.
-    pub opened: Option<(Index, Manifest)>,
+    /// The index, open, with its reader and manifest, when the update found nothing to do: a
+    /// command that reads the index next takes them ([`super::SearchIndex::from_open`]) rather
+    /// than opening and parsing it all again.
+    pub opened: Option<Opened>,
     pub elapsed: std::time::Duration,
+}
+
+/// An index opened once: its reader (when the update made one: every segment's files opened)
+/// and the manifest its commit carries.
+pub struct Opened {
+    pub index: Index,
+    pub reader: Option<IndexReader>,
+    pub manifest: Manifest,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("files", &self.manifest.files.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl UpdateReport {
@@ -154,18 +170,20 @@ enum Rebuild {
     },
 }
 
-/// Open the index in `dir`, or say why it must be rebuilt.
-fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), Rebuild> {
+/// Open the index in `dir` with a reader, or say why it must be rebuilt.
+fn open_existing(dir: &Path) -> Result<(Index, IndexReader, Option<Manifest>), Rebuild> {
     let index = Index::open_in_dir(dir).map_err(Rebuild::Unopenable)?;
     if index.schema() != build_schema() {
         return Err(Rebuild::OtherSchema);
     }
     let metas = index.load_metas().map_err(Rebuild::Unreadable)?;
     // Every segment's files opened: one missing or cut short is found here, by the update,
-    // not by a search afterwards (and the update never calls such an index up to date).
-    index
-        .reader()
-        .map(|r| r.searcher().num_docs())
+    // not by a search afterwards (and the update never calls such an index up to date). The
+    // reader is kept for the command's reads (one command reads one commit: no reload thread).
+    let reader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
         .map_err(Rebuild::Unreadable)?;
     let manifest = Manifest::from_payload(metas.payload.as_deref());
     if let Some(m) = &manifest {
@@ -176,7 +194,7 @@ fn open_existing(dir: &Path) -> Result<(Index, Option<Manifest>), Rebuild> {
             });
         }
     }
-    Ok((index, manifest))
+    Ok((index, reader, manifest))
 }
 
 /// A new, empty index built beside `dir` (in [`staging`]), so that the index in `dir` stays
@@ -214,26 +232,31 @@ fn swap_in(dir: &Path) -> Result<(), IndexError> {
     Ok(())
 }
 
+/// An index's manifest, and the reader that opened the index: what an update goes on from.
+type Updatable = (Manifest, IndexReader);
+
 /// The index to update, and its manifest when it can be updated file by file (`None`: every
 /// file is indexed again; `report.rebuilt` says why, when there is a reason to give). The
-/// flag says whether the index is a new one in [`staging`], to [`swap_in`] once committed.
+/// flag says whether the index is a new one in [`staging`], to [`swap_in`] once committed. The
+/// manifest comes with the reader that opened the index, for a command to read with when the
+/// update has nothing to do.
 fn open_index(
     dir: &Path,
     settings: &str,
     rebuild: bool,
     report: &mut UpdateReport,
-) -> Result<(Index, Option<Manifest>, bool), IndexError> {
+) -> Result<(Index, Option<Updatable>, bool), IndexError> {
     Ok(match open_existing(dir) {
         _ if rebuild => {
             report.rebuilt = Some("--rebuild was asked for".into());
             (create_fresh(dir)?, None, true)
         }
-        Ok((index, Some(m))) if m.settings_hash == settings => (index, Some(m), false),
-        Ok((index, Some(_))) => {
+        Ok((index, r, Some(m))) if m.settings_hash == settings => (index, Some((m, r)), false),
+        Ok((index, _, Some(_))) => {
             report.rebuilt = Some("qcode.toml or the codebook changed".into());
             (index, None, false)
         }
-        Ok((index, None)) => (index, None, false),
+        Ok((index, _, None)) => (index, None, false),
         Err(why) if dir.join("meta.json").exists() => {
             report.rebuilt = Some(format!("{why}; it is rebuilt"));
             (create_fresh(dir)?, None, true)
@@ -267,6 +290,7 @@ pub fn update(
     };
     let (index, old, fresh) = open_index(&dir, &settings, opts.rebuild, &mut report)?;
     register_tokenizers(&index, codebook.options.language);
+    let (old, reader) = old.unzip();
     let full = old.is_none();
     let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
     let mut manifest = Manifest::new(settings);
@@ -283,9 +307,15 @@ pub fn update(
         report.warnings.extend(sheet_warnings(&corpus, &old));
         report.elapsed = started.elapsed();
         report.codebook = Some(codebook);
-        report.opened = Some((index, old));
+        report.opened = Some(Opened {
+            index,
+            reader,
+            manifest: old,
+        });
         return Ok(report);
     }
+    // Written to now: the files it holds open may be merged away.
+    drop(reader);
 
     // Compiled only now: a search that finds the index up to date never needs it.
     let compiled = Matcher::new(&codebook)?;
@@ -310,6 +340,7 @@ pub fn update(
                     rel,
                     path,
                     ctx: corpus.context(path),
+                    sidecar: corpus.sidecar(path),
                 };
                 let look = reading.look(old.files.get(rel), full, opts.stream_bytes);
                 (reading.ctx, look)
@@ -346,6 +377,7 @@ fn plan(
     manifest: &mut Manifest,
 ) -> (Vec<(String, PathBuf)>, Vec<String>) {
     let files = &corpus.files;
+    let side = |p: &Path| corpus.sidecar(p);
     let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
     let removed = old
         .files
@@ -357,7 +389,11 @@ fn plan(
     for (rel, path) in files {
         let given = |e: &FileEntry| corpus.context(path).fingerprint(&e.interviews) == e.context;
         match old.files.get(rel) {
-            Some(e) if !full && (e.size, e.mtime_ns) == stat(path) && given(e) => {
+            Some(e)
+                if !full
+                    && (e.size, e.mtime_ns) == stat(path, side(path).as_deref())
+                    && given(e) =>
+            {
                 manifest.files.insert(rel.clone(), e.clone());
             }
             _ => todo.push((rel.clone(), path.clone())),
@@ -375,6 +411,8 @@ struct Reading<'a> {
     path: &'a Path,
     /// What the project gives the file's interviews.
     ctx: FileContext,
+    /// Its sidecar header, if the corpus listing holds one.
+    sidecar: Option<PathBuf>,
 }
 
 /// What a look at one file found.
@@ -453,7 +491,7 @@ impl Reading<'_> {
     /// Look at a file: hash it, and unless its content is as indexed, parse and code it (or, for
     /// a table file of `stream_bytes` or more, leave that to [`Run::take`]).
     fn look(&self, old: Option<&FileEntry>, full: bool, stream_bytes: u64) -> Look {
-        let (size, mtime_ns) = stat(self.path);
+        let (size, mtime_ns) = stat(self.path, self.sidecar.as_deref());
         let streamed = table_delimiter(self.path).is_some() && size >= stream_bytes;
         let shown = Path::new(self.rel);
         let io = |e: std::io::Error| {
@@ -472,7 +510,7 @@ impl Reading<'_> {
                 Err(e) => return Look::Failed(io(e)),
             },
         };
-        let hash = match content_hash(self.path, bytes.as_deref()) {
+        let hash = match content_hash(self.path, self.sidecar.as_deref(), bytes.as_deref()) {
             Ok(h) => h,
             Err(e) => return Look::Failed(io(e)),
         };
@@ -542,7 +580,11 @@ fn stream<'a>(
 }
 
 /// blake3 of a file's bytes (`bytes` when they are read already) and of its sidecar header.
-fn content_hash(path: &Path, bytes: Option<&[u8]>) -> std::io::Result<String> {
+fn content_hash(
+    path: &Path,
+    sidecar: Option<&Path>,
+    bytes: Option<&[u8]>,
+) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
     match bytes {
         Some(b) => {
@@ -552,7 +594,7 @@ fn content_hash(path: &Path, bytes: Option<&[u8]>) -> std::io::Result<String> {
             hasher.update_reader(File::open(path)?)?;
         }
     }
-    if let Some(side) = crate::transcript::sidecar_path(path) {
+    if let Some(side) = sidecar {
         hasher.update(&std::fs::read(side).unwrap_or_default());
     }
     Ok(hasher.finalize().to_hex().to_string())
@@ -809,9 +851,9 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Size and modification time of a corpus file, its sidecar header included (an edit to either
-/// re-indexes it).
-fn stat(path: &Path) -> (u64, u128) {
+/// Size and modification time of a corpus file, its sidecar header (as the corpus listing
+/// found it) included: an edit to either, or a sidecar added or removed, re-indexes it.
+fn stat(path: &Path, sidecar: Option<&Path>) -> (u64, u128) {
     let one = |p: &Path| match std::fs::metadata(p) {
         Ok(m) => (
             m.len(),
@@ -824,9 +866,9 @@ fn stat(path: &Path) -> (u64, u128) {
         Err(_) => (0, 0),
     };
     let (size, mtime) = one(path);
-    match crate::transcript::sidecar_path(path) {
+    match sidecar {
         Some(side) => {
-            let (s2, m2) = one(&side);
+            let (s2, m2) = one(side);
             (size + s2, mtime.max(m2))
         }
         None => (size, mtime),

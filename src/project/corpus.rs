@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cases::{read_cases, CasesSheet, DEFAULT_SHEETS};
-use super::{corpus_listing, IdRule, Project};
+use super::{corpus_walk, IdRule, Listed, Project};
 use crate::diag::{SourceError, Warning};
 use crate::transcript::{name_id, path_id, Attributes, Cases, FileContext};
 
@@ -32,13 +32,15 @@ pub struct Corpus {
     folders: Option<Vec<String>>,
     /// File names (as ids) two or more corpus files share.
     shared: HashSet<String>,
+    /// Every regular file the corpus folder's listing holds: where sidecar headers are found.
+    listed: Listed,
 }
 
 impl Corpus {
     /// List the corpus and read the cases sheet (a malformed one is an error).
     pub fn open(project: &Project) -> Result<Corpus, SourceError> {
         let sheet_path = cases_path(project)?;
-        let (mut files, left_out) = corpus_listing(project)?;
+        let (mut files, left_out, listed) = corpus_walk(project)?;
         // A sheet kept inside the corpus folder is not a table of responses.
         if let Some(p) = &sheet_path {
             files.retain(|(_, f)| f != p);
@@ -63,7 +65,18 @@ impl Corpus {
                 .filter(|(_, n)| *n > 1)
                 .map(|(k, _)| k)
                 .collect(),
+            listed,
         })
+    }
+
+    /// The sidecar header of the corpus file at `path` (`NAME.yml`, else `NAME.yaml`, beside
+    /// it), as [`crate::transcript::sidecar_path`] finds it but from the folder's listing: an
+    /// update checks every file's freshness, and most have none.
+    pub fn sidecar(&self, path: &Path) -> Option<PathBuf> {
+        ["yml", "yaml"]
+            .iter()
+            .map(|e| path.with_extension(e))
+            .find(|p| self.listed.contains(p))
     }
 
     /// What the file at `path` (one of [`Corpus::files`], or any file: one outside the corpus
@@ -229,6 +242,27 @@ mod tests {
         let (_d, p) = project("[project]\nfolders = []\n", &files);
         let c = Corpus::open(&p).unwrap();
         assert!(c.context(&c.files[1].1).folders.is_empty());
+    }
+
+    #[test]
+    fn a_sidecar_is_found_in_the_listing_as_on_disk() {
+        let files = [
+            "corpus/a.txt",
+            "corpus/a.yaml",
+            "corpus/b.txt",
+            "corpus/c.txt",
+        ];
+        let (d, p) = project("", &files);
+        std::fs::create_dir_all(d.path().join("corpus/c.yml")).unwrap();
+        let c = Corpus::open(&p).unwrap();
+        for (_, path) in &c.files {
+            assert_eq!(
+                c.sidecar(path),
+                crate::transcript::sidecar_path(path),
+                "{path:?}"
+            );
+        }
+        assert!(c.sidecar(&c.files[0].1).is_some());
     }
 
     #[test]

@@ -220,3 +220,46 @@ fn a_bad_row_deep_in_a_streamed_csv_leaves_nothing_of_that_file() {
     );
     assert!(!hits.is_empty(), "the other files are indexed");
 }
+
+#[test]
+fn a_sidecar_added_or_removed_is_noticed_by_the_next_search() {
+    let p = Project::new();
+    p.write("corpus/late.txt", "P1: The skatepark finally opened.\n");
+    let area = |p: &Project| {
+        let hits = p.search_json(&["skatepark"]);
+        assert_eq!(ids(&hits), ["late:1.1"]);
+        hits[0]["meta"]["area"].as_str().map(str::to_string)
+    };
+    assert_eq!(area(&p), None);
+    // The freshness check finds sidecars in the folder's listing: one new there is seen...
+    p.write("corpus/late.yml", "area: Northside\n");
+    assert_eq!(area(&p).as_deref(), Some("Northside"));
+    // ... and so is one gone (`.yaml`, the other name a sidecar takes, as well).
+    std::fs::remove_file(p.file("corpus/late.yml")).unwrap();
+    assert_eq!(area(&p), None);
+    p.write("corpus/late.yaml", "area: Southside\n");
+    assert_eq!(area(&p).as_deref(), Some("Southside"));
+}
+
+#[test]
+fn a_codebook_edit_is_seen_by_the_next_search() {
+    let p = Project::coded();
+    let codes = |p: &Project| {
+        let hits = p.search_json(&["paperwork"]);
+        assert!(!hits.is_empty());
+        let mut c: Vec<String> = hits[0]["codings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_string())
+            .collect();
+        c.sort();
+        c
+    };
+    assert!(!codes(&p).contains(&"forms".to_string()));
+    p.write(
+        "codebook/forms.toml",
+        "[codes.forms]\nlabel = \"Forms\"\npatterns = [\"paperwork\"]\n",
+    );
+    assert!(codes(&p).contains(&"forms".to_string()), "{:?}", codes(&p));
+}
