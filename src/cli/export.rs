@@ -9,9 +9,9 @@ use anyhow::{bail, Result};
 use indicatif::ProgressBar;
 
 use qcode::export::{
-    cooccur, crosstab, load, stream_framework, stream_listing, taguette_highlights, CountUnit,
-    CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions, Measure,
-    Percent, Table, Var, DEFAULT_WINDOW, MATRIX_LOAD,
+    load, stream_cooccur, stream_crosstab, stream_framework, stream_listing, taguette_highlights,
+    CountUnit, CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions,
+    Measure, Percent, Var, DEFAULT_WINDOW,
 };
 use qcode::index::{Filter, SearchIndex};
 use qcode::privacy::Privacy;
@@ -349,12 +349,12 @@ fn taguette(ctx: &Context, job: &Job) -> Result<()> {
     emit(&export, job.format, job.common, ctx)
 }
 
-/// crosstab and cooccur, computed from the codes alone (no text is read).
+/// crosstab and cooccur, computed from the codes alone (no text is read), a window of segments
+/// at a time.
 fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
     let spinner = spinner(ctx);
-    let dataset = load(&job.index, &job.filter, MATRIX_LOAD)?;
-    let cb = &dataset.codebook;
-    let (name, tables): (&str, Vec<Table>) = match kind {
+    let cb = job.index.codebook();
+    let export = match kind {
         Kind::Crosstab {
             rows,
             cols,
@@ -363,7 +363,6 @@ fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
             percent,
             ..
         } => {
-            spinner.set_message("computing crosstab");
             let opts = CrosstabOptions {
                 rows: Var::parse(rows, cb)?,
                 cols: Var::parse(cols, cb)?,
@@ -379,23 +378,20 @@ fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
                     PercentArg::Total => Percent::Total,
                 }),
             };
-            ("crosstab", crosstab(&dataset, &opts)?)
+            spinner.set_message("computing crosstab");
+            stream_crosstab(&job.index, &job.filter, &opts, stream_window())?
         }
         Kind::Cooccur { of, measure, .. } => {
-            spinner.set_message("computing cooccur");
             let m = match measure {
                 MeasureArg::Count => Measure::Count,
                 MeasureArg::Jaccard => Measure::Jaccard,
             };
-            ("cooccur", vec![cooccur(&dataset, of.as_deref(), m)?])
+            spinner.set_message("computing cooccur");
+            stream_cooccur(&job.index, &job.filter, of.as_deref(), m, stream_window())?
         }
         _ => unreachable!("only the matrices come here"),
     };
     spinner.finish_and_clear();
-    let export = Export {
-        meta: dataset.meta(name),
-        tables,
-    };
     emit(&export, job.format, job.common, ctx)
 }
 

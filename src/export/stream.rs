@@ -1,6 +1,6 @@
-//! Reading the index for an export: the segments a [`Filter`] keeps, loaded whole for the
-//! matrices, or read in transcript order a window at a time for the listings and the framework
-//! matrix, so memory stays bounded whatever the corpus size.
+//! Reading the index for an export: the segments a [`Filter`] keeps, read in transcript order a
+//! window at a time for the listings and the matrices (so memory stays bounded whatever the
+//! corpus size), or loaded whole where an export needs them all at once.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -8,8 +8,9 @@ use std::io::Write;
 use rayon::prelude::*;
 
 use super::{
-    quotes, wide, write_csv_header, write_csv_rows, CsvFlavour, Dataset, Export, ExportError,
-    ExportMeta, Framework, FrameworkOptions, ListingOptions, Table,
+    quotes, wide, write_csv_header, write_csv_rows, Cooccur, Crosstab, CrosstabOptions, CsvFlavour,
+    Dataset, Export, ExportError, ExportMeta, Framework, FrameworkOptions, ListingOptions, Measure,
+    Table,
 };
 use crate::index::{Filter, IndexError, Load, SearchIndex};
 
@@ -130,7 +131,6 @@ pub fn stream_framework(
     opts: &FrameworkOptions,
     window: usize,
 ) -> Result<Export, StreamError> {
-    let keep = filter_ids(index, filter)?;
     let codebook = index.codebook();
     let mut fw = Framework::new(codebook, opts, index.shown_meta_keys())?;
     let load = Load {
@@ -138,20 +138,99 @@ pub fn stream_framework(
         text: true,
         evidence: false,
     };
-    let (mut segments, mut interviews) = (0, HashSet::new());
+    let meta = each_window(index, filter, load, window, "framework", |ds| fw.add(ds))?;
+    Ok(Export {
+        meta,
+        tables: vec![fw.table()],
+    })
+}
+
+/// The crosstab of the segments `filter` keeps, counted `window` segments at a time: only the
+/// tallies are held, never the corpus. The same tables as [`super::crosstab`] on them all.
+pub fn stream_crosstab(
+    index: &SearchIndex,
+    filter: &Filter,
+    opts: &CrosstabOptions,
+    window: usize,
+) -> Result<Export, StreamError> {
+    let mut counter = Crosstab::new(opts)?;
+    let meta = each_window(index, filter, MATRIX_LOAD, window, "crosstab", |ds| {
+        counter.add(ds)
+    })?;
+    Ok(Export {
+        meta,
+        tables: counter.tables(index.codebook()),
+    })
+}
+
+/// Code co-occurrence over the segments `filter` keeps, counted `window` segments at a time.
+/// The same table as [`super::cooccur`] on them all.
+pub fn stream_cooccur(
+    index: &SearchIndex,
+    filter: &Filter,
+    dimension: Option<&str>,
+    measure: Measure,
+    window: usize,
+) -> Result<Export, StreamError> {
+    let mut counter = Cooccur::new(index.codebook(), dimension, measure)?;
+    let meta = each_window(index, filter, MATRIX_LOAD, window, "cooccur", |ds| {
+        counter.add(ds)
+    })?;
+    Ok(Export {
+        meta,
+        tables: vec![counter.table(index.codebook())],
+    })
+}
+
+/// Hands `add` the segments `filter` keeps, `window` at a time in transcript order, each
+/// window dropped before the next is read; returns the export's description (segments and
+/// interviews seen).
+fn each_window(
+    index: &SearchIndex,
+    filter: &Filter,
+    load: Load,
+    window: usize,
+    export: &str,
+    mut add: impl FnMut(&Dataset),
+) -> Result<ExportMeta, StreamError> {
+    let keep = filter_ids(index, filter)?;
+    let codebook = index.codebook();
+    let mut interviews = Interviews::default();
+    let mut segments = 0;
     for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
         let ds = Dataset::new(
             codebook.clone(),
             index.segments_at(addrs, load, keep.as_ref())?,
         );
         segments += ds.items.len();
-        interviews.extend(ds.items.iter().map(|i| i.segment.interview.clone()));
-        fw.add(&ds);
+        interviews.extend(ds.items.iter().map(|i| i.segment.interview.as_str()));
+        add(&ds);
     }
-    Ok(Export {
-        meta: ExportMeta::new(codebook, "framework", segments, interviews.len()),
-        tables: vec![fw.table()],
-    })
+    Ok(ExportMeta::new(
+        codebook,
+        export,
+        segments,
+        interviews.count,
+    ))
+}
+
+/// Distinct interviews in a stream of segments in interview order: each interview's segments
+/// are together, so counting where the id changes needs no set of every id seen.
+#[derive(Default)]
+struct Interviews {
+    last: Option<String>,
+    count: usize,
+}
+
+impl Interviews {
+    fn extend<'a>(&mut self, ids: impl Iterator<Item = &'a str>) {
+        for id in ids {
+            if self.last.as_deref() != Some(id) {
+                self.count += 1;
+                self.last = Some(id.to_string());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -256,6 +335,103 @@ patterns = ["council"]
         let b = streamed(&index, &b_only, Listing::Wide, 1);
         assert_eq!(b.lines().count(), 3, "{b}");
         assert!(b.lines().skip(1).all(|l| l.starts_with("b:")), "{b}");
+    }
+
+    /// Every crosstab layout the fixture can tell apart: split or not, each unit, percents.
+    fn crosstab_options(cb: &crate::codebook::Codebook) -> Vec<CrosstabOptions> {
+        let var = |s: &str| crate::export::Var::parse(s, cb).unwrap();
+        let mut all = Vec::new();
+        for (rows, cols, by) in [
+            ("role", "code", None),
+            ("code", "meta:area", None),
+            ("component", "stakeholder", Some("role")),
+            ("role", "code", Some("meta:area")),
+        ] {
+            for count in [
+                crate::export::CountUnit::Segments,
+                crate::export::CountUnit::Interviews,
+                crate::export::CountUnit::Hits,
+            ] {
+                all.push(CrosstabOptions {
+                    rows: var(rows),
+                    cols: var(cols),
+                    by: by.map(var),
+                    count,
+                    percent: Some(crate::export::Percent::Row),
+                });
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn streamed_matrices_are_the_whole_dataset_matrices_whatever_the_window() {
+        let (_dir, index) = indexed();
+        let trust = Filter {
+            codes: vec!["trust".into()],
+            ..Filter::default()
+        };
+        for filter in [Filter::default(), trust] {
+            let ds = load(&index, &filter, MATRIX_LOAD).unwrap();
+            for opts in crosstab_options(&ds.codebook) {
+                let whole = Export {
+                    meta: ds.meta("crosstab"),
+                    tables: crate::export::crosstab(&ds, &opts).unwrap(),
+                };
+                for window in [1, 2, 3, DEFAULT_WINDOW] {
+                    let streamed = stream_crosstab(&index, &filter, &opts, window).unwrap();
+                    assert_eq!(streamed, whole, "{opts:?} {filter:?} window {window}");
+                }
+            }
+            for (of, measure) in [
+                (None, Measure::Count),
+                (Some("component"), Measure::Jaccard),
+            ] {
+                let whole = Export {
+                    meta: ds.meta("cooccur"),
+                    tables: vec![crate::export::cooccur(&ds, of, measure).unwrap()],
+                };
+                for window in [1, 3, DEFAULT_WINDOW] {
+                    let streamed = stream_cooccur(&index, &filter, of, measure, window).unwrap();
+                    assert_eq!(streamed, whole, "{of:?} {filter:?} window {window}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_matrices_refuse_what_they_cannot_count_before_reading() {
+        let (_dir, index) = indexed();
+        let cb = index.codebook();
+        let hits_of_roles = CrosstabOptions {
+            rows: crate::export::Var::parse("role", cb).unwrap(),
+            cols: crate::export::Var::parse("meta:area", cb).unwrap(),
+            by: None,
+            count: crate::export::CountUnit::Hits,
+            percent: None,
+        };
+        assert!(matches!(
+            stream_crosstab(&index, &Filter::default(), &hits_of_roles, 3),
+            Err(StreamError::Export(ExportError::HitsWithoutCodes))
+        ));
+        assert!(matches!(
+            stream_cooccur(
+                &index,
+                &Filter::default(),
+                Some("nothing"),
+                Measure::Count,
+                3
+            ),
+            Err(StreamError::Export(ExportError::NoCodesOfDimension { .. }))
+        ));
+    }
+
+    #[test]
+    fn interviews_are_counted_where_the_id_changes() {
+        let mut n = Interviews::default();
+        n.extend(["a", "a", "b"].into_iter());
+        n.extend(["b", "c"].into_iter());
+        assert_eq!(n.count, 3);
     }
 
     #[test]
