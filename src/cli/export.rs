@@ -9,9 +9,9 @@ use anyhow::{bail, Result};
 use indicatif::ProgressBar;
 
 use qcode::export::{
-    load, stream_cooccur, stream_crosstab, stream_framework, stream_listing, taguette_highlights,
-    CountUnit, CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions,
-    Measure, Percent, Var, DEFAULT_WINDOW,
+    load, stream_cooccur, stream_crosstab, stream_framework, stream_framework_csv, stream_listing,
+    taguette_highlights, CountUnit, CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing,
+    ListingOptions, Measure, Percent, StreamError, Var, DEFAULT_WINDOW,
 };
 use qcode::index::{Filter, SearchIndex};
 use qcode::privacy::Privacy;
@@ -285,13 +285,39 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 max_chars: *max_chars,
                 redactor: job.privacy.redactor_for_index(&job.index)?,
             };
-            let export = stream_framework(&job.index, &job.filter, &opts, stream_window())?;
-            emit(&export, format, common, ctx)?;
+            framework(ctx, &job, &opts)?;
         }
         Kind::Taguette { .. } => taguette(ctx, &job)?,
         _ => matrix(ctx, &job, &args.kind)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The framework matrix: as CSV a case at a time as the stream passes it, else built whole and
+/// written in `format`.
+fn framework(ctx: &Context, job: &Job, opts: &FrameworkOptions) -> Result<()> {
+    let c = job.common;
+    if job.format == Format::Csv {
+        let write = |out: &mut dyn Write| {
+            let window = stream_window();
+            stream_framework_csv(&job.index, &job.filter, opts, c.flavour(), window, out)
+        };
+        return to_output(c, write);
+    }
+    let export = stream_framework(&job.index, &job.filter, opts, stream_window())?;
+    emit(&export, job.format, c, ctx)
+}
+
+/// A streamed CSV to stdout, or to the output file by way of a temporary beside it.
+fn to_output(c: &Common, write: impl Fn(&mut dyn Write) -> Result<(), StreamError>) -> Result<()> {
+    match &c.output {
+        None => Ok(write(&mut std::io::stdout().lock())?),
+        Some(path) => {
+            let mut tmp = temp_beside(path)?;
+            write(tmp.as_file_mut())?;
+            persist(tmp, path)
+        }
+    }
 }
 
 /// quotes or wide: as CSV streamed straight out, else built whole and written in `format`.
@@ -310,14 +336,7 @@ fn listing(ctx: &Context, job: &Job, listing: Listing, counts: bool) -> Result<(
                 out,
             )
         };
-        return match &c.output {
-            None => Ok(write(&mut std::io::stdout().lock())?),
-            Some(path) => {
-                let mut tmp = temp_beside(path)?;
-                write(tmp.as_file_mut())?;
-                persist(tmp, path)
-            }
-        };
+        return to_output(c, write);
     }
     let name = match listing {
         Listing::Quotes => "quotes",

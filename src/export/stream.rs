@@ -8,9 +8,9 @@ use std::io::Write;
 use rayon::prelude::*;
 
 use super::{
-    quotes, wide, write_csv_header, write_csv_rows, Cooccur, Crosstab, CrosstabOptions, CsvFlavour,
-    Dataset, Export, ExportError, ExportMeta, Framework, FrameworkOptions, ListingOptions, Measure,
-    Table,
+    quotes, wide, write_csv_header, write_csv_rows, Cell, Cooccur, Crosstab, CrosstabOptions,
+    CsvFlavour, Dataset, Export, ExportError, ExportMeta, Framework, FrameworkOptions,
+    ListingOptions, Measure, Table,
 };
 use crate::index::{Filter, IndexError, Load, SearchIndex};
 
@@ -123,6 +123,13 @@ pub fn stream_listing(
     Ok(())
 }
 
+/// What the framework matrix reads: text for its quotes, not the matched words.
+const FRAMEWORK_LOAD: Load = Load {
+    respondents_only: true,
+    text: true,
+    evidence: false,
+};
+
 /// The framework matrix of the segments `filter` keeps, built `window` segments at a time:
 /// only its cells are held, never the corpus.
 pub fn stream_framework(
@@ -131,18 +138,41 @@ pub fn stream_framework(
     opts: &FrameworkOptions,
     window: usize,
 ) -> Result<Export, StreamError> {
-    let codebook = index.codebook();
-    let mut fw = Framework::new(codebook, opts, index.shown_meta_keys())?;
-    let load = Load {
-        respondents_only: true,
-        text: true,
-        evidence: false,
-    };
-    let meta = each_window(index, filter, load, window, "framework", |ds| fw.add(ds))?;
+    let mut fw = Framework::new(index.codebook(), opts, index.shown_meta_keys())?;
+    let meta = each_window(index, filter, FRAMEWORK_LOAD, window, "framework", |ds| {
+        fw.add(ds);
+        Ok(())
+    })?;
     Ok(Export {
         meta,
         tables: vec![fw.table()],
     })
+}
+
+/// The framework matrix as CSV into `out`, each case's row written as soon as the stream has
+/// passed it: the same bytes as [`stream_framework`] then [`super::write_csv`], holding only
+/// the cases still open rather than the whole matrix (which is about the size of the corpus).
+pub fn stream_framework_csv(
+    index: &SearchIndex,
+    filter: &Filter,
+    opts: &FrameworkOptions,
+    flavour: CsvFlavour,
+    window: usize,
+    out: &mut dyn Write,
+) -> Result<(), StreamError> {
+    let mut fw = Framework::new(index.codebook(), opts, index.shown_meta_keys())?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    write_csv_header(&mut out, &fw.header(), flavour)?;
+    let write = |out: &mut std::io::BufWriter<_>, rows: Vec<Vec<Cell>>| {
+        write_csv_rows(out, rows.iter().map(|r| (None, r.as_slice())), flavour)
+    };
+    each_window(index, filter, FRAMEWORK_LOAD, window, "framework", |ds| {
+        fw.add(ds);
+        Ok(write(&mut out, fw.take_finished())?)
+    })?;
+    write(&mut out, fw.table().rows)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// The crosstab of the segments `filter` keeps, counted `window` segments at a time: only the
@@ -155,7 +185,8 @@ pub fn stream_crosstab(
 ) -> Result<Export, StreamError> {
     let mut counter = Crosstab::new(opts)?;
     let meta = each_window(index, filter, MATRIX_LOAD, window, "crosstab", |ds| {
-        counter.add(ds)
+        counter.add(ds);
+        Ok(())
     })?;
     Ok(Export {
         meta,
@@ -174,7 +205,8 @@ pub fn stream_cooccur(
 ) -> Result<Export, StreamError> {
     let mut counter = Cooccur::new(index.codebook(), dimension, measure)?;
     let meta = each_window(index, filter, MATRIX_LOAD, window, "cooccur", |ds| {
-        counter.add(ds)
+        counter.add(ds);
+        Ok(())
     })?;
     Ok(Export {
         meta,
@@ -191,7 +223,7 @@ fn each_window(
     load: Load,
     window: usize,
     export: &str,
-    mut add: impl FnMut(&Dataset),
+    mut add: impl FnMut(&Dataset) -> Result<(), StreamError>,
 ) -> Result<ExportMeta, StreamError> {
     let keep = filter_ids(index, filter)?;
     let codebook = index.codebook();
@@ -204,7 +236,7 @@ fn each_window(
         );
         segments += ds.items.len();
         interviews.extend(ds.items.iter().map(|i| i.segment.interview.as_str()));
-        add(&ds);
+        add(&ds)?;
     }
     Ok(ExportMeta::new(
         codebook,
@@ -446,6 +478,14 @@ patterns = ["council"]
         let tiny = stream_framework(&index, &Filter::default(), &opts, 1).unwrap();
         assert_eq!(whole, tiny);
         assert_eq!((whole.meta.segments, whole.meta.interviews), (5, 2));
+        let mut expected = Vec::new();
+        write_csv(&mut expected, &whole, CsvFlavour::Excel).unwrap();
+        for window in [1, 2, 3, DEFAULT_WINDOW] {
+            let mut out = Vec::new();
+            let f = &Filter::default();
+            stream_framework_csv(&index, f, &opts, CsvFlavour::Excel, window, &mut out).unwrap();
+            assert_eq!(out, expected, "window {window}");
+        }
         let bad = FrameworkOptions {
             dimension: "nothing".into(),
             ..opts
