@@ -78,6 +78,21 @@ pub fn filter_ids(
     Ok(Some(index.matching_ids(&filter.request(0, 0))?))
 }
 
+/// The addresses of the documents `filter` keeps, in transcript order (every live document
+/// when it does not narrow). The filter is applied to addresses, not to ids read back, so the
+/// set it briefly needs is 8 bytes a match and the segments it drops are never read.
+pub fn kept_addresses(
+    index: &SearchIndex,
+    filter: &Filter,
+) -> Result<Vec<tantivy::DocAddress>, IndexError> {
+    let mut addrs = index.ordered_addresses()?;
+    if filter.narrows() {
+        let keep = index.matching_addresses(&filter.request(0, 0))?;
+        addrs.retain(|a| keep.contains(a));
+    }
+    Ok(addrs)
+}
+
 /// The respondent segments `filter` keeps, reading only `what`, as one dataset in memory.
 pub fn load(index: &SearchIndex, filter: &Filter, what: Load) -> Result<Dataset, IndexError> {
     let keep = filter_ids(index, filter)?;
@@ -98,13 +113,12 @@ pub fn stream_listing(
     window: usize,
     out: &mut dyn Write,
 ) -> Result<(), StreamError> {
-    let keep = filter_ids(index, filter)?;
     let codebook = index.codebook();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     let empty = Dataset::new(codebook.clone(), Vec::new());
     write_csv_header(&mut out, &listing.table(&empty, opts).header, flavour)?;
-    for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
-        let segments = index.segments_at(addrs, listing.load(), keep.as_ref())?;
+    for addrs in kept_addresses(index, filter)?.chunks(window.max(1)) {
+        let segments = index.segments_at(addrs, listing.load(), None)?;
         let table = listing.table(&Dataset::new(codebook.clone(), segments), opts);
         let parts: Vec<Vec<u8>> = table
             .rows
@@ -225,15 +239,11 @@ fn each_window(
     export: &str,
     mut add: impl FnMut(&Dataset) -> Result<(), StreamError>,
 ) -> Result<ExportMeta, StreamError> {
-    let keep = filter_ids(index, filter)?;
     let codebook = index.codebook();
     let mut interviews = Interviews::default();
     let mut segments = 0;
-    for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
-        let ds = Dataset::new(
-            codebook.clone(),
-            index.segments_at(addrs, load, keep.as_ref())?,
-        );
+    for addrs in kept_addresses(index, filter)?.chunks(window.max(1)) {
+        let ds = Dataset::new(codebook.clone(), index.segments_at(addrs, load, None)?);
         segments += ds.items.len();
         interviews.extend(ds.items.iter().map(|i| i.segment.interview.as_str()));
         add(&ds)?;
@@ -403,7 +413,12 @@ patterns = ["council"]
             codes: vec!["trust".into()],
             ..Filter::default()
         };
-        for filter in [Filter::default(), trust] {
+        // NEAR is checked against each candidate's text: kept by address, not by id.
+        let near = Filter {
+            query: "trust NEAR/3 council".into(),
+            ..Filter::default()
+        };
+        for filter in [Filter::default(), trust, near] {
             let ds = load(&index, &filter, MATRIX_LOAD).unwrap();
             for opts in crosstab_options(&ds.codebook) {
                 let whole = Export {
