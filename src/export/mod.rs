@@ -1,8 +1,8 @@
 //! Exports: the coded quotes and the matrices that go into a report or into R/SPSS. The data come
 //! from the index (segments with their codings), are aggregated in parallel (rayon fold/reduce)
 //! into [`Table`]s with rows and columns in a stable order, and are written as CSV (optionally
-//! Excel-safe), JSON, XLSX or a terminal table, or in Taguette's layouts; every export but Taguette's streams,
-//! a window of segments at a time. Quotes are attributed by role; participants' names appear
+//! Excel-safe), JSON, XLSX or a terminal table, or in Taguette's layouts. The matrices, and the
+//! listings and framework matrix as CSV, stream a window of segments at a time. Quotes are attributed by role; participants' names appear
 //! only when asked for, and a redaction list masks named people and places (see
 //! [`crate::privacy`]).
 
