@@ -9,9 +9,9 @@ use anyhow::{bail, Result};
 use indicatif::ProgressBar;
 
 use qcode::export::{
-    cooccur, crosstab, load, stream_framework, stream_listing, taguette_highlights, CountUnit,
-    CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing, ListingOptions, Measure,
-    Percent, Table, Var, DEFAULT_WINDOW, MATRIX_LOAD,
+    load, stream_cooccur, stream_crosstab, stream_framework, stream_framework_csv, stream_listing,
+    taguette_highlights, CountUnit, CrosstabOptions, CsvFlavour, Export, FrameworkOptions, Listing,
+    ListingOptions, Measure, Percent, StreamError, Var, DEFAULT_WINDOW,
 };
 use qcode::index::{Filter, SearchIndex};
 use qcode::privacy::Privacy;
@@ -285,13 +285,39 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 max_chars: *max_chars,
                 redactor: job.privacy.redactor_for_index(&job.index)?,
             };
-            let export = stream_framework(&job.index, &job.filter, &opts, stream_window())?;
-            emit(&export, format, common, ctx)?;
+            framework(ctx, &job, &opts)?;
         }
         Kind::Taguette { .. } => taguette(ctx, &job)?,
         _ => matrix(ctx, &job, &args.kind)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The framework matrix: as CSV a case at a time as the stream passes it, else built whole and
+/// written in `format`.
+fn framework(ctx: &Context, job: &Job, opts: &FrameworkOptions) -> Result<()> {
+    let c = job.common;
+    if job.format == Format::Csv {
+        let write = |out: &mut dyn Write| {
+            let window = stream_window();
+            stream_framework_csv(&job.index, &job.filter, opts, c.flavour(), window, out)
+        };
+        return to_output(c, write);
+    }
+    let export = stream_framework(&job.index, &job.filter, opts, stream_window())?;
+    emit(&export, job.format, c, ctx)
+}
+
+/// A streamed CSV to stdout, or to the output file by way of a temporary beside it.
+fn to_output(c: &Common, write: impl Fn(&mut dyn Write) -> Result<(), StreamError>) -> Result<()> {
+    match &c.output {
+        None => Ok(write(&mut std::io::stdout().lock())?),
+        Some(path) => {
+            let mut tmp = temp_beside(path)?;
+            write(tmp.as_file_mut())?;
+            persist(tmp, path)
+        }
+    }
 }
 
 /// quotes or wide: as CSV streamed straight out, else built whole and written in `format`.
@@ -310,14 +336,7 @@ fn listing(ctx: &Context, job: &Job, listing: Listing, counts: bool) -> Result<(
                 out,
             )
         };
-        return match &c.output {
-            None => Ok(write(&mut std::io::stdout().lock())?),
-            Some(path) => {
-                let mut tmp = temp_beside(path)?;
-                write(tmp.as_file_mut())?;
-                persist(tmp, path)
-            }
-        };
+        return to_output(c, write);
     }
     let name = match listing {
         Listing::Quotes => "quotes",
@@ -349,12 +368,12 @@ fn taguette(ctx: &Context, job: &Job) -> Result<()> {
     emit(&export, job.format, job.common, ctx)
 }
 
-/// crosstab and cooccur, computed from the codes alone (no text is read).
+/// crosstab and cooccur, computed from the codes alone (no text is read), a window of segments
+/// at a time.
 fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
     let spinner = spinner(ctx);
-    let dataset = load(&job.index, &job.filter, MATRIX_LOAD)?;
-    let cb = &dataset.codebook;
-    let (name, tables): (&str, Vec<Table>) = match kind {
+    let cb = job.index.codebook();
+    let export = match kind {
         Kind::Crosstab {
             rows,
             cols,
@@ -363,7 +382,6 @@ fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
             percent,
             ..
         } => {
-            spinner.set_message("computing crosstab");
             let opts = CrosstabOptions {
                 rows: Var::parse(rows, cb)?,
                 cols: Var::parse(cols, cb)?,
@@ -379,23 +397,20 @@ fn matrix(ctx: &Context, job: &Job, kind: &Kind) -> Result<()> {
                     PercentArg::Total => Percent::Total,
                 }),
             };
-            ("crosstab", crosstab(&dataset, &opts)?)
+            spinner.set_message("computing crosstab");
+            stream_crosstab(&job.index, &job.filter, &opts, stream_window())?
         }
         Kind::Cooccur { of, measure, .. } => {
-            spinner.set_message("computing cooccur");
             let m = match measure {
                 MeasureArg::Count => Measure::Count,
                 MeasureArg::Jaccard => Measure::Jaccard,
             };
-            ("cooccur", vec![cooccur(&dataset, of.as_deref(), m)?])
+            spinner.set_message("computing cooccur");
+            stream_cooccur(&job.index, &job.filter, of.as_deref(), m, stream_window())?
         }
         _ => unreachable!("only the matrices come here"),
     };
     spinner.finish_and_clear();
-    let export = Export {
-        meta: dataset.meta(name),
-        tables,
-    };
     emit(&export, job.format, job.common, ctx)
 }
 

@@ -362,8 +362,8 @@ impl<'a> Framework<'a> {
         }
     }
 
-    /// The matrix, cases in id order.
-    pub fn table(self) -> Table {
+    /// The matrix's header: the case, its roles, the metadata columns, then one per code.
+    pub fn header(&self) -> Vec<String> {
         let mut header: Vec<String> = vec!["interview".into(), "roles".into()];
         header.extend(self.keys.iter().map(|k| format!("meta:{k}")));
         header.extend(
@@ -371,27 +371,30 @@ impl<'a> Framework<'a> {
                 .iter()
                 .map(|&c| self.codebook.codes[c].id.clone()),
         );
+        header
+    }
+
+    /// The rows of the cases no later segment can add to, taken out in id order: segments come
+    /// in interview order, so every case but the last one seen is complete. Written as they
+    /// finish, the matrix never holds more than a case or so, whatever the corpus size.
+    pub fn take_finished(&mut self) -> Vec<Vec<Cell>> {
+        let open = match self.cases.keys().next_back() {
+            Some(last) => self.cases.split_off(&last.clone()),
+            None => return Vec::new(),
+        };
+        let done = std::mem::replace(&mut self.cases, open);
+        done.into_iter()
+            .map(|(id, case)| case_row(id, case))
+            .collect()
+    }
+
+    /// The matrix, cases in id order.
+    pub fn table(self) -> Table {
+        let header = self.header();
         let rows = self
             .cases
             .into_iter()
-            .map(|(id, case)| {
-                let mut row = vec![
-                    Cell::text(id),
-                    Cell::text(case.roles.into_iter().collect::<Vec<_>>().join("; ")),
-                ];
-                row.extend(case.meta.into_iter().map(|m| match m {
-                    Some(Some(v)) => Cell::text(v),
-                    _ => Cell::Empty,
-                }));
-                row.extend(case.quotes.into_iter().map(|q| {
-                    if q.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(q)
-                    }
-                }));
-                row
-            })
+            .map(|(id, case)| case_row(id, case))
             .collect();
         Table {
             name: "framework".into(),
@@ -404,6 +407,26 @@ impl<'a> Framework<'a> {
             group: None,
         }
     }
+}
+
+/// One case's row: its id, roles, shared metadata and quotes per code.
+fn case_row(id: String, case: Case) -> Vec<Cell> {
+    let mut row = vec![
+        Cell::text(id),
+        Cell::text(case.roles.into_iter().collect::<Vec<_>>().join("; ")),
+    ];
+    row.extend(case.meta.into_iter().map(|m| match m {
+        Some(Some(v)) => Cell::text(v),
+        _ => Cell::Empty,
+    }));
+    row.extend(case.quotes.into_iter().map(|q| {
+        if q.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(q)
+        }
+    }));
+    row
 }
 
 /// At most `max` characters, cut at a word boundary when possible, with an ellipsis.

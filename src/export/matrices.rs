@@ -173,73 +173,115 @@ impl Acc {
 /// Segments and interviews in the margins are distinct counts (a segment coded with two
 /// components counts once in its row's total); hits in the margins are sums of the cells.
 pub fn crosstab(ds: &Dataset, opts: &CrosstabOptions) -> Result<Vec<Table>, ExportError> {
-    if opts.count == CountUnit::Hits && !opts.rows.is_code() && !opts.cols.is_code() {
-        return Err(ExportError::HitsWithoutCodes);
-    }
-    let cb = &ds.codebook;
-    let groups: Vec<(Option<Val>, Vec<&Item>)> = match &opts.by {
-        None => vec![(None, ds.items.iter().collect())],
-        Some(by) => {
-            let mut g: BTreeMap<Val, Vec<&Item>> = BTreeMap::new();
-            for item in &ds.items {
-                for v in by.values(item, cb) {
-                    g.entry(v).or_default().push(item);
-                }
-            }
-            g.into_iter().map(|(k, v)| (Some(k), v)).collect()
+    let mut counter = Crosstab::new(opts)?;
+    counter.add(ds);
+    Ok(counter.tables(&ds.codebook))
+}
+
+/// A crosstab counted a window of segments at a time ([`Crosstab::add`]): only the tallies
+/// are held, never the segments. Tallies are sums and sets, so the tables do not depend on
+/// how the segments were split into windows.
+#[derive(Debug)]
+pub struct Crosstab {
+    opts: CrosstabOptions,
+    /// One accumulator per group (`None` when the table is not split).
+    groups: BTreeMap<Option<Val>, Acc>,
+}
+
+impl Crosstab {
+    /// An empty crosstab; refused when hits are counted and neither variable is a code.
+    pub fn new(opts: &CrosstabOptions) -> Result<Crosstab, ExportError> {
+        if opts.count == CountUnit::Hits && !opts.rows.is_code() && !opts.cols.is_code() {
+            return Err(ExportError::HitsWithoutCodes);
         }
-    };
-    let mut accs = Vec::new();
-    for (by_val, items) in groups {
-        let acc = items
-            .par_iter()
-            .fold(Acc::default, |mut acc, item| {
-                let rv = opts.rows.values(item, cb);
-                let cv = opts.cols.values(item, cb);
-                if rv.is_empty() || cv.is_empty() {
-                    return acc;
-                }
-                let hits = |r: &Val, c: &Val| -> u64 {
-                    match (opts.rows.is_code(), r, c) {
-                        (true, Val::Code(r), _) => item.hits(*r) as u64,
-                        (false, _, Val::Code(c)) => item.hits(*c) as u64,
-                        _ => 0,
-                    }
-                };
-                for r in &rv {
-                    for c in &cv {
-                        acc.cells.entry((r.clone(), c.clone())).or_default().add(
-                            item,
-                            hits(r, c),
-                            opts.count,
-                        );
-                    }
-                    acc.rows
-                        .entry(r.clone())
-                        .or_default()
-                        .add(item, 0, opts.count);
-                }
-                for c in &cv {
-                    acc.cols
-                        .entry(c.clone())
-                        .or_default()
-                        .add(item, 0, opts.count);
-                }
-                acc.all.add(item, 0, opts.count);
-                acc
-            })
-            .reduce(Acc::default, Acc::merge);
-        accs.push((by_val, acc));
+        let mut groups = BTreeMap::new();
+        // An unsplit crosstab has its one table even with no segments.
+        if opts.by.is_none() {
+            groups.insert(None, Acc::default());
+        }
+        Ok(Crosstab {
+            opts: opts.clone(),
+            groups,
+        })
     }
-    // Split tables share their columns, so they stack into one CSV.
-    let col_vals: BTreeSet<Val> = accs
-        .iter()
-        .flat_map(|(_, a)| a.cols.keys().cloned())
-        .collect();
-    Ok(accs
-        .into_iter()
-        .map(|(by, acc)| render(cb, opts, by.as_ref(), &col_vals, acc))
-        .collect())
+
+    /// Counts the segments of `ds` into the tallies.
+    pub fn add(&mut self, ds: &Dataset) {
+        let cb = &ds.codebook;
+        let groups: Vec<(Option<Val>, Vec<&Item>)> = match &self.opts.by {
+            None => vec![(None, ds.items.iter().collect())],
+            Some(by) => {
+                let mut g: BTreeMap<Val, Vec<&Item>> = BTreeMap::new();
+                for item in &ds.items {
+                    for v in by.values(item, cb) {
+                        g.entry(v).or_default().push(item);
+                    }
+                }
+                g.into_iter().map(|(k, v)| (Some(k), v)).collect()
+            }
+        };
+        for (by_val, items) in groups {
+            let acc = items
+                .par_iter()
+                .fold(Acc::default, |acc, item| self.count(acc, item, cb))
+                .reduce(Acc::default, Acc::merge);
+            let slot = self.groups.entry(by_val).or_default();
+            *slot = std::mem::take(slot).merge(acc);
+        }
+    }
+
+    /// `acc` with one segment counted in its cells and margins.
+    fn count(&self, mut acc: Acc, item: &Item, cb: &Codebook) -> Acc {
+        let opts = &self.opts;
+        let rv = opts.rows.values(item, cb);
+        let cv = opts.cols.values(item, cb);
+        if rv.is_empty() || cv.is_empty() {
+            return acc;
+        }
+        let hits = |r: &Val, c: &Val| -> u64 {
+            match (opts.rows.is_code(), r, c) {
+                (true, Val::Code(r), _) => item.hits(*r) as u64,
+                (false, _, Val::Code(c)) => item.hits(*c) as u64,
+                _ => 0,
+            }
+        };
+        for r in &rv {
+            for c in &cv {
+                acc.cells.entry((r.clone(), c.clone())).or_default().add(
+                    item,
+                    hits(r, c),
+                    opts.count,
+                );
+            }
+            acc.rows
+                .entry(r.clone())
+                .or_default()
+                .add(item, 0, opts.count);
+        }
+        for c in &cv {
+            acc.cols
+                .entry(c.clone())
+                .or_default()
+                .add(item, 0, opts.count);
+        }
+        acc.all.add(item, 0, opts.count);
+        acc
+    }
+
+    /// The tables: one, or one per group in value order, sharing their columns.
+    pub fn tables(self, cb: &Codebook) -> Vec<Table> {
+        // Split tables share their columns, so they stack into one CSV.
+        let col_vals: BTreeSet<Val> = self
+            .groups
+            .values()
+            .flat_map(|a| a.cols.keys().cloned())
+            .collect();
+        let opts = &self.opts;
+        self.groups
+            .into_iter()
+            .map(|(by, acc)| render(cb, opts, by.as_ref(), &col_vals, acc))
+            .collect()
+    }
 }
 
 /// One table's numbers, read from its accumulator as the unit counts them.
@@ -408,54 +450,98 @@ pub fn cooccur(
     dimension: Option<&str>,
     measure: Measure,
 ) -> Result<Table, ExportError> {
-    let cb = &ds.codebook;
-    let codes: Vec<usize> = (0..cb.codes.len())
-        .filter(|&c| dimension.is_none_or(|d| cb.codes[c].dimension == d))
-        .collect();
-    if codes.is_empty() {
-        return Err(ExportError::NoCodesOfDimension {
-            dimension: dimension.unwrap_or("").to_string(),
-            dimensions: cb
-                .codes
-                .iter()
-                .map(|c| c.dimension.clone())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-        });
-    }
-    let pairs = PairCounts::count(ds, &codes);
-    let mut header = vec!["code".to_string()];
-    header.extend(codes.iter().map(|&c| cb.codes[c].id.clone()));
-    let rows = codes
-        .iter()
-        .enumerate()
-        .map(|(a, &code)| {
-            let mut row = vec![Cell::text(&cb.codes[code].id)];
-            row.extend((0..codes.len()).map(|b| pairs.cell(a, b, measure)));
-            row
+    let mut counter = Cooccur::new(&ds.codebook, dimension, measure)?;
+    counter.add(ds);
+    Ok(counter.table(&ds.codebook))
+}
+
+/// Co-occurrence counted a window of segments at a time ([`Cooccur::add`]): only the `k × k`
+/// counts are held, never the segments; counts add up, so the window does not matter.
+#[derive(Debug)]
+pub struct Cooccur {
+    dimension: Option<String>,
+    measure: Measure,
+    /// The chosen codes (codebook indices), in codebook order.
+    codes: Vec<usize>,
+    pairs: PairCounts,
+}
+
+impl Cooccur {
+    /// Nothing counted yet; refused when `dimension` has no codes.
+    pub fn new(
+        cb: &Codebook,
+        dimension: Option<&str>,
+        measure: Measure,
+    ) -> Result<Cooccur, ExportError> {
+        let codes: Vec<usize> = (0..cb.codes.len())
+            .filter(|&c| dimension.is_none_or(|d| cb.codes[c].dimension == d))
+            .collect();
+        if codes.is_empty() {
+            return Err(ExportError::NoCodesOfDimension {
+                dimension: dimension.unwrap_or("").to_string(),
+                dimensions: cb
+                    .codes
+                    .iter()
+                    .map(|c| c.dimension.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            });
+        }
+        let k = codes.len();
+        Ok(Cooccur {
+            dimension: dimension.map(str::to_string),
+            measure,
+            codes,
+            pairs: PairCounts {
+                k,
+                n: vec![0; k * k],
+            },
         })
-        .collect();
-    let m = match measure {
-        Measure::Count => "segments coded with both",
-        Measure::Jaccard => "Jaccard",
-    };
-    Ok(Table {
-        name: "cooccurrence".into(),
-        title: format!(
-            "Code co-occurrence ({m}{})",
-            dimension
-                .map(|d| format!(", {d} codes"))
-                .unwrap_or_default()
-        ),
-        header,
-        rows,
-        group: None,
-    })
+    }
+
+    /// Counts the segments of `ds`.
+    pub fn add(&mut self, ds: &Dataset) {
+        self.pairs.add(ds, &self.codes);
+    }
+
+    /// The code × code table, codes in codebook order.
+    pub fn table(&self, cb: &Codebook) -> Table {
+        let codes = &self.codes;
+        let mut header = vec!["code".to_string()];
+        header.extend(codes.iter().map(|&c| cb.codes[c].id.clone()));
+        let rows = codes
+            .iter()
+            .enumerate()
+            .map(|(a, &code)| {
+                let mut row = vec![Cell::text(&cb.codes[code].id)];
+                row.extend((0..codes.len()).map(|b| self.pairs.cell(a, b, self.measure)));
+                row
+            })
+            .collect();
+        let m = match self.measure {
+            Measure::Count => "segments coded with both",
+            Measure::Jaccard => "Jaccard",
+        };
+        Table {
+            name: "cooccurrence".into(),
+            title: format!(
+                "Code co-occurrence ({m}{})",
+                self.dimension
+                    .as_deref()
+                    .map(|d| format!(", {d} codes"))
+                    .unwrap_or_default()
+            ),
+            header,
+            rows,
+            group: None,
+        }
+    }
 }
 
 /// Segments coded with each pair of the chosen codes (by their place among them), the diagonal
 /// holding each code's own segments.
+#[derive(Debug)]
 struct PairCounts {
     k: usize,
     /// Row-major `k × k`.
@@ -463,10 +549,10 @@ struct PairCounts {
 }
 
 impl PairCounts {
-    /// A parallel fold over segments: each thread counts into its own matrix, and the matrices
-    /// add up, so the counts do not depend on the thread count.
-    fn count(ds: &Dataset, codes: &[usize]) -> PairCounts {
-        let k = codes.len();
+    /// Adds the segments of `ds`, a parallel fold: each thread counts into its own matrix, and
+    /// the matrices add up, so the counts do not depend on the thread count.
+    fn add(&mut self, ds: &Dataset, codes: &[usize]) {
+        let k = self.k;
         let pos: HashMap<usize, usize> = codes.iter().enumerate().map(|(i, &c)| (c, i)).collect();
         let n = ds
             .items
@@ -487,14 +573,8 @@ impl PairCounts {
                     m
                 },
             )
-            .reduce(
-                || vec![0u64; k * k],
-                |mut a, b| {
-                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                    a
-                },
-            );
-        PairCounts { k, n }
+            .reduce(|| vec![0u64; k * k], add_counts);
+        self.n = add_counts(std::mem::take(&mut self.n), n);
     }
 
     fn get(&self, a: usize, b: usize) -> u64 {
@@ -520,4 +600,10 @@ impl PairCounts {
             }
         }
     }
+}
+
+/// Two count matrices added cell by cell.
+fn add_counts(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+    a
 }

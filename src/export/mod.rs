@@ -1,8 +1,8 @@
 //! Exports: the coded quotes and the matrices that go into a report or into R/SPSS. The data come
 //! from the index (segments with their codings), are aggregated in parallel (rayon fold/reduce)
 //! into [`Table`]s with rows and columns in a stable order, and are written as CSV (optionally
-//! Excel-safe), JSON, XLSX or a terminal table, or in Taguette's layouts; the listings and the framework matrix stream,
-//! a window of segments at a time. Quotes are attributed by role; participants' names appear
+//! Excel-safe), JSON, XLSX or a terminal table, or in Taguette's layouts. The matrices, and the
+//! listings and framework matrix as CSV, stream a window of segments at a time. Quotes are attributed by role; participants' names appear
 //! only when asked for, and a redaction list masks named people and places (see
 //! [`crate::privacy`]).
 
@@ -16,10 +16,12 @@ mod write;
 
 pub use dataset::{Dataset, Item};
 pub use listings::{code_selection, quotes, wide, Framework, FrameworkOptions, ListingOptions};
-pub use matrices::{cooccur, crosstab, CountUnit, CrosstabOptions, Measure, Percent, Var};
+pub use matrices::{
+    cooccur, crosstab, Cooccur, CountUnit, Crosstab, CrosstabOptions, Measure, Percent, Var,
+};
 pub use stream::{
-    filter_ids, load, stream_framework, stream_listing, Listing, StreamError, DEFAULT_WINDOW,
-    MATRIX_LOAD,
+    filter_ids, load, stream_cooccur, stream_crosstab, stream_framework, stream_framework_csv,
+    stream_listing, Listing, StreamError, DEFAULT_WINDOW, MATRIX_LOAD,
 };
 pub use table::{Cell, Export, ExportMeta, Table};
 pub use taguette::{taguette_codebook, taguette_highlights, taguette_tags};

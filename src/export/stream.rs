@@ -1,6 +1,6 @@
-//! Reading the index for an export: the segments a [`Filter`] keeps, loaded whole for the
-//! matrices, or read in transcript order a window at a time for the listings and the framework
-//! matrix, so memory stays bounded whatever the corpus size.
+//! Reading the index for an export: the segments a [`Filter`] keeps, read in transcript order a
+//! window at a time for the listings and the matrices (so memory stays bounded whatever the
+//! corpus size), or loaded whole where an export needs them all at once.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -8,8 +8,9 @@ use std::io::Write;
 use rayon::prelude::*;
 
 use super::{
-    quotes, wide, write_csv_header, write_csv_rows, CsvFlavour, Dataset, Export, ExportError,
-    ExportMeta, Framework, FrameworkOptions, ListingOptions, Table,
+    quotes, wide, write_csv_header, write_csv_rows, Cell, Cooccur, Crosstab, CrosstabOptions,
+    CsvFlavour, Dataset, Export, ExportError, ExportMeta, Framework, FrameworkOptions,
+    ListingOptions, Measure, Table,
 };
 use crate::index::{Filter, IndexError, Load, SearchIndex};
 
@@ -77,6 +78,21 @@ pub fn filter_ids(
     Ok(Some(index.matching_ids(&filter.request(0, 0))?))
 }
 
+/// The addresses of the documents `filter` keeps, in transcript order (every live document
+/// when it does not narrow). The filter is applied to addresses, not to ids read back, so the
+/// set it briefly needs is 8 bytes a match and the segments it drops are never read.
+pub fn kept_addresses(
+    index: &SearchIndex,
+    filter: &Filter,
+) -> Result<Vec<tantivy::DocAddress>, IndexError> {
+    let mut addrs = index.ordered_addresses()?;
+    if filter.narrows() {
+        let keep = index.matching_addresses(&filter.request(0, 0))?;
+        addrs.retain(|a| keep.contains(a));
+    }
+    Ok(addrs)
+}
+
 /// The respondent segments `filter` keeps, reading only `what`, as one dataset in memory.
 pub fn load(index: &SearchIndex, filter: &Filter, what: Load) -> Result<Dataset, IndexError> {
     let keep = filter_ids(index, filter)?;
@@ -97,13 +113,12 @@ pub fn stream_listing(
     window: usize,
     out: &mut dyn Write,
 ) -> Result<(), StreamError> {
-    let keep = filter_ids(index, filter)?;
     let codebook = index.codebook();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     let empty = Dataset::new(codebook.clone(), Vec::new());
     write_csv_header(&mut out, &listing.table(&empty, opts).header, flavour)?;
-    for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
-        let segments = index.segments_at(addrs, listing.load(), keep.as_ref())?;
+    for addrs in kept_addresses(index, filter)?.chunks(window.max(1)) {
+        let segments = index.segments_at(addrs, listing.load(), None)?;
         let table = listing.table(&Dataset::new(codebook.clone(), segments), opts);
         let parts: Vec<Vec<u8>> = table
             .rows
@@ -122,6 +137,13 @@ pub fn stream_listing(
     Ok(())
 }
 
+/// What the framework matrix reads: text for its quotes, not the matched words.
+const FRAMEWORK_LOAD: Load = Load {
+    respondents_only: true,
+    text: true,
+    evidence: false,
+};
+
 /// The framework matrix of the segments `filter` keeps, built `window` segments at a time:
 /// only its cells are held, never the corpus.
 pub fn stream_framework(
@@ -130,28 +152,127 @@ pub fn stream_framework(
     opts: &FrameworkOptions,
     window: usize,
 ) -> Result<Export, StreamError> {
-    let keep = filter_ids(index, filter)?;
-    let codebook = index.codebook();
-    let mut fw = Framework::new(codebook, opts, index.shown_meta_keys())?;
-    let load = Load {
-        respondents_only: true,
-        text: true,
-        evidence: false,
-    };
-    let (mut segments, mut interviews) = (0, HashSet::new());
-    for addrs in index.ordered_addresses()?.chunks(window.max(1)) {
-        let ds = Dataset::new(
-            codebook.clone(),
-            index.segments_at(addrs, load, keep.as_ref())?,
-        );
-        segments += ds.items.len();
-        interviews.extend(ds.items.iter().map(|i| i.segment.interview.clone()));
-        fw.add(&ds);
-    }
+    let mut fw = Framework::new(index.codebook(), opts, index.shown_meta_keys())?;
+    let meta = each_window(index, filter, FRAMEWORK_LOAD, window, "framework", |ds| {
+        fw.add(ds);
+        Ok(())
+    })?;
     Ok(Export {
-        meta: ExportMeta::new(codebook, "framework", segments, interviews.len()),
+        meta,
         tables: vec![fw.table()],
     })
+}
+
+/// The framework matrix as CSV into `out`, each case's row written as soon as the stream has
+/// passed it: the same bytes as [`stream_framework`] then [`super::write_csv`], holding only
+/// the cases still open rather than the whole matrix (which is about the size of the corpus).
+pub fn stream_framework_csv(
+    index: &SearchIndex,
+    filter: &Filter,
+    opts: &FrameworkOptions,
+    flavour: CsvFlavour,
+    window: usize,
+    out: &mut dyn Write,
+) -> Result<(), StreamError> {
+    let mut fw = Framework::new(index.codebook(), opts, index.shown_meta_keys())?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    write_csv_header(&mut out, &fw.header(), flavour)?;
+    let write = |out: &mut std::io::BufWriter<_>, rows: Vec<Vec<Cell>>| {
+        write_csv_rows(out, rows.iter().map(|r| (None, r.as_slice())), flavour)
+    };
+    each_window(index, filter, FRAMEWORK_LOAD, window, "framework", |ds| {
+        fw.add(ds);
+        Ok(write(&mut out, fw.take_finished())?)
+    })?;
+    write(&mut out, fw.table().rows)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The crosstab of the segments `filter` keeps, counted `window` segments at a time: only the
+/// tallies are held, never the corpus. The same tables as [`super::crosstab`] on them all.
+pub fn stream_crosstab(
+    index: &SearchIndex,
+    filter: &Filter,
+    opts: &CrosstabOptions,
+    window: usize,
+) -> Result<Export, StreamError> {
+    let mut counter = Crosstab::new(opts)?;
+    let meta = each_window(index, filter, MATRIX_LOAD, window, "crosstab", |ds| {
+        counter.add(ds);
+        Ok(())
+    })?;
+    Ok(Export {
+        meta,
+        tables: counter.tables(index.codebook()),
+    })
+}
+
+/// Code co-occurrence over the segments `filter` keeps, counted `window` segments at a time.
+/// The same table as [`super::cooccur`] on them all.
+pub fn stream_cooccur(
+    index: &SearchIndex,
+    filter: &Filter,
+    dimension: Option<&str>,
+    measure: Measure,
+    window: usize,
+) -> Result<Export, StreamError> {
+    let mut counter = Cooccur::new(index.codebook(), dimension, measure)?;
+    let meta = each_window(index, filter, MATRIX_LOAD, window, "cooccur", |ds| {
+        counter.add(ds);
+        Ok(())
+    })?;
+    Ok(Export {
+        meta,
+        tables: vec![counter.table(index.codebook())],
+    })
+}
+
+/// Hands `add` the segments `filter` keeps, `window` at a time in transcript order, each
+/// window dropped before the next is read; returns the export's description (segments and
+/// interviews seen).
+fn each_window(
+    index: &SearchIndex,
+    filter: &Filter,
+    load: Load,
+    window: usize,
+    export: &str,
+    mut add: impl FnMut(&Dataset) -> Result<(), StreamError>,
+) -> Result<ExportMeta, StreamError> {
+    let codebook = index.codebook();
+    let mut interviews = Interviews::default();
+    let mut segments = 0;
+    for addrs in kept_addresses(index, filter)?.chunks(window.max(1)) {
+        let ds = Dataset::new(codebook.clone(), index.segments_at(addrs, load, None)?);
+        segments += ds.items.len();
+        interviews.extend(ds.items.iter().map(|i| i.segment.interview.as_str()));
+        add(&ds)?;
+    }
+    Ok(ExportMeta::new(
+        codebook,
+        export,
+        segments,
+        interviews.count,
+    ))
+}
+
+/// Distinct interviews in a stream of segments in interview order: each interview's segments
+/// are together, so counting where the id changes needs no set of every id seen.
+#[derive(Default)]
+struct Interviews {
+    last: Option<String>,
+    count: usize,
+}
+
+impl Interviews {
+    fn extend<'a>(&mut self, ids: impl Iterator<Item = &'a str>) {
+        for id in ids {
+            if self.last.as_deref() != Some(id) {
+                self.count += 1;
+                self.last = Some(id.to_string());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +379,108 @@ patterns = ["council"]
         assert!(b.lines().skip(1).all(|l| l.starts_with("b:")), "{b}");
     }
 
+    /// Every crosstab layout the fixture can tell apart: split or not, each unit, percents.
+    fn crosstab_options(cb: &crate::codebook::Codebook) -> Vec<CrosstabOptions> {
+        let var = |s: &str| crate::export::Var::parse(s, cb).unwrap();
+        let mut all = Vec::new();
+        for (rows, cols, by) in [
+            ("role", "code", None),
+            ("code", "meta:area", None),
+            ("component", "stakeholder", Some("role")),
+            ("role", "code", Some("meta:area")),
+        ] {
+            for count in [
+                crate::export::CountUnit::Segments,
+                crate::export::CountUnit::Interviews,
+                crate::export::CountUnit::Hits,
+            ] {
+                all.push(CrosstabOptions {
+                    rows: var(rows),
+                    cols: var(cols),
+                    by: by.map(var),
+                    count,
+                    percent: Some(crate::export::Percent::Row),
+                });
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn streamed_matrices_are_the_whole_dataset_matrices_whatever_the_window() {
+        let (_dir, index) = indexed();
+        let trust = Filter {
+            codes: vec!["trust".into()],
+            ..Filter::default()
+        };
+        // NEAR is checked against each candidate's text: kept by address, not by id.
+        let near = Filter {
+            query: "trust NEAR/3 council".into(),
+            ..Filter::default()
+        };
+        for filter in [Filter::default(), trust, near] {
+            let ds = load(&index, &filter, MATRIX_LOAD).unwrap();
+            for opts in crosstab_options(&ds.codebook) {
+                let whole = Export {
+                    meta: ds.meta("crosstab"),
+                    tables: crate::export::crosstab(&ds, &opts).unwrap(),
+                };
+                for window in [1, 2, 3, DEFAULT_WINDOW] {
+                    let streamed = stream_crosstab(&index, &filter, &opts, window).unwrap();
+                    assert_eq!(streamed, whole, "{opts:?} {filter:?} window {window}");
+                }
+            }
+            for (of, measure) in [
+                (None, Measure::Count),
+                (Some("component"), Measure::Jaccard),
+            ] {
+                let whole = Export {
+                    meta: ds.meta("cooccur"),
+                    tables: vec![crate::export::cooccur(&ds, of, measure).unwrap()],
+                };
+                for window in [1, 3, DEFAULT_WINDOW] {
+                    let streamed = stream_cooccur(&index, &filter, of, measure, window).unwrap();
+                    assert_eq!(streamed, whole, "{of:?} {filter:?} window {window}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_matrices_refuse_what_they_cannot_count_before_reading() {
+        let (_dir, index) = indexed();
+        let cb = index.codebook();
+        let hits_of_roles = CrosstabOptions {
+            rows: crate::export::Var::parse("role", cb).unwrap(),
+            cols: crate::export::Var::parse("meta:area", cb).unwrap(),
+            by: None,
+            count: crate::export::CountUnit::Hits,
+            percent: None,
+        };
+        assert!(matches!(
+            stream_crosstab(&index, &Filter::default(), &hits_of_roles, 3),
+            Err(StreamError::Export(ExportError::HitsWithoutCodes))
+        ));
+        assert!(matches!(
+            stream_cooccur(
+                &index,
+                &Filter::default(),
+                Some("nothing"),
+                Measure::Count,
+                3
+            ),
+            Err(StreamError::Export(ExportError::NoCodesOfDimension { .. }))
+        ));
+    }
+
+    #[test]
+    fn interviews_are_counted_where_the_id_changes() {
+        let mut n = Interviews::default();
+        n.extend(["a", "a", "b"].into_iter());
+        n.extend(["b", "c"].into_iter());
+        assert_eq!(n.count, 3);
+    }
+
     #[test]
     fn the_framework_matrix_does_not_depend_on_the_window() {
         let (_dir, index) = indexed();
@@ -270,6 +493,14 @@ patterns = ["council"]
         let tiny = stream_framework(&index, &Filter::default(), &opts, 1).unwrap();
         assert_eq!(whole, tiny);
         assert_eq!((whole.meta.segments, whole.meta.interviews), (5, 2));
+        let mut expected = Vec::new();
+        write_csv(&mut expected, &whole, CsvFlavour::Excel).unwrap();
+        for window in [1, 2, 3, DEFAULT_WINDOW] {
+            let mut out = Vec::new();
+            let f = &Filter::default();
+            stream_framework_csv(&index, f, &opts, CsvFlavour::Excel, window, &mut out).unwrap();
+            assert_eq!(out, expected, "window {window}");
+        }
         let bad = FrameworkOptions {
             dimension: "nothing".into(),
             ..opts

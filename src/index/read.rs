@@ -239,6 +239,32 @@ impl SearchIndex {
         }
     }
 
+    /// Addresses of the documents a search request matches, all of them (no limit, no
+    /// ranking): what a streamed export keeps, 8 bytes a segment where its id would be a string
+    /// read from the store. Valid for this index's searcher (reloaded only by hand).
+    pub fn matching_addresses(
+        &self,
+        req: &SearchRequest,
+    ) -> Result<std::collections::HashSet<DocAddress>, IndexError> {
+        let (query, _, near) = self.query(req)?;
+        let searcher = self.reader.searcher();
+        let addrs = searcher
+            .search(&*query, &DocSetCollector)
+            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        let Some(near) = near else {
+            return Ok(addrs);
+        };
+        // Kept only where the codebook's matcher finds the NEAR expressions.
+        Ok(addrs
+            .into_iter()
+            .filter(|a| {
+                searcher
+                    .doc::<TantivyDocument>(*a)
+                    .is_ok_and(|d| near.keeps(&self.fields.segment(&d).text))
+            })
+            .collect())
+    }
+
     /// Ids of the segments the machine codes as `req`'s code and dimension filters ask (its
     /// other filters apply too), whatever the view.
     pub(super) fn machine_ids(
