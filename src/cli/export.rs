@@ -111,6 +111,10 @@ enum Kind {
         /// Cut each quote to this many characters.
         #[arg(long, default_value_t = 300)]
         max_chars: usize,
+        /// A cell holds quotes up to this many characters; a note at its end counts the quotes
+        /// left out (`qcode export quotes` lists every one). Bounds memory on a large case.
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000_000))]
+        max_cell_chars: usize,
     },
     /// Codings as Taguette's highlights (id, document, tag, content), which Taguette and
     /// `qcode import codings` read; the tags are those `qcode codebook export --format taguette`
@@ -279,10 +283,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     match &args.kind {
         Kind::Quotes { .. } => listing(ctx, &job, Listing::Quotes, false)?,
         Kind::Wide { counts, .. } => listing(ctx, &job, Listing::Wide, *counts)?,
-        Kind::Framework { of, max_chars, .. } => {
+        Kind::Framework {
+            of,
+            max_chars,
+            max_cell_chars,
+            ..
+        } => {
             let opts = FrameworkOptions {
                 dimension: of.clone(),
                 max_chars: *max_chars,
+                max_cell_chars: *max_cell_chars,
                 redactor: job.privacy.redactor_for_index(&job.index)?,
             };
             framework(ctx, &job, &opts)?;

@@ -254,6 +254,10 @@ pub struct FrameworkOptions {
     pub dimension: String,
     /// Each quote is cut to this many characters.
     pub max_chars: usize,
+    /// A cell holds quotes up to this many characters; the rest are counted in a note at its
+    /// end. Bounds the matrix's memory: one case of a large corpus (a table is one interview)
+    /// would otherwise hold every quote of a code in one cell.
+    pub max_cell_chars: usize,
     pub redactor: Redactor,
 }
 
@@ -276,8 +280,12 @@ struct Case {
     /// differ (interview-level metadata is what every segment agrees on).
     meta: Vec<Option<Option<String>>>,
     /// Per selected code, the quotes so far, separated by blank lines (one string, not a
-    /// list: a cell can hold hundreds of megabytes, and joining would copy them).
+    /// list: joining would copy them).
     quotes: Vec<String>,
+    /// Per selected code, the characters in its cell so far.
+    chars: Vec<usize>,
+    /// Per selected code, the quotes left out once the cell was full.
+    cut: Vec<u64>,
 }
 
 impl<'a> Framework<'a> {
@@ -336,6 +344,8 @@ impl<'a> Framework<'a> {
                 .or_insert_with(|| Case {
                     meta: vec![Some(None); n_keys],
                     quotes: vec![String::new(); n_codes],
+                    chars: vec![0; n_codes],
+                    cut: vec![0; n_codes],
                     ..Case::default()
                 });
             let first = case.roles.is_empty();
@@ -351,12 +361,9 @@ impl<'a> Framework<'a> {
                 }
             }
             if let Some(q) = quote {
+                let n = q.chars().count() + 2;
                 for k in (0..n_codes).filter(|&k| item.reaches(self.codes[k])) {
-                    let cell = &mut case.quotes[k];
-                    if !cell.is_empty() {
-                        cell.push_str("\n\n");
-                    }
-                    cell.push_str(&q);
+                    case.push(k, &q, n, self.opts.max_cell_chars);
                 }
             }
         }
@@ -409,6 +416,28 @@ impl<'a> Framework<'a> {
     }
 }
 
+impl Case {
+    /// Append quote `q` (`n` characters with its separator) to code `k`'s cell, or count it as
+    /// left out when the cell would pass `max` characters.
+    fn push(&mut self, k: usize, q: &str, n: usize, max: usize) {
+        if self.cut[k] > 0 || self.chars[k] + n > max {
+            self.cut[k] += 1;
+            return;
+        }
+        let cell = &mut self.quotes[k];
+        if !cell.is_empty() {
+            cell.push_str("\n\n");
+        }
+        cell.push_str(q);
+        self.chars[k] += n;
+    }
+}
+
+/// The note ending a cell that was full: how many quotes it leaves out and where they are.
+pub fn cut_note(n: u64) -> String {
+    format!("[…{n} more quote(s) left out: the cell is full (--max-cell-chars); `qcode export quotes` lists every quote]")
+}
+
 /// One case's row: its id, roles, shared metadata and quotes per code.
 fn case_row(id: String, case: Case) -> Vec<Cell> {
     let mut row = vec![
@@ -419,7 +448,13 @@ fn case_row(id: String, case: Case) -> Vec<Cell> {
         Some(Some(v)) => Cell::text(v),
         _ => Cell::Empty,
     }));
-    row.extend(case.quotes.into_iter().map(|q| {
+    row.extend(case.quotes.into_iter().zip(case.cut).map(|(mut q, cut)| {
+        if cut > 0 {
+            if !q.is_empty() {
+                q.push_str("\n\n");
+            }
+            q.push_str(&cut_note(cut));
+        }
         if q.is_empty() {
             Cell::Empty
         } else {

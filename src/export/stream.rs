@@ -487,6 +487,7 @@ patterns = ["council"]
         let opts = FrameworkOptions {
             dimension: "component".into(),
             max_chars: 300,
+            max_cell_chars: 1_000_000,
             redactor: Privacy::default().redactor_for_index(&index).unwrap(),
         };
         let whole = stream_framework(&index, &Filter::default(), &opts, DEFAULT_WINDOW).unwrap();
@@ -509,5 +510,59 @@ patterns = ["council"]
             stream_framework(&index, &Filter::default(), &bad, 1),
             Err(StreamError::Export(_))
         ));
+    }
+
+    #[test]
+    fn a_full_framework_cell_counts_the_quotes_it_leaves_out() {
+        let (_dir, index) = indexed();
+        let opts = |max_cell_chars| FrameworkOptions {
+            dimension: "component".into(),
+            max_chars: 300,
+            max_cell_chars,
+            redactor: Privacy::default().redactor_for_index(&index).unwrap(),
+        };
+        let f = &Filter::default();
+        let whole = stream_framework(&index, f, &opts(1_000_000), 2).unwrap();
+        // Room for no quote at all: every cell with quotes becomes the note counting them.
+        let none = stream_framework(&index, f, &opts(1), 2).unwrap();
+        let (w, n) = (&whole.tables[0], &none.tables[0]);
+        assert_eq!(w.rows.len(), n.rows.len());
+        let mut cut = 0;
+        for (wr, nr) in w.rows.iter().zip(&n.rows) {
+            for (wc, nc) in wr.iter().zip(nr).skip(2) {
+                match wc {
+                    Cell::Text(t) if t.starts_with('[') => {
+                        let quotes = t.split("\n\n").count() as u64;
+                        assert_eq!(nc, &Cell::Text(super::super::listings::cut_note(quotes)));
+                        cut += 1;
+                    }
+                    other => assert_eq!(other, nc),
+                }
+            }
+        }
+        assert!(cut > 0, "the fixture has quotes in some cell");
+        // Room for exactly the first quote of a cell: it is kept, the rest counted.
+        let first = w
+            .rows
+            .iter()
+            .flat_map(|r| r.iter().skip(2))
+            .find_map(|c| match c {
+                Cell::Text(t) if t.contains("\n\n") => Some(t.split("\n\n").collect::<Vec<_>>()),
+                _ => None,
+            });
+        if let Some(parts) = first {
+            let room = parts[0].chars().count() + 2;
+            let one = stream_framework(&index, f, &opts(room), 2).unwrap();
+            let expected = format!(
+                "{}\n\n{}",
+                parts[0],
+                super::super::listings::cut_note(parts.len() as u64 - 1)
+            );
+            assert!(one.tables[0]
+                .rows
+                .iter()
+                .flatten()
+                .any(|c| c == &Cell::Text(expected.clone())));
+        }
     }
 }

@@ -193,6 +193,33 @@ fn quotes_wide_and_framework() {
     );
 }
 
+/// A framework cell is bounded: past --max-cell-chars its quotes are counted, not held.
+#[test]
+fn a_full_framework_cell_says_how_many_quotes_it_leaves_out() {
+    let p = Project::coded();
+    p.run(&["index"], 0);
+    let whole = export(&p, &["framework", "--max-chars", "40"]);
+    let capped = export(
+        &p,
+        &["framework", "--max-chars", "40", "--max-cell-chars", "60"],
+    );
+    assert_ne!(whole, capped);
+    assert!(capped.contains("more quote(s) left out: the cell is full (--max-cell-chars)"));
+    assert!(!whole.contains("left out"));
+    let (_, err) = p.run(
+        &[
+            "export",
+            "framework",
+            "--max-cell-chars",
+            "0",
+            "-o",
+            "f.csv",
+        ],
+        2,
+    );
+    assert!(err.contains("--max-cell-chars"), "{err}");
+}
+
 #[test]
 fn same_bytes_whatever_the_thread_count() {
     let p = Project::coded();
