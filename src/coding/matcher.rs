@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex::{Regex, RegexSet};
 
-use super::prefilter::Prefilter;
 use super::error::{regex_set, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
+use super::prefilter::Prefilter;
 use super::{Coding, Hit};
 use crate::codebook::{Codebook, Elem, PatternKind};
 use crate::text::tokens::{for_each_word, normalise_into, stem, TokenOptions};
@@ -550,8 +550,7 @@ impl WordCache {
         debug_assert_eq!(&text[at..at + word.len()], word);
         // Most words: short plain ASCII, normalised (lowercased) straight into a key of one or
         // two machine words, the length in its last byte; no string is built or compared.
-        if let Some([lo, hi]) = ascii_key(text.as_bytes(), at, word.len(), !m.opts.case_sensitive)
-        {
+        if let Some([lo, hi]) = ascii_key(text.as_bytes(), at, word.len(), !m.opts.case_sensitive) {
             if let Some(f) = &m.prefilter {
                 if !f.may_match(lo as u8, (lo >> 8) as u8, (lo >> 16) as u8) {
                     return (0, 0);

@@ -161,12 +161,14 @@ mod tests {
             "ow", "cr", "dr", "fl", "th", "ho", "hop", "ti", "ya", "ye", "yo",
         ];
         let ends = [
-            "", "s", "es", "ies", "ied", "ed", "ing", "ingly", "edly", "eed", "eedly", "ying",
-            "y", "ly", "ies", "ness", "ful", "ation", "ational", "ize", "izing", "ization",
-            "biliti", "bility", "ibly", "ically", "ement", "ment", "ence", "ency", "ancy", "al",
-            "ally", "ogy", "ogi", "li", "lessly", "fully", "ousness", "iveness", "e", "le",
+            "", "s", "es", "ies", "ied", "ed", "ing", "ingly", "edly", "eed", "eedly", "ying", "y",
+            "ly", "ies", "ness", "ful", "ation", "ational", "ize", "izing", "ization", "biliti",
+            "bility", "ibly", "ically", "ement", "ment", "ence", "ency", "ancy", "al", "ally",
+            "ogy", "ogi", "li", "lessly", "fully", "ousness", "iveness", "e", "le",
         ];
-        let mids = ["", "b", "bb", "t", "tt", "y", "i", "e", "at", "bl", "iz", "ss", "l", "n"];
+        let mids = [
+            "", "b", "bb", "t", "tt", "y", "i", "e", "at", "bl", "iz", "ss", "l", "n",
+        ];
         for s in starts {
             for m in mids {
                 for e in ends {
@@ -176,8 +178,8 @@ mod tests {
             }
         }
         for w in [
-            "dying", "lying", "tying", "skies", "skis", "sky", "news", "early", "only",
-            "idly", "gently", "ugly", "singly", "using", "ebbing", "aed", "eing", "cried",
+            "dying", "lying", "tying", "skies", "skis", "sky", "news", "early", "only", "idly",
+            "gently", "ugly", "singly", "using", "ebbing", "aed", "eing", "cried",
         ] {
             assert!(covered(w), "{w} → {}", stem(w, Language::English));
         }
