@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use regex::{Regex, RegexSet};
 
 use super::error::{regex_set, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
+use super::prefilter::Prefilter;
 use super::{Coding, Hit};
 use crate::codebook::{Codebook, Elem, PatternKind};
 use crate::text::tokens::{for_each_word, normalise_into, stem, TokenOptions};
@@ -93,6 +94,8 @@ pub struct RuleMatcher {
     regexes: RegexSet,
     regex_list: Vec<(u32, Regex)>,
     min_hits: Vec<usize>,
+    /// Asked before the word cache: plain ASCII words it rules out match nothing.
+    prefilter: Option<Prefilter>,
     /// Names this compilation to the per-thread [`WordCache`]; a clone shares it, rightly, since
     /// it matches the same words.
     id: u64,
@@ -124,6 +127,31 @@ impl Builder {
         let ids = es.iter().map(|e| self.id(e, code)).collect();
         Anchored::new(ids, &self.elems)
     }
+}
+
+/// The [`Prefilter`] of a codebook's words, glob prefixes and other globs; none if its stemmer
+/// is not one the filter knows, or a glob starts with a wildcard (it may match any word).
+fn prefilter<'a>(
+    opts: TokenOptions,
+    words: impl Iterator<Item = &'a String>,
+    prefixes: impl Iterator<Item = &'a String>,
+    globs: impl Iterator<Item = &'a str>,
+) -> Option<Prefilter> {
+    let mut f = Prefilter::empty();
+    for w in words {
+        match opts.stem {
+            true => f.add_stem(w, opts.language).then_some(())?,
+            false => f.add_word(w),
+        }
+    }
+    prefixes.for_each(|p| f.add_glob_prefix(p));
+    for g in globs {
+        // A glob matches only words that begin with its letters before the first wildcard.
+        let literal = &g[..g.find(['*', '?']).unwrap_or(g.len())];
+        (!literal.is_empty()).then_some(())?;
+        f.add_glob_prefix(literal);
+    }
+    Some(f)
 }
 
 /// `abc*` with no other wildcard: the common case, served by a hash lookup.
@@ -253,7 +281,16 @@ impl RuleMatcher {
             .map(|(r, re)| (rules[*r as usize].code, re.as_str().to_string()))
             .collect();
         let regexes = regex_set(codebook, Part::Regexes, &regex_codes, REGEX_SET_LIMIT)?;
+        let globs_of = glob_ids.iter().map(|&id| match &b.elems[id as usize] {
+            Elem::Glob(g) => g.as_str(),
+            Elem::Word(w) => w.as_str(),
+        });
+        let prefilter = match any_word {
+            None => prefilter(codebook.options, words.keys(), prefixes.keys(), globs_of),
+            Some(_) => None,
+        };
         Ok(RuleMatcher {
+            prefilter,
             opts: codebook.options,
             by_anchor,
             is_anchor,
@@ -310,7 +347,7 @@ impl RuleMatcher {
         for_each_word(text, |b, w| {
             let i = idx;
             idx += 1;
-            let elems = cache.elems_of(w, self);
+            let elems = cache.elems_of(text, b, w, self);
             if elems.1 == 0 && !every {
                 return;
             }
@@ -506,40 +543,36 @@ impl WordCache {
         }
     }
 
-    /// The elements of `word` (as written in the text), computed on first sight.
+    /// The elements of `word` (as written in the text, at byte `at` of `text`), computed on
+    /// first sight.
     #[inline]
-    fn elems_of(&mut self, word: &str, m: &RuleMatcher) -> (u32, u32) {
-        let w = word.as_bytes();
-        // Most words: short plain ASCII, normalised (lowercased) straight into a 16-byte key,
-        // its last byte the length; no string is built or compared.
-        let mut k = [0u8; 16];
-        let mut plain = w.len() < 16;
-        if plain {
-            let fold = !m.opts.case_sensitive;
-            for (slot, &c) in k.iter_mut().zip(w) {
-                plain &= c < 0x80 && c != b'\'';
-                *slot = if fold { c.to_ascii_lowercase() } else { c };
+    fn elems_of(&mut self, text: &str, at: usize, word: &str, m: &RuleMatcher) -> (u32, u32) {
+        debug_assert_eq!(&text[at..at + word.len()], word);
+        // Most words: short plain ASCII, normalised (lowercased) straight into a key of one or
+        // two machine words, the length in its last byte; no string is built or compared.
+        if let Some([lo, hi]) = ascii_key(text.as_bytes(), at, word.len(), !m.opts.case_sensitive) {
+            if let Some(f) = &m.prefilter {
+                if !f.may_match(lo as u8, (lo >> 8) as u8, (lo >> 16) as u8) {
+                    return (0, 0);
+                }
             }
-        }
-        if plain {
+            let len = word.len() as u64;
             // The commonest words are shortest: under 8 bytes they key a table of half the
             // size, whose lookups miss the CPU cache less (a miss is most of a lookup's time).
-            if w.len() < 8 {
-                k[7] = w.len() as u8;
-                let key = u64::from_le_bytes(k[..8].try_into().expect("8 bytes"));
+            if len < 8 {
+                let key = lo | len << 56;
                 if let Some(&span) = self.tiny.get(&key) {
                     return span;
                 }
-                let span = self.compute_ascii(&k[..w.len()], m);
+                let span = self.compute_ascii(lo, hi, word.len(), m);
                 self.tiny.insert(key, span);
                 return span;
             }
-            k[15] = w.len() as u8;
-            let key = u128::from_le_bytes(k);
+            let key = u128::from(lo) | u128::from(hi | len << 56) << 64;
             if let Some(&span) = self.short.get(&key) {
                 return span;
             }
-            let span = self.compute_ascii(&k[..w.len()], m);
+            let span = self.compute_ascii(lo, hi, word.len(), m);
             self.short.insert(key, span);
             return span;
         }
@@ -552,10 +585,15 @@ impl WordCache {
         span
     }
 
-    /// The elements of the normalised ASCII word `w`, added to the arena.
-    fn compute_ascii(&mut self, w: &[u8], m: &RuleMatcher) -> (u32, u32) {
+    /// The elements of the normalised ASCII word of `len` bytes keyed `lo`, `hi` (see
+    /// [`ascii_key`]), added to the arena.
+    fn compute_ascii(&mut self, lo: u64, hi: u64, len: usize, m: &RuleMatcher) -> (u32, u32) {
+        let mut w = [0u8; 16];
+        w[..8].copy_from_slice(&lo.to_le_bytes());
+        w[8..].copy_from_slice(&hi.to_le_bytes());
         self.norm.clear();
-        self.norm.push_str(std::str::from_utf8(w).expect("ASCII"));
+        self.norm
+            .push_str(std::str::from_utf8(&w[..len]).expect("ASCII"));
         self.compute(m)
     }
 
@@ -565,6 +603,68 @@ impl WordCache {
         m.word_elems(&self.norm, &mut self.arena);
         (start as u32, (self.arena.len() - start) as u32)
     }
+}
+
+/// Each byte of a machine word.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH: u64 = 0x80 * ONES;
+
+/// The `len` bytes of `text` from `at`, a word, as two little-endian machine words (zero past the
+/// word), lowercased when `fold`; `None` unless the word is plain: under 16 bytes, ASCII, no
+/// apostrophe (which normalising may drop). Read a machine word at a time, not a byte: bytes
+/// stored one by one and read back as a word stall the CPU (no store forwarding), which cost
+/// more than a tenth of coding a segment.
+#[inline]
+fn ascii_key(text: &[u8], at: usize, len: usize, fold: bool) -> Option<[u64; 2]> {
+    if len >= 16 {
+        return None;
+    }
+    let word = |i: usize| -> u64 {
+        match text.get(at + 8 * i..at + 8 * i + 8) {
+            Some(b) => u64::from_le_bytes(b.try_into().expect("8 bytes")),
+            // Near the end of the text: byte by byte (rare).
+            None => {
+                let mut b = [0u8; 8];
+                let from = (at + 8 * i).min(text.len());
+                let n = (text.len() - from).min(8);
+                b[..n].copy_from_slice(&text[from..from + n]);
+                u64::from_le_bytes(b)
+            }
+        }
+    };
+    let mask = |n: usize| -> u64 {
+        match n {
+            0 => 0,
+            8.. => u64::MAX,
+            n => (1u64 << (8 * n)) - 1,
+        }
+    };
+    let lo = word(0) & mask(len);
+    let hi = if len > 8 { word(1) & mask(len - 8) } else { 0 };
+    if (lo | hi) & HIGH != 0 || has_byte(lo, b'\'') || has_byte(hi, b'\'') {
+        return None;
+    }
+    Some(match fold {
+        true => [lower(lo), lower(hi)],
+        false => [lo, hi],
+    })
+}
+
+/// Does the machine word of ASCII bytes `v` hold byte `b` (exactly: no false positives)?
+#[inline]
+fn has_byte(v: u64, b: u8) -> bool {
+    let x = v ^ (u64::from(b) * ONES);
+    // A byte's high bit ends set where the byte is not zero.
+    let nonzero = ((x & !HIGH) + !HIGH) | x;
+    !nonzero & HIGH != 0
+}
+
+/// ASCII bytes `v` with `A`..=`Z` lowercased: bytes at least `A` and below `[` gain 0x20. No
+/// sum carries into the next byte, since every byte is below 0x80.
+#[inline]
+fn lower(v: u64) -> u64 {
+    let upper = (v + 0x3f * ONES) & !(v + 0x25 * ONES) & HIGH;
+    v | upper >> 2
 }
 
 /// FxHash over 8 bytes at a time: words are short and the cache is ours, so a keyed hash
@@ -937,6 +1037,28 @@ mod tests {
         let left: Vec<_> = (0..100_000).map(|i| (2 * i, 2 * i + 1)).collect();
         let right: Vec<_> = (0..100_000).map(|i| (2 * i + 1, 2 * i + 2)).collect();
         assert_eq!(near_pairs(&left, &right, 3).len(), 100_000);
+    }
+
+    #[test]
+    fn ascii_keys_agree_with_the_bytes_one_at_a_time() {
+        let text = "Don't SHOUT, Council'S co-production A@Z[`az{ x 12345678901234567 naïve end";
+        let bytes = text.as_bytes();
+        for at in 0..bytes.len() {
+            for len in 1..=17.min(bytes.len() - at) {
+                let w = &bytes[at..at + len];
+                for fold in [false, true] {
+                    let plain = len < 16 && w.iter().all(|&c| c < 0x80 && c != b'\'');
+                    let want = plain.then(|| {
+                        let mut k = [0u8; 16];
+                        for (slot, &c) in k.iter_mut().zip(w) {
+                            *slot = if fold { c.to_ascii_lowercase() } else { c };
+                        }
+                        [0, 8].map(|i| u64::from_le_bytes(k[i..i + 8].try_into().unwrap()))
+                    });
+                    assert_eq!(ascii_key(bytes, at, len, fold), want, "{at} {len} {fold}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod examples;
 pub mod explain;
 pub mod lint;
 mod matcher;
+mod prefilter;
 #[cfg(test)]
 mod reference;
 

@@ -213,6 +213,21 @@ mod tests {
         "Council’s",
         "TRUST",
         "naïve",
+        // Words whose stems do not begin with their first three bytes, and short words: the
+        // cases of the matcher's prefilter (src/coding/prefilter.rs).
+        "dying",
+        "die",
+        "Dies",
+        "using",
+        "use",
+        "sky",
+        "skies",
+        "cry",
+        "cried",
+        "ebbing",
+        "ebb",
+        "x",
+        "ab",
     ];
 
     fn word() -> impl Strategy<Value = String> {

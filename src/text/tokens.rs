@@ -244,20 +244,21 @@ fn ascii_words<'t>(text: &'t str, offset: usize, f: &mut impl FnMut(usize, &'t s
             continue;
         }
         let start = i;
-        let mut alnum = b[i] != b'_';
         i += 1;
-        while i < n {
-            let c = b[i];
-            if is_core(c) {
-                alnum |= c != b'_';
+        // Runs of word bytes, joined where a joiner stands between two letters or digits. The
+        // inner loop tests one thing a byte: most of splitting is this loop.
+        loop {
+            while i < n && is_core(b[i]) {
                 i += 1;
-            } else if i + 1 < n && joins(c, b[i - 1], b[i + 1]) {
+            }
+            if i + 1 < n && joins(b[i], b[i - 1], b[i + 1]) {
                 i += 1;
             } else {
                 break;
             }
         }
-        if alnum {
+        // A run of `_` alone is no word (it has no joiner: joiners join letters and digits).
+        if b[start] != b'_' || b[start..i].iter().any(|&c| c != b'_') {
             f(offset + start, &text[start..i]);
         }
     }
