@@ -49,6 +49,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let index = Index::create_in_dir(&dir, schema.clone())?;
+    // The text fields name qcode's stemmed tokenizer: without it tantivy refuses every document.
+    qcode::index::register_tokenizers(&index, qcode::text::Language::English);
     let mut writer: IndexWriter<TantivyDocument> = index.writer(qcode::index::WRITER_BUDGET)?;
     let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&corpus)?);
     let (mut rows, mut bytes) = (0u64, 0u64);

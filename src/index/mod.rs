@@ -26,7 +26,7 @@ pub use mask::{Mask, PARTICIPANT_ROLE};
 pub use query::{parse_query, QueryError, QueryNode};
 pub use read::Load;
 pub use roles::{closest_roles, How, LabelRole};
-pub use schema::{build_schema, SCHEMA_VERSION};
+pub use schema::{build_schema, register_tokenizers, SCHEMA_VERSION};
 pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
 pub use writer::{
     update, Assign, IndexLock, MakeAssign, Opened, UpdateOptions, UpdateReport, WRITER_BUDGET,
