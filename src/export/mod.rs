@@ -20,7 +20,7 @@ pub use matrices::{
     cooccur, crosstab, Cooccur, CountUnit, Crosstab, CrosstabOptions, Measure, Percent, Var,
 };
 pub use stream::{
-    filter_ids, load, stream_cooccur, stream_crosstab, stream_framework, stream_framework_csv,
+    kept_addresses, load, stream_cooccur, stream_crosstab, stream_framework, stream_framework_csv,
     stream_listing, Listing, StreamError, DEFAULT_WINDOW, MATRIX_LOAD,
 };
 pub use table::{Cell, Export, ExportMeta, Table};

@@ -2,7 +2,6 @@
 //! window at a time for the listings and the matrices (so memory stays bounded whatever the
 //! corpus size), or loaded whole where an export needs them all at once.
 
-use std::collections::HashSet;
 use std::io::Write;
 
 use rayon::prelude::*;
@@ -66,18 +65,6 @@ impl Listing {
     }
 }
 
-/// The ids of the segments `filter` keeps, or `None` when it keeps every respondent segment (no
-/// search needed).
-pub fn filter_ids(
-    index: &SearchIndex,
-    filter: &Filter,
-) -> Result<Option<HashSet<String>>, IndexError> {
-    if !filter.narrows() {
-        return Ok(None);
-    }
-    Ok(Some(index.matching_ids(&filter.request(0, 0))?))
-}
-
 /// The addresses of the documents `filter` keeps, in transcript order (every live document
 /// when it does not narrow). The filter is applied to addresses, not to ids read back, so the
 /// set it briefly needs is 8 bytes a match and the segments it drops are never read.
@@ -95,8 +82,7 @@ pub fn kept_addresses(
 
 /// The respondent segments `filter` keeps, reading only `what`, as one dataset in memory.
 pub fn load(index: &SearchIndex, filter: &Filter, what: Load) -> Result<Dataset, IndexError> {
-    let keep = filter_ids(index, filter)?;
-    let segments = index.segments(what, keep.as_ref())?;
+    let segments = index.segments_at(&kept_addresses(index, filter)?, what, None)?;
     Ok(Dataset::new(index.codebook().clone(), segments))
 }
 
@@ -372,8 +358,9 @@ patterns = ["council"]
             interviews: vec!["b".into()],
             ..Filter::default()
         };
-        assert_eq!(filter_ids(&index, &Filter::default()).unwrap(), None);
-        assert_eq!(filter_ids(&index, &b_only).unwrap().unwrap().len(), 2);
+        let every = index.ordered_addresses().unwrap();
+        assert_eq!(kept_addresses(&index, &Filter::default()).unwrap(), every);
+        assert_eq!(kept_addresses(&index, &b_only).unwrap().len(), 2);
         let b = streamed(&index, &b_only, Listing::Wide, 1);
         assert_eq!(b.lines().count(), 3, "{b}");
         assert!(b.lines().skip(1).all(|l| l.starts_with("b:")), "{b}");
