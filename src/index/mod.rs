@@ -5,6 +5,7 @@
 
 mod check;
 mod codings;
+mod directory;
 mod filter;
 mod manifest;
 mod mask;

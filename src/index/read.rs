@@ -90,69 +90,67 @@ impl SearchIndex {
 
     /// Every live document, in interview, turn and paragraph order, found from the fast
     /// fields alone (no stored document is read): what lets an export stream in order.
+    ///
+    /// Each document's order is packed into one integer (interview rank, turn, paragraph,
+    /// then its place in the index), 8 bytes a document when the fields' widths fit in 64
+    /// bits, as they do for any real corpus, else 16: the sort is what memory grows with,
+    /// and at 10 GB (tens of millions of documents) wider keys cost gigabytes.
     pub fn ordered_addresses(&self) -> Result<Vec<DocAddress>, IndexError> {
-        use rayon::prelude::*;
         let searcher = self.reader.searcher();
         let tv = |e: tantivy::TantivyError| IndexError::tantivy(self.dir(), e);
         let io = |e: std::io::Error| IndexError::io(self.dir(), e);
-        // Per segment: its interview ids by ordinal, and (ordinal, turn, paragraph, doc).
-        type Keys = Vec<(u64, u64, u64, tantivy::DocId)>;
-        let mut per_segment: Vec<(Vec<String>, Keys)> = Vec::new();
-        let mut all: std::collections::BTreeSet<String> = Default::default();
-        for reader in searcher.segment_readers() {
+        let readers = searcher.segment_readers();
+        // Interview ids ranked across segments (each segment's dictionary is its own).
+        let mut names: Vec<Vec<String>> = Vec::with_capacity(readers.len());
+        for reader in readers {
+            let mut seg = Vec::new();
+            if let Some(col) = reader.fast_fields().str("interview").map_err(tv)? {
+                for ord in 0..col.num_terms() as u64 {
+                    let mut s = String::new();
+                    col.ord_to_str(ord, &mut s).map_err(io)?;
+                    seg.push(s);
+                }
+            }
+            names.push(seg);
+        }
+        let all: std::collections::BTreeSet<&str> =
+            names.iter().flatten().map(String::as_str).collect();
+        let rank: HashMap<&str, u64> = all
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (*n, i as u64))
+            .collect();
+        let no_interview = all.len() as u64; // after every interview, as it always sorted
+        let mut packing = Packing::default();
+        let mut bases = Vec::with_capacity(readers.len());
+        for reader in readers {
+            let ff = reader.fast_fields();
+            packing.turn = packing.turn.max(ff.u64("turn").map_err(tv)?.max_value());
+            packing.para = packing
+                .para
+                .max(ff.u64("paragraph").map_err(tv)?.max_value());
+            bases.push(packing.docs);
+            packing.docs += u64::from(reader.max_doc());
+        }
+        packing.rank = no_interview;
+        let mut keys = Keys::for_packing(&packing);
+        for ((reader, names), &base) in readers.iter().zip(&names).zip(&bases) {
             let ff = reader.fast_fields();
             let interview = ff.str("interview").map_err(tv)?;
             let turn = ff.u64("turn").map_err(tv)?;
             let para = ff.u64("paragraph").map_err(tv)?;
-            let mut names = Vec::new();
-            if let Some(col) = &interview {
-                for ord in 0..col.num_terms() as u64 {
-                    let mut s = String::new();
-                    col.ord_to_str(ord, &mut s).map_err(io)?;
-                    names.push(s);
-                }
+            let ranks: Vec<u64> = names.iter().map(|n| rank[n.as_str()]).collect();
+            for d in reader.doc_ids_alive() {
+                let r = interview
+                    .as_ref()
+                    .and_then(|c| c.term_ords(d).next())
+                    .map_or(no_interview, |o| ranks[o as usize]);
+                let at = base + u64::from(d);
+                let (t, p) = (turn.first(d).unwrap_or(0), para.first(d).unwrap_or(0));
+                keys.push(packing.pack(r, t, p, at));
             }
-            let keys: Keys = reader
-                .doc_ids_alive()
-                .map(|d| {
-                    let ord = interview
-                        .as_ref()
-                        .and_then(|c| c.term_ords(d).next())
-                        .unwrap_or(u64::MAX);
-                    (
-                        ord,
-                        turn.first(d).unwrap_or(0),
-                        para.first(d).unwrap_or(0),
-                        d,
-                    )
-                })
-                .collect();
-            all.extend(names.iter().cloned());
-            per_segment.push((names, keys));
         }
-        // Interview ids ranked across segments (each segment's dictionary is its own).
-        let rank: HashMap<&str, u32> = all
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i as u32))
-            .collect();
-        let mut keys: Vec<(u32, u64, u64, u32, tantivy::DocId)> = Vec::new();
-        for (seg, (names, docs)) in per_segment.iter().enumerate() {
-            let ranks: Vec<u32> = names.iter().map(|n| rank[n.as_str()]).collect();
-            keys.extend(docs.iter().map(|&(o, t, p, d)| {
-                let r = if o == u64::MAX {
-                    u32::MAX
-                } else {
-                    ranks[o as usize]
-                };
-                (r, t, p, seg as u32, d)
-            }));
-        }
-        keys.par_sort_unstable();
-        Ok(keys
-            .into_iter()
-            .map(|(_, _, _, s, d)| DocAddress::new(s, d))
-            .collect())
+        Ok(keys.sorted_places(&packing, &bases))
     }
 
     /// The segments at `addrs` (from [`Self::ordered_addresses`]), in that order, read in
@@ -296,5 +294,131 @@ impl SearchIndex {
             }
         }
         Ok(ids)
+    }
+}
+
+/// How a document's order is packed into one integer: the largest interview rank, turn,
+/// paragraph and place, each given as many bits as its largest value needs.
+#[derive(Debug, Default)]
+struct Packing {
+    rank: u64,
+    turn: u64,
+    para: u64,
+    docs: u64,
+}
+
+/// Bits needed to hold every value up to `max`.
+fn width(max: u64) -> u32 {
+    u64::BITS - max.leading_zeros()
+}
+
+impl Packing {
+    fn widths(&self) -> [u32; 4] {
+        [self.rank, self.turn, self.para, self.docs].map(width)
+    }
+
+    fn fits_u64(&self) -> bool {
+        self.widths().iter().sum::<u32>() <= 64
+    }
+
+    fn pack(&self, rank: u64, turn: u64, para: u64, at: u64) -> u128 {
+        debug_assert!(rank <= self.rank && turn <= self.turn && para <= self.para);
+        let [_, wt, wp, wd] = self.widths();
+        (((u128::from(rank) << wt | u128::from(turn)) << wp | u128::from(para)) << wd)
+            | u128::from(at)
+    }
+
+    fn place(&self, key: u128) -> u64 {
+        let wd = self.widths()[3];
+        (key & ((1u128 << wd) - 1)) as u64
+    }
+}
+
+/// The packed keys, 8 bytes each when they fit.
+enum Keys {
+    Narrow(Vec<u64>),
+    Wide(Vec<u128>),
+}
+
+impl Keys {
+    fn for_packing(p: &Packing) -> Keys {
+        let n = p.docs as usize;
+        match p.fits_u64() {
+            true => Keys::Narrow(Vec::with_capacity(n)),
+            false => Keys::Wide(Vec::with_capacity(n)),
+        }
+    }
+
+    fn push(&mut self, key: u128) {
+        match self {
+            Keys::Narrow(v) => v.push(key as u64),
+            Keys::Wide(v) => v.push(key),
+        }
+    }
+
+    /// The documents' addresses in key order.
+    fn sorted_places(self, p: &Packing, bases: &[u64]) -> Vec<DocAddress> {
+        use rayon::prelude::*;
+        let address = |key: u128| {
+            let at = p.place(key);
+            let seg = bases.partition_point(|&b| b <= at) - 1;
+            DocAddress::new(seg as u32, (at - bases[seg]) as tantivy::DocId)
+        };
+        match self {
+            Keys::Narrow(mut v) => {
+                v.par_sort_unstable();
+                v.into_iter().map(|k| address(u128::from(k))).collect()
+            }
+            Keys::Wide(mut v) => {
+                v.par_sort_unstable();
+                v.into_iter().map(address).collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Packed keys sort as the tuples they pack, in 64 bits or in 128.
+        #[test]
+        fn packed_keys_sort_as_their_tuples(
+            docs in proptest::collection::vec((0u64..5, 0u64..3000, 0u64..40), 1..60),
+            wide in any::<bool>(),
+        ) {
+            let mut p = Packing {
+                rank: 4,
+                turn: if wide { u64::MAX >> 1 } else { 2999 },
+                para: 39,
+                docs: docs.len() as u64,
+            };
+            prop_assert_eq!(p.fits_u64(), !wide);
+            let mut keys = Keys::for_packing(&p);
+            for (i, &(r, t, q)) in docs.iter().enumerate() {
+                keys.push(p.pack(r, t, q, i as u64));
+            }
+            // Two segments: the first holds the first third of the documents.
+            let split = docs.len() as u64 / 3;
+            let got = keys.sorted_places(&p, &[0, split]);
+            let mut want: Vec<(u64, u64, u64, usize)> =
+                docs.iter().enumerate().map(|(i, &(r, t, q))| (r, t, q, i)).collect();
+            want.sort();
+            let want: Vec<DocAddress> = want
+                .into_iter()
+                .map(|(_, _, _, i)| {
+                    let i = i as u64;
+                    match i < split {
+                        true => DocAddress::new(0, i as u32),
+                        false => DocAddress::new(1, (i - split) as u32),
+                    }
+                })
+                .collect();
+            prop_assert_eq!(got, want);
+            p.docs = 0;
+            prop_assert_eq!(width(p.docs), 0);
+        }
     }
 }

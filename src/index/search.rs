@@ -12,7 +12,7 @@ use tantivy::query::{
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, Score, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, IndexReader, Score, Searcher, TantivyDocument, Term};
 
 use super::near::NearFilter;
 use super::query::{parse_query, QueryNode};
@@ -100,7 +100,8 @@ impl SearchIndex {
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir));
         }
-        let index = Index::open_in_dir(&dir).map_err(|e| IndexError::tantivy(&dir, e))?;
+        let index =
+            super::directory::open_in_dir(&dir).map_err(|e| IndexError::tantivy(&dir, e))?;
         if index.schema() != build_schema() {
             return Err(IndexError::Missing(dir));
         }

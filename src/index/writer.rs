@@ -172,7 +172,7 @@ enum Rebuild {
 
 /// Open the index in `dir` with a reader, or say why it must be rebuilt.
 fn open_existing(dir: &Path) -> Result<(Index, IndexReader, Option<Manifest>), Rebuild> {
-    let index = Index::open_in_dir(dir).map_err(Rebuild::Unopenable)?;
+    let index = super::directory::open_in_dir(dir).map_err(Rebuild::Unopenable)?;
     if index.schema() != build_schema() {
         return Err(Rebuild::OtherSchema);
     }
@@ -205,7 +205,7 @@ fn create_fresh(dir: &Path) -> Result<Index, IndexError> {
         std::fs::remove_dir_all(&new).map_err(|e| IndexError::io(&new, e))?;
     }
     std::fs::create_dir_all(&new).map_err(|e| IndexError::io(&new, e))?;
-    Index::create_in_dir(&new, build_schema()).map_err(|e| IndexError::tantivy(&new, e))
+    super::directory::create_in_dir(&new, build_schema()).map_err(|e| IndexError::tantivy(&new, e))
 }
 
 /// Where an index is rebuilt: beside the one it replaces.
