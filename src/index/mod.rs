@@ -9,6 +9,7 @@ mod directory;
 mod filter;
 mod manifest;
 mod mask;
+mod merge;
 mod near;
 mod query;
 mod read;

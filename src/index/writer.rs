@@ -18,6 +18,7 @@ use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{FileEntry, Manifest};
+use super::merge::{BoundedMerges, MAX_MERGE_BYTES};
 use super::schema::{build_schema, register_tokenizers, Fields, SCHEMA_VERSION};
 use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
 use crate::codebook::{load_codebook, Codebook};
@@ -25,7 +26,10 @@ use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::project::{AssignBy, Corpus, Project};
 use crate::text::Limits;
-use crate::transcript::{parse_file, table_delimiter, table_rows, FileContext, Parsed, Segment};
+use crate::transcript::{
+    parse_file, row_id_key, table_delimiter, table_rows, FileContext, Parsed, RowIdKey, RowIdLines,
+    Segment,
+};
 
 /// Files looked at at once: bounds memory on large corpora while keeping both cores busy.
 const CHUNK: usize = 32;
@@ -324,6 +328,10 @@ pub fn update(
         assign: assign.as_deref(),
     };
     let mut run = Run::start(&index, &dir, &codebook, matcher, &old, manifest, full)?;
+    // The policy sizes segments from their files: where they are being written.
+    let written = if fresh { staging(&dir) } else { dir.clone() };
+    let merges = BoundedMerges::new(written, MAX_MERGE_BYTES);
+    run.writer.set_merge_policy(Box::new(merges));
     run.limits = project.transcript.limits;
     for rel in &report.removed {
         run.delete(rel);
@@ -441,6 +449,10 @@ struct Batch {
     names: Vec<String>,
     unknown_roles: BTreeSet<String>,
     warnings: Vec<Warning>,
+    /// Read from a streamed table: its row ids come with the last batch, all at once.
+    streamed: bool,
+    /// A streamed table's row ids, with the last batch: kept for the checks across files.
+    row_ids: Option<RowIdLines>,
 }
 
 impl Batch {
@@ -561,11 +573,14 @@ fn stream<'a>(
     Ok(std::iter::from_fn(move || {
         let r = rows.as_mut()?;
         match r.next_batch(&codebook.roles, STREAM_BATCH) {
-            Ok(segments) if !segments.is_empty() => {
-                Some(Ok(Batch::coded(segments, codebook, matcher)))
-            }
-            Ok(_) => rows.take().map(|r| {
+            Ok(segments) if !segments.is_empty() => Some(Ok(Batch {
+                streamed: true,
+                ..Batch::coded(segments, codebook, matcher)
+            })),
+            Ok(_) => rows.take().map(|mut r| {
                 Ok(Batch {
+                    streamed: true,
+                    row_ids: Some(r.take_row_ids()),
                     unknown_roles: r.unknown_roles,
                     warnings: r.warnings,
                     ..Batch::default()
@@ -643,7 +658,7 @@ impl<'a> Run<'a> {
         full: bool,
     ) -> Result<Run<'a>, IndexError> {
         let writer: IndexWriter<TantivyDocument> = index
-            .writer(WRITER_BUDGET)
+            .writer_with_options(writer_options())
             .map_err(|e| IndexError::tantivy(dir, e))?;
         if full {
             writer
@@ -794,9 +809,13 @@ impl<'a> Run<'a> {
                         meta_keys.insert(k.clone());
                     }
                 }
-                if table {
+                // A streamed table's row ids come with its last batch (see [`stream`]).
+                if table && !batch.streamed {
                     self.row_ids.insert(&seg.id, rel);
                 }
+            }
+            if let Some(ids) = batch.row_ids {
+                self.row_ids.adopt(ids, rel);
             }
             entry.segments += batch.segments.len();
             names.extend(batch.names);
@@ -908,38 +927,57 @@ fn interview_clash(id: &str, rel: &str, owner: &HashMap<String, String>) -> Opti
         })
 }
 
-/// The table row ids read this run and the file each came from, kept as 128-bit hashes with a
-/// file number: a table of millions of rows would otherwise hold every id and its file's path
-/// as strings (most of the index's memory beyond tantivy's). Accidental collisions of a 128-bit
-/// hash do not happen in practice; a deliberate one would only raise a false clash. The hash is
-/// four `u32`s, not a `u128`: aligned to 4 bytes, an entry with its file number takes 20 bytes
-/// rather than 32, and on a 10 GB table this map is the one part of the index's memory that
-/// grows with the rows.
+/// tantivy's writer as `Index::writer(WRITER_BUDGET)` makes it (a thread a core, up to 8,
+/// the budget shared), but with one merge thread: merges run one at a time, so at most one
+/// merge's segments are mapped at once (see [`super::merge`]).
+fn writer_options() -> tantivy::indexer::IndexWriterOptions {
+    const MIN_PER_THREAD: usize = 15_000_000; // tantivy's MEMORY_BUDGET_NUM_BYTES_MIN
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.clamp(1, 8.min(WRITER_BUDGET / MIN_PER_THREAD));
+    tantivy::indexer::IndexWriterOptions::builder()
+        .num_worker_threads(threads)
+        .memory_budget_per_thread(WRITER_BUDGET / threads)
+        .num_merge_threads(1)
+        .build()
+}
+
+/// The table row ids read this run and the file each came from, by key ([`RowIdKey`]: 12
+/// bytes an entry with its file number). A streamed table's ids are taken over whole from its
+/// reader ([`RowIds::adopt`]), so a table of millions of rows is never held twice.
 #[derive(Default)]
 struct RowIds {
-    by_hash: HashMap<[u32; 4], u32>,
+    by_key: HashMap<RowIdKey, u32>,
     files: Vec<String>,
 }
 
 impl RowIds {
-    fn key(id: &str) -> [u32; 4] {
-        let h = blake3::hash(id.as_bytes());
-        let b = h.as_bytes();
-        std::array::from_fn(|i| u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().expect("4")))
-    }
-
-    fn insert(&mut self, id: &str, rel: &str) {
-        // Rows come file by file: the file is the last one, or new.
+    /// The number of file `rel`: the last one, or a new one (rows come file by file).
+    fn file(&mut self, rel: &str) -> u32 {
         if self.files.last().map(String::as_str) != Some(rel) {
             self.files.push(rel.to_string());
         }
-        let file = (self.files.len() - 1) as u32;
-        self.by_hash.insert(Self::key(id), file);
+        (self.files.len() - 1) as u32
+    }
+
+    fn insert(&mut self, id: &str, rel: &str) {
+        let file = self.file(rel);
+        self.by_key.insert(row_id_key(id), file);
+    }
+
+    /// Keep the ids of `rel`, read with their lines: the lines become the file's number, and
+    /// the larger map takes in the smaller, so nothing is copied twice.
+    fn adopt(&mut self, mut ids: RowIdLines, rel: &str) {
+        let file = self.file(rel);
+        ids.values_mut().for_each(|v| *v = file);
+        if ids.len() > self.by_key.len() {
+            std::mem::swap(&mut ids, &mut self.by_key);
+        }
+        self.by_key.extend(ids);
     }
 
     /// The file that has `id`, if one read this run does.
     fn owner(&self, id: &str) -> Option<&str> {
-        let f = *self.by_hash.get(&Self::key(id))?;
+        let f = *self.by_key.get(&row_id_key(id))?;
         Some(self.files[f as usize].as_str())
     }
 
@@ -949,7 +987,7 @@ impl RowIds {
             .filter(|&f| self.files[f as usize] == rel)
             .collect();
         if !gone.is_empty() {
-            self.by_hash.retain(|_, f| !gone.contains(f));
+            self.by_key.retain(|_, f| !gone.contains(f));
         }
     }
 }
@@ -995,15 +1033,25 @@ mod tests {
 
     #[test]
     fn row_ids_know_their_file_forget_a_failed_one_and_stay_small() {
-        // The hash and the file number, unpadded: what a row costs beyond the map's slack.
-        assert_eq!(std::mem::size_of::<([u32; 4], u32)>(), 20);
+        // The key and the file number, unpadded: what a row costs beyond the map's slack.
+        assert_eq!(std::mem::size_of::<(RowIdKey, u32)>(), 12);
         let mut ids = RowIds::default();
         ids.insert("r1", "a.csv");
         ids.insert("r2", "a.csv");
-        ids.insert("r3", "b.csv");
+        // A streamed file's ids, taken over with their lines.
+        let streamed: RowIdLines = [(row_id_key("r3"), 7), (row_id_key("r5"), 9)].into();
+        ids.adopt(streamed, "b.csv");
         assert_eq!(ids.owner("r2"), Some("a.csv"));
         assert_eq!(ids.owner("r3"), Some("b.csv"));
+        assert_eq!(ids.owner("r5"), Some("b.csv"));
         assert_eq!(ids.owner("r4"), None);
+        // A large file adopted into a smaller map keeps both.
+        let big: RowIdLines = (0..50).map(|i| (row_id_key(&format!("c{i}")), i)).collect();
+        ids.adopt(big, "c.csv");
+        assert_eq!(
+            (ids.owner("r1"), ids.owner("c49")),
+            (Some("a.csv"), Some("c.csv"))
+        );
         ids.forget("a.csv");
         assert_eq!((ids.owner("r1"), ids.owner("r3")), (None, Some("b.csv")));
     }

@@ -23,7 +23,7 @@ pub use settings::{
 };
 pub use text::parse_transcript;
 
-pub use self::csv::{parse_csv, CsvRows};
+pub use self::csv::{parse_csv, row_id_key, CsvRows, RowIdKey, RowIdLines};
 pub use table::table_delimiter;
 
 use std::collections::{BTreeMap, BTreeSet};

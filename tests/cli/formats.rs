@@ -323,6 +323,31 @@ fn csv_row_ids_must_be_unique_across_files_and_present() {
     );
 }
 
+/// Streamed tables keep their row ids by key and hand them over whole at the end of the file:
+/// a clash with a later file, and a duplicate inside one, are still found.
+#[test]
+fn streamed_tables_find_row_id_clashes_across_and_within_files() {
+    let p = Project::new();
+    p.write("corpus/c.csv", "id,text\nr-1,First.\nr-2,Second.\n");
+    p.write("corpus/d.csv", "id,text\nr-3,Third.\nr-2,Again.\n");
+    p.write("corpus/e.csv", "id,text\nr-9,One.\nr-8,Two.\nr-9,Three.\n");
+    let out = p
+        .qcode(&["index"])
+        .env("QCODE_STREAM_BYTES", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("corpus/d.csv: row id `r-2` is already used by corpus/c.csv"),
+        "{err}"
+    );
+    assert!(
+        err.contains("duplicate id `r-9` (first used on line 2)"),
+        "{err}"
+    );
+}
+
 /// A transcript with a title, a two-paragraph turn, and a paragraph split mid-sentence.
 const MODES: &str = "---\nid: modes-01\narea: Northmoor\n---\nNotes from the visit\n\nI: How did it go?\n\nP1: We met monthly.\n\nThe council listened to the\n\nresidents in the end.\n";
 
