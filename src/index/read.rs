@@ -100,11 +100,15 @@ impl SearchIndex {
         let tv = |e: tantivy::TantivyError| IndexError::tantivy(self.dir(), e);
         let io = |e: std::io::Error| IndexError::io(self.dir(), e);
         let readers = searcher.segment_readers();
-        // Interview ids ranked across segments (each segment's dictionary is its own).
+        // Per segment: its interview ids by ordinal; across segments, each field's largest
+        // value and where each segment's documents start.
         let mut names: Vec<Vec<String>> = Vec::with_capacity(readers.len());
+        let mut packing = Packing::default();
+        let mut bases = Vec::with_capacity(readers.len());
         for reader in readers {
+            let ff = reader.fast_fields();
             let mut seg = Vec::new();
-            if let Some(col) = reader.fast_fields().str("interview").map_err(tv)? {
+            if let Some(col) = ff.str("interview").map_err(tv)? {
                 for ord in 0..col.num_terms() as u64 {
                     let mut s = String::new();
                     col.ord_to_str(ord, &mut s).map_err(io)?;
@@ -112,7 +116,14 @@ impl SearchIndex {
                 }
             }
             names.push(seg);
+            packing.turn = packing.turn.max(ff.u64("turn").map_err(tv)?.max_value());
+            packing.para = packing
+                .para
+                .max(ff.u64("paragraph").map_err(tv)?.max_value());
+            bases.push(packing.docs);
+            packing.docs += u64::from(reader.max_doc());
         }
+        // Interview ids ranked across segments (each segment's dictionary is its own).
         let all: std::collections::BTreeSet<&str> =
             names.iter().flatten().map(String::as_str).collect();
         let rank: HashMap<&str, u64> = all
@@ -121,17 +132,6 @@ impl SearchIndex {
             .map(|(i, n)| (*n, i as u64))
             .collect();
         let no_interview = all.len() as u64; // after every interview, as it always sorted
-        let mut packing = Packing::default();
-        let mut bases = Vec::with_capacity(readers.len());
-        for reader in readers {
-            let ff = reader.fast_fields();
-            packing.turn = packing.turn.max(ff.u64("turn").map_err(tv)?.max_value());
-            packing.para = packing
-                .para
-                .max(ff.u64("paragraph").map_err(tv)?.max_value());
-            bases.push(packing.docs);
-            packing.docs += u64::from(reader.max_doc());
-        }
         packing.rank = no_interview;
         let mut keys = Keys::for_packing(&packing);
         for ((reader, names), &base) in readers.iter().zip(&names).zip(&bases) {
