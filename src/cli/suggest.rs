@@ -203,20 +203,21 @@ fn windows<'a>(
         dimensions: Vec::new(),
         ..filter.clone()
     };
-    let keep = match segments.narrows() {
-        true => Some(index.matching_ids(&segments.request(1, 0))?),
-        false => None,
-    };
     let load = Load {
         respondents_only: true,
         text: true,
         evidence: true,
     };
-    let addrs = index.ordered_addresses()?;
-    let chunks: Vec<Vec<_>> = addrs.chunks(window()).map(<[_]>::to_vec).collect();
-    Ok(chunks.into_iter().map(move |chunk| {
-        let all = index.segments_at(&chunk, load, keep.as_ref())?;
-        Ok(all.into_iter().filter(|(s, _)| !s.interviewer).collect())
+    // Filtered by document address, as the exports are, and handed out a window at a time
+    // (the addresses are not copied into windows first).
+    let mut addrs = qcode::export::kept_addresses(index, &segments)?.into_iter();
+    let window = window();
+    Ok(std::iter::from_fn(move || {
+        let chunk: Vec<_> = addrs.by_ref().take(window).collect();
+        (!chunk.is_empty()).then(|| {
+            let all = index.segments_at(&chunk, load, None)?;
+            Ok(all.into_iter().filter(|(s, _)| !s.interviewer).collect())
+        })
     }))
 }
 
