@@ -153,6 +153,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
     }
     out.flush()?;
+    // The process ends here: the operating system unmaps the index's files at once, faster
+    // than dropping each segment reader one by one (a tenth of a search on a large index).
+    std::mem::forget(index);
     Ok(if results.hits.is_empty() {
         ExitCode::from(1)
     } else {

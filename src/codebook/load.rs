@@ -21,10 +21,8 @@ struct RawFile {
     codebook: Option<Spanned<RawHeader>>,
     #[serde(default)]
     codes: BTreeMap<String, Spanned<RawCode>>,
-    // Parsed by the role table.
-    #[serde(default)]
-    #[allow(dead_code)]
-    roles: toml::Table,
+    // Parsed by the role table, only where a file has roles: passed over here, unbuilt.
+    roles: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,8 +270,11 @@ fn read_tables(texts: &[FileText], errors: &mut Vec<SourceError>) -> FirstPass {
                 continue;
             }
         };
-        if let Err(e) = roles.add_file(&f.path, &f.text) {
-            errors.push(e);
+        // A second parse of the file, for its spans: only where there are roles to read.
+        if raw.roles.is_some() {
+            if let Err(e) = roles.add_file(&f.path, &f.text) {
+                errors.push(e);
+            }
         }
         if let Some(h) = &raw.codebook {
             let these = header_options(f, h, errors);

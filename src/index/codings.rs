@@ -61,7 +61,7 @@ pub fn codings_files(project: &Project) -> Vec<(String, PathBuf)> {
 
 fn key(index: &SearchIndex, files: &[(String, PathBuf)]) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(index.manifest.to_payload().as_bytes());
+    serde_json::to_writer(&mut h, &index.manifest).expect("manifest serialises");
     for (rel, path) in files {
         let meta = std::fs::metadata(path).ok();
         let mtime = meta

@@ -18,6 +18,7 @@ mod schema;
 mod search;
 #[cfg(test)]
 pub(crate) mod testing;
+mod top;
 mod writer;
 
 pub use check::{FilterError, Hint, Kind, Unknown};

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{Count, DocSetCollector};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
     RegexQuery, TermQuery,
@@ -17,6 +17,7 @@ use tantivy::{DocAddress, IndexReader, Score, Searcher, TantivyDocument, Term};
 use super::near::NearFilter;
 use super::query::{parse_query, QueryNode};
 use super::schema::{build_schema, meta_term, register_tokenizers, Fields, STEMMED, UNSTEMMED};
+use super::top::RankedTop;
 use super::{IndexError, Manifest, INDEX_DIR};
 use crate::codebook::Codebook;
 use crate::coding::Evidence;
@@ -199,19 +200,7 @@ impl SearchIndex {
         };
         // Equal scores are ordered by a hash of the segment id, not by where tantivy happened to
         // put the document, so the same corpus always ranks the same way.
-        let top = TopDocs::with_limit(limit).tweak_score(|seg: &tantivy::SegmentReader| {
-            let rank = seg
-                .fast_fields()
-                .u64("rank")
-                .ok()
-                .map(|c| c.first_or_default_col(0));
-            move |doc: tantivy::DocId, score: Score| {
-                (
-                    score,
-                    u64::MAX - rank.as_ref().map(|c| c.get_val(doc)).unwrap_or(0),
-                )
-            }
-        });
+        let top = RankedTop::with_limit(limit);
         let (mut top, mut total) = searcher
             .search(&query, &(top, Count))
             .map_err(|e| IndexError::tantivy(self.dir(), e))?;

@@ -53,9 +53,8 @@ pub struct RoleTable {
 struct RawFile {
     #[serde(default)]
     roles: BTreeMap<Spanned<String>, Spanned<RawRole>>,
-    // Other tables (codes, options) belong to other parts of the codebook.
-    #[serde(flatten)]
-    _rest: toml::Table,
+    // Other tables (codes, options) belong to other parts of the codebook: serde passes over
+    // keys a struct does not name (no `deny_unknown_fields` here), building nothing for them.
 }
 
 #[derive(Debug, Deserialize)]
