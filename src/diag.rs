@@ -135,7 +135,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// A non-fatal problem: the input was read, but something deserves a look.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Warning {
     pub location: String,
     pub message: String,

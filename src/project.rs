@@ -26,6 +26,9 @@ pub const CONFIG_FILE: &str = "qcode.toml";
 /// Where derived data lives (safe to delete; always rebuilt from corpus + codebook).
 pub const DATA_DIR: &str = ".qcode";
 
+/// The compiled codebook, in the data folder ([`Project::codebook`]).
+pub const CODEBOOK_CACHE: &str = "codebook.cache";
+
 /// qcode.toml as written; the values an error can be about keep their spans, so the error points
 /// at them and not at a comment or another key that holds the same text.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -295,6 +298,13 @@ impl Project {
     /// The folder of derived data (.qcode/).
     pub fn data_dir(&self) -> PathBuf {
         self.root.join(DATA_DIR)
+    }
+
+    /// The project's codebook, through the compiled copy kept in .qcode/ (the same codebook,
+    /// read again whenever a codebook file changes): what the index and every search use.
+    pub fn codebook(&self) -> Result<crate::codebook::Codebook, crate::codebook::CodebookErrors> {
+        let cache = self.data_dir().join(CODEBOOK_CACHE);
+        crate::codebook::load_codebook_cached(&self.codebook_dir, &cache)
     }
 
     /// A path relative to the project root, with `/` separators, for messages and ids.

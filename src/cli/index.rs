@@ -6,7 +6,6 @@ use std::time::Instant;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use qcode::codebook::load_codebook;
 use qcode::index::{update, IndexError, SearchIndex, UpdateOptions, UpdateReport};
 use qcode::roles::{Match, RoleTable};
 
@@ -29,7 +28,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     // People's codings are read with the index: tie them now, and say what that found.
     let codebook = match report.codebook.clone() {
         Some(cb) => cb,
-        None => load_codebook(&ctx.project.codebook_dir)?,
+        None => ctx.project.codebook()?,
     };
     let mut index = SearchIndex::open(&ctx.project, codebook)?;
     // Warnings quote labels, file names and lines: none names a participant the corpus declares.
@@ -262,7 +261,7 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
     };
     let codebook = match codebook {
         Some(cb) => cb,
-        None => load_codebook(&ctx.project.codebook_dir)?,
+        None => ctx.project.codebook()?,
     };
     // The update has the index open already when it found nothing to do: opened once.
     let mut index = match opened {

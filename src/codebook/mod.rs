@@ -4,24 +4,28 @@
 //! table that maps speaker labels to canonical roles.
 
 mod alias;
+mod cache;
 pub mod dictionary;
 mod load;
 pub mod pattern;
 pub mod tree;
 
 pub use alias::{add_alias, with_alias, AliasEdit, AliasError};
+pub use cache::load_cached;
 pub use load::{is_color, load, load_path, load_path_within, load_texts};
 pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::diag::SourceError;
 use crate::roles::RoleTable;
 use crate::text::tokens::TokenOptions;
 
 /// How a codebook's patterns are matched (`matching = "rules" | "dictionary"` in `[codebook]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Matching {
     /// Words by Unicode segmentation, possessives dropped, optional stemming; within a code
     /// overlapping hits count once (leftmost, longest); exclusions, NEAR, regexes, min_hits.
@@ -34,7 +38,7 @@ pub enum Matching {
 }
 
 /// One code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Code {
     pub id: String,
     pub label: String,
@@ -87,7 +91,7 @@ impl Code {
 }
 
 /// All codebook files of a project, combined.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Codebook {
     pub name: String,
     pub version: String,
@@ -102,6 +106,7 @@ pub struct Codebook {
     pub hash: String,
     pub files: Vec<PathBuf>,
     /// Each code's place in `codes`, made on the first look-up by id.
+    #[serde(skip)]
     pub by_id: CodeIndex,
 }
 
@@ -221,6 +226,13 @@ pub struct CodebookErrors(pub Vec<SourceError>);
 /// reads, such as the benchmark's JSON).
 pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookErrors> {
     load_codebook_within(path, &crate::text::Limits::default())
+}
+
+/// [`load_codebook`] through the compiled copy kept in the file `cache` ([`load_cached`]).
+pub fn load_codebook_cached(path: &Path, cache: &Path) -> Result<Codebook, CodebookErrors> {
+    load_cached(path, &crate::text::Limits::default(), cache)
+        .map(|(cb, _)| cb)
+        .map_err(CodebookErrors)
 }
 
 /// [`load_codebook`] within qcode.toml's `[limits]` (a dictionary file's entries).

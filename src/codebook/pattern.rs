@@ -4,6 +4,7 @@
 //! phrase) and `/regex/` over the raw text.
 
 use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
 
 use crate::text::tokens::{normalise_word, stem, TokenOptions};
 
@@ -12,7 +13,7 @@ use crate::text::tokens::{normalise_word, stem, TokenOptions};
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// One word position of a pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Elem {
     /// A word: matches a token with the same key (the stem when stemming, else the normalised word).
     Word(String),
@@ -20,7 +21,7 @@ pub enum Elem {
     Glob(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum PatternKind {
     /// One word or a phrase: consecutive tokens.
     Seq(Vec<Elem>),
@@ -30,11 +31,11 @@ pub enum PatternKind {
         right: Vec<Elem>,
         within: usize,
     },
-    Regex(Regex),
+    Regex(#[serde(with = "regex_source")] Regex),
 }
 
 /// A parsed pattern and the text it was written as (shown as evidence).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pattern {
     pub text: String,
     pub kind: PatternKind,
@@ -87,6 +88,25 @@ impl Pattern {
             text: t.to_string(),
             kind,
         })
+    }
+}
+
+/// A compiled regex kept (in the codebook cache) as its source, flags included, and compiled
+/// again within the same size limit when read.
+mod regex_source {
+    use regex::{Regex, RegexBuilder};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(re: &Regex, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(re.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
+        let source = String::deserialize(d)?;
+        RegexBuilder::new(&source)
+            .size_limit(super::REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -21,7 +21,7 @@ use super::manifest::{FileEntry, Manifest};
 use super::merge::{BoundedMerges, MAX_MERGE_BYTES};
 use super::schema::{build_schema, register_tokenizers, Fields, SCHEMA_VERSION};
 use super::{settings_hash, IndexError, INDEX_DIR, LOCK_FILE};
-use crate::codebook::{load_codebook, Codebook};
+use crate::codebook::Codebook;
 use crate::coding::{code_segments, evidence, Evidence, Matcher};
 use crate::diag::{SourceError, Warning};
 use crate::project::{AssignBy, Corpus, Project};
@@ -278,7 +278,7 @@ pub fn update(
     let started = Instant::now();
     let data_dir = project.data_dir();
     let _lock = IndexLock::acquire(&data_dir)?;
-    let codebook = load_codebook(&project.codebook_dir)?;
+    let codebook = project.codebook()?;
     let assign = match (project.assign.by, opts.assign) {
         (AssignBy::Patterns, _) => None,
         (AssignBy::Ranked, Some(make)) => Some(make(project, &codebook)?),

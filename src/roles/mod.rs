@@ -12,7 +12,7 @@ mod pattern;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::{line_col, SourceError};
@@ -20,7 +20,7 @@ pub use pattern::is_pattern;
 use pattern::AliasPattern;
 
 /// One canonical role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     pub id: String,
     pub label: String,
@@ -33,7 +33,7 @@ pub struct Role {
 }
 
 /// All roles, with their lookups.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RoleTable {
     roles: BTreeMap<String, Role>,
     /// [`normalise_label`] of each id, label and alias → role id: a match as written.

@@ -21,6 +21,23 @@ fn is_regex(alias: &str) -> bool {
     alias.len() > 2 && alias.starts_with('/') && alias.ends_with('/')
 }
 
+/// Kept (in the codebook cache) as the alias it was compiled from, and compiled again when read.
+impl serde::Serialize for AliasPattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AliasPattern::Glob(g) => s.serialize_str(g.glob().glob()),
+            AliasPattern::Regex(r) => s.serialize_str(&format!("/{}/", r.as_str())),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AliasPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AliasPattern, D::Error> {
+        let alias = String::deserialize(d)?;
+        AliasPattern::new(&alias).map_err(serde::de::Error::custom)
+    }
+}
+
 impl AliasPattern {
     /// Compile a pattern alias ([`is_pattern`]); the error says what is wrong with it.
     pub fn new(alias: &str) -> Result<AliasPattern, String> {

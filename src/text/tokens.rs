@@ -19,7 +19,7 @@ pub struct Token {
 }
 
 /// How words are normalised; fixed per codebook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenOptions {
     pub stem: bool,
     pub case_sensitive: bool,
@@ -29,7 +29,9 @@ pub struct TokenOptions {
 
 /// The languages a codebook can stem in: the Snowball stemmers tantivy ships, so coding and
 /// search stem alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Language {
     Arabic,
     Danish,

@@ -1,0 +1,231 @@
+//! The compiled codebook kept beside the index, so that a command that finds the index up to
+//! date (every search) does not parse the codebook's TOML, compile its patterns and index its
+//! roles again: that was a fifth of a search on the inquiry transcripts.
+//!
+//! The cache is one file: a first line with the key, then the codebook and its warnings as
+//! JSON. The key is a blake3 hash of the codebook's bytes as read now (every file's path, length
+//! and contents), of where it was read from and of the cache format and qcode version, so any
+//! edit, rename, added or removed file, or another qcode reads the codebook again. A cache that
+//! is missing, stale, unreadable or not understood is simply not used; it is written again after
+//! a full load, atomically, and a cache that cannot be written (a read-only project) costs only
+//! the time it would have saved.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::load::{load, load_path_within};
+use super::{codebook_files, Codebook};
+use crate::diag::{SourceError, Warning};
+use crate::text::Limits;
+
+/// Bumped whenever the cached types change shape.
+const FORMAT: &str = "qcode codebook cache 1";
+
+/// A loaded codebook and its warnings, as the cache holds them.
+#[derive(Serialize, Deserialize)]
+struct Cached {
+    codebook: Codebook,
+    warnings: Vec<Warning>,
+}
+
+/// A codebook file ([`load_path_within`]) or folder ([`load`]: none yet is an empty codebook)
+/// through the cache file `cache`: the same codebook and warnings, and the same errors (an
+/// invalid codebook is never cached, so it is read again each time).
+pub fn load_cached(
+    path: &Path,
+    limits: &Limits,
+    cache: &Path,
+) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    let Some(key) = key_of(path, limits) else {
+        return load_any(path, limits);
+    };
+    if let Some(hit) = read(cache, &key) {
+        return Ok(hit);
+    }
+    let loaded = load_any(path, limits)?;
+    // Written only if the codebook did not change while it was read.
+    if key_of(path, limits).as_deref() == Some(key.as_str()) {
+        write(cache, &key, &loaded);
+    }
+    Ok(loaded)
+}
+
+/// The key of the codebook at `path` as it is now; `None` when a file cannot be read (the full
+/// load then says why).
+fn key_of(path: &Path, limits: &Limits) -> Option<String> {
+    let files: Vec<PathBuf> = if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        codebook_files(path).ok()?
+    };
+    let mut h = blake3::Hasher::new();
+    h.update(FORMAT.as_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&(limits.dictionary_entries as u64).to_le_bytes());
+    let mut add = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    add(path.as_os_str().as_encoded_bytes());
+    for p in files {
+        add(p.as_os_str().as_encoded_bytes());
+        add(&std::fs::read(&p).ok()?);
+    }
+    Some(h.finalize().to_hex().to_string())
+}
+
+fn load_any(path: &Path, limits: &Limits) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    match path.is_file() {
+        true => load_path_within(path, limits),
+        false => load(path),
+    }
+}
+
+fn read(cache: &Path, key: &str) -> Option<(Codebook, Vec<Warning>)> {
+    let text = std::fs::read(cache).ok()?;
+    let (first, rest) = text.split_at(text.iter().position(|b| *b == b'\n')?);
+    if first != key.as_bytes() {
+        return None;
+    }
+    let cached: Cached = serde_json::from_slice(&rest[1..]).ok()?;
+    Some((cached.codebook, cached.warnings))
+}
+
+/// Best effort: a temporary file beside the cache, renamed over it.
+fn write(cache: &Path, key: &str, (codebook, warnings): &(Codebook, Vec<Warning>)) {
+    let Some(dir) = cache.parent().filter(|d| d.is_dir()) else {
+        return;
+    };
+    let cached = Cached {
+        codebook: codebook.clone(),
+        warnings: warnings.clone(),
+    };
+    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
+        return;
+    };
+    let written = writeln!(tmp, "{key}")
+        .ok()
+        .and_then(|_| serde_json::to_writer(&mut tmp, &cached).ok())
+        .and_then(|_| tmp.flush().ok());
+    if written.is_some() {
+        let _ = tmp.persist(cache);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOK: &str = r#"
+[codebook]
+name = "cached"
+version = "1"
+stem = true
+
+[codes.trust]
+label = "Trust"
+patterns = ["trust*", "\"local council\"", "money NEAR/3 branch", "/\\bcllr\\b/"]
+examples = ["we trust them"]
+
+[codes.money]
+label = "Money"
+patterns = ["fund"]
+"#;
+
+    const ROLES: &str = r#"
+[roles.chair]
+label = "Chair"
+aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
+"#;
+
+    fn project() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("codebook")).unwrap();
+        std::fs::write(d.path().join("codebook/codes.toml"), BOOK).unwrap();
+        std::fs::write(d.path().join("codebook/roles.toml"), ROLES).unwrap();
+        d
+    }
+
+    /// What a codebook is, for comparing a cached one with a parsed one (its maps sorted).
+    fn shape(cb: &Codebook) -> String {
+        serde_json::to_value(cb).unwrap().to_string()
+    }
+
+    #[test]
+    fn a_cached_codebook_is_the_parsed_one_and_behaves_alike() {
+        let d = project();
+        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        let limits = Limits::default();
+        let first = load_cached(&dir, &limits, &cache).unwrap();
+        assert!(cache.exists());
+        let second = load_cached(&dir, &limits, &cache).unwrap();
+        let parsed = load_path_within(&dir, &limits).unwrap();
+        assert_eq!(shape(&second.0), shape(&parsed.0));
+        assert_eq!(shape(&first.0), shape(&parsed.0));
+        assert_eq!(second.1, parsed.1);
+        // Compiled again alike: regexes, globs and role look-ups answer as the parsed ones do.
+        for label in ["Vice Chair", "Cllr Jones", "convenor", "Facilitator"] {
+            assert_eq!(
+                second.0.roles.resolve(label),
+                parsed.0.roles.resolve(label),
+                "{label}"
+            );
+        }
+        assert_eq!(
+            second.0.code("money").map(|c| c.label.as_str()),
+            Some("Money")
+        );
+    }
+
+    #[test]
+    fn an_edited_added_or_removed_file_is_read_again() {
+        let d = project();
+        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        let limits = Limits::default();
+        load_cached(&dir, &limits, &cache).unwrap();
+        std::fs::write(
+            dir.join("codes.toml"),
+            BOOK.replace("\"Money\"", "\"Funds\""),
+        )
+        .unwrap();
+        let edited = load_cached(&dir, &limits, &cache).unwrap();
+        assert_eq!(edited.0.code("money").unwrap().label, "Funds");
+        std::fs::write(
+            dir.join("more.toml"),
+            "[codes.extra]\nlabel = \"Extra\"\npatterns = [\"x\"]\n",
+        )
+        .unwrap();
+        assert!(load_cached(&dir, &limits, &cache)
+            .unwrap()
+            .0
+            .code("extra")
+            .is_some());
+        std::fs::remove_file(dir.join("more.toml")).unwrap();
+        assert!(load_cached(&dir, &limits, &cache)
+            .unwrap()
+            .0
+            .code("extra")
+            .is_none());
+    }
+
+    #[test]
+    fn a_broken_cache_or_codebook_is_never_taken_from_the_cache() {
+        let d = project();
+        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        let limits = Limits::default();
+        load_cached(&dir, &limits, &cache).unwrap();
+        let text = std::fs::read_to_string(&cache).unwrap();
+        let key = text.lines().next().unwrap().to_string();
+        std::fs::write(&cache, format!("{key}\n{{not json")).unwrap();
+        assert_eq!(load_cached(&dir, &limits, &cache).unwrap().0.name, "cached");
+        std::fs::write(dir.join("codes.toml"), "[codes.x\n").unwrap();
+        assert!(load_cached(&dir, &limits, &cache).is_err());
+        // A cache where none can be written is no error.
+        let nowhere = d.path().join("missing/dir/codebook.cache");
+        std::fs::write(dir.join("codes.toml"), BOOK).unwrap();
+        assert!(load_cached(&dir, &limits, &nowhere).is_ok());
+        assert!(!nowhere.exists());
+    }
+}
