@@ -5,6 +5,7 @@
 //! (`src/cli/`) decides what the user sees.
 
 pub mod agree;
+pub mod cache;
 pub mod codebook;
 pub mod coding;
 pub mod codings;

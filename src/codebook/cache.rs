@@ -2,15 +2,13 @@
 //! date (every search) does not parse the codebook's TOML, compile its patterns and index its
 //! roles again: that was a fifth of a search on the inquiry transcripts.
 //!
-//! The cache is one file: a first line with the key, then the codebook and its warnings as
-//! JSON. The key is a blake3 hash of the codebook's bytes as read now (every file's path, length
+//! The cache is one JSON file: a key, the codebook and its warnings. The key is a blake3 hash of the codebook's bytes as read now (every file's path, length
 //! and contents), of where it was read from and of the cache format and qcode version, so any
 //! edit, rename, added or removed file, or another qcode reads the codebook again. A cache that
 //! is missing, stale, unreadable or not understood is simply not used; it is written again after
 //! a full load, atomically, and a cache that cannot be written (a read-only project) costs only
 //! the time it would have saved.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -23,9 +21,11 @@ use crate::text::Limits;
 /// Bumped whenever the cached types change shape.
 const FORMAT: &str = "qcode codebook cache 1";
 
-/// A loaded codebook and its warnings, as the cache holds them.
+/// A loaded codebook and its warnings, as the cache holds them, under the key they were read
+/// with.
 #[derive(Serialize, Deserialize)]
 struct Cached {
+    key: String,
     codebook: Codebook,
     warnings: Vec<Warning>,
 }
@@ -84,34 +84,21 @@ fn load_any(path: &Path, limits: &Limits) -> Result<(Codebook, Vec<Warning>), Ve
 }
 
 fn read(cache: &Path, key: &str) -> Option<(Codebook, Vec<Warning>)> {
-    let text = std::fs::read(cache).ok()?;
-    let (first, rest) = text.split_at(text.iter().position(|b| *b == b'\n')?);
-    if first != key.as_bytes() {
-        return None;
-    }
-    let cached: Cached = serde_json::from_slice(&rest[1..]).ok()?;
-    Some((cached.codebook, cached.warnings))
+    let cached: Cached = crate::cache::read_json(cache)?;
+    (cached.key == key).then_some((cached.codebook, cached.warnings))
 }
 
-/// Best effort: a temporary file beside the cache, renamed over it.
+/// Best effort, into an existing data folder only: a cache is a shortcut.
 fn write(cache: &Path, key: &str, (codebook, warnings): &(Codebook, Vec<Warning>)) {
-    let Some(dir) = cache.parent().filter(|d| d.is_dir()) else {
+    if !cache.parent().is_some_and(Path::is_dir) {
         return;
-    };
+    }
     let cached = Cached {
+        key: key.to_string(),
         codebook: codebook.clone(),
         warnings: warnings.clone(),
     };
-    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
-        return;
-    };
-    let written = writeln!(tmp, "{key}")
-        .ok()
-        .and_then(|_| serde_json::to_writer(&mut tmp, &cached).ok())
-        .and_then(|_| tmp.flush().ok());
-    if written.is_some() {
-        let _ = tmp.persist(cache);
-    }
+    let _ = crate::cache::write_json(cache, &cached);
 }
 
 #[cfg(test)]
@@ -216,9 +203,7 @@ aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
         let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
         let limits = Limits::default();
         load_cached(&dir, &limits, &cache).unwrap();
-        let text = std::fs::read_to_string(&cache).unwrap();
-        let key = text.lines().next().unwrap().to_string();
-        std::fs::write(&cache, format!("{key}\n{{not json")).unwrap();
+        std::fs::write(&cache, "{not json").unwrap();
         assert_eq!(load_cached(&dir, &limits, &cache).unwrap().0.name, "cached");
         std::fs::write(dir.join("codes.toml"), "[codes.x\n").unwrap();
         assert!(load_cached(&dir, &limits, &cache).is_err());

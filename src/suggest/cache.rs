@@ -2,7 +2,6 @@
 //! choices, by this version of the model; built and written (atomically) otherwise. A cache
 //! that cannot be read or written is no error: the model is built in memory instead.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::model::{Model, Params};
@@ -30,16 +29,9 @@ pub fn model_for(data_dir: &Path, codebook: &Codebook, params: Params) -> (Model
 }
 
 fn read(path: &Path) -> Option<Model> {
-    let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    crate::cache::read_json(path)
 }
 
 fn write(path: &Path, model: &Model) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(&mut tmp, model)?;
-    tmp.flush()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::cache::write_json(path, model)
 }

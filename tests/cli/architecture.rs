@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 /// codebook never use each other). The command line (`src/cli`, `src/main.rs`) may use all.
 /// Modules named here that do not exist yet are the places the next pieces of work go.
 const LAYERS: &[&[&str]] = &[
-    // Errors located in a file: used by all.
-    &["diag"],
+    // Errors located in a file, and the JSON caches in .qcode/: used by all.
+    &["diag", "cache"],
     // Leaves: decoding, normalisation, tokens and stems; the role table and slugs.
     &["text", "roles"],
     // Transcripts and codebooks both stand on the leaves.

@@ -5,7 +5,6 @@
 //! under the coder's codings, changes the hash; interviews the coder never coded do not. A cache
 //! that cannot be read or written is no error: the model is trained in memory instead.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::train::{train, Example};
@@ -73,18 +72,9 @@ pub fn learned_for(
 }
 
 fn read(path: &Path) -> Option<Learned> {
-    let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    crate::cache::read_json(path)
 }
 
 fn write(path: &Path, m: &Learned) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    let mut w = std::io::BufWriter::new(&mut tmp);
-    serde_json::to_writer(&mut w, m)?;
-    w.flush()?;
-    drop(w);
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::cache::write_json(path, m)
 }
