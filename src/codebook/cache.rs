@@ -2,13 +2,15 @@
 //! date (every search) does not parse the codebook's TOML, compile its patterns and index its
 //! roles again: that was a fifth of a search on the inquiry transcripts.
 //!
-//! The cache is one JSON file: a key, the codebook and its warnings. The key is a blake3 hash of the codebook's bytes as read now (every file's path, length
-//! and contents), of where it was read from and of the cache format and qcode version, so any
-//! edit, rename, added or removed file, or another qcode reads the codebook again. A cache that
+//! The cache is one JSON file: a key, the codebook and its warnings. The key is a blake3 hash
+//! of the codebook's bytes as read now (every file's path, length and contents), of where it was
+//! read from and of the cache format and qcode version, so any edit, rename, added or removed
+//! file, or another qcode reads the codebook again. A cache that
 //! is missing, stale, unreadable or not understood is simply not used; it is written again after
 //! a full load, atomically, and a cache that cannot be written (a read-only project) costs only
 //! the time it would have saved.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,12 +24,12 @@ use crate::text::Limits;
 const FORMAT: &str = "qcode codebook cache 1";
 
 /// A loaded codebook and its warnings, as the cache holds them, under the key they were read
-/// with.
+/// with: borrowed when written, owned when read.
 #[derive(Serialize, Deserialize)]
-struct Cached {
-    key: String,
-    codebook: Codebook,
-    warnings: Vec<Warning>,
+struct Cached<'a> {
+    key: Cow<'a, str>,
+    codebook: Cow<'a, Codebook>,
+    warnings: Cow<'a, [Warning]>,
 }
 
 /// A codebook file ([`load_path_within`]) or folder ([`load`]: none yet is an empty codebook)
@@ -85,7 +87,7 @@ fn load_any(path: &Path, limits: &Limits) -> Result<(Codebook, Vec<Warning>), Ve
 
 fn read(cache: &Path, key: &str) -> Option<(Codebook, Vec<Warning>)> {
     let cached: Cached = crate::cache::read_json(cache)?;
-    (cached.key == key).then_some((cached.codebook, cached.warnings))
+    (cached.key == key).then(|| (cached.codebook.into_owned(), cached.warnings.into_owned()))
 }
 
 /// Best effort, into an existing data folder only: a cache is a shortcut.
@@ -94,9 +96,9 @@ fn write(cache: &Path, key: &str, (codebook, warnings): &(Codebook, Vec<Warning>
         return;
     }
     let cached = Cached {
-        key: key.to_string(),
-        codebook: codebook.clone(),
-        warnings: warnings.clone(),
+        key: Cow::Borrowed(key),
+        codebook: Cow::Borrowed(codebook),
+        warnings: Cow::Borrowed(warnings),
     };
     let _ = crate::cache::write_json(cache, &cached);
 }
@@ -127,12 +129,14 @@ label = "Chair"
 aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
 "#;
 
-    fn project() -> tempfile::TempDir {
+    /// A project folder with the codebook above, its codebook folder and where its cache goes.
+    fn project() -> (tempfile::TempDir, PathBuf, PathBuf) {
         let d = tempfile::tempdir().unwrap();
-        std::fs::create_dir(d.path().join("codebook")).unwrap();
-        std::fs::write(d.path().join("codebook/codes.toml"), BOOK).unwrap();
-        std::fs::write(d.path().join("codebook/roles.toml"), ROLES).unwrap();
-        d
+        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("codes.toml"), BOOK).unwrap();
+        std::fs::write(dir.join("roles.toml"), ROLES).unwrap();
+        (d, dir, cache)
     }
 
     /// What a codebook is, for comparing a cached one with a parsed one (its maps sorted).
@@ -142,8 +146,7 @@ aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
 
     #[test]
     fn a_cached_codebook_is_the_parsed_one_and_behaves_alike() {
-        let d = project();
-        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        let (_d, dir, cache) = project();
         let limits = Limits::default();
         let first = load_cached(&dir, &limits, &cache).unwrap();
         assert!(cache.exists());
@@ -168,8 +171,7 @@ aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
 
     #[test]
     fn an_edited_added_or_removed_file_is_read_again() {
-        let d = project();
-        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        let (_d, dir, cache) = project();
         let limits = Limits::default();
         load_cached(&dir, &limits, &cache).unwrap();
         std::fs::write(
@@ -199,8 +201,7 @@ aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
 
     #[test]
     fn a_broken_cache_or_codebook_is_never_taken_from_the_cache() {
-        let d = project();
-        let (dir, cache) = (d.path().join("codebook"), d.path().join("codebook.cache"));
+        let (d, dir, cache) = project();
         let limits = Limits::default();
         load_cached(&dir, &limits, &cache).unwrap();
         std::fs::write(&cache, "{not json").unwrap();
