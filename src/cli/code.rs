@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
-use qcode::codebook::{load_codebook, Codebook};
+use qcode::codebook::Codebook;
 use qcode::coding::explain::explain;
 
 use qcode::codings::CodingRow;
@@ -95,11 +95,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             );
             (head, seg.text, index.codebook().clone())
         }
-        (None, Some(t)) => (
-            "text".to_string(),
-            t.clone(),
-            load_codebook(&ctx.project.codebook_dir)?,
-        ),
+        (None, Some(t)) => ("text".to_string(), t.clone(), ctx.project.codebook()?),
         (None, None) => bail!("give --explain SEGMENT_ID or --text TEXT"),
     };
     let mut buf = Vec::new();

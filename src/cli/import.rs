@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
-use qcode::codebook::load_codebook;
 use qcode::codings::import::ColumnChoice;
 use qcode::index::SearchIndex;
 use qcode::refi::import::{read_qdpx_within, Positions};
@@ -166,7 +165,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         project.origin.as_deref().unwrap_or("not given"),
         positions_name(mode)
     ));
-    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    let codebook = ctx.project.codebook()?;
     // Opened only when a CSV case qcode exported asks whether its rows are already here.
     let index: OnceCell<Option<SearchIndex>> = OnceCell::new();
     let existing = |id: &str| {

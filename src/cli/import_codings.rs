@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
-use qcode::codebook::{load_codebook, Codebook};
+use qcode::codebook::Codebook;
 use qcode::codings::edit::edit;
 use qcode::codings::import::{
     plan_codings, read_sheet, short, CodingsImport, ColumnChoice, Document, ImportOptions,
@@ -38,7 +38,7 @@ pub fn codings(
         .join(CODINGS_DIR)
         .join(format!("{stem}.csv"));
     let existing = existing_rows(ctx, &out, append)?;
-    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    let codebook = ctx.project.codebook()?;
     let documents = corpus_documents(ctx, &codebook)?;
     let name = file
         .file_name()

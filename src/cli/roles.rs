@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Result};
 use serde_json::json;
 
-use qcode::codebook::{add_alias, load_codebook, AliasError};
+use qcode::codebook::{add_alias, AliasError};
 use qcode::index::{How, LabelRole};
 use qcode::privacy::Redactor;
 use qcode::roles::Match;
@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 
 /// `--add LABEL ROLE`: the alias written in place, atomically, or why not.
 fn add(ctx: &Context, label: &str, role: &str) -> Result<ExitCode> {
-    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    let codebook = ctx.project.codebook()?;
     let edit = add_alias(&codebook, label, role).map_err(|e| anyhow!("{e}{}", help(&e)))?;
     let shown = ctx.project.relative(&edit.path);
     match edit.text {

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use qcode::codebook::load_codebook;
 use qcode::export::{write_csv_header, write_csv_rows, Cell};
 use qcode::project::Corpus;
 use qcode::transcript::parse_file;
@@ -42,7 +41,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let flavour = csv_flavour(args.excel, args.format)?;
     let privacy = args.privacy.privacy()?;
-    let codebook = load_codebook(&ctx.project.codebook_dir)?;
+    let codebook = ctx.project.codebook()?;
     // Files named on the command line are called what the index calls them, when the corpus can
     // be listed; those outside it by their names.
     let corpus = match args.files.is_empty() {
