@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use tantivy::collector::{Count, DocSetCollector};
+use tantivy::collector::DocSetCollector;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
     RegexQuery, TermQuery,
@@ -86,6 +86,18 @@ pub struct SearchIndex {
 /// A request as tantivy runs it: the query, the words to highlight, and the NEAR expressions a
 /// hit must also satisfy.
 pub(super) type Built = (Box<dyn Query>, Highlight, Option<NearFilter>);
+
+/// A query that ranks a search in place of the whole one, and the term of the documents the
+/// ranking skips (see [`SearchIndex::ranking`]).
+type Ranking = (Box<dyn Query>, Option<Term>);
+
+/// A request as a search runs it: [`Built`], with what ranks it when that is not the whole query.
+struct Plan {
+    query: Box<dyn Query>,
+    ranking: Option<Ranking>,
+    highlight: Highlight,
+    near: Option<NearFilter>,
+}
 
 /// Words to highlight: stems (from words and phrases) and unstemmed prefixes.
 #[derive(Debug, Default)]
@@ -170,6 +182,11 @@ impl SearchIndex {
     /// The tantivy query for a request, the words to highlight, and the NEAR expressions a
     /// hit must also satisfy.
     pub(super) fn query(&self, req: &SearchRequest) -> Result<Built, IndexError> {
+        let plan = self.plan(req)?;
+        Ok((plan.query, plan.highlight, plan.near))
+    }
+
+    fn plan(&self, req: &SearchRequest) -> Result<Plan, IndexError> {
         for c in &req.codes {
             if self.codebook.code(c).is_none() {
                 return Err(IndexError::UnknownCode(c.clone()));
@@ -185,13 +202,48 @@ impl SearchIndex {
         // People's codings are not terms of the index: the segments they (and the machine) code
         // as asked are found first, and the search kept to them.
         let coded = self.coded_ids(req)?;
+        let ranking = self.ranking(req, &coded, text_query.as_ref());
         let query = self.with_filters(text_query, req, coded);
-        Ok((query, hl, near))
+        Ok(Plan {
+            query,
+            ranking,
+            highlight: hl,
+            near,
+        })
+    }
+
+    /// What ranks a search that has no filter but leaving out the interviewer's turns: the text
+    /// query alone, those turns skipped by the collector ([`RankedTop::skipping`]), so that
+    /// tantivy's block-max pruning applies. `None` for any other filter: the whole query ranks.
+    fn ranking(
+        &self,
+        req: &SearchRequest,
+        coded: &Option<std::collections::HashSet<String>>,
+        text: &dyn Query,
+    ) -> Option<Ranking> {
+        let filtered = !(req.roles.is_empty()
+            && req.speakers.is_empty()
+            && req.interviews.is_empty()
+            && req.codes.is_empty()
+            && req.dimensions.is_empty()
+            && req.wheres.is_empty()
+            && coded.is_none());
+        if filtered {
+            return None;
+        }
+        let skip =
+            (!req.include_interviewer).then(|| Term::from_field_u64(self.fields.interviewer, 1));
+        Some((text.box_clone(), skip))
     }
 
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
-        let (query, hl, near) = self.query(req)?;
+        let Plan {
+            query,
+            ranking,
+            highlight: hl,
+            near,
+        } = self.plan(req)?;
         let searcher = self.reader.searcher();
         // With NEAR, every candidate is ranked, then those the codebook's matcher keeps.
         let limit = match near {
@@ -201,9 +253,15 @@ impl SearchIndex {
         // Equal scores are ordered by a hash of the segment id, not by where tantivy happened to
         // put the document, so the same corpus always ranks the same way.
         let top = RankedTop::with_limit(limit);
-        let (mut top, mut total) = searcher
-            .search(&query, &(top, Count))
-            .map_err(|e| IndexError::tantivy(self.dir(), e))?;
+        let failed = |e| IndexError::tantivy(self.dir(), e);
+        // Ranked and counted apart: the ranking prunes what cannot enter the top, and tantivy
+        // counts a plain term's matches from its postings' length without visiting them.
+        let mut top = match &ranking {
+            Some((text, skip)) => searcher.search(text.as_ref(), &top.skipping(skip.clone())),
+            None => searcher.search(&query, &top),
+        }
+        .map_err(failed)?;
+        let mut total = query.count(&searcher).map_err(failed)?;
         if let Some(near) = &near {
             let mut kept = Vec::new();
             for (key, addr) in top {

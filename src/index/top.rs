@@ -6,15 +6,26 @@
 //! `rank` for each: on a 1 GB corpus a common word matches hundreds of thousands of segments and
 //! that read was a quarter of a search's time, mostly page faults in the column. Here `rank` is
 //! read only for a document whose score could still enter the top (one at or above the lowest
-//! score kept so far); every other document is passed over on its score alone. The hits, their
-//! order and the tie-breaks are those of `tweak_score` (the tests compare the two).
+//! score kept so far); every other document is passed over on its score alone. That lowest score
+//! is also handed to tantivy's block-max pruning (`Weight::for_each_pruning`), which skips whole
+//! blocks of postings that cannot reach it, as its own `TopDocs` does; lowered by a hair, so
+//! that a document scoring exactly the lowest is still seen and its rank can break the tie.
+//!
+//! A search that leaves out the interviewer's turns and has no other filter ranks the text
+//! query alone (block-max pruning works on plain term queries, not on a query with a must-not
+//! clause) and passes over the turns of [`RankedTop::skipping`]'s term here, as tantivy passes
+//! over deleted documents. The hits, their order and the tie-breaks are those of `tweak_score`
+//! over the whole query (the tests compare the two).
 
 use std::sync::Arc;
 use tantivy::collector::sort_key::NaturalComparator;
 use tantivy::collector::{Collector, SegmentCollector, TopNComputer};
 
 use tantivy::columnar::ColumnValues;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::postings::SegmentPostings;
+use tantivy::query::Weight;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term};
 
 /// A hit's key: its score, then `u64::MAX - rank` (a higher key ranks first).
 pub type RankKey = (Score, u64);
@@ -25,13 +36,29 @@ pub type Ranked = Vec<(RankKey, DocAddress)>;
 /// The `limit` best hits by [`RankKey`], best first; equal keys by document address.
 pub struct RankedTop {
     limit: usize,
+    skip: Option<Term>,
 }
 
 impl RankedTop {
     pub fn with_limit(limit: usize) -> RankedTop {
         RankedTop {
             limit: limit.max(1),
+            skip: None,
         }
+    }
+
+    /// Documents indexed with `term` are never hits (the interviewer's turns).
+    pub fn skipping(self, term: Option<Term>) -> RankedTop {
+        RankedTop { skip: term, ..self }
+    }
+
+    /// The documents of `self.skip` in one segment, read in step with the search.
+    fn skipped(&self, reader: &SegmentReader) -> tantivy::Result<Option<SegmentPostings>> {
+        let Some(term) = &self.skip else {
+            return Ok(None);
+        };
+        let inverted = reader.inverted_index(term.field())?;
+        Ok(inverted.read_postings(term, IndexRecordOption::Basic)?)
     }
 }
 
@@ -67,12 +94,49 @@ impl Collector for RankedTop {
         true
     }
 
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Ranked> {
+        let mut top = self.for_segment(segment, reader)?;
+        let mut skipped = self.skipped(reader)?;
+        let alive = reader.alive_bitset();
+        weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+            let deleted = alive.is_some_and(|a| a.is_deleted(doc));
+            // Documents arrive in order, so the skipped ones are read by seeking forward.
+            let skip = skipped.as_mut().is_some_and(|p| {
+                if p.doc() < doc {
+                    p.seek(doc);
+                }
+                p.doc() == doc
+            });
+            if !deleted && !skip {
+                top.collect(doc, score);
+            }
+            top.floor()
+        })?;
+        Ok(top.harvest())
+    }
+
     fn merge_fruits(&self, fruits: Vec<Ranked>) -> tantivy::Result<Ranked> {
         let mut top = TopNComputer::new_with_comparator(self.limit, NaturalComparator);
         for (key, addr) in fruits.into_iter().flatten() {
             top.push(key, addr);
         }
         Ok(sorted(top))
+    }
+}
+
+impl SegmentTop {
+    /// The score a document must pass for the pruning to show it: just under the lowest score
+    /// kept (block maxima are sums in another order, so a relative margin, not one ulp).
+    fn floor(&self) -> Score {
+        match self.top.threshold {
+            Some((lowest, _)) => lowest - (lowest.abs() * 1e-5 + 1e-30),
+            None => Score::MIN,
+        }
     }
 }
 
@@ -111,8 +175,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use tantivy::collector::TopDocs;
-    use tantivy::query::QueryParser;
-    use tantivy::schema::{Schema, FAST, TEXT};
+    use tantivy::query::{BooleanQuery, Occur, QueryParser, TermQuery};
+    use tantivy::schema::{Schema, FAST, INDEXED, TEXT};
     use tantivy::{doc, Index, IndexWriter};
 
     /// What tantivy's `tweak_score` gives for the same key: the reference.
@@ -133,19 +197,23 @@ mod tests {
     }
 
     /// An index of `docs` (text, rank), committed in `batches` segments, with the documents
-    /// whose rank is in `deleted` removed: many equal scores, as short repeated texts make.
-    fn index(docs: &[(String, u64)], batches: usize, deleted: &[u64]) -> Index {
+    /// whose rank is in `deleted` removed: many equal scores, as short repeated texts make. A
+    /// document whose rank is a multiple of `aside` is flagged (`aside` 0: none is), as the
+    /// interviewer's turns are.
+    fn index(docs: &[(String, u64)], batches: usize, deleted: &[u64], aside: u64) -> Index {
         let mut schema = Schema::builder();
         let text = schema.add_text_field("text", TEXT);
-        let rank = schema.add_u64_field("rank", FAST);
+        let rank = schema.add_u64_field("rank", FAST | INDEXED);
+        let flag = schema.add_u64_field("flag", INDEXED);
         let index = Index::create_in_ram(schema.build());
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
         writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
         let per = docs.len().div_ceil(batches.max(1)).max(1);
         for chunk in docs.chunks(per) {
             for (t, r) in chunk {
+                let flagged = aside > 0 && r % aside == 0;
                 writer
-                    .add_document(doc!(text => t.as_str(), rank => *r))
+                    .add_document(doc!(text => t.as_str(), rank => *r, flag => flagged as u64))
                     .unwrap();
             }
             writer.commit().unwrap();
@@ -157,14 +225,26 @@ mod tests {
         index
     }
 
+    /// The hits of `query` ranked here (flagged documents skipped) and by the reference (the
+    /// query with a must-not clause on the flag, as the search used to build it).
     fn both(index: &Index, query: &str, limit: usize) -> (Ranked, Ranked) {
-        let text = index.schema().get_field("text").unwrap();
+        let schema = index.schema();
+        let text = schema.get_field("text").unwrap();
+        let flag = Term::from_field_u64(schema.get_field("flag").unwrap(), 1);
         let q = QueryParser::for_index(index, vec![text])
             .parse_query(query)
             .unwrap();
+        let whole = BooleanQuery::new(vec![
+            (Occur::Must, q.box_clone()),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(flag.clone(), IndexRecordOption::Basic)),
+            ),
+        ]);
         let searcher = index.reader().unwrap().searcher();
-        let fast = searcher.search(&q, &RankedTop::with_limit(limit)).unwrap();
-        let slow = searcher.search(&q, &reference(limit)).unwrap();
+        let fast = RankedTop::with_limit(limit).skipping(Some(flag));
+        let fast = searcher.search(&q, &fast).unwrap();
+        let slow = searcher.search(&whole, &reference(limit)).unwrap();
         (fast, slow)
     }
 
@@ -179,11 +259,47 @@ mod tests {
                 )
             })
             .collect();
-        let index = index(&docs, 5, &[7919 % 1000]);
+        let index = index(&docs, 5, &[7919 % 1000], 0);
         for limit in [1, 3, 20, 49, 50, 51, 500] {
             let (fast, slow) = both(&index, "trust", limit);
             assert_eq!(fast, slow, "limit {limit}");
             assert_eq!(fast.len(), limit.min(149));
+        }
+    }
+
+    /// Texts of many lengths and repeats: postings long enough for several blocks (128
+    /// documents each), so that block-max pruning skips some of them.
+    fn varied(picks: &[(u8, u8, u64)]) -> Vec<(String, u64)> {
+        let words = ["trust", "council", "money", "people", "the"];
+        picks
+            .iter()
+            .map(|(w, n, r)| {
+                let text: Vec<&str> = (0..=*n as usize)
+                    .map(|k| words[(*w as usize + k * k) % words.len()])
+                    .collect();
+                (text.join(" "), *r)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pruned_blocks_and_skipped_documents_leave_the_top_as_it_was() {
+        let picks: Vec<(u8, u8, u64)> = (0..3000u64)
+            .map(|i| ((i % 5) as u8, ((i * 31) % 17) as u8, (i * 7919) % 2000))
+            .collect();
+        let index = index(&varied(&picks), 3, &[5, 77, 1999], 3);
+        for query in [
+            "trust",
+            "trust OR money",
+            "+trust +council",
+            "\"trust council\"",
+            "*",
+        ] {
+            for limit in [1, 10, 20, 200] {
+                let (fast, slow) = both(&index, query, limit);
+                assert_eq!(fast, slow, "{query} limit {limit}");
+                assert_eq!(fast.len(), limit);
+            }
         }
     }
 
@@ -195,11 +311,26 @@ mod tests {
             batches in 1usize..6,
             limit in 1usize..30,
             deleted in prop::collection::vec(0u64..40, 0..4),
+            aside in 0u64..4,
             query in prop::sample::select(vec!["trust", "council", "trust council", "trust OR money", "\"trust council\""]),
         ) {
             let texts = ["trust", "trust council", "council money", "trust trust money", "money"];
             let docs: Vec<(String, u64)> = picks.iter().map(|(t, r)| (texts[*t].to_string(), *r)).collect();
-            let index = index(&docs, batches, &deleted);
+            let index = index(&docs, batches, &deleted, aside);
+            let (fast, slow) = both(&index, query, limit);
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn ranked_top_is_tweak_score_over_many_blocks(
+            picks in prop::collection::vec((0u8..5, 0u8..12, 0u64..500), 300..1500),
+            batches in 1usize..3,
+            limit in 1usize..40,
+            deleted in prop::collection::vec(0u64..500, 0..6),
+            aside in 0u64..4,
+            query in prop::sample::select(vec!["trust", "people", "trust OR money", "+trust +people", "the OR council OR money"]),
+        ) {
+            let index = index(&varied(&picks), batches, &deleted, aside);
             let (fast, slow) = both(&index, query, limit);
             prop_assert_eq!(fast, slow);
         }
