@@ -269,6 +269,32 @@ fn open_index(
     })
 }
 
+/// The project's codebook, the ranking model when codes are assigned by rank, the settings
+/// hash both give the index, and the index opened as [`open_index`] opens it.
+type WithCodebook = (
+    Codebook,
+    Option<Box<dyn Assign>>,
+    String,
+    (Index, Option<Updatable>, bool),
+);
+
+fn open_with_codebook(
+    project: &Project,
+    opts: &UpdateOptions,
+    dir: &Path,
+    report: &mut UpdateReport,
+) -> Result<WithCodebook, IndexError> {
+    let codebook = project.codebook()?;
+    let assign = match (project.assign.by, opts.assign) {
+        (AssignBy::Patterns, _) => None,
+        (AssignBy::Ranked, Some(make)) => Some(make(project, &codebook)?),
+        (AssignBy::Ranked, None) => return Err(IndexError::NoRanking),
+    };
+    let settings = settings_hash(project, &codebook, assign.as_deref());
+    let opened = open_index(dir, &settings, opts.rebuild, report)?;
+    Ok((codebook, assign, settings, opened))
+}
+
 /// Bring the project's index up to date. `progress` is called with (files done, files to do).
 pub fn update(
     project: &Project,
@@ -278,21 +304,31 @@ pub fn update(
     let started = Instant::now();
     let data_dir = project.data_dir();
     let _lock = IndexLock::acquire(&data_dir)?;
-    let codebook = project.codebook()?;
-    let assign = match (project.assign.by, opts.assign) {
-        (AssignBy::Patterns, _) => None,
-        (AssignBy::Ranked, Some(make)) => Some(make(project, &codebook)?),
-        (AssignBy::Ranked, None) => return Err(IndexError::NoRanking),
-    };
-    let settings = settings_hash(project, &codebook, assign.as_deref());
-    let corpus = Corpus::open(project)?;
-    let files = &corpus.files;
     let dir = data_dir.join(INDEX_DIR);
-    let mut report = UpdateReport {
-        files_total: files.len(),
-        ..Default::default()
-    };
-    let (index, old, fresh) = open_index(&dir, &settings, opts.rebuild, &mut report)?;
+    let mut report = UpdateReport::default();
+    // The corpus is walked, and each file's size and time read, on a second thread while this
+    // one reads the codebook and opens the index: on an index already up to date (every search)
+    // these are most of a command's time, and neither waits on the other.
+    let (walked, opened) = std::thread::scope(|s| {
+        let walk = s.spawn(|| -> Result<_, IndexError> {
+            let corpus = Corpus::open(project)?;
+            let stats = corpus
+                .files
+                .iter()
+                .map(|(_, path)| stat(path, corpus.sidecar(path).as_deref()))
+                .collect::<Vec<_>>();
+            Ok((corpus, stats))
+        });
+        let opened = open_with_codebook(project, &opts, &dir, &mut report);
+        let walked = walk
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (walked, opened)
+    });
+    let (codebook, assign, settings, (index, old, fresh)) = opened?;
+    let (corpus, stats) = walked?;
+    let files = &corpus.files;
+    report.files_total = files.len();
     register_tokenizers(&index, codebook.options.language);
     let (old, reader) = old.unzip();
     let full = old.is_none();
@@ -302,7 +338,7 @@ pub fn update(
     manifest.codebook_version = codebook.version.clone();
     manifest.codebook_hash = codebook.hash.clone();
     let todo;
-    (todo, report.removed) = plan(&corpus, &old, full, &mut manifest);
+    (todo, report.removed) = plan(&corpus, &stats, &old, full, &mut manifest);
     if todo.is_empty() && report.removed.is_empty() && !full {
         report.unchanged = files.len();
         report.segments = old.segment_count();
@@ -380,12 +416,12 @@ pub fn update(
 /// gone since `old`. The files kept as they are go into `manifest`.
 fn plan(
     corpus: &Corpus,
+    stats: &[(u64, u128)],
     old: &Manifest,
     full: bool,
     manifest: &mut Manifest,
 ) -> (Vec<(String, PathBuf)>, Vec<String>) {
     let files = &corpus.files;
-    let side = |p: &Path| corpus.sidecar(p);
     let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
     let removed = old
         .files
@@ -394,14 +430,10 @@ fn plan(
         .cloned()
         .collect();
     let mut todo = Vec::new();
-    for (rel, path) in files {
+    for ((rel, path), stat) in files.iter().zip(stats) {
         let given = |e: &FileEntry| corpus.context(path).fingerprint(&e.interviews) == e.context;
         match old.files.get(rel) {
-            Some(e)
-                if !full
-                    && (e.size, e.mtime_ns) == stat(path, side(path).as_deref())
-                    && given(e) =>
-            {
+            Some(e) if !full && (e.size, e.mtime_ns) == *stat && given(e) => {
                 manifest.files.insert(rel.clone(), e.clone());
             }
             _ => todo.push((rel.clone(), path.clone())),
