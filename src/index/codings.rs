@@ -61,7 +61,17 @@ pub fn codings_files(project: &Project) -> Vec<(String, PathBuf)> {
 
 fn key(index: &SearchIndex, files: &[(String, PathBuf)]) -> String {
     let mut h = blake3::Hasher::new();
-    serde_json::to_writer(&mut h, &index.manifest).expect("manifest serialises");
+    // What the index holds, told by what decides it: the settings it was built with and each
+    // file's bytes and context (the manifest serialised again was most of this on a search).
+    let m = &index.manifest;
+    for part in [&m.qcode_version, &m.settings_hash, &m.codebook_hash] {
+        h.update(part.as_bytes()).update(b"\0");
+    }
+    for (rel, e) in &m.files {
+        for part in [rel, &e.hash, &e.context] {
+            h.update(part.as_bytes()).update(b"\0");
+        }
+    }
     for (rel, path) in files {
         let meta = std::fs::metadata(path).ok();
         let mtime = meta
