@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use tantivy::collector::DocSetCollector;
+use tantivy::collector::{Count, DocSetCollector};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
     RegexQuery, TermQuery,
@@ -90,6 +90,19 @@ pub(super) type Built = (Box<dyn Query>, Highlight, Option<NearFilter>);
 /// A query that ranks a search in place of the whole one, and the term of the documents the
 /// ranking skips (see [`SearchIndex::ranking`]).
 type Ranking = (Box<dyn Query>, Option<Term>);
+
+/// Whether tantivy ranks `query` by block maxima (`Weight::for_each_pruning`): a word, or words
+/// all required or all optional.
+fn prunable(query: &dyn Query) -> bool {
+    if query.is::<TermQuery>() {
+        return true;
+    }
+    query.downcast_ref::<BooleanQuery>().is_some_and(|b| {
+        let clauses = b.clauses();
+        let all = |occur| clauses.iter().all(|(o, _)| *o == occur);
+        (all(Occur::Must) || all(Occur::Should)) && clauses.iter().all(|(_, q)| q.is::<TermQuery>())
+    })
+}
 
 /// A request as a search runs it: [`Built`], with what ranks it when that is not the whole query.
 struct Plan {
@@ -254,14 +267,17 @@ impl SearchIndex {
         // put the document, so the same corpus always ranks the same way.
         let top = RankedTop::with_limit(limit);
         let failed = |e| IndexError::tantivy(self.dir(), e);
-        // Ranked and counted apart: the ranking prunes what cannot enter the top, and tantivy
-        // counts a plain term's matches from its postings' length without visiting them.
-        let mut top = match &ranking {
-            Some((text, skip)) => searcher.search(text.as_ref(), &top.skipping(skip.clone())),
-            None => searcher.search(&query, &top),
-        }
-        .map_err(failed)?;
-        let mut total = query.count(&searcher).map_err(failed)?;
+        // Words are ranked and counted apart: the ranking skips, by block maxima, postings that
+        // cannot enter the top, and the count reads no scores. Anything else (a phrase, a glob, a
+        // filter) is ranked and counted in one pass, which would otherwise be made twice.
+        let (mut top, mut total) = match &ranking {
+            Some((text, skip)) if prunable(text.as_ref()) => {
+                let top = top.skipping(skip.clone());
+                let top = searcher.search(text.as_ref(), &top).map_err(failed)?;
+                (top, query.count(&searcher).map_err(failed)?)
+            }
+            _ => searcher.search(&query, &(top, Count)).map_err(failed)?,
+        };
         if let Some(near) = &near {
             let mut kept = Vec::new();
             for (key, addr) in top {

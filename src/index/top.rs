@@ -4,9 +4,10 @@
 //!
 //! tantivy's own `TopDocs::tweak_score` computes the key of every matching document, reading
 //! `rank` for each: on a 1 GB corpus a common word matches hundreds of thousands of segments and
-//! that read was a quarter of a search's time, mostly page faults in the column. Here `rank` is
-//! read only for a document whose score could still enter the top (one at or above the lowest
-//! score kept so far); every other document is passed over on its score alone. That lowest score
+//! that read was a quarter of a search's time, mostly page faults in the column. Here documents
+//! are kept by score alone, every one at or above the lowest score that can still enter the top,
+//! and `rank` is read only for those kept at the end (or to choose among very many equal
+//! scores): about `limit` reads per segment. That lowest score
 //! is also handed to tantivy's block-max pruning (`Weight::for_each_pruning`), which skips whole
 //! blocks of postings that cannot reach it, as its own `TopDocs` does; lowered by a hair, so
 //! that a document scoring exactly the lowest is still seen and its rank can break the tie.
@@ -62,9 +63,15 @@ impl RankedTop {
     }
 }
 
-/// One segment's part of [`RankedTop`].
+/// One segment's part of [`RankedTop`]: the documents that may still be among the best, by
+/// score alone; `rank` is read only for those left at the end (and, when very many share the
+/// lowest score kept, for those to choose among them).
 pub struct SegmentTop {
-    top: TopNComputer<RankKey, DocId, NaturalComparator>,
+    limit: usize,
+    /// Score, document, and `u64::MAX - rank` once read.
+    kept: Vec<(Score, DocId, Option<u64>)>,
+    /// The `limit`-th best score seen so far: no document below it can enter.
+    lowest: Option<Score>,
     rank: Option<Arc<dyn ColumnValues<u64>>>,
     segment: SegmentOrdinal,
 }
@@ -84,7 +91,9 @@ impl Collector for RankedTop {
             .ok()
             .map(|c| c.first_or_default_col(0));
         Ok(SegmentTop {
-            top: TopNComputer::new_with_comparator(self.limit, NaturalComparator),
+            limit: self.limit,
+            kept: Vec::new(),
+            lowest: None,
             rank,
             segment,
         })
@@ -131,12 +140,44 @@ impl Collector for RankedTop {
 
 impl SegmentTop {
     /// The score a document must pass for the pruning to show it: just under the lowest score
-    /// kept (block maxima are sums in another order, so a relative margin, not one ulp).
+    /// kept, so that one equal to it still reaches the rank (block maxima are sums in another
+    /// order, so a relative margin, not one ulp).
     fn floor(&self) -> Score {
-        match self.top.threshold {
-            Some((lowest, _)) => lowest - (lowest.abs() * 1e-5 + 1e-30),
+        match self.lowest {
+            Some(lowest) => lowest - (lowest.abs() * 1e-5 + 1e-30),
             None => Score::MIN,
         }
+    }
+
+    /// Keep the documents scoring at least the `limit`-th best score (a superset of the best
+    /// `limit` by the whole key); when too many share that score, the best `limit` by rank.
+    fn trim(&mut self) {
+        let k = self.limit;
+        if self.kept.len() <= k {
+            return;
+        }
+        self.kept
+            .select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+        let kth = self.kept[k - 1].0;
+        self.kept.retain(|c| c.0 >= kth);
+        self.lowest = Some(kth);
+        if self.kept.len() > 2 * k {
+            self.kept = self.best();
+        }
+    }
+
+    /// The best `limit` of the kept documents by the whole key, ranks read where missing.
+    fn best(&mut self) -> Vec<(Score, DocId, Option<u64>)> {
+        let mut top = TopNComputer::new_with_comparator(self.limit, NaturalComparator);
+        for (score, doc, key) in self.kept.drain(..) {
+            let key =
+                key.unwrap_or_else(|| u64::MAX - self.rank.as_ref().map_or(0, |c| c.get_val(doc)));
+            top.push((score, key), doc);
+        }
+        sorted(top)
+            .into_iter()
+            .map(|((score, key), doc)| (score, doc, Some(key)))
+            .collect()
     }
 }
 
@@ -144,21 +185,25 @@ impl SegmentCollector for SegmentTop {
     type Fruit = Ranked;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        // Below the lowest score kept, no rank can lift a document in: its key is never read.
-        if let Some((lowest, _)) = self.top.threshold {
-            if score < lowest {
-                return;
-            }
+        // Below the lowest score kept, no rank can lift a document in.
+        if self.lowest.is_some_and(|lowest| score < lowest) {
+            return;
         }
-        let rank = self.rank.as_ref().map_or(0, |c| c.get_val(doc));
-        self.top.push((score, u64::MAX - rank), doc);
+        self.kept.push((score, doc, None));
+        if self.kept.len() >= 4 * self.limit {
+            self.trim();
+        }
     }
 
-    fn harvest(self) -> Ranked {
+    fn harvest(mut self) -> Ranked {
         let segment = self.segment;
-        sorted(self.top)
+        self.trim();
+        self.best()
             .into_iter()
-            .map(|(key, doc)| (key, DocAddress::new(segment, doc)))
+            .map(|(score, doc, key)| {
+                let key = key.expect("best() reads every rank");
+                ((score, key), DocAddress::new(segment, doc))
+            })
             .collect()
     }
 }
