@@ -65,7 +65,7 @@ impl Default for UpdateOptions {
 
 /// Codes the machine gives a segment besides its patterns' (`[coding] assign = "ranked"`):
 /// the suggestions' ranking, made by a later layer and handed to [`update`].
-pub trait Assign: Sync {
+pub trait Assign: Send + Sync {
     /// What decides the codes it adds besides the codebook and qcode.toml (its version and
     /// choices): part of the index settings, so a change re-codes the corpus.
     fn fingerprint(&self) -> String;
@@ -246,44 +246,39 @@ type Updatable = (Manifest, IndexReader);
 /// update has nothing to do.
 fn open_index(
     dir: &Path,
+    existing: Option<Existing>,
     settings: &str,
-    rebuild: bool,
     report: &mut UpdateReport,
 ) -> Result<(Index, Option<Updatable>, bool), IndexError> {
-    Ok(match open_existing(dir) {
-        _ if rebuild => {
+    Ok(match existing {
+        None => {
             report.rebuilt = Some("--rebuild was asked for".into());
             (create_fresh(dir)?, None, true)
         }
-        Ok((index, r, Some(m))) if m.settings_hash == settings => (index, Some((m, r)), false),
-        Ok((index, _, Some(_))) => {
+        Some(Ok((index, r, Some(m)))) if m.settings_hash == settings => {
+            (index, Some((m, r)), false)
+        }
+        Some(Ok((index, _, Some(_)))) => {
             report.rebuilt = Some("qcode.toml or the codebook changed".into());
             (index, None, false)
         }
-        Ok((index, _, None)) => (index, None, false),
-        Err(why) if dir.join("meta.json").exists() => {
+        Some(Ok((index, _, None))) => (index, None, false),
+        Some(Err(why)) if dir.join("meta.json").exists() => {
             report.rebuilt = Some(format!("{why}; it is rebuilt"));
             (create_fresh(dir)?, None, true)
         }
-        Err(_) => (create_fresh(dir)?, None, true),
+        Some(Err(_)) => (create_fresh(dir)?, None, true),
     })
 }
 
-/// The project's codebook, the ranking model when codes are assigned by rank, the settings
-/// hash both give the index, and the index opened as [`open_index`] opens it.
-type WithCodebook = (
-    Codebook,
-    Option<Box<dyn Assign>>,
-    String,
-    (Index, Option<Updatable>, bool),
-);
+/// The index in a folder as [`open_existing`] finds it.
+type Existing = Result<(Index, IndexReader, Option<Manifest>), Rebuild>;
 
-fn open_with_codebook(
-    project: &Project,
-    opts: &UpdateOptions,
-    dir: &Path,
-    report: &mut UpdateReport,
-) -> Result<WithCodebook, IndexError> {
+/// The project's codebook, the ranking model when codes are assigned by rank, and the settings
+/// hash both give the index.
+type Settings = (Codebook, Option<Box<dyn Assign>>, String);
+
+fn read_settings(project: &Project, opts: &UpdateOptions) -> Result<Settings, IndexError> {
     let codebook = project.codebook()?;
     let assign = match (project.assign.by, opts.assign) {
         (AssignBy::Patterns, _) => None,
@@ -291,8 +286,25 @@ fn open_with_codebook(
         (AssignBy::Ranked, None) => return Err(IndexError::NoRanking),
     };
     let settings = settings_hash(project, &codebook, assign.as_deref());
-    let opened = open_index(dir, &settings, opts.rebuild, report)?;
-    Ok((codebook, assign, settings, opened))
+    Ok((codebook, assign, settings))
+}
+
+/// The corpus's files, and each one's size and time as [`plan`] compares them.
+fn walk(project: &Project) -> Result<(Corpus, Vec<(u64, u128)>), IndexError> {
+    let corpus = Corpus::open(project)?;
+    let stats = corpus
+        .files
+        .iter()
+        .map(|(_, path)| stat(path, corpus.sidecar(path).as_deref()))
+        .collect();
+    Ok((corpus, stats))
+}
+
+/// What a scoped thread returned, its panic carried on.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Bring the project's index up to date. `progress` is called with (files done, files to do).
@@ -306,26 +318,17 @@ pub fn update(
     let _lock = IndexLock::acquire(&data_dir)?;
     let dir = data_dir.join(INDEX_DIR);
     let mut report = UpdateReport::default();
-    // The corpus is walked, and each file's size and time read, on a second thread while this
-    // one reads the codebook and opens the index: on an index already up to date (every search)
-    // these are most of a command's time, and neither waits on the other.
-    let (walked, opened) = std::thread::scope(|s| {
-        let walk = s.spawn(|| -> Result<_, IndexError> {
-            let corpus = Corpus::open(project)?;
-            let stats = corpus
-                .files
-                .iter()
-                .map(|(_, path)| stat(path, corpus.sidecar(path).as_deref()))
-                .collect::<Vec<_>>();
-            Ok((corpus, stats))
-        });
-        let opened = open_with_codebook(project, &opts, &dir, &mut report);
-        let walked = walk
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (walked, opened)
+    // The corpus walked (each file's size and time read), the codebook read and the index
+    // opened at once, on three threads: on an index already up to date (every search) these
+    // are most of a command's time, and none needs another.
+    let (walked, read, existing) = std::thread::scope(|s| {
+        let walked = s.spawn(|| walk(project));
+        let read = s.spawn(|| read_settings(project, &opts));
+        let existing = (!opts.rebuild).then(|| open_existing(&dir));
+        (joined(walked), joined(read), existing)
     });
-    let (codebook, assign, settings, (index, old, fresh)) = opened?;
+    let (codebook, assign, settings) = read?;
+    let (index, old, fresh) = open_index(&dir, existing, &settings, &mut report)?;
     let (corpus, stats) = walked?;
     let files = &corpus.files;
     report.files_total = files.len();
