@@ -336,12 +336,8 @@ pub fn update(
     let (old, reader) = old.unzip();
     let full = old.is_none();
     let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
-    let mut manifest = Manifest::new(settings);
-    manifest.codebook_name = codebook.name.clone();
-    manifest.codebook_version = codebook.version.clone();
-    manifest.codebook_hash = codebook.hash.clone();
-    let todo;
-    (todo, report.removed) = plan(&corpus, &stats, &old, full, &mut manifest);
+    let (todo, kept);
+    (todo, report.removed, kept) = plan(&corpus, &stats, &old, full);
     if todo.is_empty() && report.removed.is_empty() && !full {
         report.unchanged = files.len();
         report.segments = old.segment_count();
@@ -359,6 +355,15 @@ pub fn update(
     }
     // Written to now: the files it holds open may be merged away.
     drop(reader);
+    let mut manifest = Manifest::new(settings);
+    manifest.codebook_name = codebook.name.clone();
+    manifest.codebook_version = codebook.version.clone();
+    manifest.codebook_hash = codebook.hash.clone();
+    for rel in kept {
+        manifest
+            .files
+            .insert(rel.to_string(), old.files[rel].clone());
+    }
 
     // Compiled only now: a search that finds the index up to date never needs it.
     let compiled = Matcher::new(&codebook)?;
@@ -416,14 +421,14 @@ pub fn update(
 
 /// What an update has to do: the files to look at (new ones, those whose size or mtime moved,
 /// and those given something else from outside: another id, a changed cases row) and the files
-/// gone since `old`. The files kept as they are go into `manifest`.
-fn plan(
-    corpus: &Corpus,
+/// gone since `old`; and the files kept as they are (their entries copied into the new manifest
+/// only when there is something to do: on an index up to date, nothing is copied).
+fn plan<'a>(
+    corpus: &'a Corpus,
     stats: &[(u64, u128)],
     old: &Manifest,
     full: bool,
-    manifest: &mut Manifest,
-) -> (Vec<(String, PathBuf)>, Vec<String>) {
+) -> (Vec<(String, PathBuf)>, Vec<String>, Vec<&'a str>) {
     let files = &corpus.files;
     let present: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
     let removed = old
@@ -432,17 +437,17 @@ fn plan(
         .filter(|k| !present.contains(String::as_str(k)))
         .cloned()
         .collect();
-    let mut todo = Vec::new();
+    let (mut todo, mut kept) = (Vec::new(), Vec::new());
     for ((rel, path), stat) in files.iter().zip(stats) {
         let given = |e: &FileEntry| corpus.context(path).fingerprint(&e.interviews) == e.context;
         match old.files.get(rel) {
             Some(e) if !full && (e.size, e.mtime_ns) == *stat && given(e) => {
-                manifest.files.insert(rel.clone(), e.clone());
+                kept.push(rel.as_str())
             }
             _ => todo.push((rel.clone(), path.clone())),
         }
     }
-    (todo, removed)
+    (todo, removed, kept)
 }
 
 /// One corpus file to read, and what it is read with.
