@@ -88,8 +88,28 @@ pub struct SearchIndex {
 pub(super) type Built = (Box<dyn Query>, Highlight, Option<NearFilter>);
 
 /// A query that ranks a search in place of the whole one, and the term of the documents the
-/// ranking skips (see [`SearchIndex::ranking`]).
+/// ranking skips (see [`SearchIndex::plan`]).
 type Ranking = (Box<dyn Query>, Option<Term>);
+
+/// A request's filters: clauses that must hold besides the text, and the term of the turns left
+/// out (see [`SearchIndex::filters`]).
+struct Filters {
+    clauses: Vec<(Occur, Box<dyn Query>)>,
+    left_out: Option<Term>,
+}
+
+impl Filters {
+    /// The whole query: `text` and every filter.
+    fn around(self, text: Box<dyn Query>) -> Box<dyn Query> {
+        let mut clauses = vec![(Occur::Must, text)];
+        clauses.extend(self.clauses);
+        if let Some(term) = self.left_out {
+            let q = TermQuery::new(term, IndexRecordOption::Basic);
+            clauses.push((Occur::MustNot, Box::new(q)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
 
 /// Whether tantivy ranks `query` by block maxima (`Weight::for_each_pruning`): a word, or words
 /// all required or all optional.
@@ -215,38 +235,20 @@ impl SearchIndex {
         // People's codings are not terms of the index: the segments they (and the machine) code
         // as asked are found first, and the search kept to them.
         let coded = self.coded_ids(req)?;
-        let ranking = self.ranking(req, &coded, text_query.as_ref());
-        let query = self.with_filters(text_query, req, coded);
+        let filters = self.filters(req, coded);
+        // With no filter but the turns left out, the text alone ranks (block-max pruning
+        // works on it, not on a query with a must-not clause) and the collector skips them.
+        let ranking = filters
+            .clauses
+            .is_empty()
+            .then(|| (text_query.box_clone(), filters.left_out.clone()));
+        let query = filters.around(text_query);
         Ok(Plan {
             query,
             ranking,
             highlight: hl,
             near,
         })
-    }
-
-    /// What ranks a search that has no filter but leaving out the interviewer's turns: the text
-    /// query alone, those turns skipped by the collector ([`RankedTop::skipping`]), so that
-    /// tantivy's block-max pruning applies. `None` for any other filter: the whole query ranks.
-    fn ranking(
-        &self,
-        req: &SearchRequest,
-        coded: &Option<std::collections::HashSet<String>>,
-        text: &dyn Query,
-    ) -> Option<Ranking> {
-        let filtered = !(req.roles.is_empty()
-            && req.speakers.is_empty()
-            && req.interviews.is_empty()
-            && req.codes.is_empty()
-            && req.dimensions.is_empty()
-            && req.wheres.is_empty()
-            && coded.is_none());
-        if filtered {
-            return None;
-        }
-        let skip =
-            (!req.include_interviewer).then(|| Term::from_field_u64(self.fields.interviewer, 1));
-        Some((text.box_clone(), skip))
     }
 
     /// Run a search.
@@ -364,8 +366,18 @@ impl SearchIndex {
         req: &SearchRequest,
         coded: Option<std::collections::HashSet<String>>,
     ) -> Box<dyn Query> {
+        self.filters(req, coded).around(text)
+    }
+
+    /// The filters of a request: the clauses that must hold besides the text, and the turns
+    /// left out (the interviewer's, unless asked for).
+    fn filters(
+        &self,
+        req: &SearchRequest,
+        coded: Option<std::collections::HashSet<String>>,
+    ) -> Filters {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let term = |field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, value),
@@ -423,16 +435,9 @@ impl SearchIndex {
             clauses.push((Occur::Must, any_of(vec![term(f.meta, &meta_term(k, v))])));
         }
         // The segments people coded as asked include interviewer turns they coded.
-        if !req.include_interviewer && by_terms {
-            clauses.push((
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.interviewer, 1),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        Box::new(BooleanQuery::new(clauses))
+        let left_out =
+            (!req.include_interviewer && by_terms).then(|| Term::from_field_u64(f.interviewer, 1));
+        Filters { clauses, left_out }
     }
 
     /// Turn a query node into a tantivy query; `None` when it holds no searchable word.
