@@ -345,3 +345,64 @@ fn search_csv_for_excel_neutralises_formulas() {
     let (_, err) = p.run(&["search", "trust", "--excel"], 2);
     assert!(err.contains("--format csv only"), "{err}");
 }
+
+/// A search and its total as JSON: (hit ids in ranking order, total).
+fn ranked(p: &Project, args: &[&str]) -> (Vec<String>, u64) {
+    let mut all = vec!["search", "--format", "json"];
+    all.extend_from_slice(args);
+    let (out, _) = p.run(&all, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let hits = v["hits"].as_array().unwrap();
+    let order = hits
+        .iter()
+        .map(|h| h["segment_id"].as_str().unwrap().to_string());
+    (order.collect(), v["total"].as_u64().unwrap())
+}
+
+/// Enough segments for several 128-document postings blocks, of many lengths (so many scores,
+/// and ties), interviewer turns among them scoring highest: the pruned ranking of a plain word
+/// gives the hits and total that the whole query gives, whatever the limit and the path.
+#[test]
+fn a_pruned_ranking_leaves_out_interviewer_turns_and_counts_every_match() {
+    let p = Project::empty();
+    p.write("qcode.toml", "[project]\ncorpus = \"corpus\"\n");
+    let mut tsv = String::from("segment_id\trole\ttext\n");
+    let (mut respondents, mut everyone) = (0, 0);
+    for i in 0..900 {
+        let role = if i % 3 == 0 {
+            "interviewer"
+        } else {
+            "participant"
+        };
+        // Interviewer turns are short (the highest scores); the others vary in length.
+        let filler = "the council said that ".repeat(if role == "interviewer" { 0 } else { i % 7 });
+        let text = match i % 5 {
+            4 => format!("{filler}nothing to see"),
+            _ => format!("{filler}trust {}", "again ".repeat(i % 4)),
+        };
+        if i % 5 != 4 {
+            everyone += 1;
+            respondents += u64::from(role != "interviewer");
+        }
+        tsv.push_str(&format!("s{i}\t{role}\t{text}\n"));
+    }
+    p.write("corpus/turns.tsv", &tsv);
+    p.run(&["index"], 0);
+    let (all, total) = ranked(&p, &["trust", "-n", "1000"]);
+    assert_eq!(total, respondents);
+    assert_eq!(all.len() as u64, respondents);
+    let interviewer = |id: &String| id[1..].parse::<usize>().unwrap() % 3 == 0;
+    assert!(!all.iter().any(interviewer), "{all:?}");
+    // Each limit's hits are the head of the full ranking, and the total never moves.
+    for n in ["1", "7", "20", "129"] {
+        let (top, t) = ranked(&p, &["trust", "-n", n]);
+        assert_eq!(t, respondents);
+        assert_eq!(top[..], all[..top.len()], "-n {n}");
+    }
+    // A filter takes the other path (the whole query ranks): the same hits, in the same order.
+    let (by_role, t) = ranked(&p, &["trust", "--role", "participant", "-n", "1000"]);
+    assert_eq!((by_role, t), (all, respondents));
+    let (with, t) = ranked(&p, &["trust", "--include-interviewer", "-n", "20"]);
+    assert_eq!(t, everyone);
+    assert!(with.iter().any(interviewer), "{with:?}");
+}
