@@ -162,12 +162,15 @@ impl SegmentTop {
         self.kept.retain(|c| c.0 >= kth);
         self.lowest = Some(kth);
         if self.kept.len() > 2 * k {
-            self.kept = self.best();
+            let best = self.best().into_iter();
+            self.kept = best
+                .map(|((score, key), doc)| (score, doc, Some(key)))
+                .collect();
         }
     }
 
     /// The best `limit` of the kept documents by the whole key, ranks read where missing.
-    fn best(&mut self) -> Vec<(Score, DocId, Option<u64>)> {
+    fn best(&mut self) -> Vec<(RankKey, DocId)> {
         let mut top = TopNComputer::new_with_comparator(self.limit, NaturalComparator);
         for (score, doc, key) in self.kept.drain(..) {
             let key =
@@ -175,9 +178,6 @@ impl SegmentTop {
             top.push((score, key), doc);
         }
         sorted(top)
-            .into_iter()
-            .map(|((score, key), doc)| (score, doc, Some(key)))
-            .collect()
     }
 }
 
@@ -200,10 +200,7 @@ impl SegmentCollector for SegmentTop {
         self.trim();
         self.best()
             .into_iter()
-            .map(|(score, doc, key)| {
-                let key = key.expect("best() reads every rank");
-                ((score, key), DocAddress::new(segment, doc))
-            })
+            .map(|(key, doc)| (key, DocAddress::new(segment, doc)))
             .collect()
     }
 }
