@@ -1,7 +1,7 @@
 //! Exports that list quotes: one row per segment × code (quotes), one row per segment with a
 //! column per code (wide), and the Framework Method matrix of cases × codes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -120,16 +120,30 @@ pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
     header
         .extend(["code", "code_label", "dimension", "hits", "matched", "text"].map(str::to_string));
     header.extend(keys.iter().map(|k| format!("meta:{k}")));
+    // Looked up per coding: a code's place in the codebook and whether it is listed.
+    let place: HashMap<&str, usize> = ds
+        .codebook
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut listed = vec![false; ds.codebook.codes.len()];
+    for &ci in &codes {
+        listed[ci] = true;
+    }
     let rows: Vec<Vec<Vec<Cell>>> = ds
         .items
         .par_iter()
         .map(|item| {
             let mut out = Vec::new();
+            // The cells every row of this segment shares, masked once however many codes it has.
+            let mut shared: Option<(Vec<Cell>, Cell, Vec<Cell>)> = None;
             for ev in &item.codings {
-                let Some(ci) = ds.codebook.codes.iter().position(|c| c.id == ev.code) else {
+                let Some(&ci) = place.get(ev.code.as_str()) else {
                     continue;
                 };
-                if !codes.contains(&ci) {
+                if !listed[ci] {
                     continue;
                 }
                 let code = &ds.codebook.codes[ci];
@@ -140,7 +154,14 @@ pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
                         matched.push(w);
                     }
                 }
-                let mut row = base_cells(item, opts);
+                let (base, text, meta) = shared.get_or_insert_with(|| {
+                    (
+                        base_cells(item, opts),
+                        Cell::text(opts.redactor.apply(&item.segment.text)),
+                        keys.iter().map(|k| meta_cell(item, k)).collect(),
+                    )
+                });
+                let mut row = base.clone();
                 if opts.coders.is_some() {
                     row.push(Cell::text(label(&ev.coder)));
                 }
@@ -150,9 +171,9 @@ pub fn quotes(ds: &Dataset, opts: &ListingOptions) -> Table {
                     Cell::text(&code.dimension),
                     Cell::Int(ev.hits.len() as i64),
                     Cell::text(matched.join("; ")),
-                    Cell::text(opts.redactor.apply(&item.segment.text)),
+                    text.clone(),
                 ]);
-                row.extend(keys.iter().map(|k| meta_cell(item, k)));
+                row.extend(meta.iter().cloned());
                 out.push(row);
             }
             out

@@ -90,6 +90,11 @@ pub fn load(index: &SearchIndex, filter: &Filter, what: Load) -> Result<Dataset,
 /// order (the order comes from fast fields), each window's rows are built and rendered in
 /// parallel and written before the next is read. The same bytes as building the whole table
 /// first, whatever the window.
+///
+/// Reading, building and rendering run on their own thread one window ahead of the writing
+/// (the calling thread): writing a window and dropping its table were serial work that left a
+/// core idle between windows. Memory stays bounded: at most one window rendered and waiting,
+/// one being written and one being built.
 pub fn stream_listing(
     index: &SearchIndex,
     filter: &Filter,
@@ -103,24 +108,50 @@ pub fn stream_listing(
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     let empty = Dataset::new(codebook.clone(), Vec::new());
     write_csv_header(&mut out, &listing.table(&empty, opts).header, flavour)?;
-    for addrs in kept_addresses(index, filter)?.chunks(window.max(1)) {
-        let segments = index.segments_at(addrs, listing.load(), None)?;
-        let table = listing.table(&Dataset::new(codebook.clone(), segments), opts);
-        let parts: Vec<Vec<u8>> = table
-            .rows
-            .par_chunks(1024)
-            .map(|rows| {
-                let mut b = Vec::new();
-                write_csv_rows(&mut b, rows.iter().map(|r| (None, r.as_slice())), flavour)?;
-                Ok(b)
-            })
-            .collect::<std::io::Result<_>>()?;
-        for p in parts {
-            out.write_all(&p)?;
+    let addrs = kept_addresses(index, filter)?;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>, StreamError>>(1);
+        scope.spawn(move || {
+            for chunk in addrs.chunks(window.max(1)) {
+                let rendered = render_window(index, chunk, listing, opts, flavour);
+                let failed = rendered.is_err();
+                // The writer has stopped (an error, a closed pipe): nothing more to read.
+                if tx.send(rendered).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for parts in rx {
+            for p in parts? {
+                out.write_all(&p)?;
+            }
         }
-    }
-    out.flush()?;
-    Ok(())
+        out.flush()?;
+        Ok(())
+    })
+}
+
+/// One window of a listing: its segments read, its rows built and rendered as CSV in parallel
+/// (in row order), its table dropped here rather than by the writer.
+fn render_window(
+    index: &SearchIndex,
+    addrs: &[tantivy::DocAddress],
+    listing: Listing,
+    opts: &ListingOptions,
+    flavour: CsvFlavour,
+) -> Result<Vec<Vec<u8>>, StreamError> {
+    let segments = index.segments_at(addrs, listing.load(), None)?;
+    let table = listing.table(&Dataset::new(index.codebook().clone(), segments), opts);
+    let parts = table
+        .rows
+        .par_chunks(1024)
+        .map(|rows| {
+            let mut b = Vec::new();
+            write_csv_rows(&mut b, rows.iter().map(|r| (None, r.as_slice())), flavour)?;
+            Ok(b)
+        })
+        .collect::<std::io::Result<_>>()?;
+    Ok(parts)
 }
 
 /// What the framework matrix reads: text for its quotes, not the matched words.
@@ -308,6 +339,51 @@ patterns = ["council"]
         )
         .unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// A destination that takes `room` bytes, then fails as a closed pipe does.
+    struct Closes {
+        room: usize,
+    }
+
+    impl Write for Closes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_listing_whose_destination_closes_fails_as_a_closed_pipe() {
+        // The writing happens on the calling thread while another reads ahead: the write's
+        // error must come back as the pipe's (main treats a closed pipe as success), whether
+        // it happens at the first byte or part way.
+        let (_dir, index) = indexed();
+        let filter = Filter::default();
+        let opts = ListingOptions::for_index(&index, &filter, &Privacy::default(), false).unwrap();
+        for room in [0, 10, 200] {
+            let err = stream_listing(
+                &index,
+                &filter,
+                Listing::Quotes,
+                &opts,
+                CsvFlavour::Plain,
+                1,
+                &mut std::io::BufWriter::with_capacity(1, Closes { room }),
+            )
+            .unwrap_err();
+            assert!(
+                matches!(&err, StreamError::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe),
+                "{room}: {err:?}"
+            );
+        }
     }
 
     #[test]
