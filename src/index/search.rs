@@ -17,7 +17,7 @@ use tantivy::{DocAddress, IndexReader, Score, Searcher, TantivyDocument, Term};
 use super::near::NearFilter;
 use super::query::{parse_query, QueryNode};
 use super::schema::{build_schema, meta_term, register_tokenizers, Fields, STEMMED, UNSTEMMED};
-use super::top::RankedTop;
+use super::top::{collect, RankedTop};
 use super::{IndexError, Manifest, INDEX_DIR};
 use crate::codebook::Codebook;
 use crate::coding::Evidence;
@@ -278,7 +278,7 @@ impl SearchIndex {
                 let top = searcher.search(text.as_ref(), &top).map_err(failed)?;
                 (top, query.count(&searcher).map_err(failed)?)
             }
-            _ => searcher.search(&query, &(top, Count)).map_err(failed)?,
+            _ => collect(&searcher, &query, &(top, Count)).map_err(failed)?,
         };
         if let Some(near) = &near {
             let mut kept = Vec::new();
