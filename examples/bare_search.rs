@@ -36,7 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Term::from_field_text(raw, &word.to_lowercase()),
         IndexRecordOption::WithFreqs,
     );
-    let (top, total) = searcher.search(&query, &(TopDocs::with_limit(n).order_by_score(), Count))?;
+    let (top, total) =
+        searcher.search(&query, &(TopDocs::with_limit(n).order_by_score(), Count))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{total} matching")?;
     for (score, addr) in top {
