@@ -1,8 +1,17 @@
 //! The manifest: what the index holds, file by file (content hash, size, modification time,
-//! interviews, segment count), and the hash of the settings it was built with. It is stored as the
-//! payload of the tantivy commit itself, so index and manifest can never disagree, even after a crash.
+//! interviews, segment count), and the hash of the settings it was built with.
+//!
+//! It is a file of its own in the index folder, `manifest-HASH.json` (HASH: the start of the
+//! blake3 of its bytes), written before the tantivy commit whose payload names it, so index and
+//! manifest can never disagree, even after a crash: a commit names a whole manifest or the old
+//! one. It used to be the payload itself; but tantivy parses `meta.json` three times to open an
+//! index (open, reader, payload), and a manifest of 100 KB as an escaped JSON string made that
+//! most of the time an up-to-date search spent opening the index. An index whose payload is the
+//! manifest itself (written before) is still read as it is, and written the new way at its next
+//! commit.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +29,31 @@ pub struct Manifest {
     pub codebook_hash: String,
     /// Corpus files, keyed by path relative to the project root.
     pub files: BTreeMap<String, FileEntry>,
+}
+
+/// A commit's payload: the manifest file it goes with.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pointer {
+    manifest_file: String,
+}
+
+const FILE_PREFIX: &str = "manifest-";
+const FILE_SUFFIX: &str = ".json";
+const TMP_PREFIX: &str = ".manifest-tmp-";
+/// Hex digits of the blake3 hash in a manifest file's name: 64 bits, so two manifests of one
+/// index never share a name by chance.
+const HASH_CHARS: usize = 16;
+
+/// The hash a manifest file's name carries; `None` for any other name.
+fn hash_in_name(name: &str) -> Option<&str> {
+    let hash = name.strip_prefix(FILE_PREFIX)?.strip_suffix(FILE_SUFFIX)?;
+    (hash.len() == HASH_CHARS && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then_some(hash)
+}
+
+fn file_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex()[..HASH_CHARS].to_string()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,12 +95,56 @@ impl Manifest {
         }
     }
 
-    pub fn from_payload(payload: Option<&str>) -> Option<Manifest> {
-        payload.and_then(|p| serde_json::from_str(p).ok())
+    /// The manifest a commit's `payload` names, read from the index's `folder`; the payload itself
+    /// when it is a manifest (an index written before manifests had files of their own).
+    /// `None` when there is none, or it cannot be read or is not whole (its bytes do not hash
+    /// to its name): the index is then rebuilt, never misread.
+    pub fn of_commit(folder: &Path, payload: Option<&str>) -> Option<Manifest> {
+        let payload = payload?;
+        let Ok(Pointer { manifest_file }) = serde_json::from_str::<Pointer>(payload) else {
+            return serde_json::from_str(payload).ok();
+        };
+        let hash = hash_in_name(&manifest_file)?;
+        let bytes = std::fs::read(folder.join(&manifest_file)).ok()?;
+        if file_hash(&bytes) != hash {
+            return None;
+        }
+        serde_json::from_slice(&bytes).ok()
     }
 
-    pub fn to_payload(&self) -> String {
-        serde_json::to_string(self).expect("manifest serialises")
+    /// The manifest file a commit's `payload` names, when it names one (a well-formed name:
+    /// a payload never leads outside the index's folder).
+    pub fn file_of_commit(payload: &str) -> Option<PathBuf> {
+        let Pointer { manifest_file } = serde_json::from_str(payload).ok()?;
+        hash_in_name(&manifest_file)?;
+        Some(PathBuf::from(manifest_file))
+    }
+
+    /// Writes the manifest's file into the index's `folder`, whole and on disk before this
+    /// returns (a commit naming it must never find it missing after a crash); returns its name
+    /// and the commit payload that names it. Not through tantivy's directory: tantivy deletes
+    /// the files it was given that its own commit does not list.
+    pub fn write_file(&self, folder: &Path) -> std::io::Result<(PathBuf, String)> {
+        let bytes = serde_json::to_vec(self).expect("manifest serialises");
+        let name = format!("{FILE_PREFIX}{}{FILE_SUFFIX}", file_hash(&bytes));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(folder)?;
+        std::io::Write::write_all(&mut tmp, &bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(folder.join(&name)).map_err(|e| e.error)?;
+        let payload = serde_json::to_string(&Pointer {
+            manifest_file: name.clone(),
+        })
+        .expect("pointer serialises");
+        Ok((PathBuf::from(name), payload))
+    }
+
+    /// Whether `name` (a file name in an index folder) is a manifest file, or a temporary one
+    /// a write that never finished left.
+    pub fn is_file_name(name: &str) -> bool {
+        (name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX))
+            || name.starts_with(TMP_PREFIX)
     }
 
     /// Every participant name declared anywhere in the corpus, sorted.
@@ -108,5 +186,82 @@ impl Manifest {
 
     pub fn interview_count(&self) -> usize {
         self.files.values().map(|f| f.interviews.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        let mut m = Manifest::new("settings".into());
+        m.files.insert(
+            "corpus/a.txt".into(),
+            FileEntry {
+                hash: "h".into(),
+                size: 3,
+                names: vec!["Maya \"M\" Okafor".into()],
+                ..FileEntry::default()
+            },
+        );
+        m
+    }
+
+    #[test]
+    fn a_manifest_file_reads_back_through_the_payload_that_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = sample();
+        let (file, payload) = m.write_file(dir.path()).unwrap();
+        assert!(Manifest::is_file_name(file.to_str().unwrap()));
+        assert_eq!(Manifest::file_of_commit(&payload), Some(file.clone()));
+        assert_eq!(
+            Manifest::of_commit(dir.path(), Some(&payload)),
+            Some(m.clone())
+        );
+        // The same manifest, the same file: a commit that changes nothing names it again.
+        assert_eq!(m.write_file(dir.path()).unwrap().0, file);
+        // No temporary file is left.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_manifest_written_in_the_payload_itself_is_still_read() {
+        let m = sample();
+        let legacy = serde_json::to_string(&m).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Manifest::of_commit(dir.path(), Some(&legacy)), Some(m));
+        assert_eq!(Manifest::file_of_commit(&legacy), None);
+        assert_eq!(Manifest::of_commit(dir.path(), None), None);
+    }
+
+    #[test]
+    fn a_manifest_file_missing_changed_or_named_outside_the_folder_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, payload) = sample().write_file(dir.path()).unwrap();
+        let path = dir.path().join(&file);
+        let bytes = std::fs::read(&path).unwrap();
+        // Cut short, or edited: its bytes no longer hash to its name.
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert_eq!(Manifest::of_commit(dir.path(), Some(&payload)), None);
+        std::fs::write(
+            &path,
+            String::from_utf8(bytes)
+                .unwrap()
+                .replace("settings", "settingz"),
+        )
+        .unwrap();
+        assert_eq!(Manifest::of_commit(dir.path(), Some(&payload)), None);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(Manifest::of_commit(dir.path(), Some(&payload)), None);
+        for name in [
+            "../manifest-0123456789abcdef.json",
+            "manifest-0123.json",
+            "manifest-0123456789ABCDEF.json",
+            "meta.json",
+        ] {
+            let p = format!(r#"{{"manifest_file":"{name}"}}"#);
+            assert_eq!(Manifest::file_of_commit(&p), None, "{name}");
+            assert_eq!(Manifest::of_commit(dir.path(), Some(&p)), None, "{name}");
+        }
     }
 }

@@ -151,14 +151,18 @@ impl SearchIndex {
         if index.schema() != build_schema() {
             return Err(IndexError::Missing(dir));
         }
-        let manifest = Manifest::from_payload(
-            index
-                .load_metas()
-                .map_err(|e| IndexError::tantivy(&dir, e))?
-                .payload
-                .as_deref(),
-        )
-        .unwrap_or_default();
+        let payload = index
+            .load_metas()
+            .map_err(|e| IndexError::tantivy(&dir, e))?
+            .payload;
+        // A commit that names a manifest this cannot read is not searched without it: the
+        // manifest holds the participants' names that every shown text is masked by.
+        let manifest = match payload {
+            None => Manifest::default(),
+            Some(p) => {
+                Manifest::of_commit(&dir, Some(&p)).ok_or(IndexError::Missing(dir.clone()))?
+            }
+        };
         let opened = super::Opened {
             index,
             reader: None,

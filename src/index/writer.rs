@@ -189,7 +189,7 @@ fn open_existing(dir: &Path) -> Result<(Index, IndexReader, Option<Manifest>), R
         .reload_policy(tantivy::ReloadPolicy::Manual)
         .try_into()
         .map_err(Rebuild::Unreadable)?;
-    let manifest = Manifest::from_payload(metas.payload.as_deref());
+    let manifest = Manifest::of_commit(dir, metas.payload.as_deref());
     if let Some(m) = &manifest {
         if m.schema_version != SCHEMA_VERSION {
             return Err(Rebuild::OtherFormat {
@@ -374,7 +374,7 @@ pub fn update(
     let mut run = Run::start(&index, &dir, &codebook, matcher, &old, manifest, full)?;
     // The policy sizes segments from their files: where they are being written.
     let written = if fresh { staging(&dir) } else { dir.clone() };
-    let merges = BoundedMerges::new(written, MAX_MERGE_BYTES);
+    let merges = BoundedMerges::new(written.clone(), MAX_MERGE_BYTES);
     run.writer.set_merge_policy(Box::new(merges));
     run.limits = project.transcript.limits;
     for rel in &report.removed {
@@ -404,7 +404,7 @@ pub fn update(
             run.take(rel, path, &ctx, look, &mut report)?;
         }
     }
-    let manifest = run.commit()?;
+    let manifest = run.commit(&written)?;
     drop(index);
     if fresh {
         swap_in(&dir)?;
@@ -886,8 +886,9 @@ impl<'a> Run<'a> {
         row_id_clash(id, rel, &self.row_ids, &self.searcher, &self.fields, kept)
     }
 
-    /// Commit the documents with the manifest (when anything changed); returns the manifest.
-    fn commit(self) -> Result<Manifest, IndexError> {
+    /// Commit the documents with the manifest (when anything changed), the index being in
+    /// `folder`; returns the manifest.
+    fn commit(self, folder: &Path) -> Result<Manifest, IndexError> {
         let Run {
             dir,
             old,
@@ -897,16 +898,45 @@ impl<'a> Run<'a> {
             ..
         } = self;
         if manifest != *old || full {
+            // The manifest's file first: the commit that names it is then whole or not made.
+            let before = previous_manifest(writer.index());
+            let (file, payload) = manifest
+                .write_file(folder)
+                .map_err(|e| IndexError::io(folder, e))?;
             let mut commit = writer
                 .prepare_commit()
                 .map_err(|e| IndexError::tantivy(dir, e))?;
-            commit.set_payload(&manifest.to_payload());
+            commit.set_payload(&payload);
             commit.commit().map_err(|e| IndexError::tantivy(dir, e))?;
+            remove_old_manifests(folder, &[Some(file), before]);
         }
         writer
             .wait_merging_threads()
             .map_err(|e| IndexError::tantivy(dir, e))?;
         Ok(manifest)
+    }
+}
+
+/// The manifest file the index's last commit names, if it names one.
+fn previous_manifest(index: &Index) -> Option<PathBuf> {
+    Manifest::file_of_commit(&index.load_metas().ok()?.payload?)
+}
+
+/// Removes the manifest files in `folder` other than `keep`: the one just committed and the
+/// one before it, which a command that opened the index a moment before the commit (without
+/// the lock: it reads the last committed state) may still be about to read. Those left by a
+/// commit that never happened (a crash, a full disk) go too. A file that cannot be removed
+/// is left for the next commit.
+fn remove_old_manifests(folder: &Path, keep: &[Option<PathBuf>]) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if Manifest::is_file_name(name) && !keep.iter().flatten().any(|k| k == Path::new(name)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -115,19 +115,49 @@ fn a_second_writer_gets_a_clear_locked_error() {
     assert!(err.contains("1 indexed"), "{err}");
 }
 
+/// The manifest files in the project's index folder.
+fn manifest_files(p: &Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(p.file(".qcode/index"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("manifest-") || n.starts_with(".manifest-tmp-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The manifest file meta.json's commit names, and its contents.
+fn committed_manifest(p: &Project) -> (std::path::PathBuf, String) {
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.file(".qcode/index/meta.json")).unwrap())
+            .unwrap();
+    let pointer: serde_json::Value =
+        serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    let file = p.file(&format!(
+        ".qcode/index/{}",
+        pointer["manifest_file"].as_str().unwrap()
+    ));
+    let text = std::fs::read_to_string(&file).unwrap();
+    (file, text)
+}
+
 #[test]
 fn an_index_from_another_qcode_version_is_rebuilt_not_misread() {
     let p = Project::new();
     p.run(&["index"], 0);
-    // Pretend an older qcode wrote it: its manifest says index format 1.
-    let meta = p.file(".qcode/index/meta.json");
-    let text = std::fs::read_to_string(&meta).unwrap();
-    let old = regex::Regex::new(r#"\\"schema_version\\":\d+"#)
+    // Pretend an older qcode wrote it: its manifest, which it kept in the commit's payload
+    // itself, says index format 1.
+    let (_, manifest) = committed_manifest(&p);
+    let old = regex::Regex::new(r#""schema_version":\d+"#)
         .unwrap()
-        .replace(&text, r#"\"schema_version\":1"#)
+        .replace(&manifest, r#""schema_version":1"#)
         .to_string();
-    assert_ne!(old, text);
-    std::fs::write(&meta, old).unwrap();
+    assert_ne!(old, manifest);
+    let meta_path = p.file(".qcode/index/meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["payload"] = serde_json::Value::String(old);
+    std::fs::write(&meta_path, serde_json::to_string(&meta).unwrap()).unwrap();
     let (_, err) = p.run(&["index"], 0);
     assert!(
         err.contains("rebuilt the index: the index was written by qcode"),
@@ -135,6 +165,68 @@ fn an_index_from_another_qcode_version_is_rebuilt_not_misread() {
     );
     assert!(err.contains("(index format 1)"), "{err}");
     assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
+    // Rebuilt the new way: the manifest in a file of its own.
+    assert_eq!(manifest_files(&p).len(), 1, "{:?}", manifest_files(&p));
+}
+
+#[test]
+fn a_manifest_of_the_current_format_in_the_payload_is_read_without_reindexing() {
+    // An index written before manifests had files of their own, by this format: up to date.
+    let p = Project::new();
+    p.run(&["index"], 0);
+    let (file, manifest) = committed_manifest(&p);
+    let meta_path = p.file(".qcode/index/meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["payload"] = serde_json::Value::String(manifest);
+    std::fs::write(&meta_path, serde_json::to_string(&meta).unwrap()).unwrap();
+    std::fs::remove_file(file).unwrap();
+    let (_, err) = p.run(&["index"], 0);
+    assert!(err.contains("index is up to date"), "{err}");
+    assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
+}
+
+#[test]
+fn commits_keep_only_their_manifest_and_the_one_before() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    let first = manifest_files(&p);
+    assert_eq!(first.len(), 1, "{first:?}");
+    // A temporary manifest a killed commit left behind goes with the next commit.
+    p.write(".qcode/index/.manifest-tmp-killed", "{");
+    let mut seen = Vec::new();
+    for word in ["parking", "allotments", "skateparks"] {
+        p.write("corpus/late.txt", &format!("P1: Talk of {word}.\n"));
+        p.run(&["index"], 0);
+        let now = manifest_files(&p);
+        assert_eq!(now.len(), 2, "{now:?}");
+        let (file, _) = committed_manifest(&p);
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        assert!(now.contains(&name), "{now:?} {name}");
+        seen.push(name);
+    }
+    // The one before the last commit's is kept; the first is gone.
+    assert!(manifest_files(&p).contains(&seen[1]));
+    assert!(!manifest_files(&p).contains(&first[0]));
+    assert_eq!(ids(&p.search_json(&["skateparks"])), ["late:1.1"]);
+}
+
+#[test]
+fn a_missing_or_damaged_manifest_file_rebuilds_the_index() {
+    for damage in ["remove", "cut"] {
+        let p = Project::new();
+        p.run(&["index"], 0);
+        let (file, text) = committed_manifest(&p);
+        match damage {
+            "remove" => std::fs::remove_file(&file).unwrap(),
+            _ => std::fs::write(&file, &text[..text.len() / 2]).unwrap(),
+        }
+        // Read as no manifest: every file indexed again, never an index taken as up to date
+        // without knowing what it holds (or whose names to mask).
+        let (_, err) = p.run(&["index"], 0);
+        assert!(err.contains("2 indexed"), "{damage}: {err}");
+        assert_eq!(ids(&p.search_json(&["bureaucracy"])), ["northmoor-01:4.1"]);
+    }
 }
 
 /// Large CSV files stream in batches; forced here on small files, the result must be what the
