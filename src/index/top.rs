@@ -425,6 +425,7 @@ mod tests {
             let (fast, slow) = both(&index, query, limit);
             prop_assert_eq!(fast, slow);
         }
+
         #[test]
         fn segments_collected_on_several_threads_give_what_one_gives(
             picks in prop::collection::vec((0u8..5, 0u8..12, 0u64..500), 50..600),
