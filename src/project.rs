@@ -300,11 +300,12 @@ impl Project {
         self.root.join(DATA_DIR)
     }
 
-    /// The project's codebook, through the compiled copy kept in .qcode/ (the same codebook,
-    /// read again whenever a codebook file changes): what the index and every search use.
+    /// The project's codebook, within its `[limits]`, through the compiled copy kept in .qcode/
+    /// (the same codebook, read again whenever a codebook file or the limits change): what the
+    /// index and every search use.
     pub fn codebook(&self) -> Result<crate::codebook::Codebook, crate::codebook::CodebookErrors> {
         let cache = self.data_dir().join(CODEBOOK_CACHE);
-        crate::codebook::load_codebook_cached(&self.codebook_dir, &cache)
+        crate::codebook::load_codebook_cached(&self.codebook_dir, &self.limits, &cache)
     }
 
     /// A path relative to the project root, with `/` separators, for messages and ids.

@@ -228,9 +228,14 @@ pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookErrors> {
     load_codebook_within(path, &crate::text::Limits::default())
 }
 
-/// [`load_codebook`] through the compiled copy kept in the file `cache` ([`load_cached`]).
-pub fn load_codebook_cached(path: &Path, cache: &Path) -> Result<Codebook, CodebookErrors> {
-    load_cached(path, &crate::text::Limits::default(), cache)
+/// [`load_codebook_within`] `limits`, through the compiled copy kept in the file `cache`
+/// ([`load_cached`]).
+pub fn load_codebook_cached(
+    path: &Path,
+    limits: &crate::text::Limits,
+    cache: &Path,
+) -> Result<Codebook, CodebookErrors> {
+    load_cached(path, limits, cache)
         .map(|(cb, _)| cb)
         .map_err(CodebookErrors)
 }

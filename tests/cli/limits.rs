@@ -133,6 +133,38 @@ fn a_dictionary_over_its_entries_limit_is_an_error_and_a_large_one_loads() {
 }
 
 #[test]
+fn a_project_codebook_that_is_a_dictionary_is_read_within_the_projects_limit() {
+    // The codebook the index and searches use, not only `count --codebook`, keeps qcode.toml's
+    // `[limits] dictionary_entries`: lowered, a larger dictionary is refused; raised, it loads.
+    let p = Project::new();
+    let codes: Vec<String> = (0..30)
+        .map(|i| format!(r#"{{"id": "c{i}", "name": "Code {i}", "patterns": ["w{i}"]}}"#))
+        .collect();
+    p.write(
+        "dict.json",
+        &format!(r#"{{"codes": [{}]}}"#, codes.join(",")),
+    );
+    p.write(
+        "qcode.toml",
+        "[project]\ncodebook = \"dict.json\"\n[limits]\ndictionary_entries = 10\n",
+    );
+    let (_, err) = p.run(&["index"], 2);
+    assert!(
+        err.contains(
+            "the dictionary has 30 entries, more than 10, the limit ([limits] dictionary_entries)"
+        ),
+        "{err}"
+    );
+    p.write(
+        "qcode.toml",
+        "[project]\ncodebook = \"dict.json\"\n[limits]\ndictionary_entries = 30\n",
+    );
+    p.run(&["index"], 0);
+    let (out, _) = p.run(&["codes"], 0);
+    assert!(out.contains("c29"), "{out}");
+}
+
+#[test]
 fn search_bounds_are_limits_settings() {
     let p = Project::new();
     p.run(&["index"], 0);
