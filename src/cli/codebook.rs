@@ -181,7 +181,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             dimension,
             output,
         } => import(ctx, &file, from, &dimension, output.as_deref()),
-        Command::Export { format, output } => export_dictionary(ctx, format, output.as_deref()),
+        Command::Export { format, mut output } => {
+            super::output::stdout_if_dash(&mut output);
+            export_dictionary(ctx, format, output.as_deref())
+        }
         Command::Check => check(ctx),
         Command::Test => test(ctx),
         Command::Diff {

@@ -19,8 +19,8 @@ use qcode::privacy::Privacy;
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
 use super::output::{
-    check_target, csv_flavour, persist, temp_beside, write_atomically, write_export, Format,
-    EXCEL_HELP, XLSX_NEEDS_FILE,
+    check_target, csv_flavour, persist, stdout_if_dash, temp_beside, write_atomically,
+    write_export, Format, EXCEL_HELP, XLSX_NEEDS_FILE,
 };
 use super::Context;
 
@@ -224,7 +224,17 @@ struct Job<'a> {
     index: SearchIndex,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
+    match &mut args.kind {
+        Kind::Qdc { output, .. } => stdout_if_dash(output),
+        Kind::Quotes { common }
+        | Kind::Wide { common, .. }
+        | Kind::Crosstab { common, .. }
+        | Kind::Cooccur { common, .. }
+        | Kind::Framework { common, .. }
+        | Kind::Taguette { common } => stdout_if_dash(&mut common.output),
+        Kind::Qdpx { .. } | Kind::Review(_) => {}
+    }
     let common = match &args.kind {
         Kind::Qdc { output, force } => {
             if let Some(p) = output {

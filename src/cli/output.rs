@@ -199,11 +199,26 @@ fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
+/// `-o -` is standard output, as leaving `-o` out is (and as `count -o -` is), never a file
+/// named `-` in the project folder.
+pub fn stdout_if_dash(path: &mut Option<PathBuf>) {
+    if path.as_deref() == Some(Path::new("-")) {
+        *path = None;
+    }
+}
+
 /// Refuse to write `path` when it would replace something that is not an export: a corpus,
 /// codebook or codings file, qcode.toml or the pseudonyms table, a device, a pipe, a folder, or
 /// a symbolic link (which a rename would replace, not write through). `--force` allows the
 /// project's files and links; never devices or folders.
 pub fn check_target(project: &qcode::project::Project, path: &Path, force: bool) -> Result<()> {
+    // Where `-` could mean standard output it was taken as that before this ([`stdout_if_dash`]):
+    // here the command writes a file, so `-` is a mistake, not a name.
+    if path == Path::new("-") {
+        anyhow::bail!(
+            "`-o -` would write a file named `-`: this output is a file, not standard output\n  help: give the file's name, e.g. -o out.qdpx"
+        );
+    }
     let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if link && !force {
         anyhow::bail!(

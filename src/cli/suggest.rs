@@ -94,7 +94,8 @@ pub struct Args {
     privacy: PrivacyArgs,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+pub fn run(ctx: &Context, mut args: Args) -> Result<ExitCode> {
+    super::output::stdout_if_dash(&mut args.output);
     if !args.min_score.is_finite() {
         bail!("--min-score must be a number, e.g. --min-score 0.2");
     }

@@ -748,3 +748,32 @@ fn excel_csv_on_every_command_that_writes_csv() {
         "{err}"
     );
 }
+
+#[test]
+fn dash_as_the_output_is_standard_output_or_refused_never_a_file_named_dash() {
+    let p = Project::coded();
+    // Where a command can write to standard output, `-o -` does (as leaving -o out, and as
+    // `count -o -`).
+    let (plain, _) = p.run(&["export", "quotes"], 0);
+    let (dash, _) = p.run(&["export", "quotes", "-o", "-"], 0);
+    assert!(plain.lines().count() > 1, "{plain}");
+    assert_eq!(dash, plain);
+    let (qdc, _) = p.run(&["export", "qdc", "-o", "-"], 0);
+    assert!(qdc.contains("<CodeBook"), "{qdc}");
+    let (yaml, _) = p.run(&["codebook", "export", "-o", "-"], 0);
+    assert!(!yaml.is_empty());
+    let (suggested, _) = p.run(&["suggest", "--format", "csv", "-o", "-"], 0);
+    assert!(suggested.lines().count() > 1, "{suggested}");
+    // Where the output is a file (a .qdpx, an HTML report), `-` is refused, not taken as a name.
+    for args in [
+        &["export", "qdpx", "-o", "-"][..],
+        &["report", "-o", "-"][..],
+    ] {
+        let (_, err) = p.run(args, 2);
+        assert!(
+            err.contains("`-o -` would write a file named `-`"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!p.file("-").exists());
+}
