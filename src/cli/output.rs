@@ -216,7 +216,7 @@ pub fn check_target(project: &qcode::project::Project, path: &Path, force: bool)
     // here the command writes a file, so `-` is a mistake, not a name.
     if path == Path::new("-") {
         anyhow::bail!(
-            "`-o -` would write a file named `-`: this output is a file, not standard output\n  help: give the file's name, e.g. -o out.qdpx"
+            "`-o -` would write a file named `-`: this output is a file, not standard output\n  help: give the name of the file to write (e.g. -o report.html, -o project.qdpx)"
         );
     }
     let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
