@@ -52,6 +52,12 @@ fn hash_in_name(name: &str) -> Option<&str> {
         .then_some(hash)
 }
 
+/// Whether `name` (a file name in an index folder) is a manifest file, or a temporary one a
+/// write that never finished left.
+fn is_ours(name: &str) -> bool {
+    (name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX)) || name.starts_with(TMP_PREFIX)
+}
+
 fn file_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..HASH_CHARS].to_string()
 }
@@ -140,11 +146,22 @@ impl Manifest {
         Ok((PathBuf::from(name), payload))
     }
 
-    /// Whether `name` (a file name in an index folder) is a manifest file, or a temporary one
-    /// a write that never finished left.
-    pub fn is_file_name(name: &str) -> bool {
-        (name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX))
-            || name.starts_with(TMP_PREFIX)
+    /// Removes the manifest files in the index's `folder` other than `keep` (a commit keeps its
+    /// own and the one before it, which a command that opened the index a moment before the
+    /// commit, without the lock, may still be about to read), and the temporaries of writes
+    /// that never finished (a crash, a full disk). A file that cannot be removed is left for
+    /// the next commit.
+    pub fn remove_files_but(folder: &Path, keep: &[Option<PathBuf>]) {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if is_ours(name) && !keep.iter().flatten().any(|k| k == Path::new(name)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Every participant name declared anywhere in the corpus, sorted.
@@ -212,7 +229,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = sample();
         let (file, payload) = m.write_file(dir.path()).unwrap();
-        assert!(Manifest::is_file_name(file.to_str().unwrap()));
+        assert!(is_ours(file.to_str().unwrap()));
         assert_eq!(Manifest::file_of_commit(&payload), Some(file.clone()));
         assert_eq!(
             Manifest::of_commit(dir.path(), Some(&payload)),

@@ -908,7 +908,7 @@ impl<'a> Run<'a> {
                 .map_err(|e| IndexError::tantivy(dir, e))?;
             commit.set_payload(&payload);
             commit.commit().map_err(|e| IndexError::tantivy(dir, e))?;
-            remove_old_manifests(folder, &[Some(file), before]);
+            Manifest::remove_files_but(folder, &[Some(file), before]);
         }
         writer
             .wait_merging_threads()
@@ -920,24 +920,6 @@ impl<'a> Run<'a> {
 /// The manifest file the index's last commit names, if it names one.
 fn previous_manifest(index: &Index) -> Option<PathBuf> {
     Manifest::file_of_commit(&index.load_metas().ok()?.payload?)
-}
-
-/// Removes the manifest files in `folder` other than `keep`: the one just committed and the
-/// one before it, which a command that opened the index a moment before the commit (without
-/// the lock: it reads the last committed state) may still be about to read. Those left by a
-/// commit that never happened (a crash, a full disk) go too. A file that cannot be removed
-/// is left for the next commit.
-fn remove_old_manifests(folder: &Path, keep: &[Option<PathBuf>]) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if Manifest::is_file_name(name) && !keep.iter().flatten().any(|k| k == Path::new(name)) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// Size and modification time of a corpus file, its sidecar header (as the corpus listing
