@@ -370,7 +370,7 @@ impl RuleMatcher {
 
     /// All codings of one text (a segment), by code index, hits in text order.
     pub fn code(&self, text: &str) -> Vec<Coding> {
-        let found = self.raw_hits(text);
+        let found = self.hits(text);
         if found.is_empty() {
             return Vec::new();
         }
@@ -378,8 +378,16 @@ impl RuleMatcher {
     }
 
     /// Every pattern match before exclusions, overlaps and `min_hits` are applied, as
-    /// (code, is an exclusion, pattern index, start, end): what `codebook check` counts.
+    /// (code, is an exclusion, pattern index, start, end): what `codebook check` counts and
+    /// `explain` lists. Sorted, so that its order is not the matcher's order of work.
     pub fn raw_hits(&self, text: &str) -> Vec<(u32, bool, u32, u32, u32)> {
+        let mut found = self.hits(text);
+        found.sort_unstable();
+        found
+    }
+
+    /// [`RuleMatcher::raw_hits`] in no particular order.
+    fn hits(&self, text: &str) -> Vec<(u32, bool, u32, u32, u32)> {
         let mut found: Vec<(u32, bool, u32, u32, u32)> = Vec::new();
         WORD_CACHE.with(|c| {
             let mut cache = c.borrow_mut();
@@ -388,14 +396,9 @@ impl RuleMatcher {
             toks.clear();
             self.scan(text, &mut cache, &mut toks);
             if !toks.is_empty() {
-                let WordCache {
-                    arena,
-                    candidates,
-                    at,
-                    ..
-                } = &mut *cache;
+                let WordCache { arena, at, .. } = &mut *cache;
                 let seen = Seen::new(&toks, arena, self.any_word, &self.is_anchor, at);
-                self.word_hits(&seen, candidates, &mut found);
+                self.word_hits(&seen, &mut found);
             }
             cache.toks = toks;
         });
@@ -403,53 +406,58 @@ impl RuleMatcher {
         found
     }
 
-    /// The hits of the word rules (sequences and NEARs) that can fire: those starting with an
-    /// element some word has. Spans in characters.
-    fn word_hits(
-        &self,
-        seen: &Seen<'_>,
-        candidates: &mut Vec<u32>,
-        found: &mut Vec<(u32, bool, u32, u32, u32)>,
-    ) {
-        candidates.clear();
-        let mut last = None;
-        for &(e, _) in seen.at {
-            if last != Some(e) {
-                candidates.extend_from_slice(&self.by_anchor[e as usize]);
-                last = Some(e);
+    /// The hits of the word rules (sequences and NEARs) that can fire: those anchored on an
+    /// element some word has, each tried once, from its anchor's places (one run of the sorted
+    /// `seen.at`: no list of candidate rules to sort, no search for where an anchor is). Spans in
+    /// characters; in no particular order (see [`RuleMatcher::raw_hits`]).
+    fn word_hits(&self, seen: &Seen<'_>, found: &mut Vec<(u32, bool, u32, u32, u32)>) {
+        let at = seen.at;
+        let mut i = 0;
+        while i < at.len() {
+            let e = at[i].0;
+            let run = at[i..].iter().take_while(|&&(x, _)| x == e).count();
+            let places = &at[i..i + run];
+            for &r in &self.by_anchor[e as usize] {
+                let anchors = places.iter().map(|&(_, p)| p as usize);
+                self.rule_hits(&self.rules[r as usize], seen, anchors, found);
             }
+            i += run;
         }
         if let Some(any) = self.any_word {
-            candidates.extend_from_slice(&self.by_anchor[any as usize]);
-        }
-        if candidates.is_empty() {
-            return;
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        for &r in candidates.iter() {
-            let rule = &self.rules[r as usize];
-            match &rule.kind {
-                RuleKind::Seq(seq) => {
-                    for p in seen.starts(seq) {
-                        let (a, b) = (seen.toks[p].start, seen.toks[p + seq.elems.len() - 1].end);
-                        found.push((rule.code, rule.exclude, rule.pattern, a, b));
-                    }
-                }
-                RuleKind::Near {
-                    left,
-                    right,
-                    within,
-                } => {
-                    let pairs =
-                        near_pairs(&seen.occurrences(left), &seen.occurrences(right), *within);
-                    for (s, e) in pairs {
-                        let (a, b) = seen.span(s, e);
-                        found.push((rule.code, rule.exclude, rule.pattern, a, b));
-                    }
-                }
-                RuleKind::Regex => {}
+            for &r in &self.by_anchor[any as usize] {
+                self.rule_hits(&self.rules[r as usize], seen, 0..seen.toks.len(), found);
             }
+        }
+    }
+
+    /// The hits of one word rule, given the places (in `seen.toks`, text order) of the element
+    /// it is anchored on.
+    fn rule_hits(
+        &self,
+        rule: &Rule,
+        seen: &Seen<'_>,
+        anchors: impl Iterator<Item = usize>,
+        found: &mut Vec<(u32, bool, u32, u32, u32)>,
+    ) {
+        match &rule.kind {
+            RuleKind::Seq(seq) => {
+                for p in seen.starts_from(seq, anchors) {
+                    let (a, b) = (seen.toks[p].start, seen.toks[p + seq.elems.len() - 1].end);
+                    found.push((rule.code, rule.exclude, rule.pattern, a, b));
+                }
+            }
+            RuleKind::Near {
+                left,
+                right,
+                within,
+            } => {
+                let pairs = near_pairs(&seen.occurrences(left), &seen.occurrences(right), *within);
+                for (s, e) in pairs {
+                    let (a, b) = seen.span(s, e);
+                    found.push((rule.code, rule.exclude, rule.pattern, a, b));
+                }
+            }
+            RuleKind::Regex => {}
         }
     }
 
@@ -503,10 +511,9 @@ struct WordCache {
     tiny: HashMap<u64, (u32, u32), BuildHasherDefault<WordHasher>>,
     /// The element lists the map's ranges point into.
     arena: Vec<ElemId>,
-    /// Scratch: the word being normalised, a text's matching words, the rules to try.
+    /// Scratch: the word being normalised, a text's matching words.
     norm: String,
     toks: Vec<Tok>,
-    candidates: Vec<u32>,
     at: Vec<(ElemId, u32)>,
 }
 
@@ -523,7 +530,6 @@ thread_local! {
         arena: Vec::new(),
         norm: String::new(),
         toks: Vec::new(),
-        candidates: Vec::new(),
         at: Vec::new(),
     });
 }
@@ -792,8 +798,17 @@ impl<'t> Seen<'t> {
     /// Where the sequence matches, as positions in `toks` of its first word, in text order:
     /// found from the places of its anchor.
     fn starts<'s>(&'s self, seq: &'s Anchored) -> impl Iterator<Item = usize> + 's {
+        self.starts_from(seq, self.positions(seq.elems[seq.anchor]))
+    }
+
+    /// [`Seen::starts`], given the places of the sequence's anchor.
+    fn starts_from<'s>(
+        &'s self,
+        seq: &'s Anchored,
+        anchors: impl Iterator<Item = usize> + 's,
+    ) -> impl Iterator<Item = usize> + 's {
         let k = seq.anchor;
-        self.positions(seq.elems[k]).filter_map(move |p| {
+        anchors.filter_map(move |p| {
             let s = p.checked_sub(k)?;
             self.seq_at(s, &seq.elems).then_some(s)
         })
