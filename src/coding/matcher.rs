@@ -451,8 +451,17 @@ impl RuleMatcher {
                 right,
                 within,
             } => {
-                let pairs = near_pairs(&seen.occurrences(left), &seen.occurrences(right), *within);
-                for (s, e) in pairs {
+                // The anchor is one side's: the other side is often absent, and pairing
+                // allocates.
+                let l = seen.occurrences(left);
+                if l.is_empty() {
+                    return;
+                }
+                let r = seen.occurrences(right);
+                if r.is_empty() {
+                    return;
+                }
+                for (s, e) in near_pairs(&l, &r, *within) {
                     let (a, b) = seen.span(s, e);
                     found.push((rule.code, rule.exclude, rule.pattern, a, b));
                 }

@@ -236,40 +236,103 @@ pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
 /// splits them, without the segments between words it also makes and then filters out: runs
 /// of letters, digits and `_`, joined across `.` `'` `:` between letters (WB6, WB7) and across
 /// `.` `,` `;` `'` between digits (WB11, WB12); a run of `_` alone is no word.
+///
+/// Runs are found 64 bytes at a time from a bitmask of the word bytes (see [`WordBytes`]): a
+/// loop testing one byte at a time mispredicted a branch at every word's start and end, which
+/// was most of splitting.
 fn ascii_words<'t>(text: &'t str, offset: usize, f: &mut impl FnMut(usize, &'t str)) {
     let b = text.as_bytes();
     let n = b.len();
+    let mut bits = WordBytes::new(b);
     let mut i = 0;
-    while i < n {
-        if !is_core(b[i]) {
-            i += 1;
-            continue;
+    loop {
+        let start = bits.next(i, true);
+        if start >= n {
+            return;
         }
-        let start = i;
-        i += 1;
-        // Runs of word bytes, joined where a joiner stands between two letters or digits. The
-        // inner loop tests one thing a byte: most of splitting is this loop.
-        loop {
-            while i < n && is_core(b[i]) {
-                i += 1;
-            }
-            if i + 1 < n && joins(b[i], b[i - 1], b[i + 1]) {
-                i += 1;
-            } else {
-                break;
-            }
+        let mut end = bits.next(start + 1, false);
+        // A joiner stands between two word bytes: the run goes on past it.
+        while end + 1 < n && joins(b[end], b[end - 1], b[end + 1]) {
+            end = bits.next(end + 1, false);
         }
         // A run of `_` alone is no word (it has no joiner: joiners join letters and digits).
-        if b[start] != b'_' || b[start..i].iter().any(|&c| c != b'_') {
-            f(offset + start, &text[start..i]);
+        if b[start] != b'_' || b[start..end].iter().any(|&c| c != b'_') {
+            f(offset + start, &text[start..end]);
         }
+        i = end;
     }
 }
 
-/// A letter, digit or `_`: what an ASCII word is made of.
+/// Which bytes of an ASCII text are word bytes (letters, digits, `_`), a 64-byte block at a
+/// time, read forward.
+struct WordBytes<'a> {
+    b: &'a [u8],
+    /// The block held: bit `k` of `mask` is byte `base + k`.
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> WordBytes<'a> {
+    fn new(b: &'a [u8]) -> WordBytes<'a> {
+        WordBytes {
+            b,
+            base: 0,
+            mask: word_byte_bits(b, 0),
+        }
+    }
+
+    /// The first place at or after `i` (never before the last place asked for) whose byte is a
+    /// word byte (`word`) or is not; the text's length if there is none.
+    #[inline]
+    fn next(&mut self, mut i: usize, word: bool) -> usize {
+        let n = self.b.len();
+        while i < n {
+            if i >= self.base + 64 {
+                self.base = i & !63;
+                self.mask = word_byte_bits(self.b, self.base);
+            }
+            let m = if word { self.mask } else { !self.mask } >> (i - self.base);
+            if m != 0 {
+                return (i + m.trailing_zeros() as usize).min(n);
+            }
+            i = self.base + 64;
+        }
+        n
+    }
+}
+
+/// Bit `k` set where byte `at + k` of ASCII `b` is a letter, digit or `_`, for the 64 bytes from
+/// `at` (none past the end): eight bytes at a time, each byte compared by adding to it, which
+/// carries into its high bit and never into the next byte since ASCII bytes are below 0x80.
 #[inline]
-fn is_core(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+fn word_byte_bits(b: &[u8], at: usize) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = 0x80 * ONES;
+    // Bytes at least `c` (for 0 < c <= 0x80): their high bit.
+    let at_least = |v: u64, c: u64| (v + (0x80 - c) * ONES) & HIGH;
+    let mut bits = 0u64;
+    for k in 0..8 {
+        let from = (at + 8 * k).min(b.len());
+        let v = match b.get(from..from + 8) {
+            Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+            None => {
+                let mut w = [0u8; 8];
+                let rest = &b[from..];
+                w[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(w)
+            }
+        };
+        let digit = at_least(v, b'0'.into()) & !at_least(v, u64::from(b'9') + 1);
+        // `| 0x20` folds A-Z onto a-z and moves no other byte into a-z.
+        let folded = v | (0x20 * ONES);
+        let letter = at_least(folded, b'a'.into()) & !at_least(folded, u64::from(b'z') + 1);
+        let under = !((v ^ (u64::from(b'_') * ONES)) + 0x7f * ONES) & HIGH;
+        let high = (digit | letter | under) >> 7;
+        // Gather each byte's flag (bit 8j) into bit j of the top byte.
+        let byte = high.wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        bits |= byte << (8 * k);
+    }
+    bits
 }
 
 /// Does `c`, between `prev` and `next`, join them into one word?
@@ -410,6 +473,50 @@ mod tests {
                 let mut got = Vec::new();
                 super::super::for_each_word(&ascii, |b, w| got.push((b, w)));
                 prop_assert_eq!(got, want);
+            }
+
+            /// Long texts: words and joiners across the 64-byte blocks of the ASCII path.
+            #[test]
+            fn for_each_word_equals_unicode_word_indices_on_long_text(
+                ps in prop::collection::vec(piece(), 0..160)
+            ) {
+                use unicode_segmentation::UnicodeSegmentation;
+                for text in [ps.concat(), ps.iter().filter(|p| p.is_ascii()).map(String::as_str).collect()] {
+                    let want: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+                    let mut got = Vec::new();
+                    super::super::for_each_word(&text, |b, w| got.push((b, w)));
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn word_byte_bits_marks_letters_digits_and_underscore_at_every_place() {
+        let ascii: Vec<u8> = (0u8..128).collect();
+        // Every byte at every place of a block, and blocks cut short by the text's end.
+        for shift in 0..64 {
+            let text: Vec<u8> = ascii
+                .iter()
+                .cycle()
+                .skip(shift)
+                .take(200)
+                .copied()
+                .collect();
+            for at in (0..text.len()).step_by(64) {
+                let bits = super::word_byte_bits(&text, at);
+                for k in 0..64 {
+                    let want = text
+                        .get(at + k)
+                        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_');
+                    assert_eq!(
+                        bits >> k & 1 == 1,
+                        want,
+                        "byte {:?} at {}",
+                        text.get(at + k),
+                        at + k
+                    );
+                }
             }
         }
     }
