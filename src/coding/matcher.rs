@@ -16,6 +16,7 @@ use regex::{Regex, RegexSet};
 
 use super::error::{regex_set, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
 use super::prefilter::Prefilter;
+use super::word_table::WordTable;
 use super::{Coding, Hit};
 use crate::codebook::{Codebook, Elem, PatternKind};
 use crate::text::tokens::{for_each_word, normalise_into, stem, TokenOptions};
@@ -584,8 +585,9 @@ struct WordCache {
     owner: u64,
     map: HashMap<Box<str>, (u32, u32), BuildHasherDefault<WordHasher>>,
     /// The same for short ASCII words, keyed by their bytes (see [`WordCache::elems_of`]).
-    short: HashMap<u128, (u32, u32), BuildHasherDefault<WordHasher>>,
-    tiny: HashMap<u64, (u32, u32), BuildHasherDefault<WordHasher>>,
+    short: WordTable<u128>,
+    /// The same for words under 8 bytes, the commonest (see [`WordTable`]).
+    tiny: WordTable<u64>,
     /// The element lists the map's ranges point into.
     arena: Vec<ElemId>,
     /// Scratch: the word being normalised, a text's matching words.
@@ -602,8 +604,8 @@ thread_local! {
     static WORD_CACHE: RefCell<WordCache> = RefCell::new(WordCache {
         owner: u64::MAX,
         map: HashMap::default(),
-        short: HashMap::default(),
-        tiny: HashMap::default(),
+        short: WordTable::new(),
+        tiny: WordTable::new(),
         arena: Vec::new(),
         norm: String::new(),
         toks: Vec::new(),
@@ -644,7 +646,7 @@ impl WordCache {
             // size, whose lookups miss the CPU cache less (a miss is most of a lookup's time).
             if len < 8 {
                 let key = lo | len << 56;
-                if let Some(&span) = self.tiny.get(&key) {
+                if let Some(span) = self.tiny.get(key) {
                     return span;
                 }
                 let span = self.compute_ascii(lo, hi, word.len(), m);
@@ -652,7 +654,7 @@ impl WordCache {
                 return span;
             }
             let key = u128::from(lo) | u128::from(hi | len << 56) << 64;
-            if let Some(&span) = self.short.get(&key) {
+            if let Some(span) = self.short.get(key) {
                 return span;
             }
             let span = self.compute_ascii(lo, hi, word.len(), m);

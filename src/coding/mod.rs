@@ -13,6 +13,7 @@ mod matcher;
 mod prefilter;
 #[cfg(test)]
 mod reference;
+mod word_table;
 
 pub use error::{CodeAt, CompileError, Part, GLOB_SET_LIMIT, REGEX_SET_LIMIT};
 pub use examples::{test_examples, ExampleCheck};
