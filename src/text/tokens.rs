@@ -209,27 +209,27 @@ pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
         }
         return;
     }
+    // The ASCII stretches between the pieces that hold a non-ASCII byte go to the ASCII path
+    // whole (a stretch per piece cost a 64-byte block's work per word).
     let mut at = 0;
-    while at < bytes.len() {
-        if is_ascii_space(bytes[at]) {
-            at += 1;
-            continue;
-        }
-        let end = bytes[at..]
+    while let Some(i) = bytes[at..].iter().position(|&b| !b.is_ascii()) {
+        let i = at + i;
+        let start = bytes[at..i]
+            .iter()
+            .rposition(|&b| is_ascii_space(b))
+            .map_or(at, |k| at + k + 1);
+        let end = bytes[i..]
             .iter()
             .position(|&b| is_ascii_space(b))
-            .map_or(bytes.len(), |i| at + i);
-        // Both ends are at ASCII bytes or the text's edges: char boundaries.
-        let piece = &text[at..end];
-        if piece.is_ascii() {
-            ascii_words(piece, at, &mut f);
-        } else {
-            for (b, w) in piece.unicode_word_indices() {
-                f(at + b, w);
-            }
+            .map_or(bytes.len(), |k| i + k);
+        // Every end is at an ASCII byte or the text's edge: a char boundary.
+        ascii_words(&text[at..start], at, &mut f);
+        for (b, w) in text[start..end].unicode_word_indices() {
+            f(start + b, w);
         }
         at = end;
     }
+    ascii_words(&text[at..], at, &mut f);
 }
 
 /// The words of an ASCII `text` (at `offset` in the whole), as the crate's own ASCII path
