@@ -235,6 +235,7 @@ struct ByAnchor {
     is_anchor: Vec<bool>,
 }
 
+/// The [`ByAnchor`] of `rules`, whose elements are `elems`.
 fn rules_by_anchor(rules: &[Rule], elems: &[Elem]) -> ByAnchor {
     let mut by = ByAnchor {
         rules: vec![Vec::new(); elems.len()],
