@@ -753,8 +753,9 @@ fn lower(v: u64) -> u64 {
     v | upper >> 2
 }
 
-/// FxHash over 8 bytes at a time: words are short and the cache is ours, so a keyed hash
-/// (std's SipHash, several times slower on short keys) buys nothing; the cache is bounded.
+/// FxHash over 8 bytes at a time, for the words no short key holds (non-ASCII, apostrophes, 16
+/// bytes or more): words are short and the cache is ours, so a keyed hash (std's SipHash,
+/// several times slower on short keys) buys nothing; the cache is bounded.
 #[derive(Default, Clone, Copy)]
 struct WordHasher(u64);
 
@@ -782,14 +783,6 @@ impl Hasher for WordHasher {
     #[inline]
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
     }
     #[inline]
     fn finish(&self) -> u64 {
