@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {}", cli::output::for_stderr(&format!("{err:#}")));
+            eprintln!("error: {}", cli::output::error_message(&err));
             ExitCode::from(2)
         }
     }

@@ -98,7 +98,9 @@ pub fn update_index(ctx: &Context, opts: UpdateOptions) -> Result<UpdateReport> 
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
+        // Not drawn by `qcode serve`: its terminal is not the asker's.
         if !ctx.quiet
+            && ctx.ends_process()
             && started.elapsed().as_secs_f64() > 1.0
             && !shown.swap(true, std::sync::atomic::Ordering::Relaxed)
         {
@@ -230,7 +232,9 @@ fn has_index(ctx: &Context) -> bool {
 }
 
 pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
-    let (codebook, opened) = match update_index(ctx, update_options(false)) {
+    let mut opts = update_options(false);
+    opts.warm = ctx.served.as_ref().map(|s| s.warm);
+    let (codebook, opened) = match update_index(ctx, opts) {
         Ok(mut r) => {
             if r.changed_anything() {
                 ctx.note(format!(

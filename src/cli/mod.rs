@@ -24,6 +24,7 @@ mod review_ui;
 mod roles;
 mod search;
 mod segments;
+mod serve;
 mod suggest;
 
 use std::path::PathBuf;
@@ -45,6 +46,15 @@ code, role, speaker and metadata.",
     after_help = "Examples:\n  qcode index\n  qcode search trust --role council_officer\n  qcode search '' --code trust --dimension stakeholder\n  qcode code --explain northmoor-01:6.3\n  qcode codes --uncoded\n  qcode suggest --dimension component\n  qcode codebook check\n  qcode export crosstab --rows role --cols component --format table\n  qcode --project ~/study search \"early win*\" --where area=Northmoor"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The flags every subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct Global {
     /// The project folder (default: the current directory).
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub project: PathBuf,
@@ -54,8 +64,6 @@ pub struct Cli {
     /// Say more: each file indexed or removed, timings.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +87,7 @@ pub enum Command {
     Review(review::Args),
     Privacy(privacy::Args),
     Suggest(suggest::Args),
+    Serve(serve::Args),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -88,11 +97,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Man(args) => return completions::man(args),
         _ => {}
     }
-    let project = Project::open(&cli.project)?;
+    // A search goes to `qcode serve` when one answers for the project; it is run here if not.
+    if let Command::Search(args) = &cli.command {
+        if let Some(code) = serve::ask(&cli.global, args)? {
+            return Ok(code);
+        }
+    }
+    let project = Project::open(&cli.global.project)?;
     let ctx = Context {
         project,
-        quiet: cli.quiet,
-        verbose: cli.verbose,
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+        served: None,
     };
     match cli.command {
         Command::Index(args) => index::run(&ctx, args),
@@ -113,6 +129,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(args) => review::run(&ctx, args),
         Command::Privacy(args) => privacy::run(&ctx, args),
         Command::Suggest(args) => suggest::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
     }
 }
 
@@ -121,20 +138,36 @@ pub struct Context {
     pub project: Project,
     pub quiet: bool,
     pub verbose: bool,
+    /// Set when `qcode serve` runs the command for another process: messages are kept for
+    /// that process, and the index stays open between commands.
+    pub served: Option<serve::Served>,
 }
 
 impl Context {
     /// A message for the user on stderr, unless --quiet.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{}", output::for_stderr(&msg.to_string()));
+            self.say(&msg.to_string());
         }
     }
 
     /// Detail for --verbose only.
     pub fn detail(&self, msg: impl std::fmt::Display) {
         if self.verbose {
-            eprintln!("{}", output::for_stderr(&msg.to_string()));
+            self.say(&msg.to_string());
         }
+    }
+
+    fn say(&self, msg: &str) {
+        let line = output::for_stderr(msg);
+        match &self.served {
+            Some(served) => served.say(&line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Whether the process ends with this command (not so in `qcode serve`).
+    pub fn ends_process(&self) -> bool {
+        self.served.is_none()
     }
 }

@@ -100,11 +100,32 @@ impl Marks {
     };
 
     pub fn for_stdout() -> Marks {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if std::io::stdout().is_terminal() && !no_color {
-            Marks::BOLD
-        } else {
-            Marks::BRACKETS
+        Marks::for_screen(Screen::of_stdout())
+    }
+
+    /// Bold on a terminal that takes colour, brackets elsewhere.
+    pub fn for_screen(screen: Screen) -> Marks {
+        match screen.terminal && !screen.no_color {
+            true => Marks::BOLD,
+            false => Marks::BRACKETS,
+        }
+    }
+}
+
+/// What a command's output goes to, as far as its look depends on it: a terminal or not, and
+/// whether NO_COLOR asks for plain text. Plain values, so that `qcode serve` can print for the
+/// terminal of the process that asked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Screen {
+    pub terminal: bool,
+    pub no_color: bool,
+}
+
+impl Screen {
+    pub fn of_stdout() -> Screen {
+        Screen {
+            terminal: std::io::stdout().is_terminal(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         }
     }
 }
@@ -118,6 +139,11 @@ pub fn set_stderr_mask(r: Redactor) {
     if let Ok(mut m) = STDERR_MASK.write() {
         *m = Some(r);
     }
+}
+
+/// An error as `qcode` prints it: its causes after it, masked as stderr is.
+pub fn error_message(err: &anyhow::Error) -> String {
+    for_stderr(&format!("{err:#}"))
 }
 
 /// `msg` as stderr may show it: masked, and without control characters (a file name or id

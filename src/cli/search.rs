@@ -10,12 +10,12 @@ use serde_json::json;
 use qcode::coding::Evidence;
 use qcode::codings::view::label;
 use qcode::export::neutralise;
-use qcode::index::Hit;
+use qcode::index::{Filter, Hit, SearchIndex};
 use qcode::transcript::Segment;
 
 use super::flags::{CoderArgs, FilterArgs, PrivacyArgs};
 use super::index::open_fresh_index;
-use super::output::{csv_flavour, mark, terminal_safe, Format, Marks, EXCEL_HELP};
+use super::output::{csv_flavour, mark, terminal_safe, Format, Marks, Screen, EXCEL_HELP};
 use super::record::{apply, ApplyOptions};
 use super::Context;
 
@@ -68,6 +68,33 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    if args.writes() {
+        let (filter, index, _) = prepare(ctx, &args)?;
+        let coder = args.coder.single("--apply")?;
+        let opts = ApplyOptions {
+            code: args.apply.as_deref().unwrap_or_default(),
+            coder: &coder,
+            memo: args.memo.as_deref().unwrap_or(""),
+            dry_run: args.dry_run,
+        };
+        return apply(ctx, &index, &filter, &opts);
+    }
+    let stdout = std::io::stdout();
+    let code = run_into(ctx, args, &mut stdout.lock(), Screen::of_stdout())?;
+    Ok(ExitCode::from(code))
+}
+
+impl Args {
+    /// Whether the search writes (codes what it finds): such a search runs in the process
+    /// that asked for it, never in `qcode serve`.
+    pub fn writes(&self) -> bool {
+        self.apply.is_some()
+    }
+}
+
+/// The filter, the index brought up to date and the number of hits to show, every flag
+/// checked against the project's limits and the index's roles, speakers and metadata.
+fn prepare(ctx: &Context, args: &Args) -> Result<(Filter, SearchIndex, usize)> {
     let filter = args
         .filter
         .filter(args.query.clone(), args.include_interviewer)?;
@@ -85,19 +112,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.context > limits.search_context {
         bail!("--context {} is more than {} paragraphs ([limits] search_context in qcode.toml); `qcode segments FILE` shows a whole transcript", args.context, limits.search_context);
     }
-    let mut index = open_fresh_index(ctx)?;
+    let index = open_fresh_index(ctx)?;
     // A typo in a filter is an error with a hint, not "no matching segments".
     filter.check(&index)?;
-    if let Some(code) = &args.apply {
-        let coder = args.coder.single("--apply")?;
-        let opts = ApplyOptions {
-            code,
-            coder: &coder,
-            memo: args.memo.as_deref().unwrap_or(""),
-            dry_run: args.dry_run,
-        };
-        return apply(ctx, &index, &filter, &opts);
-    }
+    Ok((filter, index, limit))
+}
+
+/// A search that writes nothing, its results written to `out` as they should look on
+/// `screen`; the exit code (0 when something matched, 1 when nothing did).
+pub fn run_into(ctx: &Context, args: Args, out: &mut dyn Write, screen: Screen) -> Result<u8> {
+    let (filter, mut index, limit) = prepare(ctx, &args)?;
     args.coder.apply(&ctx.project.coding_use, &mut index)?;
     // The privacy boundary: every hit read from here on is masked (names, ids and labels by
     // pseudonym, private metadata left out), highlights placed on the masked text.
@@ -106,7 +130,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if let Some(mask) = index.mask() {
         if mask.redactor.mentions(&args.query) {
             ctx.note("the query names a participant (or a word on the --redact list): names are not searchable, so nothing is shown; search for what was said instead");
-            return Ok(ExitCode::from(1));
+            return Ok(1);
         }
     }
     let several = index.view().several();
@@ -118,15 +142,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         results.hits.len(),
         started.elapsed().as_secs_f64() * 1000.0
     ));
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     match args.format {
         Format::Table => {
             // For people: a terminal never acts on control characters in the data.
             let mut buf = Vec::new();
-            write_table(&mut buf, &results.hits, results.total)?;
+            write_table(&mut buf, &results.hits, results.total, screen)?;
             let text = String::from_utf8_lossy(&buf);
-            match std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            match screen.terminal {
                 true => out.write_all(terminal_safe(&text).as_bytes())?,
                 false => out.write_all(&buf)?,
             }
@@ -137,7 +159,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             } else {
                 results.hits.iter().map(|h| (h.clone(), None)).collect()
             };
-            write_csv(&mut out, &rows, args.context > 0, args.excel)?
+            write_csv(out, &rows, args.context > 0, args.excel)?
         }
         Format::Xlsx => unreachable!("--format takes only what search prints"),
         Format::Json => {
@@ -148,23 +170,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 .map(|(i, h)| hit_json(i + 1, h))
                 .collect();
             let doc = json!({"query": args.query, "total": results.total, "hits": hits});
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
         }
     }
     out.flush()?;
     // The process ends here: the operating system unmaps the index's files at once, faster
     // than dropping each segment reader one by one (a tenth of a search on a large index).
-    std::mem::forget(index);
-    Ok(if results.hits.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if ctx.ends_process() {
+        std::mem::forget(index);
+    }
+    Ok(if results.hits.is_empty() { 1 } else { 0 })
 }
 
-fn write_table(out: &mut impl Write, hits: &[Hit], total: usize) -> Result<()> {
-    let marks = Marks::for_stdout();
+fn write_table(out: &mut impl Write, hits: &[Hit], total: usize, screen: Screen) -> Result<()> {
+    let marks = Marks::for_screen(screen);
     for (i, h) in hits.iter().enumerate() {
         let s = &h.segment;
         writeln!(
@@ -251,7 +271,7 @@ fn by_coder(hits: &[Hit], tags: &[String]) -> Vec<(Hit, Option<String>)> {
 }
 
 fn write_csv(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     hits: &[(Hit, Option<String>)],
     with_context: bool,
     excel: bool,

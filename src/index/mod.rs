@@ -19,6 +19,7 @@ mod search;
 #[cfg(test)]
 pub(crate) mod testing;
 mod top;
+mod warm;
 mod writer;
 
 pub use check::{FilterError, Hint, Kind, Unknown};
@@ -31,6 +32,7 @@ pub use read::Load;
 pub use roles::{closest_roles, How, LabelRole};
 pub use schema::{build_schema, register_tokenizers, SCHEMA_VERSION};
 pub use search::{Hit, SearchIndex, SearchRequest, SearchResults};
+pub use warm::WarmIndex;
 pub use writer::{
     update, Assign, IndexLock, MakeAssign, Opened, UpdateOptions, UpdateReport, WRITER_BUDGET,
 };

@@ -28,7 +28,9 @@ use crate::transcript::Segment;
 /// 9: ids and attributes: files that share a name take path ids, metadata from folders, the
 /// cases sheet, sidecars of every format and speakers' own attributes; the manifest keeps what
 /// each file was given (`FileEntry::context`).
-pub const SCHEMA_VERSION: u32 = 9;
+/// 10: the interviewer flag is a fast field too: a search passes over the interviewer's turns
+/// by their column, not by seeking their postings.
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Tokenizer names: the stemmed one is registered with the codebook's language
 /// ([`register_tokenizers`]) wherever the index is opened; `default` is tantivy's.
@@ -127,7 +129,7 @@ pub fn build_schema() -> Schema {
     b.add_text_field("speaker_name", STORED);
     b.add_text_field("role", STRING | STORED | FAST);
     b.add_text_field("role_label", STORED);
-    b.add_u64_field("interviewer", INDEXED | STORED);
+    b.add_u64_field("interviewer", INDEXED | STORED | FAST);
     b.add_text_field("timestamp", STORED);
     b.add_u64_field("start", STORED);
     b.add_u64_field("end", STORED);

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use tantivy::collector::{Count, DocSetCollector};
+use tantivy::collector::DocSetCollector;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
     RegexQuery, TermQuery,
@@ -17,12 +17,13 @@ use tantivy::{DocAddress, IndexReader, Score, Searcher, TantivyDocument, Term};
 use super::near::NearFilter;
 use super::query::{parse_query, QueryNode};
 use super::schema::{build_schema, meta_term, register_tokenizers, Fields, STEMMED, UNSTEMMED};
-use super::top::{collect, RankedTop};
+use super::top::{collect, CountSkipping, RankedTop};
 use super::{IndexError, Manifest, INDEX_DIR};
 use crate::codebook::Codebook;
 use crate::coding::Evidence;
 use crate::project::Project;
 use crate::roles::normalise_label;
+use crate::text::stem;
 use crate::transcript::Segment;
 
 /// What to search for, as plain values parsed from the command line.
@@ -127,6 +128,8 @@ fn prunable(query: &dyn Query) -> bool {
 /// A request as a search runs it: [`Built`], with what ranks it when that is not the whole query.
 struct Plan {
     query: Box<dyn Query>,
+    /// The query without the turns left out, and the term of those turns.
+    kept: Ranking,
     ranking: Option<Ranking>,
     highlight: Highlight,
     near: Option<NearFilter>,
@@ -246,9 +249,24 @@ impl SearchIndex {
             .clauses
             .is_empty()
             .then(|| (text_query.box_clone(), filters.left_out.clone()));
+        // Searched without the must-not clause: the collectors pass over the turns left out by
+        // their fast column, where the clause would seek their postings for every match.
+        let kept = Filters {
+            clauses: filters
+                .clauses
+                .iter()
+                .map(|(o, q)| (*o, q.box_clone()))
+                .collect(),
+            left_out: None,
+        };
+        let kept = (
+            kept.around(text_query.box_clone()),
+            filters.left_out.clone(),
+        );
         let query = filters.around(text_query);
         Ok(Plan {
             query,
+            kept,
             ranking,
             highlight: hl,
             near,
@@ -258,7 +276,8 @@ impl SearchIndex {
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
         let Plan {
-            query,
+            query: _,
+            kept,
             ranking,
             highlight: hl,
             near,
@@ -280,9 +299,15 @@ impl SearchIndex {
             Some((text, skip)) if prunable(text.as_ref()) => {
                 let top = top.skipping(skip.clone());
                 let top = searcher.search(text.as_ref(), &top).map_err(failed)?;
-                (top, query.count(&searcher).map_err(failed)?)
+                let count = CountSkipping { skip: skip.clone() };
+                (top, searcher.search(text.as_ref(), &count).map_err(failed)?)
             }
-            _ => collect(&searcher, &query, &(top, Count)).map_err(failed)?,
+            _ => {
+                let (query, skip) = &kept;
+                let top = top.skipping(skip.clone());
+                let count = CountSkipping { skip: skip.clone() };
+                collect(&searcher, query.as_ref(), &(top, count)).map_err(failed)?
+            }
         };
         if let Some(near) = &near {
             let mut kept = Vec::new();
@@ -590,18 +615,28 @@ impl SearchIndex {
         if hl.stems.is_empty() && hl.prefixes.is_empty() {
             return Vec::new();
         }
-        // Both analyzers split words the same way; only the stemming differs.
-        let mut stems = self.stemmer.clone();
+        // The words as the stemmed field's analyzer splits and lowercases them (the plain
+        // analyzer: the same but the stemming), each stemmed as it stems them (the same
+        // Snowball stemmer), through the per-thread cache of stems: a search's shown texts
+        // repeat their words, and `qcode serve` keeps the cache from search to search.
+        let language = self.codebook.options.language;
+        // An English stem keeps its word's first byte (see coding::prefilter): a word whose
+        // first byte starts no stem searched for is not stemmed at all.
+        let firsts: Option<Vec<u8>> = (language == crate::text::Language::English)
+            .then(|| hl.stems.iter().filter_map(|s| s.bytes().next()).collect());
         let mut plain = self.plain.clone();
         let mut out = Vec::new();
-        let mut s = stems.token_stream(text);
         let mut p = plain.token_stream(text);
-        while s.advance() && p.advance() {
-            let (st, pt) = (s.token(), p.token());
-            if hl.stems.contains(&st.text)
+        while p.advance() {
+            let pt = p.token();
+            let may_stem = match &firsts {
+                Some(firsts) => pt.text.bytes().next().is_some_and(|b| firsts.contains(&b)),
+                None => !hl.stems.is_empty(),
+            };
+            if (may_stem && hl.stems.contains(&stem(&pt.text, language)))
                 || hl.prefixes.iter().any(|x| pt.text.starts_with(x.as_str()))
             {
-                out.push((st.offset_from, st.offset_to));
+                out.push((pt.offset_from, pt.offset_to));
             }
         }
         out

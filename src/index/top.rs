@@ -27,10 +27,8 @@ use rayon::prelude::*;
 use tantivy::collector::sort_key::NaturalComparator;
 use tantivy::collector::{Collector, SegmentCollector, TopNComputer};
 use tantivy::columnar::ColumnValues;
-use tantivy::postings::SegmentPostings;
 use tantivy::query::{EnableScoring, Query, Weight};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 /// A hit's key: its score, then `u64::MAX - rank` (a higher key ranks first).
 pub type RankKey = (Score, u64);
@@ -56,14 +54,121 @@ impl RankedTop {
     pub fn skipping(self, term: Option<Term>) -> RankedTop {
         RankedTop { skip: term, ..self }
     }
+}
 
-    /// The documents of `self.skip` in one segment, read in step with the search.
-    fn skipped(&self, reader: &SegmentReader) -> tantivy::Result<Option<SegmentPostings>> {
-        let Some(term) = &self.skip else {
+/// The documents of one segment that hold a term of a fast `u64` field (the interviewer's
+/// turns), told by the field's column: one read per document asked about. Their postings,
+/// read in step with a search, cost a block decoded per seek where the search's documents are
+/// sparse (most of a common word's count on a large index).
+pub struct Skipped {
+    column: Arc<dyn ColumnValues<u64>>,
+    value: u64,
+}
+
+impl Skipped {
+    /// `None` without a term; an error when its field is not a fast `u64` field.
+    pub fn of(term: Option<&Term>, reader: &SegmentReader) -> tantivy::Result<Option<Skipped>> {
+        let Some(term) = term else {
             return Ok(None);
         };
-        let inverted = reader.inverted_index(term.field())?;
-        Ok(inverted.read_postings(term, IndexRecordOption::Basic)?)
+        let name = reader.schema().get_field_name(term.field());
+        let value = term.value().as_u64().ok_or_else(|| {
+            tantivy::TantivyError::InvalidArgument(format!("{name}: not a u64 term"))
+        })?;
+        let column = reader.fast_fields().u64(name)?;
+        // Every document has the flag: its values are read directly, not through the lookup
+        // of an optional column (a third of a count's time).
+        let column = match column.index {
+            tantivy::columnar::ColumnIndex::Full => column.values,
+            _ => column.first_or_default_col(!value),
+        };
+        Ok(Some(Skipped { column, value }))
+    }
+
+    pub fn contains(&self, doc: DocId) -> bool {
+        self.column.get_val(doc) == self.value
+    }
+
+    /// How many of `docs` are not skipped; `buf` is room for their values.
+    fn count_kept(&self, docs: &[DocId], buf: &mut Vec<u64>) -> usize {
+        buf.resize(docs.len(), 0);
+        self.column.get_vals(docs, buf);
+        buf.iter().filter(|&&v| v != self.value).count()
+    }
+}
+
+/// How many documents match, leaving out those holding `skip` (and deleted ones); tantivy's
+/// `Count` when nothing is skipped.
+pub struct CountSkipping {
+    pub skip: Option<Term>,
+}
+
+/// One segment's part of [`CountSkipping`].
+pub struct SegmentCount {
+    n: usize,
+    skipped: Option<Skipped>,
+}
+
+impl Collector for CountSkipping {
+    type Fruit = usize;
+    type Child = SegmentCount;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentCount> {
+        let skipped = Skipped::of(self.skip.as_ref(), reader)?;
+        Ok(SegmentCount { n: 0, skipped })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    /// Alone (not beside a ranking), the count reads the matches a block at a time.
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<usize> {
+        if self.skip.is_none() {
+            return Ok(weight.count(reader)? as usize);
+        }
+        let mut count = self.for_segment(segment, reader)?;
+        let alive = reader.alive_bitset();
+        let mut buf = Vec::new();
+        weight.for_each_no_score(reader, &mut |docs| match (alive, &count.skipped) {
+            // The common case (no deletes): the block's flags read at once.
+            (None, Some(skipped)) => count.n += skipped.count_kept(docs, &mut buf),
+            _ => {
+                for &doc in docs {
+                    if !alive.is_some_and(|a| a.is_deleted(doc)) {
+                        count.collect(doc, 0.0);
+                    }
+                }
+            }
+        })?;
+        Ok(count.harvest())
+    }
+
+    fn merge_fruits(&self, fruits: Vec<usize>) -> tantivy::Result<usize> {
+        Ok(fruits.into_iter().sum())
+    }
+}
+
+impl SegmentCollector for SegmentCount {
+    type Fruit = usize;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if !self.skipped.as_ref().is_some_and(|s| s.contains(doc)) {
+            self.n += 1;
+        }
+    }
+
+    fn harvest(self) -> usize {
+        self.n
     }
 }
 
@@ -78,6 +183,8 @@ pub struct SegmentTop {
     lowest: Option<Score>,
     rank: Option<Arc<dyn ColumnValues<u64>>>,
     segment: SegmentOrdinal,
+    /// The documents that are never hits (the interviewer's turns).
+    skipped: Option<Skipped>,
 }
 
 impl Collector for RankedTop {
@@ -100,6 +207,7 @@ impl Collector for RankedTop {
             lowest: None,
             rank,
             segment,
+            skipped: Skipped::of(self.skip.as_ref(), reader)?,
         })
     }
 
@@ -114,18 +222,9 @@ impl Collector for RankedTop {
         reader: &SegmentReader,
     ) -> tantivy::Result<Ranked> {
         let mut top = self.for_segment(segment, reader)?;
-        let mut skipped = self.skipped(reader)?;
         let alive = reader.alive_bitset();
         weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-            let deleted = alive.is_some_and(|a| a.is_deleted(doc));
-            // Documents arrive in order, so the skipped ones are read by seeking forward.
-            let skip = skipped.as_mut().is_some_and(|p| {
-                if p.doc() < doc {
-                    p.seek(doc);
-                }
-                p.doc() == doc
-            });
-            if !deleted && !skip {
+            if !alive.is_some_and(|a| a.is_deleted(doc)) {
                 top.collect(doc, score);
             }
             top.floor()
@@ -191,6 +290,9 @@ impl SegmentCollector for SegmentTop {
     fn collect(&mut self, doc: DocId, score: Score) {
         // Below the lowest score kept, no rank can lift a document in.
         if self.lowest.is_some_and(|lowest| score < lowest) {
+            return;
+        }
+        if self.skipped.as_ref().is_some_and(|s| s.contains(doc)) {
             return;
         }
         self.kept.push((score, doc, None));
@@ -267,7 +369,7 @@ mod tests {
     use proptest::prelude::*;
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, Occur, QueryParser, TermQuery};
-    use tantivy::schema::{Schema, FAST, INDEXED, TEXT};
+    use tantivy::schema::{IndexRecordOption, Schema, FAST, INDEXED, TEXT};
     use tantivy::{doc, Index, IndexWriter};
 
     /// What tantivy's `tweak_score` gives for the same key: the reference.
@@ -295,7 +397,7 @@ mod tests {
         let mut schema = Schema::builder();
         let text = schema.add_text_field("text", TEXT);
         let rank = schema.add_u64_field("rank", FAST | INDEXED);
-        let flag = schema.add_u64_field("flag", INDEXED);
+        let flag = schema.add_u64_field("flag", INDEXED | FAST);
         let index = Index::create_in_ram(schema.build());
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
         writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
@@ -333,6 +435,21 @@ mod tests {
             ),
         ]);
         let searcher = index.reader().unwrap().searcher();
+        // The count as well: the text's matches, the flagged and deleted ones left out.
+        let counted = CountSkipping {
+            skip: Some(flag.clone()),
+        };
+        let counted = searcher.search(&q, &counted).unwrap();
+        assert_eq!(counted, whole.count(&searcher).unwrap(), "count of {query}");
+        // Ranked and counted in one pass (as a phrase, a prefix or a filter is): the same.
+        let top = RankedTop::with_limit(limit).skipping(Some(flag.clone()));
+        let count = CountSkipping {
+            skip: Some(flag.clone()),
+        };
+        let (one_pass, n) = collect_from(&searcher, q.as_ref(), &(top, count), 0).unwrap();
+        assert_eq!(n, counted, "count of {query}, ranked beside");
+        let reference_top = searcher.search(&whole, &reference(limit)).unwrap();
+        assert_eq!(one_pass, reference_top, "{query}, ranked beside the count");
         let fast = RankedTop::with_limit(limit).skipping(Some(flag));
         let fast = searcher.search(&q, &fast).unwrap();
         let slow = searcher.search(&whole, &reference(limit)).unwrap();

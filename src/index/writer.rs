@@ -51,6 +51,9 @@ pub struct UpdateOptions {
     /// lives in a later layer, so the caller hands it in; without it such a project is an
     /// error).
     pub assign: Option<MakeAssign>,
+    /// The index kept open by a process that answers many searches (`qcode serve`): reused
+    /// while its commit stands, instead of opened anew by every update.
+    pub warm: Option<&'static super::warm::WarmIndex>,
 }
 
 impl Default for UpdateOptions {
@@ -59,6 +62,7 @@ impl Default for UpdateOptions {
             rebuild: false,
             stream_bytes: STREAM_BYTES,
             assign: None,
+            warm: None,
         }
     }
 }
@@ -160,7 +164,7 @@ impl IndexLock {
 
 /// Why an existing index is rebuilt rather than updated (said to the user, never an error).
 #[derive(Debug, thiserror::Error)]
-enum Rebuild {
+pub(super) enum Rebuild {
     #[error("the index in .qcode/ could not be opened (damaged or cut short)")]
     Unopenable(tantivy::TantivyError),
     #[error("the index was written by another version of qcode")]
@@ -175,7 +179,7 @@ enum Rebuild {
 }
 
 /// Open the index in `dir` with a reader, or say why it must be rebuilt.
-fn open_existing(dir: &Path) -> Result<(Index, IndexReader, Option<Manifest>), Rebuild> {
+pub(super) fn open_existing(dir: &Path) -> Existing {
     let index = super::directory::open_in_dir(dir).map_err(Rebuild::Unopenable)?;
     if index.schema() != build_schema() {
         return Err(Rebuild::OtherSchema);
@@ -272,7 +276,7 @@ fn open_index(
 }
 
 /// The index in a folder as [`open_existing`] finds it.
-type Existing = Result<(Index, IndexReader, Option<Manifest>), Rebuild>;
+pub(super) type Existing = Result<(Index, IndexReader, Option<Manifest>), Rebuild>;
 
 /// The project's codebook, the ranking model when codes are assigned by rank, and the settings
 /// hash both give the index.
@@ -321,12 +325,20 @@ pub fn update(
     // The corpus walked (each file's size and time read), the codebook read and the index
     // opened at once, on three threads: on an index already up to date (every search) these
     // are most of a command's time, and none needs another.
-    let (walked, read, existing) = std::thread::scope(|s| {
-        let walked = s.spawn(|| walk(project));
-        let read = s.spawn(|| read_settings(project, &opts));
-        let existing = (!opts.rebuild).then(|| open_existing(&dir));
-        (joined(walked), joined(read), existing)
-    });
+    // With the index kept open (`qcode serve`) its opening is nothing, and starting the
+    // threads would cost more than they save.
+    let (walked, read, existing) = match opts.warm {
+        Some(warm) => {
+            let existing = (!opts.rebuild).then(|| warm.open(&dir));
+            (walk(project), read_settings(project, &opts), existing)
+        }
+        None => std::thread::scope(|s| {
+            let walked = s.spawn(|| walk(project));
+            let read = s.spawn(|| read_settings(project, &opts));
+            let existing = (!opts.rebuild).then(|| open_existing(&dir));
+            (joined(walked), joined(read), existing)
+        }),
+    };
     let (codebook, assign, settings) = read?;
     let (index, old, fresh) = open_index(&dir, existing, &settings, &mut report)?;
     let (corpus, stats) = walked?;

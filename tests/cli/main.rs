@@ -37,5 +37,6 @@ mod review;
 mod robust;
 mod roles;
 mod search;
+mod serve;
 mod suggest;
 mod too_large;

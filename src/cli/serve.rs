@@ -1,0 +1,420 @@
+//! `qcode serve`: keeps the project's index open and answers `qcode search` commands over a
+//! Unix socket in `.qcode/`, so that a search costs its own process's start and the search
+//! itself, not the opening of the index.
+//!
+//! Why: in a fresh process most of a search's time on a large index is opening it (every
+//! segment's files mapped, their footers read) and the page faults of the first reads. A
+//! process that stays pays that once per commit. Nothing else changes: the same code answers
+//! (the index brought up to date first, codings files read, the same privacy masking), in the
+//! asker's working folder, with its arguments, printed for its terminal; the asker prints
+//! what it is sent and exits with the code it is sent.
+//!
+//! A search runs in its own process, as before, when no server answers (none started, or one
+//! stopped by Ctrl-C: its socket file is left behind and refuses), when the server is another
+//! build of qcode or serves another folder, or when the search writes (`--apply`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use anyhow::{bail, Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use qcode::index::WarmIndex;
+use qcode::project::{Project, DATA_DIR};
+
+use super::output::{error_message, Screen};
+use super::{search, Context, Global};
+
+/// The socket, in the project's `.qcode/`.
+pub const SOCKET: &str = "serve.sock";
+/// The longest request read (a command line).
+const MAX_REQUEST: u64 = 1 << 20;
+
+/// Keep the index open and answer searches from other qcode processes, for speed.
+///
+/// While it runs, `qcode search` in this project sends its command here and prints the answer:
+/// the same output, without opening the index anew each time (most of a search's time on a
+/// large index). The index is still brought up to date before each search. It stops after
+/// --idle seconds without a search, or on Ctrl-C; searches then run in their own process again.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  qcode serve &
+  qcode search trust          # answered by the server
+  qcode serve --idle 600      # stops after 10 minutes without a search")]
+pub struct Args {
+    /// Stop after this many seconds without a search.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    idle: u64,
+}
+
+/// `qcode`'s command line with `search` its only subcommand: what a request is parsed with.
+/// The same flags as `qcode search`, in a small fraction of the time the whole command line
+/// (every subcommand's flags) takes to build.
+#[derive(Debug, clap::Parser)]
+#[command(name = "qcode")]
+struct SearchLine {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: OnlySearch,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum OnlySearch {
+    Search(search::Args),
+}
+
+/// What a command run by the server has that a command run alone has not: the index kept
+/// open between commands, and its messages kept for the process that asked.
+pub struct Served {
+    pub warm: &'static WarmIndex,
+    stderr: Mutex<String>,
+}
+
+impl Served {
+    /// Keep a line for the asker's stderr.
+    pub fn say(&self, line: &str) {
+        let mut err = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        err.push_str(line);
+        err.push('\n');
+    }
+
+    fn take(self) -> String {
+        self.stderr.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A search as the asking process parsed it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Request {
+    /// [`build_id`] of the asker: a server of another build declines.
+    build: String,
+    cwd: PathBuf,
+    /// The whole command line, program name first.
+    args: Vec<String>,
+    screen: Screen,
+}
+
+/// The answer's header; `stdout` and then `stderr` bytes follow it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Reply {
+    /// False when the server does not run this search (`why`); the asker runs it itself.
+    answered: bool,
+    why: String,
+    code: u8,
+    stdout: u64,
+    stderr: u64,
+}
+
+impl Reply {
+    fn declined(why: &str) -> (Reply, Vec<u8>, String) {
+        let reply = Reply {
+            answered: false,
+            why: why.to_string(),
+            code: 2,
+            stdout: 0,
+            stderr: 0,
+        };
+        (reply, Vec::new(), String::new())
+    }
+}
+
+/// This binary: its version and its file's size and time. Another build (a newer qcode
+/// installed while a server runs) never answers for this one.
+fn build_id() -> String {
+    let stamp = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let time = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok());
+            format!("{} {}", m.len(), time.map_or(0, |d| d.as_nanos()))
+        })
+        .unwrap_or_default();
+    format!("{} {stamp}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The search sent to the project's server and its answer printed, when one answers;
+/// `None` when the search is to run here.
+#[cfg(unix)]
+pub fn ask(cli: &Global, args: &search::Args) -> Result<Option<ExitCode>> {
+    use std::os::unix::net::UnixStream;
+    if args.writes() {
+        return Ok(None);
+    }
+    let socket = cli.project.join(DATA_DIR).join(SOCKET);
+    let Ok(stream) = UnixStream::connect(&socket) else {
+        return Ok(None);
+    };
+    let Some(request) = request_of_this_process() else {
+        return Ok(None);
+    };
+    let (reply, out, err) = match exchange(stream, &request) {
+        Ok(Some(answer)) => answer,
+        Ok(None) | Err(_) => return Ok(None),
+    };
+    if cli.verbose {
+        eprintln!("(answered by qcode serve, {})", socket.display());
+    }
+    std::io::stderr().write_all(&err)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&out)?;
+    stdout.flush()?;
+    Ok(Some(ExitCode::from(reply.code)))
+}
+
+#[cfg(not(unix))]
+pub fn ask(_cli: &Global, _args: &search::Args) -> Result<Option<ExitCode>> {
+    Ok(None)
+}
+
+/// This process's command line as a request; `None` when an argument is not UTF-8.
+fn request_of_this_process() -> Option<Request> {
+    let args: Option<Vec<String>> = std::env::args_os().map(|a| a.into_string().ok()).collect();
+    Some(Request {
+        build: build_id(),
+        cwd: std::env::current_dir().ok()?,
+        args: args?,
+        screen: Screen::of_stdout(),
+    })
+}
+
+/// An answer: its header, the bytes for stdout and those for stderr.
+type Answer = (Reply, Vec<u8>, Vec<u8>);
+
+/// Send the request, read the answer: `None` when the server declined or went away before
+/// its header was whole (the search then runs here, from the start).
+#[cfg(unix)]
+fn exchange(
+    mut stream: std::os::unix::net::UnixStream,
+    request: &Request,
+) -> Result<Option<Answer>> {
+    let mut line = serde_json::to_vec(request)?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    stream.shutdown(std::net::Shutdown::Write)?;
+    let mut reader = BufReader::new(stream);
+    let mut header = String::new();
+    reader.read_line(&mut header)?;
+    let Ok(reply) = serde_json::from_str::<Reply>(&header) else {
+        return Ok(None);
+    };
+    if !reply.answered {
+        return Ok(None);
+    }
+    let out = read_exactly(&mut reader, reply.stdout)?;
+    let err = read_exactly(&mut reader, reply.stderr)?;
+    Ok(Some((reply, out, err)))
+}
+
+fn read_exactly(r: &mut impl Read, len: u64) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(len).read_to_end(&mut buf)?;
+    if buf.len() as u64 != len {
+        bail!("qcode serve's answer was cut short");
+    }
+    Ok(buf)
+}
+
+/// `qcode serve`: bind the socket, answer searches one at a time until idle.
+#[cfg(unix)]
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    // The project's root is "" for the current folder.
+    let root = Path::new(".")
+        .join(&ctx.project.root)
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", ctx.project.root.display()))?;
+    let dir = ctx.project.data_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let socket = dir.join(SOCKET);
+    let listener = bind(&socket)?;
+    let home = std::env::current_dir()?;
+    // Lives as long as the process: every command it runs shares it.
+    let warm: &'static WarmIndex = Box::leak(Box::new(WarmIndex::new()));
+    let build = build_id();
+    let idle = Duration::from_secs(args.idle.max(1));
+    let clock: &'static Mutex<Clock> = Box::leak(Box::new(Mutex::new(Clock {
+        last: Instant::now(),
+        busy: false,
+    })));
+    ctx.note(format!(
+        "qcode serve: answering searches in {} at {}; stops after {} s without one (Ctrl-C stops it now)",
+        ctx.project.root.display(),
+        socket.display(),
+        idle.as_secs()
+    ));
+    let watched = socket.clone();
+    let quiet = ctx.quiet;
+    std::thread::spawn(move || stop_when_idle(clock, idle, &watched, quiet));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        set_busy(clock, true);
+        // One asker's failure (it went away, it sent nonsense) is its own: the server goes on.
+        if let Err(e) = serve_one(stream, &root, &build, warm) {
+            ctx.detail(format!("qcode serve: a request failed: {e:#}"));
+        }
+        std::env::set_current_dir(&home)?;
+        set_busy(clock, false);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(unix))]
+pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
+    bail!("qcode serve needs a Unix system (it answers over a Unix socket); searches run in their own process here")
+}
+
+/// The socket bound, or an error when a server already answers there. A socket file nobody
+/// answers on (a server stopped by Ctrl-C) is removed first.
+#[cfg(unix)]
+fn bind(socket: &Path) -> Result<std::os::unix::net::UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::{UnixListener, UnixStream};
+    if socket.exists() {
+        if UnixStream::connect(socket).is_ok() {
+            bail!(
+                "a qcode serve already answers for this project ({}); one is enough",
+                socket.display()
+            );
+        }
+        std::fs::remove_file(socket)
+            .with_context(|| format!("cannot remove the stale {}", socket.display()))?;
+    }
+    let listener = UnixListener::bind(socket)
+        .with_context(|| format!("cannot listen at {}", socket.display()))?;
+    // Only this user's processes may ask: answers quote the corpus.
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// When the last request ended, and whether one is being answered.
+struct Clock {
+    last: Instant,
+    busy: bool,
+}
+
+fn set_busy(clock: &Mutex<Clock>, busy: bool) {
+    let mut c = clock.lock().unwrap_or_else(|e| e.into_inner());
+    c.busy = busy;
+    c.last = Instant::now();
+}
+
+/// Ends the process, its socket removed, once no request came for `idle`.
+fn stop_when_idle(clock: &Mutex<Clock>, idle: Duration, socket: &Path, quiet: bool) {
+    loop {
+        std::thread::sleep(idle.min(Duration::from_millis(250)));
+        let c = clock.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.busy && c.last.elapsed() >= idle {
+            let _ = std::fs::remove_file(socket);
+            if !quiet {
+                eprintln!(
+                    "qcode serve: stopped after {} s without a search",
+                    idle.as_secs()
+                );
+            }
+            std::process::exit(0);
+        }
+    }
+}
+
+/// Read one request, answer it.
+#[cfg(unix)]
+fn serve_one(
+    stream: std::os::unix::net::UnixStream,
+    root: &Path,
+    build: &str,
+    warm: &'static WarmIndex,
+) -> Result<()> {
+    let mut line = String::new();
+    BufReader::new((&stream).take(MAX_REQUEST)).read_line(&mut line)?;
+    let (reply, out, err) = match serde_json::from_str::<Request>(&line) {
+        Ok(request) => answer(request, root, build, warm),
+        Err(_) => Reply::declined("not a request"),
+    };
+    let mut w = std::io::BufWriter::new(&stream);
+    let reply = Reply {
+        stdout: out.len() as u64,
+        stderr: err.len() as u64,
+        ..reply
+    };
+    serde_json::to_writer(&mut w, &reply)?;
+    w.write_all(b"\n")?;
+    w.write_all(&out)?;
+    w.write_all(err.as_bytes())?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Run the request's search as `qcode search` alone would, in its folder.
+fn answer(
+    request: Request,
+    root: &Path,
+    build: &str,
+    warm: &'static WarmIndex,
+) -> (Reply, Vec<u8>, String) {
+    if request.build != build {
+        return Reply::declined("another build of qcode");
+    }
+    if std::env::set_current_dir(&request.cwd).is_err() {
+        return Reply::declined("cannot enter the asker's folder");
+    }
+    let Ok(cli) = <SearchLine as clap::Parser>::try_parse_from(&request.args) else {
+        return Reply::declined("not a search");
+    };
+    let (cli, OnlySearch::Search(args)) = (cli.global, cli.command);
+    if args.writes() {
+        return Reply::declined("a search that writes runs in its own process");
+    }
+    if cli.project.canonicalize().ok().as_deref() != Some(root) {
+        return Reply::declined("another project");
+    }
+    let served = Served {
+        warm,
+        stderr: Mutex::new(String::new()),
+    };
+    let mut out = Vec::new();
+    let (code, served) = run_served(&cli.project, cli.quiet, cli.verbose, served, |ctx| {
+        search::run_into(ctx, args, &mut out, request.screen)
+    });
+    let mut err = served;
+    if let Err(e) = &code {
+        err.push_str(&format!("error: {}\n", error_message(e)));
+    }
+    let reply = Reply {
+        answered: true,
+        why: String::new(),
+        code: *code.as_ref().unwrap_or(&2),
+        stdout: 0,
+        stderr: 0,
+    };
+    (reply, out, err)
+}
+
+/// `f` run with a served context on the project in `dir`; a panic is its error, not the
+/// server's end. Gives back what it said for the asker's stderr.
+fn run_served(
+    dir: &Path,
+    quiet: bool,
+    verbose: bool,
+    served: Served,
+    f: impl FnOnce(&Context) -> Result<u8>,
+) -> (Result<u8>, String) {
+    let project = match Project::open(dir) {
+        Ok(p) => p,
+        Err(e) => return (Err(e.into()), served.take()),
+    };
+    let ctx = Context {
+        project,
+        quiet,
+        verbose,
+        served: Some(served),
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&ctx)))
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("qcode serve failed on this search (a bug: please report it); run it again with the server stopped")));
+    let said = ctx.served.map(Served::take).unwrap_or_default();
+    (result, said)
+}
