@@ -43,15 +43,42 @@ pub fn load_cached(
     let Some(key) = key_of(path, limits) else {
         return load_any(path, limits);
     };
+    if let Some(hit) = remembered(&key) {
+        return Ok(hit);
+    }
     if let Some(hit) = read(cache, &key) {
+        remember(&key, &hit);
         return Ok(hit);
     }
     let loaded = load_any(path, limits)?;
     // Written only if the codebook did not change while it was read.
     if key_of(path, limits).as_deref() == Some(key.as_str()) {
         write(cache, &key, &loaded);
+        remember(&key, &loaded);
     }
     Ok(loaded)
+}
+
+thread_local! {
+    /// The codebook this thread read last, under its key: a process that reads the same
+    /// codebook again and again (`qcode serve`, once per search) parses its cache once. Keyed
+    /// by the files' bytes, as the cache is, so it is never stale.
+    static LAST: std::cell::RefCell<Option<(String, Loaded)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A codebook and the warnings its loading gave.
+type Loaded = (Codebook, Vec<Warning>);
+
+fn remembered(key: &str) -> Option<Loaded> {
+    LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, hit)| hit.clone())
+    })
+}
+
+fn remember(key: &str, hit: &Loaded) {
+    LAST.set(Some((key.to_string(), hit.clone())));
 }
 
 /// The key of the codebook at `path` as it is now; `None` when a file cannot be read (the full
@@ -167,6 +194,27 @@ aliases = ["*chair*", "/^cllr\\b/", "Convenor"]
             second.0.code("money").map(|c| c.label.as_str()),
             Some("Money")
         );
+    }
+
+    #[test]
+    fn a_thread_reads_the_same_codebook_once() {
+        let (_d, dir, cache) = project();
+        let limits = Limits::default();
+        let first = load_cached(&dir, &limits, &cache).unwrap();
+        std::fs::remove_file(&cache).unwrap();
+        let again = load_cached(&dir, &limits, &cache).unwrap();
+        assert_eq!(shape(&again.0), shape(&first.0));
+        assert!(
+            !cache.exists(),
+            "remembered: neither cache nor TOML read again"
+        );
+        // Another thread has its own memory: it reads (and writes the cache again).
+        std::thread::scope(|s| {
+            s.spawn(|| load_cached(&dir, &limits, &cache).unwrap())
+                .join()
+        })
+        .unwrap();
+        assert!(cache.exists());
     }
 
     #[test]
