@@ -7,7 +7,8 @@
 # all), and their ratio. Target: search p50 ≤ 1.6 × --version p50.
 #
 # Usage: bench/search.sh [ROUNDS]   (from anywhere; ROUNDS repeats the 100 queries, default 3)
-# QCODE_BIN=path skips the build and times that binary instead.
+# QCODE_BIN=path skips the build and times that binary instead. QCODE_SERVE=1 starts `qcode serve`
+# for the project first (stopped at the end), so that the searches are answered by it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -26,6 +27,7 @@ if [ -d ../shared/data/pohi-inquiry/rst ]; then
 else
   # The demo corpus, 60 copies with their own ids: about 10 MB of transcripts.
   project=$(mktemp -d "${TMPDIR:-/tmp}/qcode-search-bench.XXXXXX")
+  TMPDIR_PROJECT=$project
   trap 'rm -rf "$project"' EXIT
   mkdir -p "$project/corpus"
   cp -r codebook "$project/codebook"
@@ -84,6 +86,14 @@ run_search() { # query [flags]
     "$q" --project "$project" --quiet search "$query" >/dev/null || true
   fi
 }
+if [ -n "${QCODE_SERVE:-}" ]; then
+  "$q" --project "$project" --quiet serve --idle 600 &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true; rm -f "$project/.qcode/serve.sock"; [ -n "${TMPDIR_PROJECT:-}" ] && rm -rf "$TMPDIR_PROJECT"' EXIT
+  for _ in $(seq 1 100); do [ -S "$project/.qcode/serve.sock" ] && break; sleep 0.05; done
+  echo "answered by qcode serve (pid $server)"
+  run_search "${queries[0]}"
+fi
 search_us=(); version_us=()
 for _ in $(seq 1 "$rounds"); do
   for query in "${queries[@]}"; do
