@@ -109,17 +109,11 @@ struct Reply {
     stderr: u64,
 }
 
-impl Reply {
-    fn declined(why: &str) -> (Reply, Vec<u8>, String) {
-        let reply = Reply {
-            answered: false,
-            why: why.to_string(),
-            code: 2,
-            stdout: 0,
-            stderr: 0,
-        };
-        (reply, Vec::new(), String::new())
-    }
+/// What a search answered by the server gave: its exit code and what it printed.
+struct Output {
+    code: u8,
+    stdout: Vec<u8>,
+    stderr: String,
 }
 
 /// This binary: its version and its file's size and time. Another build (a newer qcode
@@ -331,67 +325,79 @@ fn serve_one(
 ) -> Result<()> {
     let mut line = String::new();
     BufReader::new((&stream).take(MAX_REQUEST)).read_line(&mut line)?;
-    let (reply, out, err) = match serde_json::from_str::<Request>(&line) {
+    let answered = match serde_json::from_str::<Request>(&line) {
         Ok(request) => answer(request, root, build, warm),
-        Err(_) => Reply::declined("not a request"),
+        Err(_) => Err("not a request"),
+    };
+    let (reply, out) = match answered {
+        Ok(out) => {
+            let reply = Reply {
+                answered: true,
+                why: String::new(),
+                code: out.code,
+                stdout: out.stdout.len() as u64,
+                stderr: out.stderr.len() as u64,
+            };
+            (reply, Some(out))
+        }
+        Err(why) => {
+            let reply = Reply {
+                answered: false,
+                why: why.to_string(),
+                code: 2,
+                stdout: 0,
+                stderr: 0,
+            };
+            (reply, None)
+        }
     };
     let mut w = std::io::BufWriter::new(&stream);
-    let reply = Reply {
-        stdout: out.len() as u64,
-        stderr: err.len() as u64,
-        ..reply
-    };
     serde_json::to_writer(&mut w, &reply)?;
     w.write_all(b"\n")?;
-    w.write_all(&out)?;
-    w.write_all(err.as_bytes())?;
+    if let Some(out) = out {
+        w.write_all(&out.stdout)?;
+        w.write_all(out.stderr.as_bytes())?;
+    }
     w.flush()?;
     Ok(())
 }
 
-/// Run the request's search as `qcode search` alone would, in its folder.
+/// Run the request's search as `qcode search` alone would, in its folder; why not, when the
+/// asker is to run it itself.
 fn answer(
     request: Request,
     root: &Path,
     build: &str,
     warm: &'static WarmIndex,
-) -> (Reply, Vec<u8>, String) {
+) -> Result<Output, &'static str> {
     if request.build != build {
-        return Reply::declined("another build of qcode");
+        return Err("another build of qcode");
     }
     if std::env::set_current_dir(&request.cwd).is_err() {
-        return Reply::declined("cannot enter the asker's folder");
+        return Err("cannot enter the asker's folder");
     }
     let Ok(cli) = <SearchLine as clap::Parser>::try_parse_from(&request.args) else {
-        return Reply::declined("not a search");
+        return Err("not a search");
     };
     let (cli, OnlySearch::Search(args)) = (cli.global, cli.command);
     if args.writes() {
-        return Reply::declined("a search that writes runs in its own process");
+        return Err("a search that writes runs in its own process");
     }
     if cli.project.canonicalize().ok().as_deref() != Some(root) {
-        return Reply::declined("another project");
+        return Err("another project");
     }
-    let served = Served {
-        warm,
-        stderr: Mutex::new(String::new()),
-    };
-    let mut out = Vec::new();
-    let (code, served) = run_served(&cli.project, cli.quiet, cli.verbose, served, |ctx| {
-        search::run_into(ctx, args, &mut out, request.screen)
+    let mut stdout = Vec::new();
+    let (code, mut stderr) = run_served(&cli.project, cli.quiet, cli.verbose, warm, |ctx| {
+        search::run_into(ctx, args, &mut stdout, request.screen)
     });
-    let mut err = served;
     if let Err(e) = &code {
-        err.push_str(&format!("error: {}\n", error_message(e)));
+        stderr.push_str(&format!("error: {}\n", error_message(e)));
     }
-    let reply = Reply {
-        answered: true,
-        why: String::new(),
+    Ok(Output {
         code: *code.as_ref().unwrap_or(&2),
-        stdout: 0,
-        stderr: 0,
-    };
-    (reply, out, err)
+        stdout,
+        stderr,
+    })
 }
 
 /// `f` run with a served context on the project in `dir`; a panic is its error, not the
@@ -400,9 +406,13 @@ fn run_served(
     dir: &Path,
     quiet: bool,
     verbose: bool,
-    served: Served,
+    warm: &'static WarmIndex,
     f: impl FnOnce(&Context) -> Result<u8>,
 ) -> (Result<u8>, String) {
+    let served = Served {
+        warm,
+        stderr: Mutex::new(String::new()),
+    };
     let project = match Project::open(dir) {
         Ok(p) => p,
         Err(e) => return (Err(e.into()), served.take()),

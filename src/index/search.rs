@@ -88,10 +88,6 @@ pub struct SearchIndex {
 /// hit must also satisfy.
 pub(super) type Built = (Box<dyn Query>, Highlight, Option<NearFilter>);
 
-/// A query that ranks a search in place of the whole one, and the term of the documents the
-/// ranking skips (see [`SearchIndex::plan`]).
-type Ranking = (Box<dyn Query>, Option<Term>);
-
 /// A request's filters: clauses that must hold besides the text, and the term of the turns left
 /// out (see [`SearchIndex::filters`]).
 struct Filters {
@@ -125,12 +121,11 @@ fn prunable(query: &dyn Query) -> bool {
     })
 }
 
-/// A request as a search runs it: [`Built`], with what ranks it when that is not the whole query.
+/// A request as a search runs it: the text's query and the filters, apart (a search passes
+/// over the turns left out in its collectors; [`Built`] joins them into one query).
 struct Plan {
-    query: Box<dyn Query>,
-    /// The query without the turns left out, and the term of those turns.
-    kept: Ranking,
-    ranking: Option<Ranking>,
+    text: Box<dyn Query>,
+    filters: Filters,
     highlight: Highlight,
     near: Option<NearFilter>,
 }
@@ -223,7 +218,7 @@ impl SearchIndex {
     /// hit must also satisfy.
     pub(super) fn query(&self, req: &SearchRequest) -> Result<Built, IndexError> {
         let plan = self.plan(req)?;
-        Ok((plan.query, plan.highlight, plan.near))
+        Ok((plan.filters.around(plan.text), plan.highlight, plan.near))
     }
 
     fn plan(&self, req: &SearchRequest) -> Result<Plan, IndexError> {
@@ -242,32 +237,9 @@ impl SearchIndex {
         // People's codings are not terms of the index: the segments they (and the machine) code
         // as asked are found first, and the search kept to them.
         let coded = self.coded_ids(req)?;
-        let filters = self.filters(req, coded);
-        // With no filter but the turns left out, the text alone ranks (block-max pruning
-        // works on it, not on a query with a must-not clause) and the collector skips them.
-        let ranking = filters
-            .clauses
-            .is_empty()
-            .then(|| (text_query.box_clone(), filters.left_out.clone()));
-        // Searched without the must-not clause: the collectors pass over the turns left out by
-        // their fast column, where the clause would seek their postings for every match.
-        let kept = Filters {
-            clauses: filters
-                .clauses
-                .iter()
-                .map(|(o, q)| (*o, q.box_clone()))
-                .collect(),
-            left_out: None,
-        };
-        let kept = (
-            kept.around(text_query.box_clone()),
-            filters.left_out.clone(),
-        );
-        let query = filters.around(text_query);
         Ok(Plan {
-            query,
-            kept,
-            ranking,
+            text: text_query,
+            filters: self.filters(req, coded),
             highlight: hl,
             near,
         })
@@ -276,9 +248,8 @@ impl SearchIndex {
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
         let Plan {
-            query: _,
-            kept,
-            ranking,
+            text,
+            filters,
             highlight: hl,
             near,
         } = self.plan(req)?;
@@ -290,22 +261,27 @@ impl SearchIndex {
         };
         // Equal scores are ordered by a hash of the segment id, not by where tantivy happened to
         // put the document, so the same corpus always ranks the same way.
-        let top = RankedTop::with_limit(limit);
+        // The turns left out (the interviewer's) are passed over by the collectors, by their
+        // fast column: a must-not clause would seek their postings for every match, and would
+        // turn block-max pruning off.
+        let skip = filters.left_out.clone();
+        let top = RankedTop::with_limit(limit).skipping(skip.clone());
+        let count = CountSkipping { skip };
         let failed = |e| IndexError::tantivy(self.dir(), e);
         // Words are ranked and counted apart: the ranking skips, by block maxima, postings that
         // cannot enter the top, and the count reads no scores. Anything else (a phrase, a glob, a
         // filter) is ranked and counted in one pass, which would otherwise be made twice.
-        let (mut top, mut total) = match &ranking {
-            Some((text, skip)) if prunable(text.as_ref()) => {
-                let top = top.skipping(skip.clone());
+        let (mut top, mut total) = match filters.clauses.is_empty() && prunable(text.as_ref()) {
+            true => {
                 let top = searcher.search(text.as_ref(), &top).map_err(failed)?;
-                let count = CountSkipping { skip: skip.clone() };
                 (top, searcher.search(text.as_ref(), &count).map_err(failed)?)
             }
-            _ => {
-                let (query, skip) = &kept;
-                let top = top.skipping(skip.clone());
-                let count = CountSkipping { skip: skip.clone() };
+            false => {
+                let query = Filters {
+                    left_out: None,
+                    ..filters
+                }
+                .around(text);
                 collect(&searcher, query.as_ref(), &(top, count)).map_err(failed)?
             }
         };
