@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod cli;
 
 // Exports and indexing allocate millions of small strings (fields of stored documents, cells);
@@ -13,7 +11,7 @@ mod cli;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::from_args();
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -343,17 +343,30 @@ pub fn corpus_files(project: &Project) -> Result<CorpusFiles, SourceError> {
 /// whose target is outside the corpus folder or no regular file, a folder already read (a link
 /// loop).
 pub fn corpus_listing(project: &Project) -> Result<(CorpusFiles, Vec<Warning>), SourceError> {
-    corpus_walk(project).map(|(files, warnings, _)| (files, warnings))
+    corpus_walk(project).map(|w| (w.files, w.warnings))
 }
 
 /// Every regular file the walk of the corpus folder met (excluded or not, transcript or not,
 /// sidecar headers among them), by the path it is read at.
 pub type Listed = HashSet<PathBuf>;
 
-/// [`corpus_listing`], and every regular file the walk met: whether a transcript has a sidecar
-/// header is then a look-up in what the folder listing said, not a file system call per file
-/// (two failing ones for each file without one).
-pub fn corpus_walk(project: &Project) -> Result<(CorpusFiles, Vec<Warning>, Listed), SourceError> {
+/// What a walk of the corpus folder found.
+pub struct Walked {
+    /// As [`corpus_files`] lists them.
+    pub files: CorpusFiles,
+    /// Entries left out as no regular file of the corpus, with why.
+    pub warnings: Vec<Warning>,
+    /// Every regular file the walk met: whether a transcript has a sidecar header is then a
+    /// look-up in what the folder listing said, not a file system call per file (two failing
+    /// ones for each file without one).
+    pub listed: Listed,
+    /// The real path of every folder read, sorted: what the listing depends on (a process
+    /// that keeps a listing watches them, [`crate::index::WarmIndex`]).
+    pub folders: Vec<PathBuf>,
+}
+
+/// [`corpus_listing`], with everything else the walk met ([`Walked`]).
+pub fn corpus_walk(project: &Project) -> Result<Walked, SourceError> {
     let dir = &project.corpus_dir;
     if dir.is_file() {
         return Err(
@@ -400,7 +413,14 @@ pub fn corpus_walk(project: &Project) -> Result<(CorpusFiles, Vec<Warning>, List
             message,
         })
         .collect();
-    Ok((out, warnings, listed))
+    let mut folders: Vec<PathBuf> = walk.read.into_iter().collect();
+    folders.sort();
+    Ok(Walked {
+        files: out,
+        warnings,
+        listed,
+        folders,
+    })
 }
 
 /// A walk of the corpus folder: real folders first, then the folders symbolic links lead to,

@@ -90,6 +90,20 @@ pub enum Command {
     Serve(serve::Args),
 }
 
+impl Cli {
+    /// This process's command line. A search (the command run most often, and the one that
+    /// must start fastest) is read by a parser that knows only `search`: building every
+    /// subcommand's flags costs more than a served search's own work. Whatever that parser
+    /// does not take, the whole one reads, so help, versions and errors are its own.
+    pub fn from_args() -> Cli {
+        let is_search = std::env::args_os().skip(1).any(|a| a == "search");
+        is_search
+            .then(|| serve::SearchLine::parse_search(std::env::args_os()))
+            .flatten()
+            .unwrap_or_else(<Cli as clap::Parser>::parse)
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     // These need no project.
     match cli.command {

@@ -55,7 +55,7 @@ pub struct Args {
 /// (every subcommand's flags) takes to build.
 #[derive(Debug, clap::Parser)]
 #[command(name = "qcode")]
-struct SearchLine {
+pub struct SearchLine {
     #[command(flatten)]
     global: Global,
     #[command(subcommand)]
@@ -65,6 +65,24 @@ struct SearchLine {
 #[derive(Debug, clap::Subcommand)]
 enum OnlySearch {
     Search(search::Args),
+}
+
+impl SearchLine {
+    /// The command line `args` as `qcode`'s own parser would take it, when it is a search
+    /// this parser takes; `None` for anything else (another subcommand, `--help`, a mistake),
+    /// which the whole parser is then to read and answer.
+    pub fn parse_search<I, T>(args: I) -> Option<super::Cli>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let line = <SearchLine as clap::Parser>::try_parse_from(args).ok()?;
+        let OnlySearch::Search(args) = line.command;
+        Some(super::Cli {
+            global: line.global,
+            command: super::Command::Search(args),
+        })
+    }
 }
 
 /// What a command run by the server has that a command run alone has not: the index kept
@@ -427,4 +445,64 @@ fn run_served(
         .unwrap_or_else(|_| Err(anyhow::anyhow!("qcode serve failed on this search (a bug: please report it); run it again with the server stopped")));
     let said = ctx.served.map(Served::take).unwrap_or_default();
     (result, said)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search-only parser takes a search exactly as the whole one does, and leaves the
+    /// whole one everything else (help, versions, mistakes, other subcommands).
+    #[test]
+    fn the_search_parser_agrees_with_the_whole_one() {
+        let searches: [&[&str]; 6] = [
+            &["qcode", "search", "trust"],
+            &["qcode", "search"],
+            &[
+                "qcode",
+                "-q",
+                "--project",
+                "search",
+                "search",
+                "early win*",
+                "-n",
+                "5",
+            ],
+            &[
+                "qcode",
+                "search",
+                "money",
+                "--role",
+                "council_officer",
+                "--format",
+                "json",
+            ],
+            &[
+                "qcode",
+                "search",
+                "",
+                "--code",
+                "trust",
+                "--where",
+                "area=Northmoor",
+                "-v",
+            ],
+            &["qcode", "--project=x", "search", "a OR b", "--context", "1"],
+        ];
+        for argv in searches {
+            let fast = SearchLine::parse_search(argv).expect("a search");
+            let whole = <super::super::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{whole:?}"), "{argv:?}");
+        }
+        let others: [&[&str]; 5] = [
+            &["qcode", "search", "--help"],
+            &["qcode", "search", "--version"],
+            &["qcode", "search", "x", "--no-such-flag"],
+            &["qcode", "count", "search"],
+            &["qcode", "help", "search"],
+        ];
+        for argv in others {
+            assert!(SearchLine::parse_search(argv).is_none(), "{argv:?}");
+        }
+    }
 }

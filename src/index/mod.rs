@@ -20,6 +20,7 @@ mod search;
 pub(crate) mod testing;
 mod top;
 mod warm;
+mod watch;
 mod writer;
 
 pub use check::{FilterError, Hint, Kind, Unknown};

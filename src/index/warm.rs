@@ -14,7 +14,9 @@ use std::sync::Mutex;
 use tantivy::{Index, IndexReader};
 
 use super::manifest::Manifest;
+use super::watch::{Walk, Watched};
 use super::writer::{open_existing, Existing};
+use crate::project::Project;
 
 /// The last commit opened, with the `meta.json` bytes it was opened under.
 struct Last {
@@ -31,6 +33,8 @@ pub struct WarmIndex {
     last: Mutex<Option<Last>>,
     /// How many times a commit was opened.
     opens: AtomicUsize,
+    /// The corpus's last listing, kept while nothing under it changes.
+    watched: Mutex<Watched>,
 }
 
 impl std::fmt::Debug for WarmIndex {
@@ -67,6 +71,17 @@ impl WarmIndex {
             _ => None,
         };
         opened
+    }
+
+    /// The corpus's listing, walked again only when something under it may have changed
+    /// ([`Watched::walk`]).
+    pub(super) fn walk<E>(
+        &self,
+        project: &Project,
+        walk: impl FnOnce(&Project) -> Result<Walk, E>,
+    ) -> Result<Walk, E> {
+        let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        watched.walk(project, walk)
     }
 
     /// How many times an index was opened (the first search, and each after a new commit).

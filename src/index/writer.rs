@@ -294,7 +294,7 @@ fn read_settings(project: &Project, opts: &UpdateOptions) -> Result<Settings, In
 }
 
 /// The corpus's files, and each one's size and time as [`plan`] compares them.
-fn walk(project: &Project) -> Result<(Corpus, Vec<(u64, u128)>), IndexError> {
+pub(super) fn walk(project: &Project) -> Result<(Corpus, Vec<(u64, u128)>), IndexError> {
     let corpus = Corpus::open(project)?;
     let stats = corpus
         .files
@@ -330,7 +330,11 @@ pub fn update(
     let (walked, read, existing) = match opts.warm {
         Some(warm) => {
             let existing = (!opts.rebuild).then(|| warm.open(&dir));
-            (walk(project), read_settings(project, &opts), existing)
+            (
+                warm.walk(project, walk),
+                read_settings(project, &opts),
+                existing,
+            )
         }
         None => std::thread::scope(|s| {
             let walked = s.spawn(|| walk(project));

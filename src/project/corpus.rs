@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cases::{read_cases, CasesSheet, DEFAULT_SHEETS};
-use super::{corpus_walk, IdRule, Listed, Project};
+use super::{corpus_walk, IdRule, Listed, Project, Walked};
 use crate::diag::{SourceError, Warning};
 use crate::transcript::{name_id, path_id, Attributes, Cases, FileContext};
 
@@ -34,13 +34,20 @@ pub struct Corpus {
     shared: HashSet<String>,
     /// Every regular file the corpus folder's listing holds: where sidecar headers are found.
     listed: Listed,
+    /// The real paths of the folders read, sorted ([`Walked::folders`]).
+    pub read_folders: Vec<PathBuf>,
 }
 
 impl Corpus {
     /// List the corpus and read the cases sheet (a malformed one is an error).
     pub fn open(project: &Project) -> Result<Corpus, SourceError> {
         let sheet_path = cases_path(project)?;
-        let (mut files, left_out, listed) = corpus_walk(project)?;
+        let Walked {
+            mut files,
+            warnings: left_out,
+            listed,
+            folders: read_folders,
+        } = corpus_walk(project)?;
         // A sheet kept inside the corpus folder is not a table of responses.
         if let Some(p) = &sheet_path {
             files.retain(|(_, f)| f != p);
@@ -66,6 +73,7 @@ impl Corpus {
                 .map(|(k, _)| k)
                 .collect(),
             listed,
+            read_folders,
         })
     }
 
