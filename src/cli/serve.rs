@@ -23,7 +23,7 @@ use anyhow::{bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 
 use qcode::index::WarmIndex;
-use qcode::project::{Project, DATA_DIR};
+use qcode::project::{Project, CONFIG_FILE, DATA_DIR};
 
 use super::output::{error_message, Screen};
 use super::{search, Context, Global};
@@ -418,6 +418,29 @@ fn answer(
     })
 }
 
+/// The project in `dir`, as [`Project::open`] reads it, opened again only when its folder or
+/// its qcode.toml changed: parsing qcode.toml (its patterns compiled) is a fifth of a served
+/// search on a corpus of a few hundred transcripts.
+fn open_project(dir: &Path) -> Result<Project, qcode::diag::SourceError> {
+    static LAST: Mutex<Option<(PathBuf, PathBuf, Project)>> = Mutex::new(None);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let text = match std::fs::read_to_string(dir.join(CONFIG_FILE)) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(String::new()),
+        // Unreadable: Project::open says why.
+        Err(_) => None,
+    };
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let (Some(text), Some((c, d, project))) = (&text, last.as_ref()) {
+        if *c == cwd && d == dir && project.config_text == *text && dir.is_dir() {
+            return Ok(project.clone());
+        }
+    }
+    let project = Project::open(dir)?;
+    *last = Some((cwd, dir.to_path_buf(), project.clone()));
+    Ok(project)
+}
+
 /// `f` run with a served context on the project in `dir`; a panic is its error, not the
 /// server's end. Gives back what it said for the asker's stderr.
 fn run_served(
@@ -431,7 +454,7 @@ fn run_served(
         warm,
         stderr: Mutex::new(String::new()),
     };
-    let project = match Project::open(dir) {
+    let project = match open_project(dir) {
         Ok(p) => p,
         Err(e) => return (Err(e.into()), served.take()),
     };

@@ -179,3 +179,19 @@ fn an_idle_server_stops_and_removes_its_socket() {
     assert!(status.success());
     assert!(!server.socket.exists());
 }
+
+#[test]
+fn a_server_reads_qcode_toml_as_it_is_now() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    let _server = Server::start(&p, "60");
+    for _ in 0..2 {
+        assert_eq!(run(&p, &["search", "council", "-n", "5"]).2, 0);
+    }
+    // A limit set while the server runs applies to its next search.
+    p.write("qcode.toml", "[limits]\nsearch_limit = 3\n");
+    let (out, err, code) = run(&p, &["search", "council", "-n", "5"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("search_limit"), "{err}");
+    assert!(answered_by_server(&p, &["search", "council", "-n", "3"]));
+}
