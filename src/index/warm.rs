@@ -21,6 +21,8 @@ use crate::project::Project;
 /// The last commit opened, with the `meta.json` bytes it was opened under.
 struct Last {
     meta: Vec<u8>,
+    /// Which opening this is ([`WarmIndex::opens`] when it was made).
+    generation: usize,
     index: Index,
     reader: IndexReader,
     manifest: Option<Manifest>,
@@ -35,6 +37,18 @@ pub struct WarmIndex {
     opens: AtomicUsize,
     /// The corpus's last listing, kept while nothing under it changes.
     watched: Mutex<Watched>,
+    /// The last [`Stamp`] an update found nothing to do under.
+    fresh: Mutex<Option<Stamp>>,
+}
+
+/// What an update of the index depends on, as this process has it: which commit it opened,
+/// which kept listing of the corpus it walked, and the settings hash (qcode.toml and the
+/// codebook). Under the same stamp, an update that found nothing to do finds nothing again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Stamp {
+    commit: usize,
+    listing: u64,
+    settings: String,
 }
 
 impl std::fmt::Debug for WarmIndex {
@@ -60,10 +74,11 @@ impl WarmIndex {
             }
         }
         let opened = open_existing(dir);
-        self.opens.fetch_add(1, Ordering::Relaxed);
+        let generation = self.opens.fetch_add(1, Ordering::Relaxed) + 1;
         *last = match (meta, &opened) {
             (Some(meta), Ok((index, reader, manifest))) => Some(Last {
                 meta,
+                generation,
                 index: index.clone(),
                 reader: reader.clone(),
                 manifest: manifest.clone(),
@@ -82,6 +97,32 @@ impl WarmIndex {
     ) -> Result<Walk, E> {
         let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
         watched.walk(project, walk)
+    }
+
+    /// The stamp of the commit and listing the last [`WarmIndex::open`] and
+    /// [`WarmIndex::walk`] gave, under `settings`; `None` when either was not one kept.
+    pub(super) fn stamp(&self, settings: &str) -> Option<Stamp> {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        Some(Stamp {
+            commit: last.as_ref()?.generation,
+            listing: watched.kept()?,
+            settings: settings.to_string(),
+        })
+    }
+
+    /// Whether an update under `stamp` found nothing to do before.
+    pub(super) fn was_fresh(&self, stamp: &Stamp) -> bool {
+        self.fresh
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            == Some(stamp)
+    }
+
+    /// An update under `stamp` found nothing to do.
+    pub(super) fn found_fresh(&self, stamp: Stamp) {
+        *self.fresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(stamp);
     }
 
     /// How many times an index was opened (the first search, and each after a new commit).
@@ -115,6 +156,10 @@ mod tests {
         let first = update(&project, opts, &|_, _| {}).unwrap();
         let second = update(&project, opts, &|_, _| {}).unwrap();
         assert_eq!((docs(&first), docs(&second)), (1, 1));
+        // Found up to date under the same commit and listing: so again, without a plan.
+        let third = update(&project, opts, &|_, _| {}).unwrap();
+        assert!(!third.changed_anything());
+        assert_eq!((third.unchanged, docs(&third)), (1, 1));
         assert_eq!(warm.opens(), 1, "the same commit is not opened again");
         // A new commit (a file added): opened anew, with its segments.
         std::fs::write(

@@ -42,6 +42,8 @@ struct Kept {
     /// Device and inode of the corpus folder when the listing was made.
     anchor: (u64, u64),
     walk: Walk,
+    /// Which listing kept this is: a new number for each.
+    generation: u64,
 }
 
 /// The watches and the listing they vouch for.
@@ -58,9 +60,17 @@ pub(super) struct Watched {
     /// Path watched → its watch descriptor.
     watches: HashMap<PathBuf, i32>,
     kept: Option<Kept>,
+    /// Listings kept so far.
+    generations: u64,
 }
 
 impl Watched {
+    /// Which listing the last [`Watched::walk`] gave, when it gave the one kept (and so the
+    /// same one until something changes); `None` when it walked without keeping.
+    pub(super) fn kept(&self) -> Option<u64> {
+        self.kept.as_ref().map(|k| k.generation)
+    }
+
     /// The corpus's listing: the one kept, when nothing changed since it was made; else
     /// `walk`'s, kept for next time when everything it depends on was watched before it began.
     pub(super) fn walk<E>(
@@ -87,10 +97,12 @@ impl Watched {
         // made while the watches were not there yet.
         let watching = needed.iter().all(|p| self.watch(p));
         if let (true, true, Some(anchor)) = (covered, watching, anchor) {
+            self.generations += 1;
             self.kept = Some(Kept {
                 key,
                 anchor,
                 walk: walked.clone(),
+                generation: self.generations,
             });
         }
         Ok(walked)

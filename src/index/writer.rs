@@ -352,9 +352,18 @@ pub fn update(
     let (old, reader) = old.unzip();
     let full = old.is_none();
     let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
+    // A process that keeps the index open knows when nothing changed since it last found the
+    // index up to date: the same commit, the same kept listing, the same settings.
+    let stamp = opts.warm.and_then(|w| w.stamp(&settings).map(|s| (w, s)));
     let (todo, kept);
-    (todo, report.removed, kept) = plan(&corpus, &stats, &old, full);
+    (todo, report.removed, kept) = match &stamp {
+        Some((warm, s)) if !full && warm.was_fresh(s) => Default::default(),
+        _ => plan(&corpus, &stats, &old, full),
+    };
     if todo.is_empty() && report.removed.is_empty() && !full {
+        if let Some((warm, s)) = stamp {
+            warm.found_fresh(s);
+        }
         report.unchanged = files.len();
         report.segments = old.segment_count();
         report.interviews = old.interview_count();
