@@ -92,6 +92,7 @@ impl Watched {
         if needed.len() > self.budget() {
             return Ok(walked);
         }
+        self.unwatch_all_but(&needed);
         let covered = needed.iter().all(|p| self.watches.contains_key(p));
         // Watched now for the next walk, which is then kept; this one may have missed a change
         // made while the watches were not there yet.
@@ -155,6 +156,30 @@ impl Watched {
         return *self.budget.get_or_insert_with(watch_budget);
         #[cfg(not(target_os = "linux"))]
         return 0;
+    }
+
+    /// Stop watching what a listing no longer needs (a file moved out of the corpus): it would
+    /// only drop listings for nothing, and it counts against the system's limit. A watch is
+    /// the file's, not the name's: one that a needed name shares (a hard link) stays.
+    fn unwatch_all_but(&mut self, needed: &[PathBuf]) {
+        let needed: std::collections::HashSet<&PathBuf> = needed.iter().collect();
+        let in_use: std::collections::HashSet<i32> = (self.watches.iter())
+            .filter(|(p, _)| needed.contains(p))
+            .map(|(_, wd)| *wd)
+            .collect();
+        let stale: Vec<i32> = (self.watches.iter())
+            .filter(|(p, wd)| !needed.contains(p) && !in_use.contains(wd))
+            .map(|(_, wd)| *wd)
+            .collect();
+        self.watches.retain(|p, _| needed.contains(p));
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = &self.inotify {
+            for wd in stale {
+                let _ = rustix::fs::inotify::remove_watch(fd, wd);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = stale;
     }
 
     /// Watch `path` (a folder, or a file another path can change); false when it cannot be
@@ -397,6 +422,36 @@ mod tests {
         std::fs::write(&target, "P3: Draft, longer now.\n").unwrap();
         walker(&mut watched, &walks, dir.path());
         assert_eq!(walks.get(), before + 1);
+    }
+
+    #[test]
+    fn a_file_moved_out_of_the_corpus_is_no_longer_watched() {
+        let dir = project();
+        if !is_local(dir.path()) {
+            return;
+        }
+        let outside = tempfile::tempdir().unwrap();
+        let (mut watched, walks) = (Watched::default(), Cell::new(0));
+        three(&mut watched, &walks, dir.path());
+        let moved = outside.path().join("a.txt");
+        std::fs::rename(dir.path().join("corpus/a.txt"), &moved).unwrap();
+        // The move is seen; the listing settles again (its watch removed, which the kernel
+        // reports once).
+        for _ in 0..4 {
+            walker(&mut watched, &walks, dir.path());
+        }
+        let settled = walks.get();
+        walker(&mut watched, &walks, dir.path());
+        assert_eq!(walks.get(), settled, "kept again");
+        // Two folders and one transcript: the moved file's watch is gone.
+        assert_eq!(watched.watches.len(), 3);
+        std::fs::write(&moved, "P1: Edited outside the corpus.\n").unwrap();
+        walker(&mut watched, &walks, dir.path());
+        assert_eq!(
+            walks.get(),
+            settled,
+            "a file outside the corpus drops nothing"
+        );
     }
 
     #[test]
