@@ -44,6 +44,8 @@ pub struct WarmIndex {
 /// What an update of the index depends on, as this process has it: which commit it opened,
 /// which kept listing of the corpus it walked, and the settings hash (qcode.toml and the
 /// codebook). Under the same stamp, an update that found nothing to do finds nothing again.
+/// Read after the update's own open and walk, it is theirs while one update runs at a time,
+/// as in `qcode serve`, which answers one search at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Stamp {
     commit: usize,
