@@ -21,7 +21,7 @@
 //! When a listing is never kept (each search walks the corpus, as a search run alone does):
 //! - on a file system where a change may come from another machine or a user-space driver
 //!   (only local kinds are trusted: ext2/3/4, XFS, Btrfs, tmpfs, overlayfs, ZFS, F2FS,
-//!   bcachefs);
+//!   bcachefs, ramfs);
 //! - when a watch cannot be added, or the corpus needs more than a quarter of the system's
 //!   limit on watches (or more than [`MAX_WATCHES`]);
 //! - on systems other than Linux.
@@ -182,7 +182,7 @@ impl Watched {
         let _ = stale;
     }
 
-    /// Watch `path` (a folder, or a file another path can change); false when it cannot be
+    /// Watch `path` (a folder, or a file the listing depends on); false when it cannot be
     /// watched reliably.
     #[cfg(target_os = "linux")]
     fn watch(&mut self, path: &Path) -> bool {
