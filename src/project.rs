@@ -304,8 +304,18 @@ impl Project {
     /// (the same codebook, read again whenever a codebook file or the limits change): what the
     /// index and every search use.
     pub fn codebook(&self) -> Result<crate::codebook::Codebook, crate::codebook::CodebookErrors> {
+        self.codebook_shared().map(std::sync::Arc::unwrap_or_clone)
+    }
+
+    /// [`Project::codebook`], shared: the same codebook read again in this thread (`qcode
+    /// serve`, once per search) is handed out, not copied.
+    pub fn codebook_shared(
+        &self,
+    ) -> Result<std::sync::Arc<crate::codebook::Codebook>, crate::codebook::CodebookErrors> {
         let cache = self.data_dir().join(CODEBOOK_CACHE);
-        crate::codebook::load_codebook_cached(&self.codebook_dir, &self.limits, &cache)
+        crate::codebook::load_shared(&self.codebook_dir, &self.limits, &cache)
+            .map(|(cb, _)| cb)
+            .map_err(crate::codebook::CodebookErrors)
     }
 
     /// A path relative to the project root, with `/` separators, for messages and ids.

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     // People's codings are read with the index: tie them now, and say what that found.
     let codebook = match report.codebook.clone() {
         Some(cb) => cb,
-        None => ctx.project.codebook()?,
+        None => ctx.project.codebook_shared()?,
     };
     let mut index = SearchIndex::open(&ctx.project, codebook)?;
     // Warnings quote labels, file names and lines: none names a participant the corpus declares.
@@ -265,7 +265,7 @@ pub fn open_fresh_index(ctx: &Context) -> Result<SearchIndex> {
     };
     let codebook = match codebook {
         Some(cb) => cb,
-        None => ctx.project.codebook()?,
+        None => ctx.project.codebook_shared()?,
     };
     // The update has the index open already when it found nothing to do: opened once.
     let mut index = match opened {

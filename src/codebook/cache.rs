@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,17 +41,26 @@ pub fn load_cached(
     limits: &Limits,
     cache: &Path,
 ) -> Result<(Codebook, Vec<Warning>), Vec<SourceError>> {
+    load_shared(path, limits, cache).map(|(cb, w)| (Arc::unwrap_or_clone(cb), w))
+}
+
+/// [`load_cached`], the codebook shared with this thread's memo rather than copied from it:
+/// for a process that reads the same codebook again and again (`qcode serve`, once per
+/// search), where the copy cost more than finding it.
+pub fn load_shared(path: &Path, limits: &Limits, cache: &Path) -> Result<Loaded, Vec<SourceError>> {
     let Some(key) = key_of(path, limits) else {
-        return load_any(path, limits);
+        return load_any(path, limits).map(|(cb, w)| (Arc::new(cb), w));
     };
     if let Some(hit) = remembered(&key) {
         return Ok(hit);
     }
-    if let Some(hit) = read(cache, &key) {
+    if let Some((cb, w)) = read(cache, &key) {
+        let hit = (Arc::new(cb), w);
         remember(&key, &hit);
         return Ok(hit);
     }
-    let loaded = load_any(path, limits)?;
+    let (cb, w) = load_any(path, limits)?;
+    let loaded = (Arc::new(cb), w);
     // Written only if the codebook did not change while it was read.
     if key_of(path, limits).as_deref() == Some(key.as_str()) {
         write(cache, &key, &loaded);
@@ -67,7 +77,7 @@ thread_local! {
 }
 
 /// A codebook and the warnings its loading gave.
-type Loaded = (Codebook, Vec<Warning>);
+pub type Loaded = (Arc<Codebook>, Vec<Warning>);
 
 fn remembered(key: &str) -> Option<Loaded> {
     LAST.with_borrow(|last| {
@@ -118,7 +128,7 @@ fn read(cache: &Path, key: &str) -> Option<(Codebook, Vec<Warning>)> {
 }
 
 /// Best effort, into an existing data folder only: a cache is a shortcut.
-fn write(cache: &Path, key: &str, (codebook, warnings): &(Codebook, Vec<Warning>)) {
+fn write(cache: &Path, key: &str, (codebook, warnings): &Loaded) {
     if !cache.parent().is_some_and(Path::is_dir) {
         return;
     }

@@ -11,7 +11,7 @@ pub mod pattern;
 pub mod tree;
 
 pub use alias::{add_alias, with_alias, AliasEdit, AliasError};
-pub use cache::load_cached;
+pub use cache::{load_cached, load_shared};
 pub use load::{is_color, load, load_path, load_path_within, load_texts};
 pub use pattern::{dictionary_entry, DictEntry, Elem, Pattern, PatternError, PatternKind};
 
@@ -226,18 +226,6 @@ pub struct CodebookErrors(pub Vec<SourceError>);
 /// reads, such as the benchmark's JSON).
 pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookErrors> {
     load_codebook_within(path, &crate::text::Limits::default())
-}
-
-/// [`load_codebook_within`] `limits`, through the compiled copy kept in the file `cache`
-/// ([`load_cached`]).
-pub fn load_codebook_cached(
-    path: &Path,
-    limits: &crate::text::Limits,
-    cache: &Path,
-) -> Result<Codebook, CodebookErrors> {
-    load_cached(path, limits, cache)
-        .map(|(cb, _)| cb)
-        .map_err(CodebookErrors)
 }
 
 /// [`load_codebook`] within qcode.toml's `[limits]` (a dictionary file's entries).

@@ -11,6 +11,7 @@ mod manifest;
 mod mask;
 mod merge;
 mod near;
+mod prefix;
 mod query;
 mod read;
 mod roles;

@@ -8,7 +8,7 @@ use std::path::Path;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
-    RegexQuery, TermQuery,
+    TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -69,10 +69,10 @@ pub struct SearchResults {
 pub struct SearchIndex {
     pub(super) reader: IndexReader,
     pub(super) fields: Fields,
-    codebook: Codebook,
+    codebook: std::sync::Arc<Codebook>,
     stemmer: TextAnalyzer,
     plain: TextAnalyzer,
-    pub manifest: Manifest,
+    pub manifest: std::sync::Arc<Manifest>,
     /// People's codings (see [`super::codings`]); empty until refreshed or loaded.
     pub(super) store: crate::codings::Store,
     /// Whose codings reads return (the machine's by default).
@@ -139,7 +139,10 @@ pub(super) struct Highlight {
 
 impl SearchIndex {
     /// Open the project's index read-only (whatever was last committed).
-    pub fn open(project: &Project, codebook: Codebook) -> Result<SearchIndex, IndexError> {
+    pub fn open(
+        project: &Project,
+        codebook: impl Into<std::sync::Arc<Codebook>>,
+    ) -> Result<SearchIndex, IndexError> {
         let dir = project.data_dir().join(INDEX_DIR);
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir));
@@ -161,6 +164,7 @@ impl SearchIndex {
                 Manifest::of_commit(&dir, Some(&p)).ok_or(IndexError::Missing(dir.clone()))?
             }
         };
+        let manifest = std::sync::Arc::new(manifest);
         let opened = super::Opened {
             index,
             reader: None,
@@ -175,8 +179,9 @@ impl SearchIndex {
     pub fn from_open(
         project: &Project,
         opened: super::Opened,
-        codebook: Codebook,
+        codebook: impl Into<std::sync::Arc<Codebook>>,
     ) -> Result<SearchIndex, IndexError> {
+        let codebook = codebook.into();
         let dir = project.data_dir().join(INDEX_DIR);
         let super::Opened {
             index,
@@ -575,15 +580,12 @@ impl SearchIndex {
         }
     }
 
-    /// Words beginning with `p`, on the unstemmed field (no expansion limit: a regex automaton).
+    /// Words beginning with `p`, on the unstemmed field (no expansion limit).
     fn prefix(&self, p: &str) -> Option<Box<dyn Query>> {
         if p.is_empty() {
             return Some(Box::new(AllQuery));
         }
-        let pattern = format!("{}.*", regex::escape(p));
-        RegexQuery::from_pattern(&pattern, self.fields.text_raw)
-            .ok()
-            .map(|q| Box::new(q) as Box<dyn Query>)
+        Some(super::prefix::words_beginning(self.fields.text_raw, p))
     }
 
     /// Byte ranges of the words in `text` that the query matched.
@@ -633,5 +635,16 @@ fn tokens(an: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
 impl SearchIndex {
     pub fn codebook(&self) -> &Codebook {
         &self.codebook
+    }
+
+    /// The codebook as shared with whoever else holds it (see [`Project::codebook_shared`]).
+    pub fn codebook_shared(&self) -> &std::sync::Arc<Codebook> {
+        &self.codebook
+    }
+
+    /// Which segments, with which deletes, this index reads: the same generation holds the
+    /// same documents.
+    pub fn generation(&self) -> tantivy::SearcherGeneration {
+        self.reader.searcher().generation().clone()
     }
 }

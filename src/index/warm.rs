@@ -25,7 +25,7 @@ struct Last {
     generation: usize,
     index: Index,
     reader: IndexReader,
-    manifest: Option<Manifest>,
+    manifest: Option<std::sync::Arc<Manifest>>,
 }
 
 /// An index opened once and reused while its commit stands. One per process, shared by every

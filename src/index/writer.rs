@@ -11,6 +11,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Instant, UNIX_EPOCH};
 
 use rayon::prelude::*;
@@ -109,7 +110,7 @@ pub struct UpdateReport {
     /// Segments given at least one code by this run.
     pub coded_segments: usize,
     /// The codebook the index is coded with (loaded for the update; reuse it).
-    pub codebook: Option<Codebook>,
+    pub codebook: Option<Arc<Codebook>>,
     /// The index, open, with its reader and manifest, when the update found nothing to do: a
     /// command that reads the index next takes them ([`super::SearchIndex::from_open`]) rather
     /// than opening and parsing it all again.
@@ -122,7 +123,9 @@ pub struct UpdateReport {
 pub struct Opened {
     pub index: Index,
     pub reader: Option<IndexReader>,
-    pub manifest: Manifest,
+    /// Shared, not copied: a process that keeps the index open (`qcode serve`) hands the same
+    /// manifest to every search of one commit.
+    pub manifest: Arc<Manifest>,
 }
 
 impl std::fmt::Debug for Opened {
@@ -202,7 +205,7 @@ pub(super) fn open_existing(dir: &Path) -> Existing {
             });
         }
     }
-    Ok((index, reader, manifest))
+    Ok((index, reader, manifest.map(Arc::new)))
 }
 
 /// A new, empty index built beside `dir` (in [`staging`]), so that the index in `dir` stays
@@ -241,7 +244,7 @@ fn swap_in(dir: &Path) -> Result<(), IndexError> {
 }
 
 /// An index's manifest, and the reader that opened the index: what an update goes on from.
-type Updatable = (Manifest, IndexReader);
+type Updatable = (Arc<Manifest>, IndexReader);
 
 /// The index to update, and its manifest when it can be updated file by file (`None`: every
 /// file is indexed again; `report.rebuilt` says why, when there is a reason to give). The
@@ -276,14 +279,14 @@ fn open_index(
 }
 
 /// The index in a folder as [`open_existing`] finds it.
-pub(super) type Existing = Result<(Index, IndexReader, Option<Manifest>), Rebuild>;
+pub(super) type Existing = Result<(Index, IndexReader, Option<Arc<Manifest>>), Rebuild>;
 
 /// The project's codebook, the ranking model when codes are assigned by rank, and the settings
 /// hash both give the index.
-type Settings = (Codebook, Option<Box<dyn Assign>>, String);
+type Settings = (Arc<Codebook>, Option<Box<dyn Assign>>, String);
 
 fn read_settings(project: &Project, opts: &UpdateOptions) -> Result<Settings, IndexError> {
-    let codebook = project.codebook()?;
+    let codebook = project.codebook_shared()?;
     let assign = match (project.assign.by, opts.assign) {
         (AssignBy::Patterns, _) => None,
         (AssignBy::Ranked, Some(make)) => Some(make(project, &codebook)?),
@@ -351,7 +354,7 @@ pub fn update(
     register_tokenizers(&index, codebook.options.language);
     let (old, reader) = old.unzip();
     let full = old.is_none();
-    let old = old.unwrap_or_else(|| Manifest::new(settings.clone()));
+    let old = old.unwrap_or_else(|| Arc::new(Manifest::new(settings.clone())));
     // A process that keeps the index open knows when nothing changed since it last found the
     // index up to date: the same commit, the same kept listing, the same settings.
     let stamp = opts.warm.and_then(|w| w.stamp(&settings).map(|s| (w, s)));

@@ -8,8 +8,9 @@ pub mod audit;
 pub mod pseudonyms;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::index::{Mask, SearchIndex};
+use crate::index::{Manifest, Mask, SearchIndex};
 use crate::project::Project;
 use pseudonyms::{Pseudonyms, Row, PSEUDONYMS_FILE};
 
@@ -94,6 +95,43 @@ impl Privacy {
         project: &Project,
         index: &SearchIndex,
     ) -> Result<(Mask, Vec<Row>), PrivacyError> {
+        let path = project.root.join(PSEUDONYMS_FILE);
+        let table = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(PrivacyError::ReadList { path, source }),
+        };
+        let key = MaskKey {
+            privacy: self.clone(),
+            manifest: index.manifest.clone(),
+            codebook: index.codebook_shared().clone(),
+            generation: index.generation(),
+            table: table.clone(),
+            private: project.private_keys.clone(),
+        };
+        let kept = LAST_MASK.with_borrow(|last| {
+            last.as_ref()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, mask)| mask.clone())
+        });
+        if let Some(mask) = kept {
+            return Ok((mask, Vec::new()));
+        }
+        let (mask, new) = self.mask_anew(project, index, &path, table)?;
+        // Rows to append change the table: the next mask is made from the table with them.
+        LAST_MASK.set(new.is_empty().then(|| (key, mask.clone())));
+        Ok((mask, new))
+    }
+
+    fn mask_anew(
+        &self,
+        project: &Project,
+        index: &SearchIndex,
+        path: &Path,
+        table: Option<String>,
+    ) -> Result<(Mask, Vec<Row>), PrivacyError> {
+        #[cfg(test)]
+        MASKS_MADE.set(MASKS_MADE.get() + 1);
         let redactor = self.redactor_for_index(index)?;
         let mut mask = Mask {
             redactor,
@@ -104,11 +142,9 @@ impl Privacy {
         if self.with_names {
             return Ok((mask, Vec::new()));
         }
-        let path = project.root.join(PSEUDONYMS_FILE);
-        let mut table = match std::fs::read_to_string(&path) {
-            Ok(text) => Pseudonyms::read(&path, &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Pseudonyms::default(),
-            Err(source) => return Err(PrivacyError::ReadList { path, source }),
+        let mut table = match table {
+            Some(text) => Pseudonyms::read(path, &text)?,
+            None => Pseudonyms::default(),
         };
         let (interviews, speakers) = (index.manifest.interviews(), index.manifest.speakers());
         let new = table.extend(&mask.redactor, &interviews, &speakers);
@@ -124,6 +160,47 @@ impl Privacy {
             mask.speakers.entry(label.clone()).or_insert(label);
         }
         Ok((mask, new))
+    }
+}
+
+/// Everything a [`Mask`] is made from, as one process holds it. The index's manifest and
+/// codebook are compared by identity: each is shared, never changed once made, and held here,
+/// so another can never take its place in memory. With the same segments, the same choice, the
+/// same pseudonyms table and the same private keys, the mask made is the same one.
+///
+/// Why: `qcode serve` makes the mask for every search, and on the inquiry that took a quarter
+/// of a served search (the names gathered and sorted, the pseudonyms table checked). A
+/// process that makes one mask (any other command) never finds one kept.
+struct MaskKey {
+    privacy: Privacy,
+    manifest: Arc<Manifest>,
+    codebook: Arc<crate::codebook::Codebook>,
+    generation: tantivy::SearcherGeneration,
+    /// The pseudonyms table's text; `None` when there is none yet.
+    table: Option<String>,
+    private: Vec<String>,
+}
+
+thread_local! {
+    /// The mask this thread made last, under what it was made from (one thread answers
+    /// `qcode serve`'s searches).
+    static LAST_MASK: std::cell::RefCell<Option<(MaskKey, Mask)>> = const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many masks this thread made anew (not found kept).
+    static MASKS_MADE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl PartialEq for MaskKey {
+    fn eq(&self, other: &MaskKey) -> bool {
+        Arc::ptr_eq(&self.manifest, &other.manifest)
+            && Arc::ptr_eq(&self.codebook, &other.codebook)
+            && self.generation == other.generation
+            && self.privacy == other.privacy
+            && self.table == other.table
+            && self.private == other.private
     }
 }
 
@@ -205,6 +282,53 @@ mod tests {
             "Maya Okafor".into(),
         ];
         assert_eq!(person_names(names, &roles), ["Maya Okafor"]);
+    }
+
+    /// A mask made again from the same index, choice, table and keys is the one kept; a
+    /// change to any of them makes it anew, with what changed.
+    #[test]
+    fn a_mask_is_made_once_for_the_same_index_table_and_choice() {
+        let transcript = |name: &str| {
+            format!("---\nid: one\nspeakers:\n  I: interviewer\n  P1: {{role: Resident, name: {name}}}\n---\nI: Hello.\n\nP1: We trust the council.\n")
+        };
+        let (dir, index) =
+            crate::index::testing::indexed(&[("corpus/one.txt", &transcript("Maya Okafor"))]);
+        let project = Project::open(dir.path()).unwrap();
+        let shown = |p: &Privacy, index: &SearchIndex| {
+            let (mask, new) = p.mask(&project, index).unwrap();
+            assert!(new.is_empty());
+            mask.redactor.apply("Maya Okafor and Tomasz Wierzbicki")
+        };
+        let made = || MASKS_MADE.get();
+        let before = made();
+        let p = Privacy::default();
+        assert_eq!(shown(&p, &index), "[REDACTED] and Tomasz Wierzbicki");
+        assert_eq!(shown(&p, &index), "[REDACTED] and Tomasz Wierzbicki");
+        assert_eq!(made() - before, 1, "the second mask is the first one");
+        // Another choice.
+        let with_names = Privacy {
+            with_names: true,
+            ..Privacy::default()
+        };
+        assert_eq!(
+            shown(&with_names, &index),
+            "Maya Okafor and Tomasz Wierzbicki"
+        );
+        assert_eq!(made() - before, 2);
+        // A pseudonyms table written since.
+        std::fs::write(dir.path().join(PSEUDONYMS_FILE), pseudonyms::HEADER).unwrap();
+        assert_eq!(shown(&p, &index), "[REDACTED] and Tomasz Wierzbicki");
+        assert_eq!(made() - before, 3);
+        // Another participant, indexed and opened anew: masked at once.
+        std::fs::write(
+            dir.path().join("corpus/one.txt"),
+            transcript("Tomasz Wierzbicki"),
+        )
+        .unwrap();
+        crate::index::update(&project, Default::default(), &|_, _| {}).unwrap();
+        let reopened = SearchIndex::open(&project, project.codebook().unwrap()).unwrap();
+        assert_eq!(shown(&p, &reopened), "Maya Okafor and [REDACTED]");
+        assert_eq!(made() - before, 4);
     }
 
     #[test]
