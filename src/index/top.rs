@@ -181,6 +181,11 @@ pub struct SegmentTop {
     kept: Vec<(Score, DocId, Option<u64>)>,
     /// The `limit`-th best score seen so far: no document below it can enter.
     lowest: Option<Score>,
+    /// The `limit`-th best whole key seen so far, once known: a document scoring the same
+    /// enters only with a rank at least as good. Many documents often share one score (every
+    /// match of a glob or of `*` scores the same), and each is then turned away by one read of
+    /// its rank instead of being kept until the next [`SegmentTop::trim`].
+    bar: Option<RankKey>,
     rank: Option<Arc<dyn ColumnValues<u64>>>,
     segment: SegmentOrdinal,
     /// The documents that are never hits (the interviewer's turns).
@@ -205,6 +210,7 @@ impl Collector for RankedTop {
             limit: self.limit,
             kept: Vec::new(),
             lowest: None,
+            bar: None,
             rank,
             segment,
             skipped: Skipped::of(self.skip.as_ref(), reader)?,
@@ -265,19 +271,30 @@ impl SegmentTop {
         self.kept.retain(|c| c.0 >= kth);
         self.lowest = Some(kth);
         if self.kept.len() > 2 * k {
-            let best = self.best().into_iter();
+            let best = self.best();
+            // Exactly `limit` kept, each with its key: the last is the bar to pass. It only
+            // rises from here on, so until the next trim it is a bar too low, never too high.
+            if best.len() == k {
+                self.bar = best.last().map(|(key, _)| *key);
+            }
             self.kept = best
+                .into_iter()
                 .map(|((score, key), doc)| (score, doc, Some(key)))
                 .collect();
         }
     }
 
+    /// `doc`'s key after its score: `u64::MAX - rank`.
+    fn rank_key(&self, doc: DocId) -> u64 {
+        u64::MAX - self.rank.as_ref().map_or(0, |c| c.get_val(doc))
+    }
+
     /// The best `limit` of the kept documents by the whole key, ranks read where missing.
     fn best(&mut self) -> Vec<(RankKey, DocId)> {
         let mut top = TopNComputer::new_with_comparator(self.limit, NaturalComparator);
-        for (score, doc, key) in self.kept.drain(..) {
-            let key =
-                key.unwrap_or_else(|| u64::MAX - self.rank.as_ref().map_or(0, |c| c.get_val(doc)));
+        let kept = std::mem::take(&mut self.kept);
+        for (score, doc, key) in kept {
+            let key = key.unwrap_or_else(|| self.rank_key(doc));
             top.push((score, key), doc);
         }
         sorted(top)
@@ -295,7 +312,19 @@ impl SegmentCollector for SegmentTop {
         if self.skipped.as_ref().is_some_and(|s| s.contains(doc)) {
             return;
         }
-        self.kept.push((score, doc, None));
+        // Tied with the bar: only a rank at least as good can enter (an equal key is kept, for
+        // the final choice to order by document as it always does).
+        let key = match self.bar {
+            Some((bar, bar_key)) if score == bar => {
+                let key = self.rank_key(doc);
+                if key < bar_key {
+                    return;
+                }
+                Some(key)
+            }
+            _ => None,
+        };
+        self.kept.push((score, doc, key));
         if self.kept.len() >= 4 * self.limit {
             self.trim();
         }
@@ -536,7 +565,8 @@ mod tests {
             limit in 1usize..40,
             deleted in prop::collection::vec(0u64..500, 0..6),
             aside in 0u64..4,
-            query in prop::sample::select(vec!["trust", "people", "trust OR money", "+trust +people", "the OR council OR money"]),
+            // Globs and `*` score every match the same: ties all the way, ranked by rank.
+            query in prop::sample::select(vec!["trust", "people", "trust OR money", "+trust +people", "the OR council OR money", "peo*", "*"]),
         ) {
             let index = index(&varied(&picks), batches, &deleted, aside);
             let (fast, slow) = both(&index, query, limit);
