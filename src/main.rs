@@ -11,8 +11,7 @@ mod cli;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::from_args();
-    match cli::run(cli) {
+    match cli::main() {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`qcode search x | head`) is not an error.

@@ -104,7 +104,18 @@ impl Cli {
     }
 }
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
+/// This process's command: a search sent to `qcode serve` first, when one answers for the
+/// project; anything else (and a search no server answered) parsed and run here.
+pub fn main() -> Result<ExitCode> {
+    let asked = serve::ask_first()?;
+    if let serve::Asking::Answered(code) = asked {
+        return Ok(code);
+    }
+    run(Cli::from_args(), matches!(asked, serve::Asking::Skipped))
+}
+
+/// Run `cli`; `ask`: whether a search may still be sent to `qcode serve`.
+pub fn run(cli: Cli, ask: bool) -> Result<ExitCode> {
     // These need no project.
     match cli.command {
         Command::Completions(args) => return completions::completions(args),
@@ -112,7 +123,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     // A search goes to `qcode serve` when one answers for the project; it is run here if not.
-    if let Command::Search(args) = &cli.command {
+    if let (Command::Search(args), true) = (&cli.command, ask) {
         if let Some(code) = serve::ask(&cli.global, args)? {
             return Ok(code);
         }

@@ -147,9 +147,8 @@ pub fn run_into(ctx: &Context, args: Args, out: &mut dyn Write, screen: Screen) 
             // For people: a terminal never acts on control characters in the data.
             let mut buf = Vec::new();
             write_table(&mut buf, &results.hits, results.total, screen)?;
-            let text = String::from_utf8_lossy(&buf);
             match screen.terminal {
-                true => out.write_all(terminal_safe(&text).as_bytes())?,
+                true => out.write_all(terminal_safe(&String::from_utf8_lossy(&buf)).as_bytes())?,
                 false => out.write_all(&buf)?,
             }
         }

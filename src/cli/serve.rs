@@ -150,15 +150,79 @@ fn build_id() -> String {
     format!("{} {stamp}", env!("CARGO_PKG_VERSION"))
 }
 
+/// Whether this process's command line went to a server, and what came of it.
+#[derive(Debug)]
+pub enum Asking {
+    /// The server ran the search: the process ends with this code.
+    Answered(ExitCode),
+    /// A server was asked and none answered (none runs, or it declined): the search runs here.
+    Unanswered,
+    /// The line was not read as a search: no server was asked.
+    Skipped,
+}
+
+/// This process's command line sent to its project's server when it reads as a search, before
+/// clap reads it here: the server parses it (with the same parser) and declines what it would
+/// not run, so a line read wrongly here only runs in its own process, as without a server.
+/// Why: clap building and matching the search's flags cost a tenth of a served search.
+#[cfg(unix)]
+pub fn ask_first() -> Result<Asking> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let Some(project) = search_project(&args) else {
+        return Ok(Asking::Skipped);
+    };
+    Ok(match ask_at(&project)? {
+        Some(code) => Asking::Answered(code),
+        None => Asking::Unanswered,
+    })
+}
+
+#[cfg(not(unix))]
+pub fn ask_first() -> Result<Asking> {
+    Ok(Asking::Skipped)
+}
+
+/// The project folder of `args` (program name first) when they are `qcode [global flags]
+/// search ...`: `--project DIR` or `--project=DIR` anywhere before `--`, else the current
+/// folder. `None` for another subcommand or a second `--project`.
+fn search_project(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut project: Option<PathBuf> = None;
+    let mut subcommand = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.to_str().and_then(|s| s.strip_prefix("--project=")) {
+            Some(v) => Some(PathBuf::from(v)),
+            None if a == "--project" => Some(PathBuf::from(it.next()?)),
+            None => None,
+        };
+        if let Some(v) = value {
+            if project.replace(v).is_some() {
+                return None;
+            }
+        } else if subcommand.is_none() && !a.to_str().is_some_and(|s| s.starts_with('-')) {
+            subcommand = Some(a);
+        }
+    }
+    (subcommand? == "search").then(|| project.unwrap_or_else(|| PathBuf::from(".")))
+}
+
 /// The search sent to the project's server and its answer printed, when one answers;
 /// `None` when the search is to run here.
 #[cfg(unix)]
 pub fn ask(cli: &Global, args: &search::Args) -> Result<Option<ExitCode>> {
-    use std::os::unix::net::UnixStream;
     if args.writes() {
         return Ok(None);
     }
-    let socket = cli.project.join(DATA_DIR).join(SOCKET);
+    ask_at(&cli.project)
+}
+
+#[cfg(unix)]
+fn ask_at(project: &Path) -> Result<Option<ExitCode>> {
+    use std::os::unix::net::UnixStream;
+    let socket = project.join(DATA_DIR).join(SOCKET);
     let Ok(stream) = UnixStream::connect(&socket) else {
         return Ok(None);
     };
@@ -169,9 +233,6 @@ pub fn ask(cli: &Global, args: &search::Args) -> Result<Option<ExitCode>> {
         Ok(Some(answer)) => answer,
         Ok(None) | Err(_) => return Ok(None),
     };
-    if cli.verbose {
-        eprintln!("(answered by qcode serve, {})", socket.display());
-    }
     std::io::stderr().write_all(&err)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&out)?;
@@ -408,6 +469,13 @@ fn answer(
     let (code, mut stderr) = run_served(&cli.project, cli.quiet, cli.verbose, warm, |ctx| {
         search::run_into(ctx, args, &mut stdout, request.screen)
     });
+    if cli.verbose {
+        let socket = cli.project.join(DATA_DIR).join(SOCKET);
+        stderr.insert_str(
+            0,
+            &format!("(answered by qcode serve, {})\n", socket.display()),
+        );
+    }
     if let Err(e) = &code {
         stderr.push_str(&format!("error: {}\n", error_message(e)));
     }
@@ -526,6 +594,47 @@ mod tests {
         ];
         for argv in others {
             assert!(SearchLine::parse_search(argv).is_none(), "{argv:?}");
+        }
+    }
+
+    /// A search's project folder as read before clap: clap's, wherever clap reads one; no
+    /// folder where the line is not a search, or is one only a full parse can tell.
+    #[test]
+    fn a_search_is_sent_to_the_server_of_the_project_clap_reads() {
+        let os =
+            |argv: &[&str]| -> Vec<std::ffi::OsString> { argv.iter().map(Into::into).collect() };
+        let searches: [&[&str]; 7] = [
+            &["qcode", "search", "trust"],
+            &["qcode", "-q", "--project", "search", "search", "x"],
+            &["qcode", "search", "x", "--project=a b", "-v"],
+            &[
+                "qcode",
+                "--project",
+                "p",
+                "-v",
+                "search",
+                "--role",
+                "officer",
+            ],
+            &["qcode", "search", "--", "--project"],
+            &["qcode", "search", "--project", "p", "--", "--project=q"],
+            &["qcode", "-v", "search", "-n", "5", "x"],
+        ];
+        for argv in searches {
+            let clap = <super::super::Cli as clap::Parser>::try_parse_from(argv).unwrap();
+            let found = search_project(&os(argv));
+            assert_eq!(found, Some(clap.global.project), "{argv:?}");
+        }
+        let not: [&[&str]; 6] = [
+            &["qcode", "index"],
+            &["qcode", "--project", "search", "index"],
+            &["qcode", "count", "search"],
+            &["qcode", "--project", "a", "search", "--project", "b"],
+            &["qcode", "--project"],
+            &["qcode"],
+        ];
+        for argv in not {
+            assert_eq!(search_project(&os(argv)), None, "{argv:?}");
         }
     }
 }

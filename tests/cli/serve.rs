@@ -143,6 +143,32 @@ fn searches_that_write_run_in_their_own_process() {
     assert!(p.file("codings/ana.csv").exists());
 }
 
+/// A search line is sent to the server before this process parses it: what the server does
+/// not run (help, a mistake) comes out as it does with no server, and the project given as
+/// `--project=DIR` or after the subcommand finds its server.
+#[test]
+fn lines_the_server_does_not_run_read_as_with_no_server() {
+    let p = Project::new();
+    p.run(&["index"], 0);
+    let lines: [&[&str]; 5] = [
+        &["search", "--help"],
+        &["search", "listen", "--no-such-flag"],
+        &["search", "listen", "money"],
+        &["-q", "-v", "search", "listen"],
+        &["--project=.", "search", "listen"],
+    ];
+    let alone: Vec<_> = lines.iter().map(|a| run(&p, a)).collect();
+    let _server = Server::start(&p, "60");
+    for (args, alone) in lines.iter().zip(&alone) {
+        assert_eq!(&run(&p, args), alone, "{args:?}");
+    }
+    assert!(answered_by_server(&p, &["--project=.", "search", "listen"]));
+    assert!(answered_by_server(
+        &p,
+        &["search", "listen", "--project", "."]
+    ));
+}
+
 #[test]
 fn without_a_server_that_answers_searches_run_alone() {
     let p = Project::new();
