@@ -182,6 +182,7 @@ pub fn ask_first() -> Result<Asking> {
     Ok(Asking::Skipped)
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 /// The project folder of `args` (program name first) when they are `qcode [global flags]
 /// search ...`: `--project DIR` or `--project=DIR` anywhere before `--`, else the current
 /// folder. `None` for another subcommand or a second `--project`.
