@@ -278,8 +278,11 @@ impl SearchIndex {
         // filter) is ranked and counted in one pass, which would otherwise be made twice.
         let (mut top, mut total) = match filters.clauses.is_empty() && prunable(text.as_ref()) {
             true => {
-                let top = searcher.search(text.as_ref(), &top).map_err(failed)?;
-                (top, searcher.search(text.as_ref(), &count).map_err(failed)?)
+                let top = collect(&searcher, text.as_ref(), &top).map_err(failed)?;
+                (
+                    top,
+                    collect(&searcher, text.as_ref(), &count).map_err(failed)?,
+                )
             }
             false => {
                 let query = Filters {
